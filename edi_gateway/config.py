@@ -1,0 +1,33 @@
+"""One typed settings object, read from ``EDI_GATEWAY_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EDI_GATEWAY_", extra="ignore")
+
+    environment: str = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_bytes: int = 1 << 30
+    #: Our own interchange id, used as the sender of acknowledgments.
+    interchange_id: str = "EDIGATEWAY"
+    log_level: str = "info"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'edi_gateway.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

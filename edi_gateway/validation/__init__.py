@@ -1,0 +1,1 @@
+"""Validate X12 files and acknowledge them (TA1, 999) without storing anything."""

@@ -1,0 +1,33 @@
+"""POST /v1/validate: validate an uploaded X12 file and return findings (nothing stored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from .service import result_dict, validate_file
+
+router = APIRouter(prefix="/v1", tags=["validation"])
+
+
+@router.post(
+    "/validate",
+    summary="Validate an X12 file (SNIP 1-2) without storing it",
+    response_description="Verdict, transaction sets and findings",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/edi-x12": {"schema": {"type": "string", "format": "binary"}},
+                "text/plain": {"schema": {"type": "string"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def validate_upload(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    result = await run_in_threadpool(validate_file, body)
+    return result_dict(result, request.headers.get("x-filename", "upload"))

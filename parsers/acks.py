@@ -1,0 +1,261 @@
+"""TA1 (interchange) and 999 (005010X231A1 implementation) acknowledgments.
+
+Built from a :class:`~parsers.results.FileResult`:
+
+- one TA1 per interchange when the interchange has errors or its ISA14 asks for one
+  (``always=True`` sends one for every interchange);
+- one 999 interchange per received interchange that was not rejected at the TA1 level,
+  holding one ST*999 per functional group: AK1, an AK2 for every transaction set, IK3
+  (with ``CTX*CLM01:<claim>`` for claim segments) and IK4 per finding, IK5, AK9.
+
+The acknowledgment's ISA sender is the received interchange's receiver and vice versa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .findings import Finding, Level
+from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
+from .tokenizer import Delimiters
+
+__all__ = ["AckOptions", "build_999", "build_ta1", "build_unusable_ta1", "isa_header"]
+
+_MAX_IK3 = 99999  # the 999 allows any number of 2100 loops; IK4 per IK3 is capped below
+_MAX_IK4 = 99
+
+
+@dataclass(frozen=True, slots=True)
+class AckOptions:
+    control_number: int = 1  # ISA13 of the acknowledgment interchange
+    now: datetime | None = None
+    segment_terminator: str = "~"
+    element_separator: str = "*"
+    component_separator: str = ":"
+    repetition_separator: str = "^"
+    newline: bool = True
+
+
+def _pad(value: str, width: int) -> str:
+    return value[:width].ljust(width)
+
+
+def isa_header(received: InterchangeResult, control: int, now: datetime, opts: AckOptions) -> str:
+    """An ISA addressed back to the sender of ``received``."""
+    e = opts.element_separator
+    fields = [
+        "ISA", "00", " " * 10, "00", " " * 10,
+        _pad(received.receiver_qualifier or "ZZ", 2), _pad(received.receiver_id, 15),
+        _pad(received.sender_qualifier or "ZZ", 2), _pad(received.sender_id, 15),
+        now.strftime("%y%m%d"), now.strftime("%H%M"), opts.repetition_separator, "00501",
+        f"{control:09d}", "0", received.usage if received.usage in ("P", "T") else "P",
+        opts.component_separator,
+    ]
+    return e.join(fields)
+
+
+class _Writer:
+    def __init__(self, opts: AckOptions) -> None:
+        self.opts = opts
+        self.lines: list[str] = []
+
+    def seg(self, *elements: str) -> None:
+        items = list(elements)
+        while len(items) > 1 and items[-1] == "":
+            items.pop()
+        self.lines.append(self.opts.element_separator.join(items))
+
+    def text(self) -> bytes:
+        term = self.opts.segment_terminator + ("\n" if self.opts.newline else "")
+        return "".join(line + term for line in self.lines).encode("ascii", "replace")
+
+
+def _now(opts: AckOptions) -> datetime:
+    return opts.now or datetime.now(UTC)
+
+
+def build_ta1(result: FileResult, opts: AckOptions = AckOptions(), always: bool = False) -> bytes:
+    """TA1 interchanges for ``result``; empty bytes when none is due."""
+    now = _now(opts)
+    w = _Writer(opts)
+    control = opts.control_number
+    for isa in result.interchanges:
+        if not (always or isa.rejected or isa.ack_requested == "1" or not isa.complete):
+            continue
+        w.lines.append(isa_header(isa, control, now, opts))
+        errors = [f for f in isa.findings if f.is_error]
+        ta104 = "R" if errors else "A"
+        note = errors[0].code if errors else "000"
+        w.seg("TA1", _pad(isa.control_number, 9).replace(" ", "0")
+              if isa.control_number.isdigit() else _pad(isa.control_number, 9),
+              isa.date if len(isa.date) == 6 else now.strftime("%y%m%d"),
+              isa.time if len(isa.time) == 4 else now.strftime("%H%M"), ta104, note)
+        w.seg("IEA", "0", f"{control:09d}")
+        control += 1
+    if not result.interchanges and result.findings:
+        # Nothing readable: a TA1 for an unknown sender cannot be addressed; callers that know
+        # the sender build one with ``build_unusable_ta1``.
+        return b""
+    return w.text()
+
+
+def build_unusable_ta1(
+    sender_id: str, receiver_id: str, note: str, opts: AckOptions = AckOptions()
+) -> bytes:
+    """A TA1*...*R for a file that holds no readable interchange, addressed to its sender."""
+    now = _now(opts)
+    fake = InterchangeResult(
+        sender_qualifier="ZZ", sender_id=sender_id, receiver_qualifier="ZZ",
+        receiver_id=receiver_id, date=now.strftime("%y%m%d"), time=now.strftime("%H%M"),
+        version="00501", control_number="000000000", ack_requested="1", usage="P",
+        delimiters=Delimiters(), line=0,
+    )
+    w = _Writer(opts)
+    w.lines.append(isa_header(fake, opts.control_number, now, opts))
+    w.seg("TA1", "000000000", now.strftime("%y%m%d"), now.strftime("%H%M"), "R", note)
+    w.seg("IEA", "0", f"{opts.control_number:09d}")
+    return w.text()
+
+
+def _ik5(st: TransactionSetResult, envelope_rejected: bool) -> tuple[str, list[str]]:
+    codes: list[str] = []
+    for f in st.findings:
+        if f.level is Level.TRANSACTION and f.is_error and f.code not in codes:
+            codes.append(f.code)
+    if any(f.level in (Level.SEGMENT, Level.ELEMENT) and f.is_error for f in st.findings):
+        level2 = any(f.snip_level >= 2 and f.level in (Level.SEGMENT, Level.ELEMENT)
+                     and f.is_error for f in st.findings)
+        level1 = any(f.snip_level == 1 and f.level in (Level.SEGMENT, Level.ELEMENT)
+                     and f.is_error for f in st.findings)
+        if level1 and "5" not in codes:
+            codes.append("5")
+        if level2 and not level1 and "I5" not in codes:
+            codes.append("I5")
+    if not st.complete and "2" not in codes:
+        codes.insert(0, "2")
+    if st.accepted:
+        warn = any(not f.is_error for f in st.findings)
+        return ("E" if warn else "A"), []
+    if not codes and envelope_rejected:
+        codes.append("5")
+    return "R", codes[:5]
+
+
+def _segment_groups(findings: Iterable[Finding]) -> list[tuple[Finding, list[Finding]]]:
+    """Error findings grouped into IK3 loops: one per segment occurrence and IK304 code."""
+    groups: dict[tuple[int, str, str], tuple[Finding, list[Finding]]] = {}
+    for f in findings:
+        if f.level not in (Level.SEGMENT, Level.ELEMENT) or not f.is_error:
+            continue
+        code = f.code if f.level is Level.SEGMENT else "8"
+        key = (f.segment_position or 0, f.segment_id or "", code)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (f, [])
+        if f.level is Level.ELEMENT:
+            group[1].append(f)
+    return list(groups.values())
+
+
+def _clean(value: str, limit: int, opts: AckOptions) -> str:
+    """A value that fits in an element of the acknowledgment: no delimiters, trimmed."""
+    for ch in (opts.element_separator, opts.component_separator, opts.segment_terminator,
+               opts.repetition_separator):
+        value = value.replace(ch, " ")
+    value = "".join(c if " " <= c <= "~" else " " for c in value)
+    return value.strip()[:limit].strip()
+
+
+def build_999(
+    result: FileResult,
+    opts: AckOptions = AckOptions(),
+    *,
+    include_values: bool = True,
+) -> bytes:
+    """999 interchanges for every readable interchange that was not rejected by TA1.
+
+    ``include_values`` puts the bad value in IK404 (omit it for partners who do not
+    want element data echoed back).
+    """
+    now = _now(opts)
+    w = _Writer(opts)
+    control = opts.control_number
+    for isa in result.interchanges:
+        if isa.rejected or not isa.groups:
+            continue
+        w.lines.append(isa_header(isa, control, now, opts))
+        groups = 0
+        for gs in isa.groups:
+            groups += 1
+            _group_999(w, isa, gs, groups, now, include_values)
+        w.seg("IEA", str(groups), f"{control:09d}")
+        control += 1
+    return w.text()
+
+
+def _group_999(
+    w: _Writer, isa: InterchangeResult, gs: GroupResult, index: int, now: datetime,
+    include_values: bool,
+) -> None:
+    gs_ctrl = str(index)
+    w.seg("GS", "FA", _pad(gs.receiver_id, 15).strip() or isa.receiver_id,
+          _pad(gs.sender_id, 15).strip() or isa.sender_id, now.strftime("%Y%m%d"),
+          now.strftime("%H%M"), gs_ctrl, "X", "005010X231A1")
+    start = len(w.lines)
+    w.seg("ST", "999", "0001", "005010X231A1")
+    w.seg("AK1", gs.functional_id or "HC", gs.control_number or "0",
+          gs.version if gs.version else "")
+    group_errors = [f for f in gs.findings if f.is_error]
+    accepted = 0
+    received = len(gs.transaction_sets)
+    any_warning = False
+    for st in gs.transaction_sets:
+        w.seg("AK2", st.st01 or "837", st.control_number or "0",
+              st.version if st.version else "")
+        for head, elements in _segment_groups(st.findings):
+            seg_id = head.segment_id or ""
+            if not (2 <= len(seg_id) <= 3 and seg_id.isalnum()):
+                continue  # no segment id to name (an empty segment): IK5 carries the rejection
+            code = head.code if head.level is Level.SEGMENT else "8"
+            loop = head.loop if head.loop and len(head.loop) <= 4 else ""
+            w.seg("IK3", seg_id, str(head.segment_position or 1), loop, code)
+            if head.claim_id:
+                claim = _clean(head.claim_id, 35, w.opts)
+                if claim:
+                    w.seg("CTX", f"CLM01{w.opts.component_separator}{claim}")
+            for e in elements[:_MAX_IK4]:
+                parts = [str(e.element_position or 1)]
+                if e.component_position or e.repetition_position:
+                    parts.append(str(e.component_position or ""))
+                if e.repetition_position:
+                    parts.append(str(e.repetition_position))
+                ref = w.opts.component_separator.join(parts)
+                value = _clean(e.value or "", 99, w.opts) if include_values and e.code != "1" else ""
+                w.seg("IK4", ref, e.data_element or "", e.code, value)
+        ack, codes = _ik5(st, gs.has_errors or isa.rejected)
+        if gs.has_errors and ack in ("A", "E"):
+            ack, codes = "R", ["5"]
+        if ack in ("A", "E"):
+            accepted += 1
+            any_warning = any_warning or ack == "E"
+        w.seg("IK5", ack, *codes)
+    if received == 0:
+        ak9 = "R"
+    elif accepted == received:
+        ak9 = "E" if any_warning else "A"
+    elif accepted == 0:
+        ak9 = "R"
+    else:
+        ak9 = "P"
+    ak9_codes: list[str] = []
+    for f in group_errors:
+        if f.code not in ak9_codes:
+            ak9_codes.append(f.code)
+    if group_errors:
+        ak9 = "R"
+    w.seg("AK9", ak9, str(received), str(received), str(accepted), *ak9_codes[:5])
+    count = len(w.lines) - start + 1
+    w.seg("SE", str(count), "0001")
+    w.seg("GE", "1", gs_ctrl)
