@@ -26,7 +26,6 @@ __all__ = ["ElementProblem", "check_segment", "is_valid_date", "is_valid_time"]
 
 _REAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _CACHE_LIMIT = 2048
-_ok_cache: dict[int, set[str]] = {}
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -129,12 +128,6 @@ def _check_simple(
                                   f'{spec.ref} "{spec.name}" is not used in this guide and must be empty',
                                   spec.data_ele, 2))
         return
-    codes = spec.codes
-    if codes is not None and value in codes:
-        return
-    cache = _ok_cache.get(id(spec))
-    if cache is not None and value in cache:
-        return
     values = [value]
     if rep_sep and rep_sep in value:
         values = value.split(rep_sep)
@@ -143,21 +136,13 @@ def _check_simple(
                                       f'{spec.ref} "{spec.name}" repeats {len(values)} times; '
                                       f"at most {spec.repeat} allowed", spec.data_ele, 1))
             return
-    bad = False
     for r, v in enumerate(values, 1):
         if not v:
             continue
         for code, message in _value_problems(spec, v):
-            bad = True
             level = 2 if code in ("7", "I10") else 1
             out.append(ElementProblem(code, spec.ref, pos, comp, r if len(values) > 1 else None,
                                       v, message, spec.data_ele, level))
-    if not bad:
-        if cache is None:
-            cache = _ok_cache[id(spec)] = set()
-        elif len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache.add(value)
 
 
 def _missing(spec: ElementSpec | CompositeSpec, pos: int, comp: int | None) -> ElementProblem:
@@ -189,75 +174,65 @@ def _syntax_problem(
 def check_segment(
     seg: SegmentSpec, elems: list[str], comp_sep: str, rep_sep: str
 ) -> list[ElementProblem]:
-    """All element problems of one data segment against its segment definition."""
-    out: list[ElementProblem] = []
+    """All element problems of one data segment against its segment definition.
+
+    Fast path: a value already known valid at that position (a code-list value, or one
+    seen before) costs one set look-up.
+    """
     specs = seg.elements
     n = len(elems) - 1
-    if n > len(specs):
-        pos = len(specs) + 1
+    nspecs = len(specs)
+    out: list[ElementProblem] = []
+    if n > nspecs:
+        pos = nspecs + 1
         out.append(ElementProblem("3", f"{seg.xid}{pos:02d}", pos, None, None, elems[pos],
-                                  f"{seg.xid} has {n} elements; at most {len(specs)} are defined",
+                                  f"{seg.xid} has {n} elements; at most {nspecs} are defined",
                                   "", 1))
-    for i, spec in enumerate(specs):
-        pos = i + 1
-        value = elems[pos] if pos <= n else ""
+        n = nspecs
+    for i in range(n):
+        value = elems[i + 1]
+        spec = specs[i]
         if not value:
             if spec.required:
-                out.append(_missing(spec, pos, None))
+                out.append(_missing(spec, i + 1, None))
             continue
+        if value in spec.ok:
+            continue
+        before = len(out)
         if isinstance(spec, ElementSpec):
             if comp_sep and comp_sep in value and spec.usage != "N":
-                out.append(ElementProblem("6", spec.ref, pos, None, None, value,
+                out.append(ElementProblem("6", spec.ref, i + 1, None, None, value,
                                           f'{spec.ref} "{spec.name}" is a simple element but '
                                           "contains the component separator", spec.data_ele, 1))
-                continue
-            _check_simple(spec, value, pos, None, rep_sep, out)
-            continue
-        # composite
-        if spec.usage == "N":
-            out.append(ElementProblem("I10", spec.ref, pos, None, None, value,
-                                      f'{spec.ref} "{spec.name}" is not used in this guide',
-                                      spec.data_ele, 2))
-            continue
-        reps = value.split(rep_sep) if rep_sep and rep_sep in value else [value]
-        if len(reps) > spec.repeat:
-            out.append(ElementProblem("12", spec.ref, pos, None, None, value,
-                                      f'{spec.ref} "{spec.name}" repeats {len(reps)} times; '
-                                      f"at most {spec.repeat} allowed", spec.data_ele, 1))
-            reps = reps[: spec.repeat]
-        for r, rep in enumerate(reps, 1):
-            parts = rep.split(comp_sep) if comp_sep else [rep]
-            comps = spec.elements
-            if len(parts) > len(comps):
-                out.append(ElementProblem("13", spec.ref, pos, len(comps) + 1,
-                                          r if len(reps) > 1 else None, rep,
-                                          f'{spec.ref} "{spec.name}" has {len(parts)} components; '
-                                          f"at most {len(comps)} are defined", spec.data_ele, 1))
-            for j, cspec in enumerate(comps):
-                cv = parts[j] if j < len(parts) else ""
-                if not cv:
-                    if cspec.required:
-                        out.append(_missing(cspec, pos, j + 1))
-                    continue
-                before = len(out)
-                _check_simple(cspec, cv, pos, j + 1, "", out)
-                if len(reps) > 1:
-                    for k in range(before, len(out)):
-                        out[k] = out[k]._replace(repetition=r)
+            else:
+                _check_simple(spec, value, i + 1, None, rep_sep, out)
+        else:
+            _check_composite(spec, value, i + 1, comp_sep, rep_sep, out)
+        if len(out) == before:
+            ok = spec.ok
+            if len(ok) > _CACHE_LIMIT:
+                ok.clear()
+                if isinstance(spec, ElementSpec) and spec.codes:
+                    ok.update(spec.codes)
+            ok.add(value)
+    for i in range(n, nspecs):
+        spec = specs[i]
+        if spec.required:
+            out.append(_missing(spec, i + 1, None))
     for kind, idxs in seg.syntax:
-        problem = _syntax_problem(kind, idxs, elems, n)
+        problem = _syntax_problem(kind, idxs, elems, len(elems) - 1)
         if problem is not None:
             code, target, text = problem
             names = ", ".join(f"{seg.xid}{i:02d}" for i in idxs)
-            spec_at = specs[target - 1] if target - 1 < len(specs) else None
+            spec_at = specs[target - 1] if target - 1 < nspecs else None
             out.append(ElementProblem(
                 code, f"{seg.xid}{target:02d}", target, None, None,
-                elems[target] if target <= n and elems[target] else None,
+                elems[target] if target < len(elems) and elems[target] else None,
                 f"Syntax rule {kind}{''.join(f'{i:02d}' for i in idxs)}: " + text.format(names),
                 spec_at.data_ele if spec_at is not None else "", 1))
     for qual_pos, value_pos in seg.date_pairs:
-        fmt = elems[qual_pos] if qual_pos <= n else ""
-        value = elems[value_pos] if value_pos <= n else ""
+        fmt = elems[qual_pos] if qual_pos < len(elems) else ""
+        value = elems[value_pos] if value_pos < len(elems) else ""
         if fmt and value and not _period_ok(fmt, value):
             spec = specs[value_pos - 1]
             code = "9" if fmt == "TM" else "8"
@@ -266,3 +241,48 @@ def check_segment(
                                       f"({'CCYYMMDD-CCYYMMDD' if fmt == 'RD8' else 'CCYYMMDD'})",
                                       spec.data_ele, 1))
     return out
+
+
+def _check_composite(
+    spec: CompositeSpec, value: str, pos: int, comp_sep: str, rep_sep: str,
+    out: list[ElementProblem],
+) -> None:
+    if spec.usage == "N":
+        out.append(ElementProblem("I10", spec.ref, pos, None, None, value,
+                                  f'{spec.ref} "{spec.name}" is not used in this guide',
+                                  spec.data_ele, 2))
+        return
+    reps = value.split(rep_sep) if rep_sep and rep_sep in value else [value]
+    if len(reps) > spec.repeat:
+        out.append(ElementProblem("12", spec.ref, pos, None, None, value,
+                                  f'{spec.ref} "{spec.name}" repeats {len(reps)} times; '
+                                  f"at most {spec.repeat} allowed", spec.data_ele, 1))
+        reps = reps[: spec.repeat]
+    multi = len(reps) > 1
+    for r, rep in enumerate(reps, 1):
+        parts = rep.split(comp_sep) if comp_sep else [rep]
+        comps = spec.elements
+        if len(parts) > len(comps):
+            out.append(ElementProblem("13", spec.ref, pos, len(comps) + 1, r if multi else None,
+                                      rep, f'{spec.ref} "{spec.name}" has {len(parts)} '
+                                      f"components; at most {len(comps)} are defined",
+                                      spec.data_ele, 1))
+        for j, cspec in enumerate(comps):
+            cv = parts[j] if j < len(parts) else ""
+            if not cv:
+                if cspec.required:
+                    problem = _missing(cspec, pos, j + 1)
+                    out.append(problem._replace(repetition=r) if multi else problem)
+                continue
+            if cv in cspec.ok:
+                continue
+            before = len(out)
+            _check_simple(cspec, cv, pos, j + 1, "", out)
+            if len(out) == before:
+                if len(cspec.ok) > _CACHE_LIMIT:
+                    cspec.ok.clear()
+                    cspec.ok.update(cspec.codes or ())
+                cspec.ok.add(cv)
+            elif multi:
+                for k in range(before, len(out)):
+                    out[k] = out[k]._replace(repetition=r)

@@ -85,6 +85,7 @@ class ElementSpec:
         "data_ele",
         "key_codes",
         "kind",
+        "ok",
         "max_len",
         "min_len",
         "name",
@@ -115,12 +116,16 @@ class ElementSpec:
         self.key_codes = key_codes
         self.regex = regex
         self.repeat = repeat
+        #: Values known to be valid here: the code list, plus values already checked.
+        self.ok: set[str] = set(codes) if codes else set()
 
 
 class CompositeSpec:
     """A composite data element (e.g. CLM05) with its components."""
 
-    __slots__ = ("data_ele", "elements", "name", "ref", "repeat", "required", "seq", "usage")
+    __slots__ = (
+        "data_ele", "elements", "name", "ok", "ref", "repeat", "required", "seq", "usage"
+    )
 
     def __init__(
         self, ref: str, name: str, data_ele: str, usage: str, seq: int,
@@ -134,6 +139,7 @@ class CompositeSpec:
         self.seq = seq
         self.elements = elements
         self.repeat = repeat
+        self.ok: set[str] = set()
 
 
 class SegmentSpec:
@@ -145,6 +151,7 @@ class SegmentSpec:
         "index",
         "is_first",
         "key",
+        "label",
         "loop",
         "max_use",
         "name",
@@ -168,6 +175,8 @@ class SegmentSpec:
         # (format qualifier position, value position): DTP02/DTP03 style pairs.
         self.date_pairs: tuple[tuple[int, int], ...] = ()
         self.loop: LoopSpec | None = None
+        #: The IG loop id for messages and IK303 (None for header/trailer tables).
+        self.label: str | None = None
         self.index = 0
         self.is_first = False
 
@@ -213,6 +222,7 @@ class LoopSpec:
         "pos",
         "repeat",
         "required_children",
+        "start_of",
         "usage",
         "xid",
     )
@@ -228,6 +238,8 @@ class LoopSpec:
         self.first_seg: SegmentSpec | None = None
         self.index = 0
         self.required_children: tuple[int, ...] = ()
+        #: For child i, the first child index with the same position (pyx12 scans by pos).
+        self.start_of: tuple[int, ...] = ()
         self._scan: dict[int, dict[str, tuple[Entry, ...]]] = {}
 
     @property
@@ -464,6 +476,7 @@ def _loop(el: ET.Element, ids: set[str]) -> LoopSpec:
         if child.tag == "segment":
             seg = _segment(child)
             seg.loop = loop
+            seg.label = loop.xid if loop.xid[:1].isdigit() else None
             ids.add(seg.xid)
             children.append(seg)
         elif child.tag == "loop":
@@ -477,9 +490,11 @@ def _loop(el: ET.Element, ids: set[str]) -> LoopSpec:
     if children and isinstance(children[0], SegmentSpec):
         loop.first_seg = children[0]
         children[0].is_first = True
-    loop.required_children = tuple(
-        i for i, c in enumerate(children) if c.usage == "R"
-    )
+    loop.required_children = tuple(i for i, c in enumerate(children) if c.usage == "R")
+    starts: list[int] = []
+    for i, c in enumerate(children):
+        starts.append(starts[-1] if i and children[i - 1].pos == c.pos else i)
+    loop.start_of = tuple(starts)
     return loop
 
 

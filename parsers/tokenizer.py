@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -113,7 +114,9 @@ class SegmentBatch:
     = 1) and ``offset(i)`` its byte offset. An empty segment (``~~``) is ``[""]``.
     """
 
-    __slots__ = ("_offsets", "_pieces", "base", "first_ordinal", "segments", "unterminated")
+    __slots__ = (
+        "_offsets", "_pieces", "base", "first_ordinal", "segments", "term_len", "unterminated"
+    )
 
     def __init__(
         self,
@@ -122,6 +125,7 @@ class SegmentBatch:
         base: int,
         first_ordinal: int,
         unterminated: bool = False,
+        term_len: int = 1,
     ) -> None:
         self.segments = segments
         self._pieces = pieces
@@ -129,23 +133,17 @@ class SegmentBatch:
         self.first_ordinal = first_ordinal
         #: True when the last segment of the file has no terminator (truncated file).
         self.unterminated = unterminated
+        self.term_len = term_len
         self._offsets: list[int] | None = None
 
     def offset(self, index: int) -> int:
         """Byte offset of segment ``index`` (first character of its id)."""
-        if self._offsets is None:
-            self._compute()
-        assert self._offsets is not None
-        return self._offsets[index]
-
-    def _compute(self) -> None:
-        offsets: list[int] = []
-        pos = self.base
-        term_len = 1
-        for piece in self._pieces:
-            offsets.append(pos + len(piece) - len(piece.lstrip(_WS)))
-            pos += len(piece) + term_len
-        self._offsets = offsets
+        cum = self._offsets
+        if cum is None:
+            cum = self._offsets = [0, *accumulate(map(len, self._pieces))]
+        piece = self._pieces[index]
+        lead = len(piece) - len(piece.lstrip(_WS))
+        return self.base + cum[index] + index * self.term_len + lead
 
 
 def open_source(source: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO) -> BinaryIO:
@@ -190,7 +188,7 @@ def tokenize(
             carry = pieces.pop()
         if pieces:
             segs = [p.split(ele) if p[:1] not in _WS else p.lstrip(_WS).split(ele) for p in pieces]
-            yield SegmentBatch(segs, pieces, base, ordinal, unterminated)
+            yield SegmentBatch(segs, pieces, base, ordinal, unterminated, len(term))
             ordinal += len(segs)
             base += sum(map(len, pieces)) + len(pieces) * len(term)
         if final:

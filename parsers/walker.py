@@ -133,11 +133,11 @@ class TransactionWalker:
         while depth >= 0:
             frame = stack[depth]
             loop = frame.loop
-            start = frame.idx
-            pos = loop.children[start].pos
-            while start > 0 and loop.children[start - 1].pos == pos:
-                start -= 1
-            candidates = loop.entries_from(start).get(sid)
+            start = loop.start_of[frame.idx]
+            table = loop._scan.get(start)
+            if table is None:
+                table = loop.entries_from(start)
+            candidates = table.get(sid)
             if candidates:
                 for entry in candidates:
                     if entry.segment.matches(elems, comp_sep):
@@ -219,14 +219,11 @@ class TransactionWalker:
         # Close the loops above the one that matched: what they required and lacked is missing.
         while len(stack) - 1 > depth:
             top = stack[-1]
-            pstart = top.idx
-            pos = top.loop.children[pstart].pos
-            while pstart > 0 and top.loop.children[pstart - 1].pos == pos:
-                pstart -= 1
-            self._report_missing(top, pstart, len(top.loop.children))
+            self._report_missing(top, top.loop.start_of[top.idx], len(top.loop.children))
             self._pop()
         frame = stack[depth]
-        self._report_missing(frame, start, ci)
+        if ci > start:
+            self._report_missing(frame, start, ci)
         if not enter and seg.is_first and ci == 0 and depth > 0:
             # The first segment of the current loop again: a new iteration of that loop.
             loop = frame.loop
@@ -289,19 +286,18 @@ class TransactionWalker:
                 parent.loops.append(frame.node)
 
     def _segment_contents(self, seg: SegmentSpec, elems: list[str]) -> None:
-        frame = self.stack[-1]
-        loop = _label(seg.loop) if seg.loop is not None else None
-        if self.build and frame.node is not None:
-            frame.node.segments.append(
-                Segment(elems, self.line, self.position, self.comp_sep, self.rep_sep)
-            )
-        if self.unit_depth >= 0:
+        loop = seg.label
+        if self.build:
+            node = self.stack[-1].node
+            if node is not None:
+                node.segments.append(
+                    Segment(elems, self.line, self.position, self.comp_sep, self.rep_sep)
+                )
+        if self.unit_depth >= 0 and self.unit_id is None:
             spec = self.unit_spec
             assert spec is not None
-            if (
-                self.unit_id is None
-                and elems[0] == spec[1]
-                and (spec[2] == 0 or (len(elems) > spec[2] and elems[spec[2]] == spec[3]))
+            if elems[0] == spec[1] and (
+                spec[2] == 0 or (len(elems) > spec[2] and elems[spec[2]] == spec[3])
             ):
                 uid = elems[spec[4]] if len(elems) > spec[4] else ""
                 self.unit_id = uid
@@ -322,6 +318,8 @@ class TransactionWalker:
                               f"must be {self.lx_count}", "LX", loop, "LX01",
                               elems[1] if len(elems) > 1 else None, 1, data_element="554")
         problems = check_segment(seg, elems, self.comp_sep, self.rep_sep)
+        if not problems:
+            return
         for p in problems:
             self._add(p.snip_level, Level.ELEMENT, p.code, p.message, sid, loop, p.ref, p.value,
                       p.position, p.component, p.repetition, p.data_element)
@@ -386,11 +384,7 @@ class TransactionWalker:
             self._close_hl(self.hl_stack.pop())
         while len(self.stack) > 1:
             top = self.stack[-1]
-            start = top.idx
-            pos = top.loop.children[start].pos
-            while start > 0 and top.loop.children[start - 1].pos == pos:
-                start -= 1
-            self._report_missing(top, start, len(top.loop.children))
+            self._report_missing(top, top.loop.start_of[top.idx], len(top.loop.children))
             self._pop()
         root = self.stack[0]
         # Children of the ST loop before SE (the SE itself is the last child).
