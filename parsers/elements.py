@@ -94,7 +94,12 @@ def _value_problems(spec: ElementSpec, value: str) -> list[tuple[str, str]]:
     elif digits > spec.max_len:
         out.append(("5", f"{name} is too long: {digits} characters, at most {spec.max_len} allowed"))
     if not (value.isascii() and value.isprintable()):
-        out.append(("6", f"{name} contains a character outside the X12 character set"))
+        bad = next(i for i, c in enumerate(value) if not (" " <= c <= "~"))
+        raw = value.encode("latin-1")
+        shown = raw.decode("utf-8", "replace")
+        out.append(("6", f"{name} contains a character outside the X12 character set at "
+                         f"character {bad + 1} (byte {raw[bad]:02X}); value as sent: {shown!r}. "
+                         "Use plain letters (e.g. N for Ñ) and no control characters"))
         return out
     if kind == KIND_TEXT:
         if value[-1] == " " and len(value.rstrip()) >= spec.min_len:

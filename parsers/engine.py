@@ -113,7 +113,8 @@ class Validator:
         text = head[:_SNIFF].decode("latin-1")
         delims, problem = read_delimiters(text)
         if delims is None:
-            self._unusable(head, problem.message if problem else "Not an X12 file", skipped)
+            self._unusable(head, problem.message if problem else "Not an X12 file", skipped,
+                           had_bytes=skipped > 0)
             _drain(stream)
             self.file.size = _stream_size(stream)
             yield FileEvent(self.file)
@@ -134,6 +135,9 @@ class Validator:
         self.st_ids: set[str] = set()
         self.set_index = 0
         self.stop = False
+        self.mismatch: Finding | None = None
+        self.mismatch_text = ""
+        self.mismatch_count = 0
         ele = delims.element
         last_line = 0
         pending = self.pending_units
@@ -183,10 +187,10 @@ class Validator:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _unusable(self, head: bytes, why: str, skipped: int) -> None:
+    def _unusable(self, head: bytes, why: str, skipped: int, had_bytes: bool) -> None:
         self.file.usable = False
         if not head.strip():
-            why = "The file is empty" if not head else "The file holds only whitespace"
+            why = "The file holds only whitespace" if (head or had_bytes) else "The file is empty"
         elif not head.startswith(b"ISA"):
             sample = head[:3]
             if b"\x00" in head[:64] or not all(32 <= b < 127 or b in (9, 10, 13) for b in head[:64]):
@@ -273,9 +277,18 @@ class Validator:
         head = sid[:3]
         alien = next((c for c in sid if not c.isalnum()), None)
         if alien is not None:
+            if self.mismatch is not None:
+                self.mismatch_count += 1
+                self.mismatch.message = self.mismatch_text + (
+                    f" ({self.mismatch_count} more segments after it have the same problem)")
+                return
             msg = (f"Segment {sid[:20]!r} does not use the element separator {ele!r} "
-                   f"declared in the ISA (byte 4); it seems to use {alien!r}")
-            code = "026"
+                   f"declared in the ISA (byte 4); it seems to use {alien!r}. Every segment "
+                   "must use the separators the ISA declares")
+            self.mismatch_text = msg
+            self.mismatch = self._finding(Level.INTERCHANGE, "026", 1, msg,
+                                          sid.split(alien, 1)[0][:3], line, offset)
+            return
         elif self.isa is None:
             msg = f"Segment {head} is outside an interchange (no ISA before it)"
             code = "024"
@@ -285,8 +298,12 @@ class Validator:
         else:
             msg = f"Segment {head} is outside a transaction set (no ST before it)"
             code = "024"
-        if self.st is not None:  # a non-X12 segment id inside a set
-            self._finding(Level.SEGMENT, "1", 1, msg, head, line, offset)
+        if self.st is not None:
+            # Inside a transaction set that is not supported (already rejected as a whole):
+            # its segments are only counted for SE01.
+            return
+        if sid == "TA1" and self.isa is not None and self.gs is None:
+            return  # TA1 acknowledgments may sit between ISA and the first GS
         else:
             self._finding(Level.INTERCHANGE, code, 1, msg, head, line, offset)
 
@@ -429,8 +446,8 @@ class Validator:
             self._finding(Level.TRANSACTION, "I6", 2,
                           f"ST03 {st03!r} differs from GS08 {self.gs.version!r}; both must name the "
                           "same implementation guide", "ST", line, offset, "ST03", st03, position=1)
-        if guide is None or guide.key in ("999", "277CA"):
-            known = {g.st01 for g in GUIDES[:5]}
+        if guide is None:
+            known = {g.st01 for g in GUIDES}
             if st01 not in known:
                 self._finding(Level.TRANSACTION, "1", 1,
                               f"Transaction set {st01!r} is not supported", "ST", line, offset,
@@ -588,9 +605,11 @@ class Validator:
                           f"is missing at {where}", "GE", last_line)
             self._close_gs()
         if self.isa is not None:
+            why = ("no IEA using the declared separators was found" if self.mismatch
+                   else "the file is truncated")
             self._finding(Level.INTERCHANGE, "023", 1, f"The IEA trailer of interchange "
-                          f"{self.isa.control_number} is missing at {where}: the file is "
-                          "truncated", "IEA", last_line)
+                          f"{self.isa.control_number} is missing at {where}: {why}", "IEA",
+                          last_line)
             self._close_isa(last_line, 0)
 
 

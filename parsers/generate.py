@@ -61,6 +61,7 @@ _SEG_END = "~\n"
 # Synthetic reference data (made up; any resemblance to real people is coincidental)
 # --------------------------------------------------------------------------------------
 
+# fmt: off
 _LAST_NAMES = (
     "ALDERANE", "BRISVALE", "CALDERONI", "DORVANTE", "ESPARVEL", "FARNSWICK", "GALLOWEN",
     "HARROVAL", "IRVELLO", "JASPERTON", "KORVALLIS", "LUMANTE", "MERIDANO", "NOVARETTE",
@@ -152,6 +153,7 @@ _SURFACES_POSTERIOR = ("M", "O", "D", "B", "L")
 _QUADRANTS = ("10", "20", "30", "40")
 
 _LANGUAGES = ("eng", "spa", "vie", "chi", "tgl", "kor", "arm", "rus")
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------
@@ -308,8 +310,14 @@ class _Ctx:
         zip9 = f"{zip3}{rng.randrange(100):02d}{rng.randrange(1, 10000):04d}"
         return street, city, zip9
 
-    def person(self, *, min_age: int = 0, max_age: int = 90, last: str | None = None,
-               address: tuple[str, str, str] | None = None) -> _Person:
+    def person(
+        self,
+        *,
+        min_age: int = 0,
+        max_age: int = 90,
+        last: str | None = None,
+        address: tuple[str, str, str] | None = None,
+    ) -> _Person:
         rng = self.rng
         sex = rng.choice("FM")
         first = rng.choice(_FIRST_NAMES_F if sex == "F" else _FIRST_NAMES_M)
@@ -357,10 +365,23 @@ class _Ctx:
     def isa(self) -> str:
         d = self.file_date
         elements = (
-            "ISA", "00", " " * 10, "00", " " * 10,
-            "ZZ", self.sender.ljust(15), "ZZ", self.receiver.ljust(15),
-            f"{d.year % 100:02d}{d.month:02d}{d.day:02d}", self.file_time,
-            "^", "00501", self.isa13, "0", "T", ":",
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            "ZZ",
+            self.sender.ljust(15),
+            "ZZ",
+            self.receiver.ljust(15),
+            f"{d.year % 100:02d}{d.month:02d}{d.day:02d}",
+            self.file_time,
+            "^",
+            "00501",
+            self.isa13,
+            "0",
+            "T",
+            ":",
         )
         text = "*".join(elements) + "~"
         assert len(text) == 106, text
@@ -368,10 +389,22 @@ class _Ctx:
 
     def gs(self) -> str:
         gs01, _, version = _VERSIONS[self.kind]
-        return "*".join(
-            ("GS", gs01, self.sender, self.receiver, _d8(self.file_date), self.file_time,
-             self.gs06, "X", version)
-        ) + _SEG_END
+        return (
+            "*".join(
+                (
+                    "GS",
+                    gs01,
+                    self.sender,
+                    self.receiver,
+                    _d8(self.file_date),
+                    self.file_time,
+                    self.gs06,
+                    "X",
+                    version,
+                )
+            )
+            + _SEG_END
+        )
 
 
 def _per_st_counts(count: int, per_st: int) -> list[int]:
@@ -389,10 +422,18 @@ def _per_st_counts(count: int, per_st: int) -> list[int]:
 def _837_header(ctx: _Ctx, out: _Out, st02: str, st_index: int) -> None:
     _, st01, version = _VERSIONS[ctx.kind]
     out.seg("ST", st01, st02, version)
-    out.seg("BHT", "0019", "00", f"{ctx.isa13[-6:]}{st_index:04d}", _d8(ctx.file_date),
-            ctx.file_time, "CH")
-    out.seg("NM1", "41", "2", "SYNTHETIC CLAIMS CLEARINGHOUSE", "", "", "", "", "46",
-            ctx.submitter_id)
+    out.seg(
+        "BHT",
+        "0019",
+        "00",
+        f"{ctx.isa13[-6:]}{st_index:04d}",
+        _d8(ctx.file_date),
+        ctx.file_time,
+        "CH",
+    )
+    out.seg(
+        "NM1", "41", "2", "SYNTHETIC CLAIMS CLEARINGHOUSE", "", "", "", "", "46", ctx.submitter_id
+    )
     out.seg("PER", "IC", "EDI SUPPORT", "TE", f"916555{ctx.rng.randrange(100, 200):04d}")
     out.seg("NM1", "40", "2", _PLAN_NAME, "", "", "", "", "46", _PLAN_PAYER_ID)
 
@@ -430,8 +471,7 @@ def _claim_837p(ctx: _Ctx, out: _Out, rendering: list[_Doc]) -> None:
     for _ in range(n_lines):
         code, cents, units_choices = rng.choice(_CPT_LINES)
         units = rng.choice(units_choices)
-        pointers = ":".join(str(i + 1) for i in sorted(rng.sample(range(len(dx)),
-                                                                   min(len(dx), 2))))
+        pointers = ":".join(str(i + 1) for i in sorted(rng.sample(range(len(dx)), min(len(dx), 2))))
         lines.append((code, cents * units, units, pointers))
     total = sum(line[1] for line in lines)
     out.seg("CLM", ctx.next_pcn(), _money(total), "", "", "11:B:1", "Y", "A", "Y", "Y")
@@ -586,8 +626,18 @@ def _gen_837(ctx: _Ctx, counts: list[int]) -> Iterator[bytes]:
 # --------------------------------------------------------------------------------------
 
 
-def _member_834(ctx: _Ctx, out: _Out, p: _Person, sub_cin: str, rel: str, group: str,
-                plan: str, pcp: _Doc, start: dt.date, end: dt.date | None) -> None:
+def _member_834(
+    ctx: _Ctx,
+    out: _Out,
+    p: _Person,
+    sub_cin: str,
+    rel: str,
+    group: str,
+    plan: str,
+    pcp: _Doc,
+    start: dt.date,
+    end: dt.date | None,
+) -> None:
     rng = ctx.rng
     if rel == "18":
         out.seg("INS", "Y", "18", "021", "28", "A", "", "", "FT")
@@ -600,8 +650,13 @@ def _member_834(ctx: _Ctx, out: _Out, p: _Person, sub_cin: str, rel: str, group:
     out.seg("DTP", "356", "D8", _d8(start))
     out.seg("NM1", "IL", "1", p.last, p.first, p.middle)
     if rel == "18":
-        out.seg("PER", "IP", "", "HP", f"{rng.choice(('209', '559', '916', '510'))}555"
-                f"{rng.randrange(100, 200):04d}")
+        out.seg(
+            "PER",
+            "IP",
+            "",
+            "HP",
+            f"{rng.choice(('209', '559', '916', '510'))}555{rng.randrange(100, 200):04d}",
+        )
     out.seg("N3", p.street)
     out.seg("N4", p.city, "CA", p.zip9)
     out.seg("DMG", "D8", _d8(p.dob), p.sex)
@@ -627,8 +682,17 @@ def _gen_834(ctx: _Ctx, counts: list[int]) -> Iterator[bytes]:
         st02 = f"{ctx.st_base + st_index:04d}"
         out.count = 0
         out.seg("ST", "834", st02, "005010X220A1")
-        out.seg("BGN", "00", f"ENR{ctx.isa13}{st_index:03d}", _d8(ctx.file_date),
-                ctx.file_time, "", "", "", "2")
+        out.seg(
+            "BGN",
+            "00",
+            f"ENR{ctx.isa13}{st_index:03d}",
+            _d8(ctx.file_date),
+            ctx.file_time,
+            "",
+            "",
+            "",
+            "2",
+        )
         out.seg("REF", "38", f"MCLMC{ctx.seed % 100000:05d}")
         out.seg("DTP", "007", "D8", _d8(cov_start))
         out.seg("N1", "P5", _SPONSOR_NAME, "FI", "680000001")
@@ -645,10 +709,24 @@ def _gen_834(ctx: _Ctx, counts: list[int]) -> Iterator[bytes]:
             home = (sub.street, sub.city, sub.zip9)
             for _ in range(n_dep):
                 spouse = rng.random() < 0.3
-                dep = ctx.person(min_age=19 if spouse else 0, max_age=75 if spouse else 18,
-                                 last=sub.last, address=home)
-                _member_834(ctx, out, dep, sub.cin, "01" if spouse else "19", group, plan,
-                            pcp, cov_start, end)
+                dep = ctx.person(
+                    min_age=19 if spouse else 0,
+                    max_age=75 if spouse else 18,
+                    last=sub.last,
+                    address=home,
+                )
+                _member_834(
+                    ctx,
+                    out,
+                    dep,
+                    sub.cin,
+                    "01" if spouse else "19",
+                    group,
+                    plan,
+                    pcp,
+                    cov_start,
+                    end,
+                )
             left -= 1 + n_dep
             if out.full():
                 yield out.take()
@@ -702,9 +780,18 @@ def _claim_835(ctx: _Ctx, body: _Out) -> int:
     paid = line_paid - claim_adj
     sign = -1 if status == "22" else 1
     m = _money
-    body.seg("CLP", ctx.next_pcn(), status, m(sign * charge), m(sign * paid),
-             m(sign * patient_resp) if patient_resp else "", "MC",
-             f"{ctx.file_date.year}{rng.randrange(10**9):09d}", "11", "1")
+    body.seg(
+        "CLP",
+        ctx.next_pcn(),
+        status,
+        m(sign * charge),
+        m(sign * paid),
+        m(sign * patient_resp) if patient_resp else "",
+        "MC",
+        f"{ctx.file_date.year}{rng.randrange(10**9):09d}",
+        "11",
+        "1",
+    )
     if claim_adj:
         body.seg("CAS", "OA", "23", m(sign * claim_adj))
     p = ctx.person(min_age=1, max_age=89)
@@ -744,8 +831,9 @@ def _gen_835(ctx: _Ctx, counts: list[int]) -> Iterator[bytes]:
             total_paid += _claim_835(ctx, body)
         plb: list[tuple[str, str, int]] = []
         if rng.random() < 0.4 and total_paid > 10000:
-            plb.append(("WO", f"RCV{rng.randrange(10**6):06d}", total_paid * rng.randint(1, 8)
-                        // 100))
+            plb.append(
+                ("WO", f"RCV{rng.randrange(10**6):06d}", total_paid * rng.randint(1, 8) // 100)
+            )
             if rng.random() < 0.5:
                 plb.append(("L6", "", -rng.randrange(100, 2500)))
         if plb:
@@ -757,13 +845,45 @@ def _gen_835(ctx: _Ctx, counts: list[int]) -> Iterator[bytes]:
         out.count = 0
         out.seg("ST", "835", st02, "005010X221A1")
         if bpr02 > 0:
-            out.seg("BPR", "I", _money(bpr02), "C", "ACH", "CCP", "01", routing_payer, "DA",
-                    f"{rng.randrange(10**9, 10**10)}", f"1{ctx.payer_ein}", "", "01",
-                    f"12200{rng.randrange(1000, 10000)}", "DA",
-                    f"{rng.randrange(10**8, 10**9)}", _d8(pay_date))
+            out.seg(
+                "BPR",
+                "I",
+                _money(bpr02),
+                "C",
+                "ACH",
+                "CCP",
+                "01",
+                routing_payer,
+                "DA",
+                f"{rng.randrange(10**9, 10**10)}",
+                f"1{ctx.payer_ein}",
+                "",
+                "01",
+                f"12200{rng.randrange(1000, 10000)}",
+                "DA",
+                f"{rng.randrange(10**8, 10**9)}",
+                _d8(pay_date),
+            )
         else:
-            out.seg("BPR", "H", "0", "C", "NON", "", "", "", "", "", "", "", "", "", "", "",
-                    _d8(pay_date))
+            out.seg(
+                "BPR",
+                "H",
+                "0",
+                "C",
+                "NON",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                _d8(pay_date),
+            )
         out.seg("TRN", "1", f"EFT{ctx.isa13}{st_index:04d}", f"1{ctx.payer_ein}")
         out.seg("DTM", "405", _d8(ctx.file_date))
         out.seg("N1", "PR", _PLAN_NAME)
@@ -799,8 +919,9 @@ def _gen_835(ctx: _Ctx, counts: list[int]) -> Iterator[bytes]:
 # --------------------------------------------------------------------------------------
 
 
-def generate(kind: str, count: int, seed: int = 0, *,
-             claims_per_st: int | None = None) -> Iterator[bytes]:
+def generate(
+    kind: str, count: int, seed: int = 0, *, claims_per_st: int | None = None
+) -> Iterator[bytes]:
     """Yield a valid synthetic X12 5010 file of ``kind`` in chunks of bytes.
 
     ``count`` is the number of claims (837: CLM loops), members (834: INS loops) or

@@ -66,6 +66,8 @@ GUIDES: tuple[GuideInfo, ...] = (
               "Health Care Claim Payment/Advice"),
     GuideInfo("999", "999", "005010X231A1", "FA", "999.5010X231.A1.xml", "pyx12",
               "Implementation Acknowledgment"),
+    GuideInfo("999-base", "999", "005010X231", "FA", "999.5010.xml", "pyx12",
+              "Implementation Acknowledgment (base 005010X231)"),
     GuideInfo("277CA", "277", "005010X214", "HN", "277.5010.X214.xml", "pyx12",
               "Health Care Claim Acknowledgment"),
 )

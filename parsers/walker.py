@@ -98,6 +98,8 @@ class TransactionWalker:
         data_element: str | None = None, severity: Severity = _SEG_REJECT,
         line: int | None = None, position: int | None = None,
     ) -> None:
+        if value is not None and not value.isascii():
+            value = value.encode("latin-1").decode("utf-8", "backslashreplace")
         f = Finding(
             snip_level=snip, severity=severity, level=level, code=code, message=message,
             segment_id=seg_id,

@@ -28,8 +28,13 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     return {k: full[k] for k in FINDING_FIELDS}
 
 
+def ordered_findings(result: FileResult) -> list[Finding]:
+    """Findings in file order (by line), the blocking envelope ones first on ties."""
+    return sorted(result.all_findings(), key=lambda f: (f.line or 0, f.segment_position or 0))
+
+
 def result_dict(result: FileResult, name: str) -> dict[str, Any]:
-    findings = list(result.all_findings())
+    findings = ordered_findings(result)
     return {
         "file": name,
         "accepted": result.accepted,
@@ -97,7 +102,7 @@ def text_report(result: FileResult, name: str) -> str:
                     f"{st.guide or st.st01} {st.version}: {state}, {st.units} units, "
                     f"{st.segment_count} segments"
                 )
-    for f in result.all_findings():
+    for f in ordered_findings(result):
         who = f" claim {f.claim_id}" if f.claim_id else (f" member {f.member_id}" if f.member_id else "")
         kind = "warning" if not f.is_error else "error"
         loc = f.location()
