@@ -46,11 +46,22 @@ def isa_header(received: InterchangeResult, control: int, now: datetime, opts: A
     """An ISA addressed back to the sender of ``received``."""
     e = opts.element_separator
     fields = [
-        "ISA", "00", " " * 10, "00", " " * 10,
-        _pad(received.receiver_qualifier or "ZZ", 2), _pad(received.receiver_id, 15),
-        _pad(received.sender_qualifier or "ZZ", 2), _pad(received.sender_id, 15),
-        now.strftime("%y%m%d"), now.strftime("%H%M"), opts.repetition_separator, "00501",
-        f"{control:09d}", "0", received.usage if received.usage in ("P", "T") else "P",
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        _pad(received.receiver_qualifier or "ZZ", 2),
+        _pad(received.receiver_id, 15),
+        _pad(received.sender_qualifier or "ZZ", 2),
+        _pad(received.sender_id, 15),
+        now.strftime("%y%m%d"),
+        now.strftime("%H%M"),
+        opts.repetition_separator,
+        "00501",
+        f"{control:09d}",
+        "0",
+        received.usage if received.usage in ("P", "T") else "P",
         opts.component_separator,
     ]
     return e.join(fields)
@@ -88,10 +99,16 @@ def build_ta1(result: FileResult, opts: AckOptions = AckOptions(), always: bool 
         errors = [f for f in isa.findings if f.is_error]
         ta104 = "R" if errors else "A"
         note = errors[0].code if errors else "000"
-        w.seg("TA1", _pad(isa.control_number, 9).replace(" ", "0")
-              if isa.control_number.isdigit() else _pad(isa.control_number, 9),
-              isa.date if len(isa.date) == 6 else now.strftime("%y%m%d"),
-              isa.time if len(isa.time) == 4 else now.strftime("%H%M"), ta104, note)
+        w.seg(
+            "TA1",
+            _pad(isa.control_number, 9).replace(" ", "0")
+            if isa.control_number.isdigit()
+            else _pad(isa.control_number, 9),
+            isa.date if len(isa.date) == 6 else now.strftime("%y%m%d"),
+            isa.time if len(isa.time) == 4 else now.strftime("%H%M"),
+            ta104,
+            note,
+        )
         w.seg("IEA", "0", f"{control:09d}")
         control += 1
     if not result.interchanges and result.findings:
@@ -107,10 +124,18 @@ def build_unusable_ta1(
     """A TA1*...*R for a file that holds no readable interchange, addressed to its sender."""
     now = _now(opts)
     fake = InterchangeResult(
-        sender_qualifier="ZZ", sender_id=sender_id, receiver_qualifier="ZZ",
-        receiver_id=receiver_id, date=now.strftime("%y%m%d"), time=now.strftime("%H%M"),
-        version="00501", control_number="000000000", ack_requested="1", usage="P",
-        delimiters=Delimiters(), line=0,
+        sender_qualifier="ZZ",
+        sender_id=sender_id,
+        receiver_qualifier="ZZ",
+        receiver_id=receiver_id,
+        date=now.strftime("%y%m%d"),
+        time=now.strftime("%H%M"),
+        version="00501",
+        control_number="000000000",
+        ack_requested="1",
+        usage="P",
+        delimiters=Delimiters(),
+        line=0,
     )
     w = _Writer(opts)
     w.lines.append(isa_header(fake, opts.control_number, now, opts))
@@ -125,10 +150,14 @@ def _ik5(st: TransactionSetResult, envelope_rejected: bool) -> tuple[str, list[s
         if f.level is Level.TRANSACTION and f.is_error and f.code not in codes:
             codes.append(f.code)
     if any(f.level in (Level.SEGMENT, Level.ELEMENT) and f.is_error for f in st.findings):
-        level2 = any(f.snip_level >= 2 and f.level in (Level.SEGMENT, Level.ELEMENT)
-                     and f.is_error for f in st.findings)
-        level1 = any(f.snip_level == 1 and f.level in (Level.SEGMENT, Level.ELEMENT)
-                     and f.is_error for f in st.findings)
+        level2 = any(
+            f.snip_level >= 2 and f.level in (Level.SEGMENT, Level.ELEMENT) and f.is_error
+            for f in st.findings
+        )
+        level1 = any(
+            f.snip_level == 1 and f.level in (Level.SEGMENT, Level.ELEMENT) and f.is_error
+            for f in st.findings
+        )
         if level1 and "5" not in codes:
             codes.append("5")
         if level2 and not level1 and "I5" not in codes:
@@ -161,8 +190,12 @@ def _segment_groups(findings: Iterable[Finding]) -> list[tuple[Finding, list[Fin
 
 def _clean(value: str, limit: int, opts: AckOptions) -> str:
     """A value that fits in an element of the acknowledgment: no delimiters, trimmed."""
-    for ch in (opts.element_separator, opts.component_separator, opts.segment_terminator,
-               opts.repetition_separator):
+    for ch in (
+        opts.element_separator,
+        opts.component_separator,
+        opts.segment_terminator,
+        opts.repetition_separator,
+    ):
         value = value.replace(ch, " ")
     value = "".join(c if " " <= c <= "~" else " " for c in value)
     return value.strip()[:limit].strip()
@@ -196,24 +229,36 @@ def build_999(
 
 
 def _group_999(
-    w: _Writer, isa: InterchangeResult, gs: GroupResult, index: int, now: datetime,
+    w: _Writer,
+    isa: InterchangeResult,
+    gs: GroupResult,
+    index: int,
+    now: datetime,
     include_values: bool,
 ) -> None:
     gs_ctrl = str(index)
-    w.seg("GS", "FA", _pad(gs.receiver_id, 15).strip() or isa.receiver_id,
-          _pad(gs.sender_id, 15).strip() or isa.sender_id, now.strftime("%Y%m%d"),
-          now.strftime("%H%M"), gs_ctrl, "X", "005010X231A1")
+    w.seg(
+        "GS",
+        "FA",
+        _pad(gs.receiver_id, 15).strip() or isa.receiver_id,
+        _pad(gs.sender_id, 15).strip() or isa.sender_id,
+        now.strftime("%Y%m%d"),
+        now.strftime("%H%M"),
+        gs_ctrl,
+        "X",
+        "005010X231A1",
+    )
     start = len(w.lines)
     w.seg("ST", "999", "0001", "005010X231A1")
-    w.seg("AK1", gs.functional_id or "HC", gs.control_number or "0",
-          gs.version if gs.version else "")
+    w.seg(
+        "AK1", gs.functional_id or "HC", gs.control_number or "0", gs.version if gs.version else ""
+    )
     group_errors = [f for f in gs.findings if f.is_error]
     accepted = 0
     received = len(gs.transaction_sets)
     any_warning = False
     for st in gs.transaction_sets:
-        w.seg("AK2", st.st01 or "837", st.control_number or "0",
-              st.version if st.version else "")
+        w.seg("AK2", st.st01 or "837", st.control_number or "0", st.version if st.version else "")
         for head, elements in _segment_groups(st.findings):
             seg_id = head.segment_id or ""
             if not (2 <= len(seg_id) <= 3 and seg_id.isalnum()):
@@ -232,7 +277,9 @@ def _group_999(
                 if e.repetition_position:
                     parts.append(str(e.repetition_position))
                 ref = w.opts.component_separator.join(parts)
-                value = _clean(e.value or "", 99, w.opts) if include_values and e.code != "1" else ""
+                value = (
+                    _clean(e.value or "", 99, w.opts) if include_values and e.code != "1" else ""
+                )
                 w.seg("IK4", ref, e.data_element or "", e.code, value)
         ack, codes = _ik5(st, gs.has_errors or isa.rejected)
         if gs.has_errors and ack in ("A", "E"):

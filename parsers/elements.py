@@ -51,7 +51,9 @@ def is_valid_date(value: str) -> bool:
     year, month, day = int(value[:4]), int(value[4:6]), int(value[6:8])
     if not 1 <= month <= 12 or day < 1 or day > _DAYS[month - 1]:
         return False
-    return not (month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)))
+    return not (
+        month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))
+    )
 
 
 def is_valid_time(value: str) -> bool:
@@ -69,8 +71,14 @@ def _period_ok(fmt: str, value: str) -> bool:
         return len(value) == 8 and is_valid_date(value)
     if fmt == "RD8":
         start, sep, end = value.partition("-")
-        return bool(sep) and len(start) == 8 and len(end) == 8 and is_valid_date(start) \
-            and is_valid_date(end) and start <= end
+        return (
+            bool(sep)
+            and len(start) == 8
+            and len(end) == 8
+            and is_valid_date(start)
+            and is_valid_date(end)
+            and start <= end
+        )
     if fmt == "DT":
         return len(value) == 12 and is_valid_date(value[:8]) and is_valid_time(value[8:])
     if fmt == "D6":
@@ -90,16 +98,25 @@ def _value_problems(spec: ElementSpec, value: str) -> list[tuple[str, str]]:
     else:
         digits = len(value)
     if digits < spec.min_len:
-        out.append(("4", f"{name} is too short: {digits} characters, at least {spec.min_len} required"))
+        out.append(
+            ("4", f"{name} is too short: {digits} characters, at least {spec.min_len} required")
+        )
     elif digits > spec.max_len:
-        out.append(("5", f"{name} is too long: {digits} characters, at most {spec.max_len} allowed"))
+        out.append(
+            ("5", f"{name} is too long: {digits} characters, at most {spec.max_len} allowed")
+        )
     if not (value.isascii() and value.isprintable()):
         bad = next(i for i, c in enumerate(value) if not (" " <= c <= "~"))
         raw = value.encode("latin-1")
         shown = raw.decode("utf-8", "replace")
-        out.append(("6", f"{name} contains a character outside the X12 character set at "
-                         f"character {bad + 1} (byte {raw[bad]:02X}); value as sent: {shown!r}. "
-                         "Use plain letters (e.g. N for Ñ) and no control characters"))
+        out.append(
+            (
+                "6",
+                f"{name} contains a character outside the X12 character set at "
+                f"character {bad + 1} (byte {raw[bad]:02X}); value as sent: {shown!r}. "
+                "Use plain letters (e.g. N for Ñ) and no control characters",
+            )
+        )
         return out
     if kind == KIND_TEXT:
         if value[-1] == " " and len(value.rstrip()) >= spec.min_len:
@@ -125,35 +142,79 @@ def _value_problems(spec: ElementSpec, value: str) -> list[tuple[str, str]]:
 
 
 def _check_simple(
-    spec: ElementSpec, value: str, pos: int, comp: int | None, rep_sep: str,
+    spec: ElementSpec,
+    value: str,
+    pos: int,
+    comp: int | None,
+    rep_sep: str,
     out: list[ElementProblem],
 ) -> None:
     if spec.usage == "N":
-        out.append(ElementProblem("I10", spec.ref, pos, comp, None, value,
-                                  f'{spec.ref} "{spec.name}" is not used in this guide and must be empty',
-                                  spec.data_ele, 2))
+        out.append(
+            ElementProblem(
+                "I10",
+                spec.ref,
+                pos,
+                comp,
+                None,
+                value,
+                f'{spec.ref} "{spec.name}" is not used in this guide and must be empty',
+                spec.data_ele,
+                2,
+            )
+        )
         return
     values = [value]
     if rep_sep and rep_sep in value:
         values = value.split(rep_sep)
         if len(values) > spec.repeat:
-            out.append(ElementProblem("12", spec.ref, pos, comp, None, value,
-                                      f'{spec.ref} "{spec.name}" repeats {len(values)} times; '
-                                      f"at most {spec.repeat} allowed", spec.data_ele, 1))
+            out.append(
+                ElementProblem(
+                    "12",
+                    spec.ref,
+                    pos,
+                    comp,
+                    None,
+                    value,
+                    f'{spec.ref} "{spec.name}" repeats {len(values)} times; '
+                    f"at most {spec.repeat} allowed",
+                    spec.data_ele,
+                    1,
+                )
+            )
             return
     for r, v in enumerate(values, 1):
         if not v:
             continue
         for code, message in _value_problems(spec, v):
             level = 2 if code in ("7", "I10") else 1
-            out.append(ElementProblem(code, spec.ref, pos, comp, r if len(values) > 1 else None,
-                                      v, message, spec.data_ele, level))
+            out.append(
+                ElementProblem(
+                    code,
+                    spec.ref,
+                    pos,
+                    comp,
+                    r if len(values) > 1 else None,
+                    v,
+                    message,
+                    spec.data_ele,
+                    level,
+                )
+            )
 
 
 def _missing(spec: ElementSpec | CompositeSpec, pos: int, comp: int | None) -> ElementProblem:
-    return ElementProblem("1", spec.ref, pos, comp, None, None,
-                          f'Required element {spec.ref} "{spec.name}" is missing',
-                          spec.data_ele, 1 if comp is None else 2)
+    return ElementProblem(
+        "1",
+        spec.ref,
+        pos,
+        comp,
+        None,
+        None,
+        f'Required element {spec.ref} "{spec.name}" is missing',
+        spec.data_ele,
+        1 if comp is None else 2,
+    )
 
 
 def _syntax_problem(
@@ -190,9 +251,19 @@ def check_segment(
     out: list[ElementProblem] = []
     if n > nspecs:
         pos = nspecs + 1
-        out.append(ElementProblem("3", f"{seg.xid}{pos:02d}", pos, None, None, elems[pos],
-                                  f"{seg.xid} has {n} elements; at most {nspecs} are defined",
-                                  "", 1))
+        out.append(
+            ElementProblem(
+                "3",
+                f"{seg.xid}{pos:02d}",
+                pos,
+                None,
+                None,
+                elems[pos],
+                f"{seg.xid} has {n} elements; at most {nspecs} are defined",
+                "",
+                1,
+            )
+        )
         n = nspecs
     for i in range(n):
         value = elems[i + 1]
@@ -206,9 +277,20 @@ def check_segment(
         before = len(out)
         if isinstance(spec, ElementSpec):
             if comp_sep and comp_sep in value and spec.usage != "N":
-                out.append(ElementProblem("6", spec.ref, i + 1, None, None, value,
-                                          f'{spec.ref} "{spec.name}" is a simple element but '
-                                          "contains the component separator", spec.data_ele, 1))
+                out.append(
+                    ElementProblem(
+                        "6",
+                        spec.ref,
+                        i + 1,
+                        None,
+                        None,
+                        value,
+                        f'{spec.ref} "{spec.name}" is a simple element but '
+                        "contains the component separator",
+                        spec.data_ele,
+                        1,
+                    )
+                )
             else:
                 _check_simple(spec, value, i + 1, None, rep_sep, out)
         else:
@@ -230,48 +312,101 @@ def check_segment(
             code, target, text = problem
             names = ", ".join(f"{seg.xid}{i:02d}" for i in idxs)
             spec_at = specs[target - 1] if target - 1 < nspecs else None
-            out.append(ElementProblem(
-                code, f"{seg.xid}{target:02d}", target, None, None,
-                elems[target] if target < len(elems) and elems[target] else None,
-                f"Syntax rule {kind}{''.join(f'{i:02d}' for i in idxs)}: " + text.format(names),
-                spec_at.data_ele if spec_at is not None else "", 1))
+            out.append(
+                ElementProblem(
+                    code,
+                    f"{seg.xid}{target:02d}",
+                    target,
+                    None,
+                    None,
+                    elems[target] if target < len(elems) and elems[target] else None,
+                    f"Syntax rule {kind}{''.join(f'{i:02d}' for i in idxs)}: " + text.format(names),
+                    spec_at.data_ele if spec_at is not None else "",
+                    1,
+                )
+            )
     for qual_pos, value_pos in seg.date_pairs:
         fmt = elems[qual_pos] if qual_pos < len(elems) else ""
         value = elems[value_pos] if value_pos < len(elems) else ""
         if fmt and value and not _period_ok(fmt, value):
             spec = specs[value_pos - 1]
             code = "9" if fmt == "TM" else "8"
-            out.append(ElementProblem(code, spec.ref, value_pos, None, None, value,
-                                      f"{spec.ref} {value!r} is not a valid {fmt} date "
-                                      f"({'CCYYMMDD-CCYYMMDD' if fmt == 'RD8' else 'CCYYMMDD'})",
-                                      spec.data_ele, 1))
+            out.append(
+                ElementProblem(
+                    code,
+                    spec.ref,
+                    value_pos,
+                    None,
+                    None,
+                    value,
+                    f"{spec.ref} {value!r} is not a valid {fmt} date "
+                    f"({'CCYYMMDD-CCYYMMDD' if fmt == 'RD8' else 'CCYYMMDD'})",
+                    spec.data_ele,
+                    1,
+                )
+            )
     return out
 
 
 def _check_composite(
-    spec: CompositeSpec, value: str, pos: int, comp_sep: str, rep_sep: str,
+    spec: CompositeSpec,
+    value: str,
+    pos: int,
+    comp_sep: str,
+    rep_sep: str,
     out: list[ElementProblem],
 ) -> None:
     if spec.usage == "N":
-        out.append(ElementProblem("I10", spec.ref, pos, None, None, value,
-                                  f'{spec.ref} "{spec.name}" is not used in this guide',
-                                  spec.data_ele, 2))
+        out.append(
+            ElementProblem(
+                "I10",
+                spec.ref,
+                pos,
+                None,
+                None,
+                value,
+                f'{spec.ref} "{spec.name}" is not used in this guide',
+                spec.data_ele,
+                2,
+            )
+        )
         return
     reps = value.split(rep_sep) if rep_sep and rep_sep in value else [value]
     if len(reps) > spec.repeat:
-        out.append(ElementProblem("12", spec.ref, pos, None, None, value,
-                                  f'{spec.ref} "{spec.name}" repeats {len(reps)} times; '
-                                  f"at most {spec.repeat} allowed", spec.data_ele, 1))
+        out.append(
+            ElementProblem(
+                "12",
+                spec.ref,
+                pos,
+                None,
+                None,
+                value,
+                f'{spec.ref} "{spec.name}" repeats {len(reps)} times; '
+                f"at most {spec.repeat} allowed",
+                spec.data_ele,
+                1,
+            )
+        )
         reps = reps[: spec.repeat]
     multi = len(reps) > 1
     for r, rep in enumerate(reps, 1):
         parts = rep.split(comp_sep) if comp_sep else [rep]
         comps = spec.elements
         if len(parts) > len(comps):
-            out.append(ElementProblem("13", spec.ref, pos, len(comps) + 1, r if multi else None,
-                                      rep, f'{spec.ref} "{spec.name}" has {len(parts)} '
-                                      f"components; at most {len(comps)} are defined",
-                                      spec.data_ele, 1))
+            out.append(
+                ElementProblem(
+                    "13",
+                    spec.ref,
+                    pos,
+                    len(comps) + 1,
+                    r if multi else None,
+                    rep,
+                    f'{spec.ref} "{spec.name}" has {len(parts)} '
+                    f"components; at most {len(comps)} are defined",
+                    spec.data_ele,
+                    1,
+                )
+            )
         for j, cspec in enumerate(comps):
             cv = parts[j] if j < len(parts) else ""
             if not cv:

@@ -18,9 +18,9 @@ from .elements import is_valid_date, is_valid_time
 from .findings import Finding, Level, Severity
 from .igmap import GUIDES, guide_for, load_map
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
-from .tokenizer import CHUNK_SIZE, Delimiters, open_source, read_delimiters, tokenize
+from .tokenizer import CHUNK_SIZE, open_source, read_delimiters, tokenize
 from .tree import TransactionHeader, Unit
-from .walker import UNIT_LOOPS, TransactionWalker
+from .walker import TransactionWalker
 
 __all__ = ["FileEvent", "SetEvent", "UnitEvent", "Validator", "validate"]
 
@@ -30,9 +30,24 @@ _ENVELOPE = frozenset(("ISA", "IEA", "GS", "GE", "ST", "SE"))
 _BOM = b"\xef\xbb\xbf"
 _SNIFF = 4096
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
-_ISA_NOTE = {1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006", 7: "007", 8: "008",
-             9: "014", 10: "015", 11: "026", 12: "017", 13: "018", 14: "019", 15: "020",
-             16: "027"}
+_ISA_NOTE = {
+    1: "010",
+    2: "011",
+    3: "012",
+    4: "013",
+    5: "005",
+    6: "006",
+    7: "007",
+    8: "008",
+    9: "014",
+    10: "015",
+    11: "026",
+    12: "017",
+    13: "018",
+    14: "019",
+    15: "020",
+    16: "027",
+}
 _ID_QUALIFIERS = frozenset(("01", "14", "20", "27", "28", "29", "30", "33", "ZZ"))
 _SUPPORTED_FUNCTIONAL_IDS = {g.functional_id for g in GUIDES}
 
@@ -66,8 +81,13 @@ def validate(source: Source) -> FileResult:
 class Validator:
     """Streams one file through tokenizer, envelope checks and guide walks."""
 
-    def __init__(self, *, units: bool = False, chunk_size: int = CHUNK_SIZE,
-                 seen_interchanges: set[tuple[str, str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        units: bool = False,
+        chunk_size: int = CHUNK_SIZE,
+        seen_interchanges: set[tuple[str, str, str]] | None = None,
+    ) -> None:
         self.want_units = units
         self.chunk_size = chunk_size
         # (sender, receiver, ISA13) already received in this file (or before it, when given).
@@ -98,10 +118,18 @@ class Validator:
         if head.startswith(_BOM):
             head = head[3:]
             skipped = 3
-            self.file.findings.append(Finding(
-                1, Severity.WARNING, Level.INTERCHANGE, "024",
-                "The file starts with a UTF-8 byte-order mark (EF BB BF), which is not X12; "
-                "it was ignored. Save the file as plain ASCII.", line=1, offset=0))
+            self.file.findings.append(
+                Finding(
+                    1,
+                    Severity.WARNING,
+                    Level.INTERCHANGE,
+                    "024",
+                    "The file starts with a UTF-8 byte-order mark (EF BB BF), which is not X12; "
+                    "it was ignored. Save the file as plain ASCII.",
+                    line=1,
+                    offset=0,
+                )
+            )
         stripped = head.lstrip(b" \t\r\n")
         skipped += len(head) - len(stripped)
         head = stripped
@@ -113,8 +141,12 @@ class Validator:
         text = head[:_SNIFF].decode("latin-1")
         delims, problem = read_delimiters(text)
         if delims is None:
-            self._unusable(head, problem.message if problem else "Not an X12 file", skipped,
-                           had_bytes=skipped > 0)
+            self._unusable(
+                head,
+                problem.message if problem else "Not an X12 file",
+                skipped,
+                had_bytes=skipped > 0,
+            )
             _drain(stream)
             self.file.size = _stream_size(stream)
             yield FileEvent(self.file)
@@ -170,10 +202,15 @@ class Validator:
                     break
             last_line = first + len(segs) - 1
             if batch.unterminated and segs and not self.stop:
-                self._finding(Level.INTERCHANGE, "023", 1,
-                              "The file ends in the middle of a segment (no segment terminator "
-                              f"{delims.segment!r} after the last segment)",
-                              segs[-1][0][:3], line=last_line)
+                self._finding(
+                    Level.INTERCHANGE,
+                    "023",
+                    1,
+                    "The file ends in the middle of a segment (no segment terminator "
+                    f"{delims.segment!r} after the last segment)",
+                    segs[-1][0][:3],
+                    line=last_line,
+                )
             if self.stop:
                 break
         self._end_of_file(last_line)
@@ -193,22 +230,45 @@ class Validator:
             why = "The file holds only whitespace" if (head or had_bytes) else "The file is empty"
         elif not head.startswith(b"ISA"):
             sample = head[:3]
-            if b"\x00" in head[:64] or not all(32 <= b < 127 or b in (9, 10, 13) for b in head[:64]):
-                why = ("The file is not X12 text: it starts with binary data "
-                       f"(first bytes {head[:8].hex(' ')})")
+            if b"\x00" in head[:64] or not all(
+                32 <= b < 127 or b in (9, 10, 13) for b in head[:64]
+            ):
+                why = (
+                    "The file is not X12 text: it starts with binary data "
+                    f"(first bytes {head[:8].hex(' ')})"
+                )
             else:
-                why = (f"The file does not start with an ISA interchange header (it starts with "
-                       f"{sample.decode('latin-1')!r}); an X12 file must begin with ISA")
-        self.file.findings.append(Finding(1, Severity.REJECT_FILE, Level.INTERCHANGE, "024"
-                                          if "truncated" not in why else "023", why, line=1,
-                                          offset=skipped, segment_id="ISA" if
-                                          head.startswith(b"ISA") else None))
+                why = (
+                    f"The file does not start with an ISA interchange header (it starts with "
+                    f"{sample.decode('latin-1')!r}); an X12 file must begin with ISA"
+                )
+        self.file.findings.append(
+            Finding(
+                1,
+                Severity.REJECT_FILE,
+                Level.INTERCHANGE,
+                "024" if "truncated" not in why else "023",
+                why,
+                line=1,
+                offset=skipped,
+                segment_id="ISA" if head.startswith(b"ISA") else None,
+            )
+        )
 
     def _finding(
-        self, level: Level, code: str, snip: int, message: str, seg_id: str | None,
-        line: int | None = None, offset: int | None = None, element: str | None = None,
-        value: str | None = None, severity: Severity | None = None,
-        target: list[Finding] | None = None, position: int | None = None,
+        self,
+        level: Level,
+        code: str,
+        snip: int,
+        message: str,
+        seg_id: str | None,
+        line: int | None = None,
+        offset: int | None = None,
+        element: str | None = None,
+        value: str | None = None,
+        severity: Severity | None = None,
+        target: list[Finding] | None = None,
+        position: int | None = None,
     ) -> Finding:
         if severity is None:
             severity = {
@@ -216,8 +276,16 @@ class Validator:
                 Level.GROUP: Severity.REJECT_GROUP,
             }.get(level, Severity.REJECT_TRANSACTION)
         f = Finding(
-            snip_level=snip, severity=severity, level=level, code=code, message=message,
-            segment_id=seg_id, line=line, offset=offset, element=element, value=value,
+            snip_level=snip,
+            severity=severity,
+            level=level,
+            code=code,
+            message=message,
+            segment_id=seg_id,
+            line=line,
+            offset=offset,
+            element=element,
+            value=value,
             segment_position=position,
             interchange_control_number=self.isa.control_number if self.isa else None,
             group_control_number=self.gs.control_number if self.gs else None,
@@ -227,8 +295,11 @@ class Validator:
             if level is Level.INTERCHANGE:
                 target = self.isa.findings if self.isa else self.file.findings
             elif level is Level.GROUP:
-                target = self.gs.findings if self.gs else (
-                    self.isa.findings if self.isa else self.file.findings)
+                target = (
+                    self.gs.findings
+                    if self.gs
+                    else (self.isa.findings if self.isa else self.file.findings)
+                )
             else:
                 target = self.st.findings if self.st else self.file.findings
         target.append(f)
@@ -258,20 +329,41 @@ class Validator:
         if not sid:
             if self.st is not None:
                 self.st.segment_count += 0
-                self._finding(Level.SEGMENT, "1", 1,
-                              "Empty segment: two segment terminators in a row with nothing "
-                              "between them. Remove the extra terminator.", "", line, offset,
-                              position=(self.walker.position + 1) if self.walker else None)
+                self._finding(
+                    Level.SEGMENT,
+                    "1",
+                    1,
+                    "Empty segment: two segment terminators in a row with nothing "
+                    "between them. Remove the extra terminator.",
+                    "",
+                    line,
+                    offset,
+                    position=(self.walker.position + 1) if self.walker else None,
+                )
             else:
-                self._finding(Level.INTERCHANGE, "024", 1,
-                              "Empty segment: two segment terminators in a row", "", line, offset)
+                self._finding(
+                    Level.INTERCHANGE,
+                    "024",
+                    1,
+                    "Empty segment: two segment terminators in a row",
+                    "",
+                    line,
+                    offset,
+                )
             return
         if sid.startswith("ISA") and len(sid) > 3:
-            self._finding(Level.INTERCHANGE, "026", 1,
-                          f"An interchange starting here uses a different element separator "
-                          f"({sid[3]!r}) from the first interchange ({ele!r}); send each "
-                          "interchange in its own file", "ISA", line, offset,
-                          target=self.file.findings)
+            self._finding(
+                Level.INTERCHANGE,
+                "026",
+                1,
+                f"An interchange starting here uses a different element separator "
+                f"({sid[3]!r}) from the first interchange ({ele!r}); send each "
+                "interchange in its own file",
+                "ISA",
+                line,
+                offset,
+                target=self.file.findings,
+            )
             self.stop = True
             return
         head = sid[:3]
@@ -280,14 +372,18 @@ class Validator:
             if self.mismatch is not None:
                 self.mismatch_count += 1
                 self.mismatch.message = self.mismatch_text + (
-                    f" ({self.mismatch_count} more segments after it have the same problem)")
+                    f" ({self.mismatch_count} more segments after it have the same problem)"
+                )
                 return
-            msg = (f"Segment {sid[:20]!r} does not use the element separator {ele!r} "
-                   f"declared in the ISA (byte 4); it seems to use {alien!r}. Every segment "
-                   "must use the separators the ISA declares")
+            msg = (
+                f"Segment {sid[:20]!r} does not use the element separator {ele!r} "
+                f"declared in the ISA (byte 4); it seems to use {alien!r}. Every segment "
+                "must use the separators the ISA declares"
+            )
             self.mismatch_text = msg
-            self.mismatch = self._finding(Level.INTERCHANGE, "026", 1, msg,
-                                          sid.split(alien, 1)[0][:3], line, offset)
+            self.mismatch = self._finding(
+                Level.INTERCHANGE, "026", 1, msg, sid.split(alien, 1)[0][:3], line, offset
+            )
             return
         elif self.isa is None:
             msg = f"Segment {head} is outside an interchange (no ISA before it)"
@@ -309,36 +405,72 @@ class Validator:
 
     def _isa(self, elems: list[str], line: int, offset: int) -> None:
         if self.isa is not None and not self.isa.complete:
-            self._finding(Level.INTERCHANGE, "023", 1,
-                          "A new ISA starts before the IEA trailer of interchange "
-                          f"{self.isa.control_number}: its IEA is missing", "IEA", line, offset)
+            self._finding(
+                Level.INTERCHANGE,
+                "023",
+                1,
+                "A new ISA starts before the IEA trailer of interchange "
+                f"{self.isa.control_number}: its IEA is missing",
+                "IEA",
+                line,
+                offset,
+            )
             self._close_isa(line, offset)
         el = elems + [""] * (17 - len(elems)) if len(elems) < 17 else elems
         delims = self.delims
         isa = InterchangeResult(
-            sender_qualifier=el[5], sender_id=el[6].strip(), receiver_qualifier=el[7],
-            receiver_id=el[8].strip(), date=el[9], time=el[10], version=el[12],
-            control_number=el[13].strip(), ack_requested=el[14], usage=el[15],
-            delimiters=delims, line=line,
+            sender_qualifier=el[5],
+            sender_id=el[6].strip(),
+            receiver_qualifier=el[7],
+            receiver_id=el[8].strip(),
+            date=el[9],
+            time=el[10],
+            version=el[12],
+            control_number=el[13].strip(),
+            ack_requested=el[14],
+            usage=el[15],
+            delimiters=delims,
+            line=line,
         )
         self.isa = isa
         self.file.interchanges.append(isa)
         self.gs_count = 0
         self.gs_ids = set()
         if line == 1 and self.isa_problem is not None:
-            self._finding(Level.INTERCHANGE, self.isa_problem.note_code, 1,
-                          self.isa_problem.message, "ISA", line, offset)
+            self._finding(
+                Level.INTERCHANGE,
+                self.isa_problem.note_code,
+                1,
+                self.isa_problem.message,
+                "ISA",
+                line,
+                offset,
+            )
         if len(elems) != 17:
-            self._finding(Level.INTERCHANGE, "024", 1,
-                          f"The ISA has {len(elems) - 1} elements; it must have exactly 16",
-                          "ISA", line, offset)
+            self._finding(
+                Level.INTERCHANGE,
+                "024",
+                1,
+                f"The ISA has {len(elems) - 1} elements; it must have exactly 16",
+                "ISA",
+                line,
+                offset,
+            )
         for i, width in enumerate(_ISA_WIDTHS, 1):
             value = el[i]
             if len(value) != width:
-                self._finding(Level.INTERCHANGE, _ISA_NOTE[i], 1,
-                              f"ISA{i:02d} is {len(value)} characters long; it is a fixed-width "
-                              f"field of {width} (pad with spaces, never trim)",
-                              "ISA", line, offset, f"ISA{i:02d}", value)
+                self._finding(
+                    Level.INTERCHANGE,
+                    _ISA_NOTE[i],
+                    1,
+                    f"ISA{i:02d} is {len(value)} characters long; it is a fixed-width "
+                    f"field of {width} (pad with spaces, never trim)",
+                    "ISA",
+                    line,
+                    offset,
+                    f"ISA{i:02d}",
+                    value,
+                )
         checks = (
             (1, el[1] in ("00", "03"), "must be 00 or 03"),
             (3, el[3] in ("00", "01"), "must be 00 or 01"),
@@ -354,34 +486,83 @@ class Validator:
         )
         for i, ok, text in checks:
             if not ok and len(el[i]) == _ISA_WIDTHS[i - 1]:
-                self._finding(Level.INTERCHANGE, _ISA_NOTE[i], 1, f"ISA{i:02d} {el[i]!r} {text}",
-                              "ISA", line, offset, f"ISA{i:02d}", el[i])
+                self._finding(
+                    Level.INTERCHANGE,
+                    _ISA_NOTE[i],
+                    1,
+                    f"ISA{i:02d} {el[i]!r} {text}",
+                    "ISA",
+                    line,
+                    offset,
+                    f"ISA{i:02d}",
+                    el[i],
+                )
         if el[12] != "00501" and len(el[12]) == 5:
             code = "003" if el[12].isdigit() else "017"
-            self._finding(Level.INTERCHANGE, code, 1,
-                          f"ISA12 interchange version {el[12]!r} is not supported; this gateway "
-                          "reads 00501 (X12 5010) interchanges", "ISA", line, offset, "ISA12", el[12])
+            self._finding(
+                Level.INTERCHANGE,
+                code,
+                1,
+                f"ISA12 interchange version {el[12]!r} is not supported; this gateway "
+                "reads 00501 (X12 5010) interchanges",
+                "ISA",
+                line,
+                offset,
+                "ISA12",
+                el[12],
+            )
         key = (isa.sender_id, isa.receiver_id, isa.control_number)
         if key in self.seen:
-            self._finding(Level.INTERCHANGE, "025", 1,
-                          f"Duplicate interchange control number ISA13 {isa.control_number} from "
-                          f"sender {isa.sender_id}: it was already received; use a new ISA13 for "
-                          "every file", "ISA", line, offset, "ISA13", isa.control_number)
+            self._finding(
+                Level.INTERCHANGE,
+                "025",
+                1,
+                f"Duplicate interchange control number ISA13 {isa.control_number} from "
+                f"sender {isa.sender_id}: it was already received; use a new ISA13 for "
+                "every file",
+                "ISA",
+                line,
+                offset,
+                "ISA13",
+                isa.control_number,
+            )
         self.seen.add(key)
 
     def _gs(self, elems: list[str], line: int, offset: int) -> None:
         if self.isa is None:
-            self._finding(Level.INTERCHANGE, "024", 1, "GS segment outside an interchange "
-                          "(no ISA before it)", "GS", line, offset)
+            self._finding(
+                Level.INTERCHANGE,
+                "024",
+                1,
+                "GS segment outside an interchange (no ISA before it)",
+                "GS",
+                line,
+                offset,
+            )
             return
         if self.gs is not None:
-            self._finding(Level.GROUP, "3", 1,
-                          f"A new GS starts before the GE trailer of group {self.gs.control_number}: "
-                          "its GE is missing", "GE", line, offset)
+            self._finding(
+                Level.GROUP,
+                "3",
+                1,
+                f"A new GS starts before the GE trailer of group {self.gs.control_number}: "
+                "its GE is missing",
+                "GE",
+                line,
+                offset,
+            )
             self._close_gs()
         el = elems + [""] * (10 - len(elems)) if len(elems) < 10 else elems
-        gs = GroupResult(functional_id=el[1], sender_id=el[2], receiver_id=el[3], date=el[4],
-                         time=el[5], control_number=el[6], version=el[8], line=line)
+        gs = GroupResult(
+            functional_id=el[1],
+            sender_id=el[2],
+            receiver_id=el[3],
+            date=el[4],
+            time=el[5],
+            control_number=el[6],
+            version=el[8],
+            line=line,
+        )
         self.gs = gs
         self.isa.groups.append(gs)
         self.gs_count += 1
@@ -393,35 +574,80 @@ class Validator:
             (3, 2 <= len(el[3]) <= 15, "GS03 application receiver code must be 2-15 characters"),
             (4, len(el[4]) == 8 and is_valid_date(el[4]), "GS04 is not a valid date (CCYYMMDD)"),
             (5, is_valid_time(el[5]), "GS05 is not a valid time (HHMM)"),
-            (6, el[6].isdigit() and el[6].isascii() and len(el[6]) <= 9,
-             "GS06 group control number must be 1-9 digits"),
+            (
+                6,
+                el[6].isdigit() and el[6].isascii() and len(el[6]) <= 9,
+                "GS06 group control number must be 1-9 digits",
+            ),
             (7, el[7] == "X", "GS07 responsible agency code must be X"),
         ):
             if not ok:
-                self._finding(Level.GROUP, "6", 1, text, "GS", line, offset, f"GS{pos:02d}", el[pos])
+                self._finding(
+                    Level.GROUP, "6", 1, text, "GS", line, offset, f"GS{pos:02d}", el[pos]
+                )
         if el[6] in self.gs_ids:
-            self._finding(Level.GROUP, "6", 1, f"GS06 group control number {el[6]} is used twice "
-                          "in this interchange", "GS", line, offset, "GS06", el[6])
+            self._finding(
+                Level.GROUP,
+                "6",
+                1,
+                f"GS06 group control number {el[6]} is used twice in this interchange",
+                "GS",
+                line,
+                offset,
+                "GS06",
+                el[6],
+            )
         self.gs_ids.add(el[6])
         if el[1] and el[1] not in _SUPPORTED_FUNCTIONAL_IDS:
-            self._finding(Level.GROUP, "1", 1, f"Functional group {el[1]!r} is not supported "
-                          "(this gateway reads HC 837, BE 834 and HP 835 groups)",
-                          "GS", line, offset, "GS01", el[1])
+            self._finding(
+                Level.GROUP,
+                "1",
+                1,
+                f"Functional group {el[1]!r} is not supported "
+                "(this gateway reads HC 837, BE 834 and HP 835 groups)",
+                "GS",
+                line,
+                offset,
+                "GS01",
+                el[1],
+            )
         elif not any(g.version == el[8] for g in GUIDES):
-            self._finding(Level.GROUP, "2", 1,
-                          f"GS08 version {el[8]!r} is not supported; expected one of "
-                          + ", ".join(g.version for g in GUIDES[:5]), "GS", line, offset,
-                          "GS08", el[8])
+            self._finding(
+                Level.GROUP,
+                "2",
+                1,
+                f"GS08 version {el[8]!r} is not supported; expected one of "
+                + ", ".join(g.version for g in GUIDES[:5]),
+                "GS",
+                line,
+                offset,
+                "GS08",
+                el[8],
+            )
 
     def _st(self, elems: list[str], line: int, offset: int) -> None:
         if self.st is not None:
-            self._finding(Level.TRANSACTION, "2", 1, f"A new ST starts before the SE trailer of "
-                          f"transaction set {self.st.control_number}: its SE is missing",
-                          "SE", line, offset)
+            self._finding(
+                Level.TRANSACTION,
+                "2",
+                1,
+                f"A new ST starts before the SE trailer of "
+                f"transaction set {self.st.control_number}: its SE is missing",
+                "SE",
+                line,
+                offset,
+            )
             self._close_st(None)
         if self.gs is None or self.isa is None:
-            self._finding(Level.INTERCHANGE, "024", 1, "ST segment outside a functional group "
-                          "(no GS before it)", "ST", line, offset)
+            self._finding(
+                Level.INTERCHANGE,
+                "024",
+                1,
+                "ST segment outside a functional group (no GS before it)",
+                "ST",
+                line,
+                offset,
+            )
             self.skip_set = True
             return
         st01 = elems[1] if len(elems) > 1 else ""
@@ -429,55 +655,127 @@ class Validator:
         st03 = elems[3] if len(elems) > 3 else ""
         version = st03 or self.gs.version
         guide = guide_for(st01, version)
-        st = TransactionSetResult(st01=st01, control_number=st02, version=version,
-                                  guide=guide.key if guide else None, line=line)
+        st = TransactionSetResult(
+            st01=st01,
+            control_number=st02,
+            version=version,
+            guide=guide.key if guide else None,
+            line=line,
+        )
         self.st = st
         self.gs.transaction_sets.append(st)
         self.st_count += 1
         self.set_index += 1
         if st02 in self.st_ids:
-            self._finding(Level.TRANSACTION, "23", 1, f"ST02 control number {st02} is used twice in "
-                          "this functional group", "ST", line, offset, "ST02", st02, position=1)
+            self._finding(
+                Level.TRANSACTION,
+                "23",
+                1,
+                f"ST02 control number {st02} is used twice in this functional group",
+                "ST",
+                line,
+                offset,
+                "ST02",
+                st02,
+                position=1,
+            )
         self.st_ids.add(st02)
         if not st02 or not st02.isdigit() or not 4 <= len(st02) <= 9:
-            self._finding(Level.TRANSACTION, "7", 1, f"ST02 control number {st02!r} must be 4-9 "
-                          "digits", "ST", line, offset, "ST02", st02, position=1)
+            self._finding(
+                Level.TRANSACTION,
+                "7",
+                1,
+                f"ST02 control number {st02!r} must be 4-9 digits",
+                "ST",
+                line,
+                offset,
+                "ST02",
+                st02,
+                position=1,
+            )
         if st03 and self.gs.version and st03 != self.gs.version:
-            self._finding(Level.TRANSACTION, "I6", 2,
-                          f"ST03 {st03!r} differs from GS08 {self.gs.version!r}; both must name the "
-                          "same implementation guide", "ST", line, offset, "ST03", st03, position=1)
+            self._finding(
+                Level.TRANSACTION,
+                "I6",
+                2,
+                f"ST03 {st03!r} differs from GS08 {self.gs.version!r}; both must name the "
+                "same implementation guide",
+                "ST",
+                line,
+                offset,
+                "ST03",
+                st03,
+                position=1,
+            )
         if guide is None:
             known = {g.st01 for g in GUIDES}
             if st01 not in known:
-                self._finding(Level.TRANSACTION, "1", 1,
-                              f"Transaction set {st01!r} is not supported", "ST", line, offset,
-                              "ST01", st01, position=1)
+                self._finding(
+                    Level.TRANSACTION,
+                    "1",
+                    1,
+                    f"Transaction set {st01!r} is not supported",
+                    "ST",
+                    line,
+                    offset,
+                    "ST01",
+                    st01,
+                    position=1,
+                )
             else:
-                self._finding(Level.TRANSACTION, "I6", 2,
-                              f"Implementation guide {version!r} is not supported for {st01}; "
-                              "expected " + ", ".join(g.version for g in GUIDES if g.st01 == st01),
-                              "ST", line, offset, "ST03" if st03 else "GS08", version, position=1)
+                self._finding(
+                    Level.TRANSACTION,
+                    "I6",
+                    2,
+                    f"Implementation guide {version!r} is not supported for {st01}; "
+                    "expected " + ", ".join(g.version for g in GUIDES if g.st01 == st01),
+                    "ST",
+                    line,
+                    offset,
+                    "ST03" if st03 else "GS08",
+                    version,
+                    position=1,
+                )
             st.guide = None
             self.walker = None
             self.header = None
             return
         if self.gs.functional_id != guide.functional_id:
-            self._finding(Level.TRANSACTION, "6", 2,
-                          f"Transaction set {st01} belongs in a {guide.functional_id} functional "
-                          f"group, not {self.gs.functional_id!r}", "ST", line, offset, "ST01", st01,
-                          position=1)
+            self._finding(
+                Level.TRANSACTION,
+                "6",
+                2,
+                f"Transaction set {st01} belongs in a {guide.functional_id} functional "
+                f"group, not {self.gs.functional_id!r}",
+                "ST",
+                line,
+                offset,
+                "ST01",
+                st01,
+                position=1,
+            )
         isa = self.isa
         self.header = TransactionHeader(
-            guide=guide.key, version=version, st_control_number=st02,
-            gs_control_number=self.gs.control_number, isa_control_number=isa.control_number,
-            sender_id=isa.sender_id, receiver_id=isa.receiver_id,
-            gs_sender_id=self.gs.sender_id, gs_receiver_id=self.gs.receiver_id,
-            interchange_index=len(self.file.interchanges), group_index=self.gs_count,
+            guide=guide.key,
+            version=version,
+            st_control_number=st02,
+            gs_control_number=self.gs.control_number,
+            isa_control_number=isa.control_number,
+            sender_id=isa.sender_id,
+            receiver_id=isa.receiver_id,
+            gs_sender_id=self.gs.sender_id,
+            gs_receiver_id=self.gs.receiver_id,
+            interchange_index=len(self.file.interchanges),
+            group_index=self.gs_count,
             set_index=self.set_index,
         )
         tmap = load_map(guide)
         walker = TransactionWalker(
-            tmap, self.header, isa.delimiters.component, isa.delimiters.repetition, st.findings,
+            tmap,
+            self.header,
+            isa.delimiters.component,
+            isa.delimiters.repetition,
+            st.findings,
             self.pending_units.append if self.want_units else None,
         )
         walker.line = line
@@ -489,8 +787,9 @@ class Validator:
     def _se(self, elems: list[str], line: int, offset: int) -> None:
         st = self.st
         if st is None:
-            self._finding(Level.INTERCHANGE, "024", 1, "SE segment without a matching ST",
-                          "SE", line, offset)
+            self._finding(
+                Level.INTERCHANGE, "024", 1, "SE segment without a matching ST", "SE", line, offset
+            )
             return
         self._close_st(elems, line, offset)
 
@@ -505,7 +804,7 @@ class Validator:
         else:
             if walker is not None:
                 walker.finish(line, offset)
-                walker._segment_contents(walker.tmap.root.children[-1], se)  # type: ignore[arg-type]
+                walker._segment_contents(walker.tmap.se, se)
                 count = walker.position
             else:
                 count = line - st.line + 1
@@ -513,13 +812,31 @@ class Validator:
             se01 = se[1] if len(se) > 1 else ""
             se02 = se[2] if len(se) > 2 else ""
             if se01 != str(count):
-                self._finding(Level.TRANSACTION, "4", 1,
-                              f"SE01 says {se01 or 'nothing'} segments; the set has {count} "
-                              "(ST through SE)", "SE", line, offset, "SE01", se01, position=count)
+                self._finding(
+                    Level.TRANSACTION,
+                    "4",
+                    1,
+                    f"SE01 says {se01 or 'nothing'} segments; the set has {count} (ST through SE)",
+                    "SE",
+                    line,
+                    offset,
+                    "SE01",
+                    se01,
+                    position=count,
+                )
             if se02 != st.control_number:
-                self._finding(Level.TRANSACTION, "3", 1,
-                              f"SE02 {se02!r} does not match ST02 {st.control_number!r}", "SE",
-                              line, offset, "SE02", se02, position=count)
+                self._finding(
+                    Level.TRANSACTION,
+                    "3",
+                    1,
+                    f"SE02 {se02!r} does not match ST02 {st.control_number!r}",
+                    "SE",
+                    line,
+                    offset,
+                    "SE02",
+                    se02,
+                    position=count,
+                )
             st.complete = True
         if walker is not None:
             st.units = walker.units
@@ -533,22 +850,49 @@ class Validator:
 
     def _ge(self, elems: list[str], line: int, offset: int) -> None:
         if self.st is not None:
-            self._finding(Level.TRANSACTION, "2", 1, f"The SE trailer of transaction set "
-                          f"{self.st.control_number} is missing (GE came first)", "SE", line, offset)
+            self._finding(
+                Level.TRANSACTION,
+                "2",
+                1,
+                f"The SE trailer of transaction set "
+                f"{self.st.control_number} is missing (GE came first)",
+                "SE",
+                line,
+                offset,
+            )
             self._close_st(None)
         gs = self.gs
         if gs is None:
-            self._finding(Level.INTERCHANGE, "024", 1, "GE segment without a matching GS",
-                          "GE", line, offset)
+            self._finding(
+                Level.INTERCHANGE, "024", 1, "GE segment without a matching GS", "GE", line, offset
+            )
             return
         ge01 = elems[1] if len(elems) > 1 else ""
         ge02 = elems[2] if len(elems) > 2 else ""
         if ge01 != str(self.st_count):
-            self._finding(Level.GROUP, "5", 1, f"GE01 says {ge01 or 'nothing'} transaction sets; "
-                          f"the group has {self.st_count}", "GE", line, offset, "GE01", ge01)
+            self._finding(
+                Level.GROUP,
+                "5",
+                1,
+                f"GE01 says {ge01 or 'nothing'} transaction sets; the group has {self.st_count}",
+                "GE",
+                line,
+                offset,
+                "GE01",
+                ge01,
+            )
         if ge02 != gs.control_number:
-            self._finding(Level.GROUP, "4", 1, f"GE02 {ge02!r} does not match GS06 "
-                          f"{gs.control_number!r}", "GE", line, offset, "GE02", ge02)
+            self._finding(
+                Level.GROUP,
+                "4",
+                1,
+                f"GE02 {ge02!r} does not match GS06 {gs.control_number!r}",
+                "GE",
+                line,
+                offset,
+                "GE02",
+                ge02,
+            )
         gs.complete = True
         self._close_gs()
 
@@ -561,27 +905,67 @@ class Validator:
 
     def _iea(self, elems: list[str], line: int, offset: int) -> None:
         if self.st is not None:
-            self._finding(Level.TRANSACTION, "2", 1, f"The SE trailer of transaction set "
-                          f"{self.st.control_number} is missing (IEA came first)", "SE", line, offset)
+            self._finding(
+                Level.TRANSACTION,
+                "2",
+                1,
+                f"The SE trailer of transaction set "
+                f"{self.st.control_number} is missing (IEA came first)",
+                "SE",
+                line,
+                offset,
+            )
             self._close_st(None)
         if self.gs is not None:
-            self._finding(Level.GROUP, "3", 1, f"The GE trailer of group {self.gs.control_number} "
-                          "is missing (IEA came first)", "GE", line, offset)
+            self._finding(
+                Level.GROUP,
+                "3",
+                1,
+                f"The GE trailer of group {self.gs.control_number} is missing (IEA came first)",
+                "GE",
+                line,
+                offset,
+            )
             self._close_gs()
         isa = self.isa
         if isa is None:
-            self._finding(Level.INTERCHANGE, "024", 1, "IEA segment without a matching ISA",
-                          "IEA", line, offset)
+            self._finding(
+                Level.INTERCHANGE,
+                "024",
+                1,
+                "IEA segment without a matching ISA",
+                "IEA",
+                line,
+                offset,
+            )
             return
         iea01 = elems[1] if len(elems) > 1 else ""
         iea02 = elems[2] if len(elems) > 2 else ""
         if iea01 != str(self.gs_count):
-            self._finding(Level.INTERCHANGE, "021", 1, f"IEA01 says {iea01 or 'nothing'} functional "
-                          f"groups; the interchange has {self.gs_count}", "IEA", line, offset,
-                          "IEA01", iea01)
+            self._finding(
+                Level.INTERCHANGE,
+                "021",
+                1,
+                f"IEA01 says {iea01 or 'nothing'} functional "
+                f"groups; the interchange has {self.gs_count}",
+                "IEA",
+                line,
+                offset,
+                "IEA01",
+                iea01,
+            )
         if iea02.strip() != isa.control_number:
-            self._finding(Level.INTERCHANGE, "001", 1, f"IEA02 {iea02!r} does not match ISA13 "
-                          f"{isa.control_number!r}", "IEA", line, offset, "IEA02", iea02)
+            self._finding(
+                Level.INTERCHANGE,
+                "001",
+                1,
+                f"IEA02 {iea02!r} does not match ISA13 {isa.control_number!r}",
+                "IEA",
+                line,
+                offset,
+                "IEA02",
+                iea02,
+            )
         isa.complete = True
         self._close_isa(line, offset)
 
@@ -596,20 +980,41 @@ class Validator:
     def _end_of_file(self, last_line: int) -> None:
         where = "the end of the file"
         if self.st is not None:
-            self._finding(Level.TRANSACTION, "2", 1, f"The file ends inside transaction set "
-                          f"{self.st.control_number}: its SE trailer is missing", "SE",
-                          last_line)
+            self._finding(
+                Level.TRANSACTION,
+                "2",
+                1,
+                f"The file ends inside transaction set "
+                f"{self.st.control_number}: its SE trailer is missing",
+                "SE",
+                last_line,
+            )
             self._close_st(None)
         if self.gs is not None:
-            self._finding(Level.GROUP, "3", 1, f"The GE trailer of group {self.gs.control_number} "
-                          f"is missing at {where}", "GE", last_line)
+            self._finding(
+                Level.GROUP,
+                "3",
+                1,
+                f"The GE trailer of group {self.gs.control_number} is missing at {where}",
+                "GE",
+                last_line,
+            )
             self._close_gs()
         if self.isa is not None:
-            why = ("no IEA using the declared separators was found" if self.mismatch
-                   else "the file is truncated")
-            self._finding(Level.INTERCHANGE, "023", 1, f"The IEA trailer of interchange "
-                          f"{self.isa.control_number} is missing at {where}: {why}", "IEA",
-                          last_line)
+            why = (
+                "no IEA using the declared separators was found"
+                if self.mismatch
+                else "the file is truncated"
+            )
+            self._finding(
+                Level.INTERCHANGE,
+                "023",
+                1,
+                f"The IEA trailer of interchange "
+                f"{self.isa.control_number} is missing at {where}: {why}",
+                "IEA",
+                last_line,
+            )
             self._close_isa(last_line, 0)
 
 

@@ -54,22 +54,78 @@ class GuideInfo:
 
 
 GUIDES: tuple[GuideInfo, ...] = (
-    GuideInfo("837P", "837", "005010X222A1", "HC", "837.5010.X222.A1.xml", "pyx12",
-              "Health Care Claim: Professional"),
-    GuideInfo("837I", "837", "005010X223A2", "HC", "837Q3.I.5010.X223.A1.xml", "pyx12",
-              "Health Care Claim: Institutional"),
-    GuideInfo("837D", "837", "005010X224A2", "HC", "837.5010.X224.A2.xml", "parsers",
-              "Health Care Claim: Dental"),
-    GuideInfo("834", "834", "005010X220A1", "BE", "834.5010.X220.A1.xml", "pyx12",
-              "Benefit Enrollment and Maintenance"),
-    GuideInfo("835", "835", "005010X221A1", "HP", "835.5010.X221.A1.xml", "pyx12",
-              "Health Care Claim Payment/Advice"),
-    GuideInfo("999", "999", "005010X231A1", "FA", "999.5010X231.A1.xml", "pyx12",
-              "Implementation Acknowledgment"),
-    GuideInfo("999-base", "999", "005010X231", "FA", "999.5010.xml", "pyx12",
-              "Implementation Acknowledgment (base 005010X231)"),
-    GuideInfo("277CA", "277", "005010X214", "HN", "277.5010.X214.xml", "pyx12",
-              "Health Care Claim Acknowledgment"),
+    GuideInfo(
+        "837P",
+        "837",
+        "005010X222A1",
+        "HC",
+        "837.5010.X222.A1.xml",
+        "pyx12",
+        "Health Care Claim: Professional",
+    ),
+    GuideInfo(
+        "837I",
+        "837",
+        "005010X223A2",
+        "HC",
+        "837Q3.I.5010.X223.A1.xml",
+        "pyx12",
+        "Health Care Claim: Institutional",
+    ),
+    GuideInfo(
+        "837D",
+        "837",
+        "005010X224A2",
+        "HC",
+        "837.5010.X224.A2.xml",
+        "parsers",
+        "Health Care Claim: Dental",
+    ),
+    GuideInfo(
+        "834",
+        "834",
+        "005010X220A1",
+        "BE",
+        "834.5010.X220.A1.xml",
+        "pyx12",
+        "Benefit Enrollment and Maintenance",
+    ),
+    GuideInfo(
+        "835",
+        "835",
+        "005010X221A1",
+        "HP",
+        "835.5010.X221.A1.xml",
+        "pyx12",
+        "Health Care Claim Payment/Advice",
+    ),
+    GuideInfo(
+        "999",
+        "999",
+        "005010X231A1",
+        "FA",
+        "999.5010X231.A1.xml",
+        "pyx12",
+        "Implementation Acknowledgment",
+    ),
+    GuideInfo(
+        "999-base",
+        "999",
+        "005010X231",
+        "FA",
+        "999.5010.xml",
+        "pyx12",
+        "Implementation Acknowledgment (base 005010X231)",
+    ),
+    GuideInfo(
+        "277CA",
+        "277",
+        "005010X214",
+        "HN",
+        "277.5010.X214.xml",
+        "pyx12",
+        "Health Care Claim Acknowledgment",
+    ),
 )
 _BY_VERSION = {(g.st01, g.version): g for g in GUIDES}
 
@@ -87,10 +143,10 @@ class ElementSpec:
         "data_ele",
         "key_codes",
         "kind",
-        "ok",
         "max_len",
         "min_len",
         "name",
+        "ok",
         "ref",
         "regex",
         "repeat",
@@ -100,9 +156,19 @@ class ElementSpec:
     )
 
     def __init__(
-        self, ref: str, name: str, data_ele: str, usage: str, seq: int, dtype: str,
-        min_len: int, max_len: int, codes: frozenset[str] | None,
-        regex: re.Pattern[str] | None, repeat: int, key_codes: frozenset[str] | None = None,
+        self,
+        ref: str,
+        name: str,
+        data_ele: str,
+        usage: str,
+        seq: int,
+        dtype: str,
+        min_len: int,
+        max_len: int,
+        codes: frozenset[str] | None,
+        regex: re.Pattern[str] | None,
+        repeat: int,
+        key_codes: frozenset[str] | None = None,
     ) -> None:
         self.ref = ref
         self.name = name
@@ -125,13 +191,17 @@ class ElementSpec:
 class CompositeSpec:
     """A composite data element (e.g. CLM05) with its components."""
 
-    __slots__ = (
-        "data_ele", "elements", "name", "ok", "ref", "repeat", "required", "seq", "usage"
-    )
+    __slots__ = ("data_ele", "elements", "name", "ok", "ref", "repeat", "required", "seq", "usage")
 
     def __init__(
-        self, ref: str, name: str, data_ele: str, usage: str, seq: int,
-        elements: tuple[ElementSpec, ...], repeat: int,
+        self,
+        ref: str,
+        name: str,
+        data_ele: str,
+        usage: str,
+        seq: int,
+        elements: tuple[ElementSpec, ...],
+        repeat: int,
     ) -> None:
         self.ref = ref
         self.name = name
@@ -289,8 +359,11 @@ class TransactionMap:
         self.guide = guide
         self.root = root
         self.segment_ids = segment_ids
-        self.st = root.children[0]
-        assert isinstance(self.st, SegmentSpec) and self.st.xid == "ST"
+        st, se = root.children[0], root.children[-1]
+        assert isinstance(st, SegmentSpec) and st.xid == "ST"
+        assert isinstance(se, SegmentSpec) and se.xid == "SE"
+        self.st: SegmentSpec = st
+        self.se: SegmentSpec = se
 
 
 # --- compilation ---------------------------------------------------------------------------
@@ -406,7 +479,9 @@ def _segment(el: ET.Element) -> SegmentSpec:
         elif child.tag == "composite":
             cref = _ref(child.attrib.get("xid") or f"{seg.xid}{int(_text(child, 'seq', '0')):02d}")
             comps = tuple(
-                _element(c, f"{cref}-{int(_text(c, 'seq', '0'))}") for c in child if c.tag == "element"
+                _element(c, f"{cref}-{int(_text(c, 'seq', '0'))}")
+                for c in child
+                if c.tag == "element"
             )
             elements.append(
                 CompositeSpec(

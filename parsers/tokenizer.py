@@ -16,8 +16,8 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import BinaryIO
 
 __all__ = [
@@ -115,7 +115,13 @@ class SegmentBatch:
     """
 
     __slots__ = (
-        "_offsets", "_pieces", "base", "first_ordinal", "segments", "term_len", "unterminated"
+        "_offsets",
+        "_pieces",
+        "base",
+        "first_ordinal",
+        "segments",
+        "term_len",
+        "unterminated",
     )
 
     def __init__(
@@ -146,12 +152,14 @@ class SegmentBatch:
         return self.base + cum[index] + index * self.term_len + lead
 
 
-def open_source(source: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO) -> BinaryIO:
+def open_source(
+    source: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO,
+) -> BinaryIO:
     """Open bytes, a path or a binary stream as a binary stream."""
     if isinstance(source, bytes | bytearray | memoryview):
         return io.BytesIO(bytes(source))
     if isinstance(source, str | os.PathLike):
-        return open(source, "rb")  # noqa: SIM115 - the caller closes it
+        return open(source, "rb")
     return source
 
 

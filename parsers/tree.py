@@ -21,7 +21,11 @@ class Segment:
     __slots__ = ("component_separator", "elements", "line", "position", "repetition_separator")
 
     def __init__(
-        self, elements: list[str], line: int, position: int, component_separator: str,
+        self,
+        elements: list[str],
+        line: int,
+        position: int,
+        component_separator: str,
         repetition_separator: str = "",
     ) -> None:
         self.elements = elements
@@ -38,7 +42,7 @@ class Segment:
         """Element by position (``seg[1]``) or reference (``seg["CLM05-3"]``); "" when absent."""
         if isinstance(ref, int):
             return self.elements[ref] if 0 < ref < len(self.elements) else ""
-        body = ref[len(self.id):] if ref.startswith(self.id) else ref
+        body = ref[len(self.id) :] if ref.startswith(self.id) else ref
         pos_text, _, comp_text = body.partition("-")
         value = self[int(pos_text)]
         if not comp_text:
@@ -83,7 +87,8 @@ class Loop:
 
     def segments_of(self, seg_id: str, qualifier: str | None = None, pos: int = 1) -> list[Segment]:
         return [
-            s for s in self.segments
+            s
+            for s in self.segments
             if s.elements[0] == seg_id and (qualifier is None or s[pos] == qualifier)
         ]
 

@@ -92,23 +92,42 @@ class TransactionWalker:
     # --- findings -------------------------------------------------------------------------
 
     def _add(
-        self, snip: int, level: Level, code: str, message: str, seg_id: str | None,
-        loop: str | None, element: str | None = None, value: str | None = None,
-        ele_pos: int | None = None, comp_pos: int | None = None, rep_pos: int | None = None,
-        data_element: str | None = None, severity: Severity = _SEG_REJECT,
-        line: int | None = None, position: int | None = None,
+        self,
+        snip: int,
+        level: Level,
+        code: str,
+        message: str,
+        seg_id: str | None,
+        loop: str | None,
+        element: str | None = None,
+        value: str | None = None,
+        ele_pos: int | None = None,
+        comp_pos: int | None = None,
+        rep_pos: int | None = None,
+        data_element: str | None = None,
+        severity: Severity = _SEG_REJECT,
+        line: int | None = None,
+        position: int | None = None,
     ) -> None:
         if value is not None and not value.isascii():
             value = value.encode("latin-1").decode("utf-8", "backslashreplace")
         f = Finding(
-            snip_level=snip, severity=severity, level=level, code=code, message=message,
+            snip_level=snip,
+            severity=severity,
+            level=level,
+            code=code,
+            message=message,
             segment_id=seg_id,
             segment_position=self.position if position is None else position,
             line=self.line if line is None else line,
             offset=self.offset if line is None else None,
-            loop=loop, element=element,
-            element_position=ele_pos, component_position=comp_pos, repetition_position=rep_pos,
-            data_element=data_element or None, value=value,
+            loop=loop,
+            element=element,
+            element_position=ele_pos,
+            component_position=comp_pos,
+            repetition_position=rep_pos,
+            data_element=data_element or None,
+            value=value,
             interchange_control_number=self.header.isa_control_number,
             group_control_number=self.header.gs_control_number,
             transaction_control_number=self.header.st_control_number,
@@ -143,8 +162,9 @@ class TransactionWalker:
             if candidates:
                 for entry in candidates:
                     if entry.segment.matches(elems, comp_sep):
-                        self._matched(depth, start, entry.child_index, entry.segment,
-                                      entry.enter, elems)
+                        self._matched(
+                            depth, start, entry.child_index, entry.segment, entry.enter, elems
+                        )
                         return
             depth -= 1
         self._not_found(elems)
@@ -154,37 +174,72 @@ class TransactionWalker:
         cur = self.stack[-1].loop
         loop = _label(cur)
         if not sid:
-            self._add(1, Level.SEGMENT, "8", "Empty segment: two segment terminators in a row "
-                      "with nothing between them", "", loop)
+            self._add(
+                1,
+                Level.SEGMENT,
+                "8",
+                "Empty segment: two segment terminators in a row with nothing between them",
+                "",
+                loop,
+            )
         elif not (2 <= len(sid) <= 3 and sid.isalnum() and sid.isupper() and sid.isascii()):
-            self._add(1, Level.SEGMENT, "1", f"{sid!r} is not a valid segment identifier", sid, loop)
+            self._add(
+                1, Level.SEGMENT, "1", f"{sid!r} is not a valid segment identifier", sid, loop
+            )
         elif sid not in self.tmap.segment_ids:
-            self._add(2, Level.SEGMENT, "2",
-                      f"Segment {sid} is not part of the {self.tmap.guide.version} guide",
-                      sid, loop, value=_short(elems))
+            self._add(
+                2,
+                Level.SEGMENT,
+                "2",
+                f"Segment {sid} is not part of the {self.tmap.guide.version} guide",
+                sid,
+                loop,
+                value=_short(elems),
+            )
         elif (keyed := self._qualifier_miss(elems)) is not None:
             spec, ref, value = keyed
             assert spec.key is not None
             allowed = ", ".join(sorted(spec.key[2])[:12])
-            self._add(2, Level.SEGMENT, "2",
-                      f"Segment {sid} with {ref} {value!r} is not expected here: in loop "
-                      f"{spec.loop.xid if spec.loop else '?'} {ref} must be one of {allowed}",
-                      sid, loop, ref, value)
+            self._add(
+                2,
+                Level.SEGMENT,
+                "2",
+                f"Segment {sid} with {ref} {value!r} is not expected here: in loop "
+                f"{spec.loop.xid if spec.loop else '?'} {ref} must be one of {allowed}",
+                sid,
+                loop,
+                ref,
+                value,
+            )
         elif any(isinstance(c, SegmentSpec) and c.xid == sid for c in cur.children):
-            self._add(2, Level.SEGMENT, "7",
-                      f"Segment {sid} is out of order in loop {cur.xid}: it must come earlier "
-                      "in the loop", sid, loop, value=_short(elems))
+            self._add(
+                2,
+                Level.SEGMENT,
+                "7",
+                f"Segment {sid} is out of order in loop {cur.xid}: it must come earlier "
+                "in the loop",
+                sid,
+                loop,
+                value=_short(elems),
+            )
         else:
-            self._add(2, Level.SEGMENT, "2",
-                      f"Segment {sid} is not expected here (after loop {cur.xid}); no loop "
-                      "at this point of the guide starts with or contains it with this "
-                      "qualifier", sid, loop, value=_short(elems))
+            self._add(
+                2,
+                Level.SEGMENT,
+                "2",
+                f"Segment {sid} is not expected here (after loop {cur.xid}); no loop "
+                "at this point of the guide starts with or contains it with this "
+                "qualifier",
+                sid,
+                loop,
+                value=_short(elems),
+            )
 
     def _qualifier_miss(self, elems: list[str]) -> tuple[SegmentSpec, str, str] | None:
         """The segment this one would be, but for its qualifier (e.g. SV301-1 HC, not AD)."""
         sid = elems[0]
         for frame in reversed(self.stack):
-            for child in frame.loop.children[frame.idx:]:
+            for child in frame.loop.children[frame.idx :]:
                 spec = child if isinstance(child, SegmentSpec) else child.first_seg
                 if spec is None or spec.xid != sid or spec.key is None:
                     continue
@@ -203,19 +258,35 @@ class TransactionWalker:
             if lo <= ci < hi and not counts.get(ci):
                 child = loop.children[ci]
                 if isinstance(child, SegmentSpec):
-                    self._add(2, Level.SEGMENT, "3",
-                              f"Required segment {child.xid} ({child.name}) is missing from "
-                              f"loop {loop.xid}", child.xid, _label(loop))
+                    self._add(
+                        2,
+                        Level.SEGMENT,
+                        "3",
+                        f"Required segment {child.xid} ({child.name}) is missing from "
+                        f"loop {loop.xid}",
+                        child.xid,
+                        _label(loop),
+                    )
                 else:
                     first = child.first_seg
                     seg_id = first.xid if first is not None else child.xid
-                    self._add(2, Level.SEGMENT, "3",
-                              f"Required loop {child.xid} ({child.name}) is missing", seg_id,
-                              _label(child))
+                    self._add(
+                        2,
+                        Level.SEGMENT,
+                        "3",
+                        f"Required loop {child.xid} ({child.name}) is missing",
+                        seg_id,
+                        _label(child),
+                    )
 
     def _matched(
-        self, depth: int, start: int, ci: int, seg: SegmentSpec,
-        enter: tuple[LoopSpec, ...], elems: list[str],
+        self,
+        depth: int,
+        start: int,
+        ci: int,
+        seg: SegmentSpec,
+        enter: tuple[LoopSpec, ...],
+        elems: list[str],
     ) -> None:
         stack = self.stack
         # Close the loops above the one that matched: what they required and lacked is missing.
@@ -237,12 +308,24 @@ class TransactionWalker:
             frame.counts[ci] = count
             frame.idx = ci
             if seg.usage == "N":
-                self._add(2, Level.SEGMENT, "I4", f"Segment {seg.xid} is not used in loop "
-                          f"{frame.loop.xid} by this guide", seg.xid, _label(frame.loop))
+                self._add(
+                    2,
+                    Level.SEGMENT,
+                    "I4",
+                    f"Segment {seg.xid} is not used in loop {frame.loop.xid} by this guide",
+                    seg.xid,
+                    _label(frame.loop),
+                )
             elif count > seg.max_use:
-                self._add(2, Level.SEGMENT, "5", f"Segment {seg.xid} ({seg.name}) appears "
-                          f"{count} times in loop {frame.loop.xid}; at most {seg.max_use} allowed",
-                          seg.xid, _label(frame.loop))
+                self._add(
+                    2,
+                    Level.SEGMENT,
+                    "5",
+                    f"Segment {seg.xid} ({seg.name}) appears "
+                    f"{count} times in loop {frame.loop.xid}; at most {seg.max_use} allowed",
+                    seg.xid,
+                    _label(frame.loop),
+                )
         else:
             self._enter(frame, ci, enter)
         self._segment_contents(seg, elems)
@@ -254,12 +337,24 @@ class TransactionWalker:
             frame.counts[loop.index] = count
             frame.idx = loop.index
             if loop.usage == "N":
-                self._add(2, Level.SEGMENT, "I4", f"Loop {loop.xid} is not used by this guide",
-                          loop.first_seg.xid if loop.first_seg else loop.xid, _label(loop))
+                self._add(
+                    2,
+                    Level.SEGMENT,
+                    "I4",
+                    f"Loop {loop.xid} is not used by this guide",
+                    loop.first_seg.xid if loop.first_seg else loop.xid,
+                    _label(loop),
+                )
             elif count > loop.repeat:
-                self._add(2, Level.SEGMENT, "4", f"Loop {loop.xid} ({loop.name}) repeats {count} "
-                          f"times; at most {loop.repeat} allowed",
-                          loop.first_seg.xid if loop.first_seg else loop.xid, _label(loop))
+                self._add(
+                    2,
+                    Level.SEGMENT,
+                    "4",
+                    f"Loop {loop.xid} ({loop.name}) repeats {count} "
+                    f"times; at most {loop.repeat} allowed",
+                    loop.first_seg.xid if loop.first_seg else loop.xid,
+                    _label(loop),
+                )
             node = None
             if self.build:
                 node = Loop(loop.xid, loop.name)
@@ -314,17 +409,38 @@ class TransactionWalker:
             elif sid == "LX":
                 self.lx_count += 1
                 if elems[1:2] != [str(self.lx_count)]:
-                    self._add(2, Level.ELEMENT, "7",
-                              f"LX01 service line number is {elems[1] if len(elems) > 1 else ''!r}; "
-                              f"lines must be numbered 1, 2, 3... within each claim, so this one "
-                              f"must be {self.lx_count}", "LX", loop, "LX01",
-                              elems[1] if len(elems) > 1 else None, 1, data_element="554")
+                    self._add(
+                        2,
+                        Level.ELEMENT,
+                        "7",
+                        f"LX01 service line number is {elems[1] if len(elems) > 1 else ''!r}; "
+                        f"lines must be numbered 1, 2, 3... within each claim, so this one "
+                        f"must be {self.lx_count}",
+                        "LX",
+                        loop,
+                        "LX01",
+                        elems[1] if len(elems) > 1 else None,
+                        1,
+                        data_element="554",
+                    )
         problems = check_segment(seg, elems, self.comp_sep, self.rep_sep)
         if not problems:
             return
         for p in problems:
-            self._add(p.snip_level, Level.ELEMENT, p.code, p.message, sid, loop, p.ref, p.value,
-                      p.position, p.component, p.repetition, p.data_element)
+            self._add(
+                p.snip_level,
+                Level.ELEMENT,
+                p.code,
+                p.message,
+                sid,
+                loop,
+                p.ref,
+                p.value,
+                p.position,
+                p.component,
+                p.repetition,
+                p.data_element,
+            )
 
     def _check_hl(self, elems: list[str], loop: str | None) -> None:
         self.hl_count += 1
@@ -332,27 +448,55 @@ class TransactionWalker:
         hl02 = elems[2] if len(elems) > 2 else ""
         hl04 = elems[4] if len(elems) > 4 else ""
         if hl01 != str(self.hl_count):
-            self._add(2, Level.ELEMENT, "7",
-                      f"HL01 is {hl01!r}; HL segments must be numbered 1, 2, 3... in the "
-                      f"transaction set, so this one must be {self.hl_count}",
-                      "HL", loop, "HL01", hl01 or None, 1, data_element="628")
+            self._add(
+                2,
+                Level.ELEMENT,
+                "7",
+                f"HL01 is {hl01!r}; HL segments must be numbered 1, 2, 3... in the "
+                f"transaction set, so this one must be {self.hl_count}",
+                "HL",
+                loop,
+                "HL01",
+                hl01 or None,
+                1,
+                data_element="628",
+            )
         stack = self.hl_stack
         if hl02:
             while stack and stack[-1][0] != hl02:
                 self._close_hl(stack.pop())
             if not stack:
-                self._add(2, Level.ELEMENT, "7",
-                          f"HL02 parent {hl02!r} is not an open HL above this one",
-                          "HL", loop, "HL02", hl02, 2, data_element="734")
+                self._add(
+                    2,
+                    Level.ELEMENT,
+                    "7",
+                    f"HL02 parent {hl02!r} is not an open HL above this one",
+                    "HL",
+                    loop,
+                    "HL02",
+                    hl02,
+                    2,
+                    data_element="734",
+                )
             else:
                 parent = stack[-1]
                 parent[2] = True
                 if parent[1] == "0":
-                    self._add(2, Level.ELEMENT, "7",
-                              f"HL {parent[0]} says it has no child levels (HL04=0), "
-                              f"but HL {hl01} names it as parent", "HL", loop, "HL04", "0", 4,
-                              data_element="736", line=int(str(parent[3])),
-                              position=int(str(parent[4])))
+                    self._add(
+                        2,
+                        Level.ELEMENT,
+                        "7",
+                        f"HL {parent[0]} says it has no child levels (HL04=0), "
+                        f"but HL {hl01} names it as parent",
+                        "HL",
+                        loop,
+                        "HL04",
+                        "0",
+                        4,
+                        data_element="736",
+                        line=int(str(parent[3])),
+                        position=int(str(parent[4])),
+                    )
         else:
             while stack:
                 self._close_hl(stack.pop())
@@ -363,19 +507,38 @@ class TransactionWalker:
                 enclosing = fr.hl_id
                 break
         if hl02 and enclosing and hl02 != enclosing and stack:
-            self._add(2, Level.ELEMENT, "7",
-                      f"HL02 parent {hl02!r} does not match the enclosing {self.stack[-1].loop.xid}"
-                      f" level's parent HL {enclosing!r}", "HL", loop, "HL02", hl02, 2,
-                      data_element="734")
+            self._add(
+                2,
+                Level.ELEMENT,
+                "7",
+                f"HL02 parent {hl02!r} does not match the enclosing {self.stack[-1].loop.xid}"
+                f" level's parent HL {enclosing!r}",
+                "HL",
+                loop,
+                "HL02",
+                hl02,
+                2,
+                data_element="734",
+            )
         self.stack[-1].hl_id = hl01
         stack.append([hl01, hl04, False, self.line, self.position])
 
     def _close_hl(self, item: list[object]) -> None:
         if item[1] == "1" and not item[2]:
-            self._add(2, Level.ELEMENT, "7",
-                      f"HL {item[0]} says child levels follow (HL04=1), but none do",
-                      "HL", None, "HL04", "1", 4, data_element="736",
-                      line=int(str(item[3])), position=int(str(item[4])))
+            self._add(
+                2,
+                Level.ELEMENT,
+                "7",
+                f"HL {item[0]} says child levels follow (HL04=1), but none do",
+                "HL",
+                None,
+                "HL04",
+                "1",
+                4,
+                data_element="736",
+                line=int(str(item[3])),
+                position=int(str(item[4])),
+            )
 
     def finish(self, se_line: int, se_offset: int) -> None:
         """At SE: close every open loop (reporting what is missing) and HL levels."""

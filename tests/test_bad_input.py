@@ -11,8 +11,11 @@ from parsers import FileResult, Level, validate
 
 
 def _errors(result: FileResult) -> list[tuple[str, str, int | None, str | None]]:
-    return [(f.level.value, f.code, f.line, f.element or f.segment_id)
-            for f in result.all_findings() if f.is_error]
+    return [
+        (f.level.value, f.code, f.line, f.element or f.segment_id)
+        for f in result.all_findings()
+        if f.is_error
+    ]
 
 
 @pytest.mark.parametrize(
@@ -44,7 +47,12 @@ def test_utf8_bom_is_a_warning_and_the_file_is_read(samples) -> None:
 def test_non_ascii_name_is_an_invalid_character_at_its_element(samples) -> None:
     result = validate(samples / "bad" / "non_ascii_name.x12")
     [finding] = [f for f in result.all_findings() if f.is_error]
-    assert (finding.code, finding.element, finding.line, finding.loop) == ("6", "NM103", 16, "2010BA")
+    assert (finding.code, finding.element, finding.line, finding.loop) == (
+        "6",
+        "NM103",
+        16,
+        "2010BA",
+    )
     assert finding.value == "MUÑOZ" and "MUÑOZ" in finding.message
 
 

@@ -34,7 +34,12 @@ def test_isa_is_106_characters() -> None:
 
 @pytest.mark.parametrize(
     ("ele", "rep", "comp", "term"),
-    [("*", "^", ":", "~"), ("|", "!", ">", "'"), ("^", "{", "\\", "\n"), ("\x1d", "\x1f", "\x1c", "\x1e")],
+    [
+        ("*", "^", ":", "~"),
+        ("|", "!", ">", "'"),
+        ("^", "{", "\\", "\n"),
+        ("\x1d", "\x1f", "\x1c", "\x1e"),
+    ],
 )
 def test_delimiters_are_read_from_the_isa(ele: str, rep: str, comp: str, term: str) -> None:
     text = _file(ele, rep, comp, term)
@@ -63,8 +68,12 @@ def test_small_chunks_give_the_same_segments_and_offsets() -> None:
     data = _file(eol="\n").encode() * 3
     whole = list(tokenize(io.BytesIO(data), Delimiters()))
     pieces = list(tokenize(io.BytesIO(data), Delimiters(), chunk_size=7))
-    flat_whole = [(b.first_ordinal + i, s, b.offset(i)) for b in whole for i, s in enumerate(b.segments)]
-    flat_small = [(b.first_ordinal + i, s, b.offset(i)) for b in pieces for i, s in enumerate(b.segments)]
+    flat_whole = [
+        (b.first_ordinal + i, s, b.offset(i)) for b in whole for i, s in enumerate(b.segments)
+    ]
+    flat_small = [
+        (b.first_ordinal + i, s, b.offset(i)) for b in pieces for i, s in enumerate(b.segments)
+    ]
     assert flat_small == flat_whole
     assert len(pieces) > 10
 

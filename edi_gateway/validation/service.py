@@ -10,10 +10,25 @@ from parsers import FileResult, Finding, validate
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 
 FINDING_FIELDS = (
-    "snip_level", "severity", "level", "code", "segment_id", "segment_position", "line",
-    "offset", "loop", "element", "value", "message", "claim_id", "member_id",
-    "interchange_control_number", "group_control_number", "transaction_control_number",
-    "rule_id", "guide",
+    "snip_level",
+    "severity",
+    "level",
+    "code",
+    "segment_id",
+    "segment_position",
+    "line",
+    "offset",
+    "loop",
+    "element",
+    "value",
+    "message",
+    "claim_id",
+    "member_id",
+    "interchange_control_number",
+    "group_control_number",
+    "transaction_control_number",
+    "rule_id",
+    "guide",
 )
 
 
@@ -48,8 +63,11 @@ def result_dict(result: FileResult, name: str) -> dict[str, Any]:
                 "receiver_id": isa.receiver_id,
                 "accepted": not isa.rejected and isa.complete,
                 "groups": [
-                    {"control_number": gs.control_number, "functional_id": gs.functional_id,
-                     "version": gs.version}
+                    {
+                        "control_number": gs.control_number,
+                        "functional_id": gs.functional_id,
+                        "version": gs.version,
+                    }
                     for gs in isa.groups
                 ],
             }
@@ -103,10 +121,15 @@ def text_report(result: FileResult, name: str) -> str:
                     f"{st.segment_count} segments"
                 )
     for f in ordered_findings(result):
-        who = f" claim {f.claim_id}" if f.claim_id else (f" member {f.member_id}" if f.member_id else "")
+        who = (
+            f" claim {f.claim_id}"
+            if f.claim_id
+            else (f" member {f.member_id}" if f.member_id else "")
+        )
         kind = "warning" if not f.is_error else "error"
         loc = f.location()
         val = f" (value {f.value!r})" if f.value else ""
-        lines.append(f"  {kind} SNIP {f.snip_level} {f.level.value} {f.code} at {loc}{who}: "
-                     f"{f.message}{val}")
+        lines.append(
+            f"  {kind} SNIP {f.snip_level} {f.level.value} {f.code} at {loc}{who}: {f.message}{val}"
+        )
     return "\n".join(lines)
