@@ -12,8 +12,9 @@ returned) or ``"crashed"`` (it raised). ``ack`` is the 997/999 pyx12 wrote, or
 None: none is written for a functional group of acknowledgments (GS01=FA), for a
 file pyx12 refuses, on a crash, or when writing it failed; ``ack_failure`` then
 holds pyx12's "Failed to create 999 response" message and the exception.
-``errors`` lists every error pyx12 reported, in the order it reported them (one
-per line of pyx12's ERROR log, which is how MANIFEST.json counted them).
+``errors`` lists every error pyx12 reported, in the order it reported them: one
+per ERROR record pyx12 logs (the 999-writing failure goes to ``ack_failure``
+instead), then the ``crash`` error if pyx12 raised.
 
 ``OracleError`` fields:
 
@@ -35,10 +36,10 @@ per line of pyx12's ERROR log, which is how MANIFEST.json counted them).
   its transaction set). Over the corpus, all 11,928 ``ele`` errors and 3,523 of
   3,550 attached ``seg`` errors name the segment at that ordinal. The rest: a
   "missing" error (code 3) carries the id of the missing segment but the line
-  of the segment where pyx12 noticed the gap (see also c8);
-  envelope errors carry the line of the ISA/GS/ST header even when found at the
-  trailer ("Line:1 ISA:001 - IEA id=000000001 does not match ISA id=000000286"
-  in 999/ims_999_accepted.x12; "Line:3 ST:4 - SE count ..." for any SE01 error).
+  of the segment where pyx12 noticed the gap (see also c8). Envelope errors
+  carry the line of the ISA/GS/ST header even when found at the trailer
+  ("Line:1 ISA:001 - IEA id=000000001 does not match ISA id=000000286" in
+  999/ims_999_accepted.x12; "Line:3 ST:4 - SE count ..." for any SE01 error).
   ``file`` errors have no line; a ``crash`` has the ordinal of the last segment
   read, or None.
 * ``seg_id`` / ``seg_pos``: the segment node pyx12 attached the error to (what
@@ -143,16 +144,16 @@ Known pyx12 misbehaviours (intentional differences for a differential test)
        "Line:24 ELE:8 - ... (DTP03) contains an invalid date"); the X214 map
        makes 2200C STC (Billing Provider Status Information) Required ("Line:19
        SEG:3 - Mandatory segment ... (STC) missing" in the same file, a public
-       eMedNY sample whose billing-provider level has TRN only; other open-source
-       X214 models give it minimum 0): check this against the TR3 before treating
-       it as our bug.
+       eMedNY sample whose billing-provider level has TRN only; the hippo Ruby
+       gem's 277 model gives 2200C TRN and STC minimum 0): check it against the
+       TR3 before treating it as our bug.
    10. The 999 pyx12 writes: GS08/ST03/AK1 version 005010X231 (not X231A1);
        ISA09/ISA10/GS04/GS05 are the current time, ISA13 is built from the clock,
        GS06 is random (two acks in one minute share ISA13), so compare 999s
-       below the GS; a TA1 (when
-       ISA14=1) is written between GE and IEA, where X12 does not allow it, and
-       pyx12 itself does not flag a TA1 there; IK303 is only ever an LS loop id,
-       never the TR3 loop (2010AA...); no CTX. A 999/997 input gets no ack.
+       below the GS; a TA1 (when ISA14=1) is written between GE and IEA, where
+       X12 does not allow it, and pyx12 does not flag a TA1 there either; IK303
+       is only ever an LS loop id, never the TR3 loop (2010AA...); no CTX. A
+       999/997 input gets no ack.
    11. ``validate_ack`` blind spots: pyx12 checks each segment against the map but
        no cross-segment arithmetic, so AK902-AK904 counts that disagree with the
        AK2/IK5 segments, or ``IK5*R`` under ``AK9*A``, pass clean; so does a TA1
@@ -171,7 +172,6 @@ from dataclasses import dataclass
 from typing import Any, Final, TextIO
 
 import pyx12.error_handler
-import pyx12.errors
 import pyx12.params
 import pyx12.rawx12file
 import pyx12.x12n_document

@@ -1,0 +1,165 @@
+"""Parse and validate speed, and peak memory, against pyx12 and bytes.split in one run.
+
+    .venv/bin/python benchmarks/bench_parse.py [--claims 10000] [--big 100000] [--repeat 3]
+
+For each generated file (837P claims, 834 members, 835 claim payments) it prints:
+
+- pyx12 full validation (x12n_document with a 999): segments/s;
+- our full SNIP 1-2 validation (cold: first run in a fresh process; warm: best of N);
+- our parse without validation (tokenizer to element lists) and a bare
+  ``[s.split(b"*") for s in data.split(b"~")]`` on the same bytes;
+- the ratios the targets are written in: validation vs pyx12 (target >= 20x), parse vs
+  bare split (target >= 0.40);
+- peak RSS of a fresh process validating the 10,000-claim and the large 837P (memory
+  flat as the file grows; target < 150 MB for 100,000 claims).
+
+Timings are wall-clock on a shared machine: compare the ratios, which are measured in the
+same run, not the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from parsers import validate  # noqa: E402
+from parsers.generate import write_file  # noqa: E402
+from parsers.tokenizer import Delimiters, tokenize  # noqa: E402
+
+
+def _pyx12_seconds(path: Path) -> float:
+    import pyx12.error_handler
+    import pyx12.params
+    import pyx12.x12n_document
+
+    params = pyx12.params.ParamsBase()
+    out = io.StringIO()
+    start = time.perf_counter()
+    with open(path, encoding="ascii") as src:
+        pyx12.x12n_document.x12n_document(params, src, out, None)
+    return time.perf_counter() - start
+
+
+def _ours_seconds(path: Path) -> tuple[float, int, int, bool]:
+    start = time.perf_counter()
+    result = validate(path)
+    elapsed = time.perf_counter() - start
+    units = sum(st.units for st in result.transaction_sets())
+    return elapsed, result.segments, units, result.accepted
+
+
+def _parse_seconds(data: bytes) -> float:
+    start = time.perf_counter()
+    n = 0
+    for batch in tokenize(io.BytesIO(data), Delimiters()):
+        n += len(batch.segments)
+    return time.perf_counter() - start
+
+
+def _split_seconds(data: bytes) -> float:
+    start = time.perf_counter()
+    [s.split(b"*") for s in data.split(b"~")]
+    return time.perf_counter() - start
+
+
+def _child(mode: str, path: Path) -> dict[str, float]:
+    """Run one measurement in a fresh process: cold timings and a clean peak RSS."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def _child_main(mode: str, path: str) -> None:
+    import resource
+
+    p = Path(path)
+    if mode == "ours":
+        from parsers import load_map
+
+        for key in ("837P", "834", "835"):
+            load_map(key)
+        seconds, segments, units, accepted = _ours_seconds(p)
+        payload = {"seconds": seconds, "segments": segments, "units": units,
+                   "accepted": accepted}
+    else:
+        payload = {"seconds": _pyx12_seconds(p)}
+    payload["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(payload))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=100_000, help="claims in the memory test")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pyx12-claims", type=int, default=None,
+                        help="claims in pyx12's file (default: same as --claims)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child_main(*args.child)
+        return
+
+    tmp = Path(tempfile.mkdtemp(prefix="edi-bench-"))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; files in {tmp}\n")
+    header = (f"{'file':<22}{'segments':>10}{'pyx12 seg/s':>13}{'ours cold':>11}"
+              f"{'ours warm':>11}{'x pyx12':>9}{'claims/s':>10}{'parse/split':>13}")
+    print(header)
+    print("-" * len(header))
+    ratios = []
+    for kind in ("837p", "834", "835"):
+        path = tmp / f"{kind}_{args.claims}.x12"
+        write_file(path, kind, args.claims, seed=7)
+        pyx_path = path
+        if args.pyx12_claims and args.pyx12_claims != args.claims:
+            pyx_path = tmp / f"{kind}_{args.pyx12_claims}.x12"
+            write_file(pyx_path, kind, args.pyx12_claims, seed=7)
+        pyx = _child("pyx12", pyx_path)
+        pyx_segments = sum(1 for _ in pyx_path.read_bytes().split(b"~")) - 1
+        pyx_rate = pyx_segments / pyx["seconds"]
+        cold = _child("ours", path)
+        assert cold["accepted"], f"generated {kind} file should validate cleanly"
+        warm = min(_ours_seconds(path)[0] for _ in range(args.repeat))
+        data = path.read_bytes()
+        parse = min(_parse_seconds(data) for _ in range(args.repeat))
+        split = min(_split_seconds(data) for _ in range(args.repeat))
+        segs = cold["segments"]
+        cold_rate = segs / cold["seconds"]
+        warm_rate = segs / warm
+        ratio = cold_rate / pyx_rate
+        ratios.append(ratio)
+        print(f"{kind + ' ' + str(args.claims):<22}{segs:>10,}{pyx_rate:>13,.0f}"
+              f"{cold_rate:>11,.0f}{warm_rate:>11,.0f}{ratio:>8.1f}x"
+              f"{cold['units'] / cold['seconds']:>10,.0f}{split / parse:>13.2f}")
+    print("\nvalidation vs pyx12 (cold, fresh process): "
+          + ", ".join(f"{r:.1f}x" for r in ratios) + "  (target >= 20x)")
+
+    print("\npeak RSS of a fresh process validating 837P files (memory flat as files grow):")
+    for n in (args.claims, args.big):
+        path = tmp / f"837p_mem_{n}.x12"
+        write_file(path, "837p", n, seed=3)
+        res = _child("ours", path)
+        size_mb = path.stat().st_size / 1e6
+        print(f"  {n:>7,} claims  {size_mb:7.1f} MB file  {res['segments']:>10,} segments  "
+              f"peak RSS {res['peak_rss_mb']:6.1f} MB  {res['seconds']:6.2f} s  "
+              f"accepted={res['accepted']}")
+        path.unlink()
+    for f in tmp.iterdir():
+        f.unlink()
+    tmp.rmdir()
+
+
+if __name__ == "__main__":
+    main()
