@@ -237,6 +237,53 @@ def _syntax_problem(
     return None
 
 
+def _syntax_clear(seg: SegmentSpec, elems: list[str]) -> bool:
+    """Whether every P/R/C/E/L syntax note of the segment holds (bit-mask fast path)."""
+    n = len(elems)
+    mask = 0
+    for p in seg.syntax_positions:
+        if p < n and elems[p]:
+            mask |= 1 << p
+    for kind, bits, first, rest in seg.syntax_bits:
+        got = mask & bits
+        if kind == "P":
+            if got and got != bits:
+                return False
+        elif kind == "R":
+            if not got:
+                return False
+        elif kind == "E":
+            if got & (got - 1):
+                return False
+        elif mask & first and (mask & rest != rest if kind == "C" else not mask & rest):
+            return False
+    return True
+
+
+def _syntax_problems(seg: SegmentSpec, elems: list[str], out: list[ElementProblem]) -> None:
+    specs = seg.elements
+    nspecs = len(specs)
+    for kind, idxs in seg.syntax:
+        problem = _syntax_problem(kind, idxs, elems, len(elems) - 1)
+        if problem is not None:
+            code, target, text = problem
+            names = ", ".join(f"{seg.xid}{i:02d}" for i in idxs)
+            spec_at = specs[target - 1] if target - 1 < nspecs else None
+            out.append(
+                ElementProblem(
+                    code,
+                    f"{seg.xid}{target:02d}",
+                    target,
+                    None,
+                    None,
+                    elems[target] if target < len(elems) and elems[target] else None,
+                    f"Syntax rule {kind}{''.join(f'{i:02d}' for i in idxs)}: " + text.format(names),
+                    spec_at.data_ele if spec_at is not None else "",
+                    1,
+                )
+            )
+
+
 def check_segment(
     seg: SegmentSpec, elems: list[str], comp_sep: str, rep_sep: str
 ) -> list[ElementProblem]:
@@ -306,25 +353,8 @@ def check_segment(
         spec = specs[i]
         if spec.required:
             out.append(_missing(spec, i + 1, None))
-    for kind, idxs in seg.syntax:
-        problem = _syntax_problem(kind, idxs, elems, len(elems) - 1)
-        if problem is not None:
-            code, target, text = problem
-            names = ", ".join(f"{seg.xid}{i:02d}" for i in idxs)
-            spec_at = specs[target - 1] if target - 1 < nspecs else None
-            out.append(
-                ElementProblem(
-                    code,
-                    f"{seg.xid}{target:02d}",
-                    target,
-                    None,
-                    None,
-                    elems[target] if target < len(elems) and elems[target] else None,
-                    f"Syntax rule {kind}{''.join(f'{i:02d}' for i in idxs)}: " + text.format(names),
-                    spec_at.data_ele if spec_at is not None else "",
-                    1,
-                )
-            )
+    if seg.syntax and not _syntax_clear(seg, elems):
+        _syntax_problems(seg, elems, out)
     for qual_pos, value_pos in seg.date_pairs:
         fmt = elems[qual_pos] if qual_pos < len(elems) else ""
         value = elems[value_pos] if value_pos < len(elems) else ""

@@ -220,6 +220,8 @@ class SegmentSpec:
     __slots__ = (
         "date_pairs",
         "elements",
+        "syntax_bits",
+        "syntax_positions",
         "index",
         "is_first",
         "key",
@@ -242,6 +244,10 @@ class SegmentSpec:
         self.elements: tuple[ElementSpec | CompositeSpec, ...] = ()
         # (kind, [1-based element positions]) for P/R/C/E/L syntax notes.
         self.syntax: tuple[tuple[str, tuple[int, ...]], ...] = ()
+        #: The same notes as bit masks over element positions, for a fast all-clear check:
+        #: (kind, all positions, first position, the other positions).
+        self.syntax_bits: tuple[tuple[str, int, int, int], ...] = ()
+        self.syntax_positions: tuple[int, ...] = ()
         # (element index, component index or -1, codes) used to tell same-id segments apart.
         self.key: tuple[int, int, frozenset[str]] | None = None
         # (format qualifier position, value position): DTP02/DTP03 style pairs.
@@ -502,6 +508,11 @@ def _segment(el: ET.Element) -> SegmentSpec:
         if len(text) >= 5:
             syntax.append((text[0], tuple(int(text[i : i + 2]) for i in range(1, len(text), 2))))
     seg.syntax = tuple(syntax)
+    seg.syntax_bits = tuple(
+        (kind, sum(1 << i for i in idxs), 1 << idxs[0], sum(1 << i for i in idxs[1:]))
+        for kind, idxs in syntax
+    )
+    seg.syntax_positions = tuple(sorted({i for _, idxs in syntax for i in idxs}))
     seg.key = _key(seg)
     pairs: list[tuple[int, int]] = []
     for i, e in enumerate(elements):
