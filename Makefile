@@ -9,7 +9,10 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# parsers/ is compiled with mypyc (setup.py): rebuild whenever its sources change, and drop
+# old extension modules first so a stale build never shadows the Python source.
+$(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard parsers/*.py)
+	rm -f parsers/*.so
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

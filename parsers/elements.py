@@ -66,7 +66,19 @@ def is_valid_time(value: str) -> bool:
     return not (n >= 6 and int(value[4:6]) > 59)
 
 
+_PERIODS_OK: set[tuple[str, str]] = set()
+
+
 def _period_ok(fmt: str, value: str) -> bool:
+    ok = _period_check(fmt, value)
+    if ok:
+        if len(_PERIODS_OK) > 8 * _CACHE_LIMIT:
+            _PERIODS_OK.clear()
+        _PERIODS_OK.add((fmt, value))
+    return ok
+
+
+def _period_check(fmt: str, value: str) -> bool:
     if fmt == "D8":
         return len(value) == 8 and is_valid_date(value)
     if fmt == "RD8":
@@ -358,7 +370,7 @@ def check_segment(
     for qual_pos, value_pos in seg.date_pairs:
         fmt = elems[qual_pos] if qual_pos < len(elems) else ""
         value = elems[value_pos] if value_pos < len(elems) else ""
-        if fmt and value and not _period_ok(fmt, value):
+        if fmt and value and (fmt, value) not in _PERIODS_OK and not _period_ok(fmt, value):
             spec = specs[value_pos - 1]
             code = "9" if fmt == "TM" else "8"
             out.append(

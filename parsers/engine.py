@@ -18,7 +18,7 @@ from .elements import is_valid_date, is_valid_time
 from .findings import Finding, Level, Severity
 from .igmap import GUIDES, guide_for, load_map
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
-from .tokenizer import CHUNK_SIZE, open_source, read_delimiters, tokenize
+from .tokenizer import CHUNK_SIZE, Delimiters, IsaProblem, open_source, read_delimiters, tokenize
 from .tree import TransactionHeader, Unit
 from .walker import TransactionWalker
 
@@ -92,6 +92,29 @@ class Validator:
         self.chunk_size = chunk_size
         # (sender, receiver, ISA13) already received in this file (or before it, when given).
         self.seen = seen_interchanges if seen_interchanges is not None else set()
+        self.file = FileResult()
+        self._reset()
+
+    def _reset(self, delims: Delimiters = Delimiters(), problem: IsaProblem | None = None) -> None:
+        """Per-file state (a Validator can be reused for several files, one at a time)."""
+        self.delims = delims
+        self.isa_problem = problem
+        self.isa: InterchangeResult | None = None
+        self.gs: GroupResult | None = None
+        self.st: TransactionSetResult | None = None
+        self.walker: TransactionWalker | None = None
+        self.header: TransactionHeader | None = None
+        self.pending_units: list[Unit] = []
+        self.events_out: list[Event] = []
+        self.gs_count = 0
+        self.st_count = 0
+        self.gs_ids: set[str] = set()
+        self.st_ids: set[str] = set()
+        self.set_index = 0
+        self.stop = False
+        self.mismatch: Finding | None = None
+        self.mismatch_text = ""
+        self.mismatch_count = 0
 
     def run(self, source: Source) -> FileResult:
         result = None
@@ -151,32 +174,14 @@ class Validator:
             self.file.size = _stream_size(stream)
             yield FileEvent(self.file)
             return
-        self.delims = delims
-        self.isa_problem = problem
-        self.skipped = skipped
-        self.isa: InterchangeResult | None = None
-        self.gs: GroupResult | None = None
-        self.st: TransactionSetResult | None = None
-        self.walker: TransactionWalker | None = None
-        self.header: TransactionHeader | None = None
-        self.pending_units: list[Unit] = []
-        self.events_out: list[Event] = []
-        self.gs_count = 0
-        self.st_count = 0
-        self.gs_ids: set[str] = set()
-        self.st_ids: set[str] = set()
-        self.set_index = 0
-        self.stop = False
-        self.mismatch: Finding | None = None
-        self.mismatch_text = ""
-        self.mismatch_count = 0
+        self._reset(delims, problem)
         ele = delims.element
         last_line = 0
         pending = self.pending_units
         for batch in tokenize(stream, delims, prefix=head, chunk_size=self.chunk_size):
             segs = batch.segments
             first = batch.first_ordinal
-            walker = self.walker
+            walker: TransactionWalker | None = self.walker
             for i, elems in enumerate(segs):
                 sid = elems[0]
                 if walker is not None and sid and sid not in _ENVELOPE:
@@ -648,7 +653,6 @@ class Validator:
                 line,
                 offset,
             )
-            self.skip_set = True
             return
         st01 = elems[1] if len(elems) > 1 else ""
         st02 = elems[2] if len(elems) > 2 else ""

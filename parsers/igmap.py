@@ -299,6 +299,7 @@ class LoopSpec:
         "parent",
         "pos",
         "repeat",
+        "req_from",
         "required_children",
         "start_of",
         "usage",
@@ -316,6 +317,8 @@ class LoopSpec:
         self.first_seg: SegmentSpec | None = None
         self.index = 0
         self.required_children: tuple[int, ...] = ()
+        #: For child i, the index of the first required child at or after i (or len).
+        self.req_from: tuple[int, ...] = ()
         #: For child i, the first child index with the same position (pyx12 scans by pos).
         self.start_of: tuple[int, ...] = ()
         self._scan: dict[int, dict[str, tuple[Entry, ...]]] = {}
@@ -579,6 +582,10 @@ def _loop(el: ET.Element, ids: set[str]) -> LoopSpec:
         loop.first_seg = children[0]
         children[0].is_first = True
     loop.required_children = tuple(i for i, c in enumerate(children) if c.usage == "R")
+    req_from = [len(children)] * (len(children) + 1)
+    for i in range(len(children) - 1, -1, -1):
+        req_from[i] = i if children[i].usage == "R" else req_from[i + 1]
+    loop.req_from = tuple(req_from)
     starts: list[int] = []
     for i, c in enumerate(children):
         starts.append(starts[-1] if i and children[i - 1].pos == c.pos else i)

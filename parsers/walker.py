@@ -253,6 +253,8 @@ class TransactionWalker:
 
     def _report_missing(self, frame: _Frame, lo: int, hi: int) -> None:
         loop = frame.loop
+        if loop.req_from[lo] >= hi:
+            return
         counts = frame.counts
         for ci in loop.required_children:
             if lo <= ci < hi and not counts.get(ci):
@@ -295,7 +297,7 @@ class TransactionWalker:
             self._report_missing(top, top.loop.start_of[top.idx], len(top.loop.children))
             self._pop()
         frame = stack[depth]
-        if ci > start:
+        if ci > start and frame.loop.req_from[start] < ci:
             self._report_missing(frame, start, ci)
         if not enter and seg.is_first and ci == 0 and depth > 0:
             # The first segment of the current loop again: a new iteration of that loop.
