@@ -26,7 +26,6 @@ COMPILED = [
 ]
 
 
-
 def _have_compiler() -> bool:
     cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
     return shutil.which(cc) is not None

@@ -76,7 +76,9 @@ def _child(mode: str, path: Path) -> dict[str, float]:
     """Run one measurement in a fresh process: cold timings and a clean peak RSS."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
@@ -91,8 +93,7 @@ def _child_main(mode: str, path: str) -> None:
         for key in ("837P", "834", "835"):
             load_map(key)
         seconds, segments, units, accepted = _ours_seconds(p)
-        payload = {"seconds": seconds, "segments": segments, "units": units,
-                   "accepted": accepted}
+        payload = {"seconds": seconds, "segments": segments, "units": units, "accepted": accepted}
     else:
         payload = {"seconds": _pyx12_seconds(p)}
     payload["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -104,8 +105,12 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000, help="claims in the memory test")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pyx12-claims", type=int, default=None,
-                        help="claims in pyx12's file (default: same as --claims)")
+    parser.add_argument(
+        "--pyx12-claims",
+        type=int,
+        default=None,
+        help="claims in pyx12's file (default: same as --claims)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -114,8 +119,10 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; files in {tmp}\n")
-    header = (f"{'file':<22}{'segments':>10}{'pyx12 seg/s':>13}{'ours cold':>11}"
-              f"{'ours warm':>11}{'x pyx12':>9}{'claims/s':>10}{'parse/split':>13}")
+    header = (
+        f"{'file':<22}{'segments':>10}{'pyx12 seg/s':>13}{'ours cold':>11}"
+        f"{'ours warm':>11}{'x pyx12':>9}{'claims/s':>10}{'parse/split':>13}"
+    )
     print(header)
     print("-" * len(header))
     ratios = []
@@ -140,11 +147,16 @@ def main() -> None:
         warm_rate = segs / warm
         ratio = cold_rate / pyx_rate
         ratios.append(ratio)
-        print(f"{kind + ' ' + str(args.claims):<22}{segs:>10,}{pyx_rate:>13,.0f}"
-              f"{cold_rate:>11,.0f}{warm_rate:>11,.0f}{ratio:>8.1f}x"
-              f"{cold['units'] / cold['seconds']:>10,.0f}{split / parse:>13.2f}")
-    print("\nvalidation vs pyx12 (cold, fresh process): "
-          + ", ".join(f"{r:.1f}x" for r in ratios) + "  (target >= 20x)")
+        print(
+            f"{kind + ' ' + str(args.claims):<22}{segs:>10,}{pyx_rate:>13,.0f}"
+            f"{cold_rate:>11,.0f}{warm_rate:>11,.0f}{ratio:>8.1f}x"
+            f"{cold['units'] / cold['seconds']:>10,.0f}{split / parse:>13.2f}"
+        )
+    print(
+        "\nvalidation vs pyx12 (cold, fresh process): "
+        + ", ".join(f"{r:.1f}x" for r in ratios)
+        + "  (target >= 20x)"
+    )
 
     print("\npeak RSS of a fresh process validating 837P files (memory flat as files grow):")
     for n in (args.claims, args.big):
@@ -152,9 +164,11 @@ def main() -> None:
         write_file(path, "837p", n, seed=3)
         res = _child("ours", path)
         size_mb = path.stat().st_size / 1e6
-        print(f"  {n:>7,} claims  {size_mb:7.1f} MB file  {res['segments']:>10,} segments  "
-              f"peak RSS {res['peak_rss_mb']:6.1f} MB  {res['seconds']:6.2f} s  "
-              f"accepted={res['accepted']}")
+        print(
+            f"  {n:>7,} claims  {size_mb:7.1f} MB file  {res['segments']:>10,} segments  "
+            f"peak RSS {res['peak_rss_mb']:6.1f} MB  {res['seconds']:6.2f} s  "
+            f"accepted={res['accepted']}"
+        )
         path.unlink()
     for f in tmp.iterdir():
         f.unlink()

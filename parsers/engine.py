@@ -50,6 +50,7 @@ _ISA_NOTE = {
 }
 _ID_QUALIFIERS = frozenset(("01", "14", "20", "27", "28", "29", "30", "33", "ZZ"))
 _SUPPORTED_FUNCTIONAL_IDS = {g.functional_id for g in GUIDES}
+_DEFAULT_DELIMITERS = Delimiters()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,9 @@ class Validator:
         self.file = FileResult()
         self._reset()
 
-    def _reset(self, delims: Delimiters = Delimiters(), problem: IsaProblem | None = None) -> None:
+    def _reset(
+        self, delims: Delimiters = _DEFAULT_DELIMITERS, problem: IsaProblem | None = None
+    ) -> None:
         """Per-file state (a Validator can be reused for several files, one at a time)."""
         self.delims = delims
         self.isa_problem = problem

@@ -220,8 +220,6 @@ class SegmentSpec:
     __slots__ = (
         "date_pairs",
         "elements",
-        "syntax_bits",
-        "syntax_positions",
         "index",
         "is_first",
         "key",
@@ -231,6 +229,8 @@ class SegmentSpec:
         "name",
         "pos",
         "syntax",
+        "syntax_bits",
+        "syntax_positions",
         "usage",
         "xid",
     )
