@@ -280,7 +280,9 @@ def _group_999(
                 value = (
                     _clean(e.value or "", 99, w.opts) if include_values and e.code != "1" else ""
                 )
-                w.seg("IK4", ref, e.data_element or "", e.code, value)
+                # IK402 is a simple element's number; composites (C023) have none to give.
+                ele_num = e.data_element if e.data_element and e.data_element.isdigit() else ""
+                w.seg("IK4", ref, ele_num, e.code, value)
         ack, codes = _ik5(st, gs.has_errors or isa.rejected)
         if gs.has_errors and ack in ("A", "E"):
             ack, codes = "R", ["5"]
