@@ -849,6 +849,9 @@ class Validator:
             st.units = walker.units
         if self.isa is not None and self.isa.rejected:
             st.rejected_by_envelope = True
+        if self.pending_units:  # units closed by SE come before the set's own event
+            self.events_out.extend(UnitEvent(u) for u in self.pending_units)
+            self.pending_units.clear()
         if self.header is not None and self.isa is not None and self.gs is not None:
             self.events_out.append(SetEvent(self.header, st, self.isa, self.gs))
         self.st = None

@@ -79,6 +79,7 @@ class TransactionWalker:
         unit = UNIT_LOOPS.get(tmap.guide.key)
         self.unit_loop = unit[0] if unit else ""
         self.unit_spec = unit
+        self._holds: dict[str, bool] = {}
         self.unit_id: str | None = None
         self.unit_findings: list[Finding] = []
         self.unit_depth = -1
@@ -379,10 +380,21 @@ class TransactionWalker:
                 context = [f.node for f in self.stack if f.node is not None]
                 self.on_unit(Unit(self.header, context, frame.node))
             return
-        if self.build and frame.node is not None:
+        if self.build and frame.node is not None and not self._holds_units(frame.loop):
+            # A closed loop that held units (an HL level: 2000A/2000B/2000C) is context for
+            # no later unit, so it is dropped; others (2010AA, 1000A...) stay as context.
             parent = self.stack[-1].node if self.stack else None
             if parent is not None:
                 parent.loops.append(frame.node)
+
+    def _holds_units(self, loop: LoopSpec) -> bool:
+        known = self._holds.get(loop.xid)
+        if known is None:
+            known = self._holds[loop.xid] = any(
+                isinstance(c, LoopSpec) and (c.xid == self.unit_loop or self._holds_units(c))
+                for c in loop.children
+            )
+        return known
 
     def _segment_contents(self, seg: SegmentSpec, elems: list[str]) -> None:
         loop = seg.label

@@ -1,0 +1,64 @@
+"""The HTTP service through httpx, as a client sees it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from conftest import SAMPLES
+
+from edi_gateway.app import create_app
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+
+
+async def test_healthz(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+async def test_validate_accepts_a_valid_file(client: httpx.AsyncClient) -> None:
+    body = (SAMPLES / "834" / "834_valid_basic.x12").read_bytes()
+    response = await client.post(
+        "/v1/validate", content=body, headers={"content-type": "application/edi-x12"}
+    )
+    assert response.status_code == 200
+    report = response.json()
+    assert report["accepted"] is True and report["errors"] == []
+    assert [st["type"] for st in report["transaction_sets"]] == ["834"]
+
+
+async def test_validate_reports_findings_with_locations(client: httpx.AsyncClient) -> None:
+    body = (SAMPLES / "837i" / "837i_invalid_missing_element.x12").read_bytes()
+    response = await client.post("/v1/validate", content=body)
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert error["element"] == "SV203" and error["code"] == "1"
+    assert error["claim_id"] == "PCN153000889365" and error["loop"] == "2400"
+
+
+@pytest.mark.parametrize("name", ["empty.x12", "binary.bin", "truncated_in_isa.x12"])
+async def test_unusable_uploads_get_findings_not_a_500(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    body = (SAMPLES / "bad" / name).read_bytes()
+    response = await client.post("/v1/validate", content=body)
+    assert response.status_code == 200
+    report = response.json()
+    assert report["usable"] is False and report["accepted"] is False
+    assert report["errors"][0]["level"] == "interchange"
+
+
+async def test_openapi_lists_the_routes(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert {"/healthz", "/v1/validate"} <= set(spec["paths"])
+    assert "application/edi-x12" in spec["paths"]["/v1/validate"]["post"]["requestBody"]["content"]
