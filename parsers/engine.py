@@ -19,7 +19,7 @@ from .findings import Finding, Level, Severity
 from .igmap import GUIDES, guide_for, load_map
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
 from .tokenizer import CHUNK_SIZE, Delimiters, IsaProblem, open_source, read_delimiters, tokenize
-from .tree import TransactionHeader, Unit
+from .tree import Loop, TransactionHeader, Unit
 from .walker import TransactionWalker
 
 __all__ = ["FileEvent", "SetEvent", "UnitEvent", "Validator", "validate"]
@@ -60,10 +60,14 @@ class UnitEvent:
 
 @dataclass(frozen=True, slots=True)
 class SetEvent:
+    """The end of a transaction set. ``root`` (only when units were asked for) is the set's
+    tree without its units: header loops, 835 PLB footer, and so on."""
+
     header: TransactionHeader
     result: TransactionSetResult
     interchange: InterchangeResult
     group: GroupResult
+    root: Loop | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -853,7 +857,8 @@ class Validator:
             self.events_out.extend(UnitEvent(u) for u in self.pending_units)
             self.pending_units.clear()
         if self.header is not None and self.isa is not None and self.gs is not None:
-            self.events_out.append(SetEvent(self.header, st, self.isa, self.gs))
+            root = walker.root if walker is not None and se is not None else None
+            self.events_out.append(SetEvent(self.header, st, self.isa, self.gs, root))
         self.st = None
         self.walker = None
         self.header = None
