@@ -1,0 +1,56 @@
+"""All ORM models, on one metadata so Alembic sees the whole schema."""
+
+from .base import Base
+from .eligibility import CoverageSpan, Member, MemberIdentifier
+from .encounters import (
+    Encounter,
+    EncounterDiagnosis,
+    EncounterLine,
+    EncounterParty,
+    PriorPayerAdjustment,
+    PriorPayerRow,
+)
+from .partners import Partner, PartnerIdentifier
+from .remittances import (
+    ClaimPaymentRow,
+    Payment,
+    PaymentAdjustment,
+    ProviderAdjustmentRow,
+    ServicePaymentRow,
+)
+from .submissions import (
+    Acknowledgment,
+    FindingRow,
+    HeldFile,
+    Interchange,
+    StoredFile,
+    Submission,
+    TransactionSet,
+)
+
+__all__ = [
+    "Acknowledgment",
+    "Base",
+    "ClaimPaymentRow",
+    "CoverageSpan",
+    "Encounter",
+    "EncounterDiagnosis",
+    "EncounterLine",
+    "EncounterParty",
+    "FindingRow",
+    "HeldFile",
+    "Interchange",
+    "Member",
+    "MemberIdentifier",
+    "Partner",
+    "PartnerIdentifier",
+    "Payment",
+    "PaymentAdjustment",
+    "PriorPayerAdjustment",
+    "PriorPayerRow",
+    "ProviderAdjustmentRow",
+    "ServicePaymentRow",
+    "StoredFile",
+    "Submission",
+    "TransactionSet",
+]

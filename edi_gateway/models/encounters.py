@@ -1,0 +1,162 @@
+"""Encounters and claims from 837P/837I/837D with lines, diagnoses and parties."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Amount, Base, Id, UTCDateTime, utcnow
+
+
+class Encounter(Base):
+    __tablename__ = "encounters"
+    __table_args__ = (
+        Index("ix_encounters_claim", "claim_id", "billing_npi"),
+        Index("ix_encounters_member_date", "member_id", "service_date_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(32), index=True)
+    transaction_set_id: Mapped[int] = mapped_column(
+        ForeignKey("transaction_sets.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    sender_id: Mapped[str] = mapped_column(String(15))  # ISA06
+    receiver_id: Mapped[str] = mapped_column(String(15))  # ISA08
+    guide: Mapped[str] = mapped_column(String(5))  # 837P, 837I, 837D
+    claim_id: Mapped[str] = mapped_column(String(40))  # CLM01
+    total_charge: Mapped[Decimal] = mapped_column(Amount)
+    frequency_code: Mapped[str | None] = mapped_column(String(1))
+    facility_code: Mapped[str | None] = mapped_column(String(2))
+    facility_qualifier: Mapped[str | None] = mapped_column(String(1))
+    type_of_bill: Mapped[str | None] = mapped_column(String(4))
+    place_of_service: Mapped[str | None] = mapped_column(String(2))
+    original_claim_ref: Mapped[str | None] = mapped_column(String(50))  # REF*F8
+    prior_authorization: Mapped[str | None] = mapped_column(String(50))
+    referral_number: Mapped[str | None] = mapped_column(String(50))
+    service_date_from: Mapped[date | None] = mapped_column(Date)
+    service_date_to: Mapped[date | None] = mapped_column(Date)
+    admission_date: Mapped[date | None] = mapped_column(Date)
+    patient_status: Mapped[str | None] = mapped_column(String(2))
+    patient_amount_paid: Mapped[Decimal | None] = mapped_column(Amount)
+    billing_npi: Mapped[str | None] = mapped_column(String(10), index=True)
+    billing_tax_id: Mapped[str | None] = mapped_column(String(20))
+    member_id: Mapped[str | None] = mapped_column(String(80))  # 2010BA NM109
+    patient_relationship: Mapped[str | None] = mapped_column(String(2))
+    patient_last_name: Mapped[str | None] = mapped_column(String(80))
+    patient_first_name: Mapped[str | None] = mapped_column(String(80))
+    patient_birth_date: Mapped[date | None] = mapped_column(Date)
+    patient_gender: Mapped[str | None] = mapped_column(String(1))
+    payer_id: Mapped[str | None] = mapped_column(String(80))
+    payer_name: Mapped[str | None] = mapped_column(String(80))
+    subscriber_group: Mapped[str | None] = mapped_column(String(50))
+    claim_filing_indicator: Mapped[str | None] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))
+    line: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EncounterLine(Base):
+    __tablename__ = "encounter_lines"
+    __table_args__ = (Index("ix_encounter_lines_dup", "procedure_code", "service_date_from"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(
+        ForeignKey("encounters.id", ondelete="CASCADE"), index=True
+    )
+    line_number: Mapped[int] = mapped_column(Integer)
+    procedure_qualifier: Mapped[str | None] = mapped_column(String(2))
+    procedure_code: Mapped[str | None] = mapped_column(String(48))
+    modifiers: Mapped[str] = mapped_column(String(20), default="")  # "25,59"
+    revenue_code: Mapped[str | None] = mapped_column(String(4))
+    charge: Mapped[Decimal | None] = mapped_column(Amount)
+    unit_basis: Mapped[str | None] = mapped_column(String(2))
+    units: Mapped[Decimal | None] = mapped_column(Amount)
+    place_of_service: Mapped[str | None] = mapped_column(String(2))
+    diagnosis_pointers: Mapped[str] = mapped_column(String(20), default="")
+    service_date_from: Mapped[date | None] = mapped_column(Date)
+    service_date_to: Mapped[date | None] = mapped_column(Date)
+    ndc: Mapped[str | None] = mapped_column(String(20))
+    ndc_quantity: Mapped[Decimal | None] = mapped_column(Amount)
+    ndc_unit: Mapped[str | None] = mapped_column(String(2))
+    line_control_number: Mapped[str | None] = mapped_column(String(50))
+    tooth_numbers: Mapped[str] = mapped_column(String(100), default="")
+    rendering_npi: Mapped[str | None] = mapped_column(String(10))
+    line: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EncounterDiagnosis(Base):
+    __tablename__ = "encounter_diagnoses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(
+        ForeignKey("encounters.id", ondelete="CASCADE"), index=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer)
+    qualifier: Mapped[str] = mapped_column(String(3))
+    code: Mapped[str] = mapped_column(String(30))
+    present_on_admission: Mapped[str | None] = mapped_column(String(1))
+
+
+class EncounterParty(Base):
+    """Billing, pay-to, rendering, referring, attending... providers, subscriber, patient,
+    payer: one row each, with their ids and address."""
+
+    __tablename__ = "encounter_parties"
+    __table_args__ = (Index("ix_encounter_parties_npi", "npi"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(
+        ForeignKey("encounters.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(30))
+    entity_type: Mapped[str | None] = mapped_column(String(1))
+    last_name: Mapped[str | None] = mapped_column(String(80))
+    first_name: Mapped[str | None] = mapped_column(String(80))
+    middle_name: Mapped[str | None] = mapped_column(String(80))
+    id_qualifier: Mapped[str | None] = mapped_column(String(3))
+    identifier: Mapped[str | None] = mapped_column(String(80))
+    npi: Mapped[str | None] = mapped_column(String(10))
+    tax_id: Mapped[str | None] = mapped_column(String(20))
+    taxonomy: Mapped[str | None] = mapped_column(String(50))
+    address1: Mapped[str | None] = mapped_column(String(80))
+    city: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[str | None] = mapped_column(String(2))
+    postal_code: Mapped[str | None] = mapped_column(String(15))
+
+
+class PriorPayerRow(Base):
+    """2320/2330B/2430: what another payer adjudicated, for COB and encounter reporting."""
+
+    __tablename__ = "encounter_prior_payers"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(
+        ForeignKey("encounters.id", ondelete="CASCADE"), index=True
+    )
+    sequence: Mapped[str] = mapped_column(String(1))
+    payer_name: Mapped[str | None] = mapped_column(String(80))
+    payer_id: Mapped[str | None] = mapped_column(String(80))
+    paid_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    remaining_patient_liability: Mapped[Decimal | None] = mapped_column(Amount)
+    adjudication_date: Mapped[date | None] = mapped_column(Date)
+
+
+class PriorPayerAdjustment(Base):
+    __tablename__ = "encounter_prior_payer_adjustments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    prior_payer_id: Mapped[int] = mapped_column(
+        ForeignKey("encounter_prior_payers.id", ondelete="CASCADE"), index=True
+    )
+    line_number: Mapped[int | None] = mapped_column(Integer)  # None: claim level
+    paid_amount: Mapped[Decimal | None] = mapped_column(Amount)  # 2430 SVD02 (line rows)
+    group_code: Mapped[str | None] = mapped_column(String(2))
+    reason_code: Mapped[str | None] = mapped_column(String(5))
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    quantity: Mapped[Decimal | None] = mapped_column(Amount)

@@ -1,0 +1,168 @@
+"""Received files, what was in them, what we found and what we answered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Id, UTCDateTime, utcnow
+
+
+class StoredFile(Base):
+    """Raw bytes kept exactly as received, content-addressed by SHA-256 in the file store."""
+
+    __tablename__ = "stored_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Id)
+    path: Mapped[str] = mapped_column(String(500))  # relative to the data directory
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_partner_received", "partner_id", "received_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"), index=True)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    source: Mapped[str] = mapped_column(String(20))  # cli, api
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # received, validating, storing, completed, rejected, failed, duplicate, held
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    size: Mapped[int] = mapped_column(Id)
+    transaction_type: Mapped[str | None] = mapped_column(String(10))  # 837P, 834, ...
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+    sets_total: Mapped[int] = mapped_column(Integer, default=0)
+    sets_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    sets_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    units_total: Mapped[int] = mapped_column(Integer, default=0)
+    units_stored: Mapped[int] = mapped_column(Integer, default=0)
+    units_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_of: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed (no PHI)
+
+
+class Interchange(Base):
+    """One ISA..IEA of a submission; (sender, receiver, ISA13) finds duplicates."""
+
+    __tablename__ = "interchanges"
+    __table_args__ = (
+        Index("ix_interchanges_control", "sender_id", "receiver_id", "control_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    sender_qualifier: Mapped[str] = mapped_column(String(2))
+    sender_id: Mapped[str] = mapped_column(String(15))
+    receiver_qualifier: Mapped[str] = mapped_column(String(2))
+    receiver_id: Mapped[str] = mapped_column(String(15))
+    control_number: Mapped[str] = mapped_column(String(9))
+    interchange_date: Mapped[str] = mapped_column(String(6))
+    usage: Mapped[str] = mapped_column(String(1))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    note_code: Mapped[str] = mapped_column(String(3))  # TA105
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TransactionSet(Base):
+    """One ST..SE: stored whole or not at all (its rows commit with this row)."""
+
+    __tablename__ = "transaction_sets"
+    __table_args__ = (UniqueConstraint("submission_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)  # 1-based position in the file
+    isa_control_number: Mapped[str] = mapped_column(String(9))
+    gs_control_number: Mapped[str] = mapped_column(String(9))
+    st_control_number: Mapped[str] = mapped_column(String(9))
+    sender_id: Mapped[str] = mapped_column(String(15))
+    receiver_id: Mapped[str] = mapped_column(String(15))
+    gs_sender_id: Mapped[str] = mapped_column(String(15))
+    gs_receiver_id: Mapped[str] = mapped_column(String(15))
+    transaction_type: Mapped[str] = mapped_column(String(10))
+    version: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20))  # stored, rejected, held
+    units: Mapped[int] = mapped_column(Integer, default=0)
+    units_stored: Mapped[int] = mapped_column(Integer, default=0)
+    units_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+    line: Mapped[int] = mapped_column(Integer)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    set_ordinal: Mapped[int | None] = mapped_column(Integer)
+    snip_level: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text)
+    segment_id: Mapped[str | None] = mapped_column(String(10))
+    segment_position: Mapped[int | None] = mapped_column(Integer)
+    line: Mapped[int | None] = mapped_column(Integer)
+    offset: Mapped[int | None] = mapped_column(Id)
+    loop: Mapped[str | None] = mapped_column(String(10))
+    element: Mapped[str | None] = mapped_column(String(20))
+    value: Mapped[str | None] = mapped_column(Text)
+    claim_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    member_id: Mapped[str | None] = mapped_column(String(80))
+    isa_control_number: Mapped[str | None] = mapped_column(String(9))
+    gs_control_number: Mapped[str | None] = mapped_column(String(9))
+    st_control_number: Mapped[str | None] = mapped_column(String(9))
+    rule_id: Mapped[str | None] = mapped_column(String(40))
+    guide: Mapped[str | None] = mapped_column(String(100))
+
+
+class Acknowledgment(Base):
+    __tablename__ = "acknowledgments"
+    __table_args__ = (UniqueConstraint("submission_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))  # ta1, 999, 277ca
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HeldFile(Base):
+    """A full-file 834 that would terminate too many members: held for review."""
+
+    __tablename__ = "held_files"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    set_ordinal: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    active_members: Mapped[int] = mapped_column(Integer)
+    would_terminate: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
