@@ -369,10 +369,21 @@ def check_segment(
         _syntax_problems(seg, elems, out)
     for qual_pos, value_pos in seg.date_pairs:
         fmt = elems[qual_pos] if qual_pos < len(elems) else ""
+        if not fmt:  # no format sent: check against the only format the guide allows
+            qual = specs[qual_pos - 1]
+            if isinstance(qual, ElementSpec) and qual.codes is not None and len(qual.codes) == 1:
+                fmt = next(iter(qual.codes))
         value = elems[value_pos] if value_pos < len(elems) else ""
         if fmt and value and (fmt, value) not in _PERIODS_OK and not _period_ok(fmt, value):
             spec = specs[value_pos - 1]
-            code = "9" if fmt == "TM" else "8"
+            code = "9" if fmt == "TM" or (fmt == "DT" and is_valid_date(value[:8])) else "8"
+            expected = {
+                "RD8": "CCYYMMDD-CCYYMMDD",
+                "TM": "HHMM[SS]",
+                "DT": "CCYYMMDDHHMM",
+                "D6": "YYMMDD",
+            }.get(fmt, "CCYYMMDD")
+            kind = "time" if code == "9" else "date"
             out.append(
                 ElementProblem(
                     code,
@@ -381,8 +392,7 @@ def check_segment(
                     None,
                     None,
                     value,
-                    f"{spec.ref} {value!r} is not a valid {fmt} date "
-                    f"({'CCYYMMDD-CCYYMMDD' if fmt == 'RD8' else 'CCYYMMDD'})",
+                    f"{spec.ref} {value!r} is not a valid {fmt} {kind} ({expected})",
                     spec.data_ele,
                     1,
                 )

@@ -122,6 +122,7 @@ class Validator:
         self.mismatch: Finding | None = None
         self.mismatch_text = ""
         self.mismatch_count = 0
+        self.last_offset: int | None = None
 
     def run(self, source: Source) -> FileResult:
         result = None
@@ -194,7 +195,10 @@ class Validator:
                 if walker is not None and sid and sid not in _ENVELOPE:
                     found = walker.findings
                     before = len(found)
-                    walker.segment(elems, first + i, -1)
+                    # HL offsets are kept: HL04/HL02 findings can name an earlier HL.
+                    walker.segment(
+                        elems, first + i, skipped + batch.offset(i) if sid == "HL" else -1
+                    )
                     if len(found) != before:
                         off = skipped + batch.offset(i)
                         for f in found[before:]:
@@ -213,6 +217,7 @@ class Validator:
                 if self.stop:
                     break
             last_line = first + len(segs) - 1
+            self.last_offset = skipped + batch.offset(len(segs) - 1)
             if batch.unterminated and segs and not self.stop:
                 self._finding(
                     Level.INTERCHANGE,
@@ -1003,6 +1008,7 @@ class Validator:
                 f"{self.st.control_number}: its SE trailer is missing",
                 "SE",
                 last_line,
+                self.last_offset,
             )
             self._close_st(None)
         if self.gs is not None:
@@ -1013,6 +1019,7 @@ class Validator:
                 f"The GE trailer of group {self.gs.control_number} is missing at {where}",
                 "GE",
                 last_line,
+                self.last_offset,
             )
             self._close_gs()
         if self.isa is not None:
@@ -1029,6 +1036,7 @@ class Validator:
                 f"{self.isa.control_number} is missing at {where}: {why}",
                 "IEA",
                 last_line,
+                self.last_offset,
             )
             self._close_isa(last_line, 0)
 

@@ -12,7 +12,9 @@ value, plus the claim (CLM01 / CLP01) or member (REF*0F) it belongs to.
 - ``group``: functional-group error code (AK905, element 716);
 - ``transaction``: transaction set error code (IK502, element 718);
 - ``segment``: segment error code (IK304, element 620), e.g. ``3`` required segment missing;
-- ``element``: element error code (IK403, element 621), e.g. ``7`` invalid code value.
+- ``element``: element error code (IK403, element 621), e.g. ``7`` invalid code value;
+- ``claim``: a business edit on one claim or member (duplicates, companion-guide rules);
+  ``code`` is our own short code (``DUP``...), reported in the 277CA rather than the 999.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Level(StrEnum):
     TRANSACTION = "transaction"
     SEGMENT = "segment"
     ELEMENT = "element"
+    #: Business edits on a claim or member (SNIP 3-7): reported in the 277CA, not the 999.
+    CLAIM = "claim"
 
 
 class Severity(StrEnum):

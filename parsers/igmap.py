@@ -27,6 +27,7 @@ __all__ = [
     "SegmentSpec",
     "TransactionMap",
     "guide_for",
+    "known_segment_ids",
     "load_map",
 ]
 
@@ -258,15 +259,19 @@ class SegmentSpec:
         self.index = 0
         self.is_first = False
 
-    def matches(self, elems: list[str], comp_sep: str) -> bool:
+    def matches(self, elems: list[str], comp_sep: str, rep_sep: str = "") -> bool:
         """Whether a data segment with this id is this node (its qualifier fits)."""
         key = self.key
         if key is None:
             return True
         idx, comp, codes = key
         value = elems[idx] if idx < len(elems) else ""
-        if comp >= 0:
-            value = value.split(comp_sep, 1)[0] if comp_sep else value
+        if value in codes:
+            return True
+        if rep_sep and rep_sep in value:  # a repeated qualifier: place it, then report it
+            value = value.split(rep_sep, 1)[0]
+        if comp >= 0 and comp_sep:
+            value = value.split(comp_sep, 1)[0]
         return value in codes
 
     def __repr__(self) -> str:
@@ -581,16 +586,38 @@ def _loop(el: ET.Element, ids: set[str]) -> LoopSpec:
     if children and isinstance(children[0], SegmentSpec):
         loop.first_seg = children[0]
         children[0].is_first = True
-    loop.required_children = tuple(i for i, c in enumerate(children) if c.usage == "R")
+    # A wrapper (a table such as DETAIL) counts as required when it holds a required loop,
+    # even if the map marks the wrapper itself situational: pyx12 looks inside it.
+    loop.required_children = tuple(i for i, c in enumerate(children) if _required(c))
     req_from = [len(children)] * (len(children) + 1)
     for i in range(len(children) - 1, -1, -1):
-        req_from[i] = i if children[i].usage == "R" else req_from[i + 1]
+        req_from[i] = i if _required(children[i]) else req_from[i + 1]
     loop.req_from = tuple(req_from)
     starts: list[int] = []
     for i, c in enumerate(children):
         starts.append(starts[-1] if i and children[i - 1].pos == c.pos else i)
     loop.start_of = tuple(starts)
     return loop
+
+
+def _required(node: SegmentSpec | LoopSpec) -> bool:
+    if node.usage == "R":
+        return True
+    if isinstance(node, LoopSpec) and node.first_seg is None:
+        return any(_required(c) for c in node.children if isinstance(c, LoopSpec))
+    return False
+
+
+def required_loops_of_wrapper(node: LoopSpec) -> list[LoopSpec]:
+    """The required loops a wrapper stands for (DETAIL -> 2000A)."""
+    out: list[LoopSpec] = []
+    for c in node.children:
+        if isinstance(c, LoopSpec):
+            if c.first_seg is None:
+                out.extend(required_loops_of_wrapper(c))
+            elif c.usage == "R":
+                out.append(c)
+    return out
 
 
 _lock = threading.Lock()
@@ -608,6 +635,15 @@ def _load(key: str) -> TransactionMap:
     ids: set[str] = set()
     root = _loop(st_loop, ids)
     return TransactionMap(guide, root, frozenset(ids))
+
+
+@cache
+def known_segment_ids() -> frozenset[str]:
+    """Segment ids of every supported guide: an id outside this set is unrecognized."""
+    ids: set[str] = {"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"}
+    for g in GUIDES:
+        ids |= load_map(g).segment_ids
+    return frozenset(ids)
 
 
 def load_map(guide: GuideInfo | str) -> TransactionMap:

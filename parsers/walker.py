@@ -15,7 +15,13 @@ from collections.abc import Callable
 
 from .elements import check_segment
 from .findings import Finding, Level, Severity
-from .igmap import LoopSpec, SegmentSpec, TransactionMap
+from .igmap import (
+    LoopSpec,
+    SegmentSpec,
+    TransactionMap,
+    known_segment_ids,
+    required_loops_of_wrapper,
+)
 from .tree import Loop, Segment, TransactionHeader, Unit
 
 __all__ = ["UNIT_LOOPS", "TransactionWalker"]
@@ -32,10 +38,28 @@ UNIT_LOOPS: dict[str, tuple[str, str, int, str, int, str]] = {
 _SEG_REJECT = Severity.REJECT_TRANSACTION
 
 
+class _Hl:
+    """An open HL level, kept to check its children against HL04 and HL02."""
+
+    __slots__ = ("flagged", "has_child", "hl01", "hl04", "line", "loop", "offset", "position")
+
+    def __init__(
+        self, hl01: str, hl04: str, line: int, position: int, offset: int, loop: str | None
+    ) -> None:
+        self.hl01 = hl01
+        self.hl04 = hl04
+        self.line = line
+        self.position = position
+        self.offset = offset
+        self.loop = loop
+        self.has_child = False
+        self.flagged = False
+
+
 class _Frame:
     """An open loop instance: where we are in it and how often each child has occurred."""
 
-    __slots__ = ("counts", "hl_id", "idx", "loop", "node")
+    __slots__ = ("counts", "hl_id", "idx", "loop", "node", "reported")
 
     def __init__(self, loop: LoopSpec, node: Loop | None) -> None:
         self.loop = loop
@@ -44,6 +68,8 @@ class _Frame:
         self.counts: dict[int, int] = {0: 1} if loop.first_seg is not None else {}
         self.node = node
         self.hl_id = ""
+        #: required children already reported missing in this loop instance
+        self.reported: set[int] | None = None
 
 
 def _label(loop: LoopSpec) -> str | None:
@@ -86,8 +112,7 @@ class TransactionWalker:
         self.is_837 = tmap.guide.st01 == "837"
         self.lx_count = 0
         self.hl_count = 0
-        # open HL levels: [HL01, HL04, has_child, line, position]
-        self.hl_stack: list[list[object]] = []
+        self.hl_stack: list[_Hl] = []
         self.errors = 0
 
     # --- findings -------------------------------------------------------------------------
@@ -109,6 +134,7 @@ class TransactionWalker:
         severity: Severity = _SEG_REJECT,
         line: int | None = None,
         position: int | None = None,
+        offset: int | None = None,
     ) -> None:
         if value is not None and not value.isascii():
             value = value.encode("latin-1").decode("utf-8", "backslashreplace")
@@ -121,7 +147,7 @@ class TransactionWalker:
             segment_id=seg_id,
             segment_position=self.position if position is None else position,
             line=self.line if line is None else line,
-            offset=self.offset if line is None else None,
+            offset=self.offset if line is None else offset,
             loop=loop,
             element=element,
             element_position=ele_pos,
@@ -162,7 +188,7 @@ class TransactionWalker:
             candidates = table.get(sid)
             if candidates:
                 for entry in candidates:
-                    if entry.segment.matches(elems, comp_sep):
+                    if entry.segment.matches(elems, comp_sep, self.rep_sep):
                         self._matched(
                             depth, start, entry.child_index, entry.segment, entry.enter, elems
                         )
@@ -187,6 +213,16 @@ class TransactionWalker:
             self._add(
                 1, Level.SEGMENT, "1", f"{sid!r} is not a valid segment identifier", sid, loop
             )
+        elif sid not in known_segment_ids():
+            self._add(
+                1,
+                Level.SEGMENT,
+                "1",
+                f"{sid!r} is not an X12 segment of any supported guide",
+                sid,
+                loop,
+                value=_short(elems),
+            )
         elif sid not in self.tmap.segment_ids:
             self._add(
                 2,
@@ -198,9 +234,8 @@ class TransactionWalker:
                 value=_short(elems),
             )
         elif (keyed := self._qualifier_miss(elems)) is not None:
-            spec, ref, value = keyed
-            assert spec.key is not None
-            allowed = ", ".join(sorted(spec.key[2])[:12])
+            spec, ref, value, codes = keyed
+            allowed = ", ".join(sorted(codes)[:20])
             self._add(
                 2,
                 Level.SEGMENT,
@@ -236,20 +271,29 @@ class TransactionWalker:
                 value=_short(elems),
             )
 
-    def _qualifier_miss(self, elems: list[str]) -> tuple[SegmentSpec, str, str] | None:
-        """The segment this one would be, but for its qualifier (e.g. SV301-1 HC, not AD)."""
+    def _qualifier_miss(self, elems: list[str]) -> tuple[SegmentSpec, str, str, set[str]] | None:
+        """The segment this one would be but for its qualifier (e.g. SV301-1 HC, not AD):
+        the first such node from the current position on, and every code allowed there."""
         sid = elems[0]
         for frame in reversed(self.stack):
-            for child in frame.loop.children[frame.idx :]:
+            found: list[SegmentSpec] = []
+            for child in frame.loop.children[frame.loop.start_of[frame.idx] :]:
                 spec = child if isinstance(child, SegmentSpec) else child.first_seg
-                if spec is None or spec.xid != sid or spec.key is None:
-                    continue
-                idx, comp, _codes = spec.key
+                if spec is not None and spec.xid == sid and spec.key is not None:
+                    found.append(spec)
+            if found:
+                first = found[0]
+                assert first.key is not None
+                idx, comp, _codes = first.key
+                codes: set[str] = set()
+                for spec in found:
+                    if spec.key is not None and spec.key[:2] == (idx, comp):
+                        codes.update(spec.key[2])
                 value = elems[idx] if idx < len(elems) else ""
                 if comp >= 0 and self.comp_sep:
                     value = value.split(self.comp_sep, 1)[0]
                 ref = f"{sid}{idx:02d}" + (f"-{comp + 1}" if comp >= 0 else "")
-                return spec, ref, value
+                return first, ref, value, codes
         return None
 
     def _report_missing(self, frame: _Frame, lo: int, hi: int) -> None:
@@ -259,6 +303,11 @@ class TransactionWalker:
         counts = frame.counts
         for ci in loop.required_children:
             if lo <= ci < hi and not counts.get(ci):
+                if frame.reported is None:
+                    frame.reported = set()
+                elif ci in frame.reported:
+                    continue
+                frame.reported.add(ci)
                 child = loop.children[ci]
                 if isinstance(child, SegmentSpec):
                     self._add(
@@ -270,17 +319,21 @@ class TransactionWalker:
                         child.xid,
                         _label(loop),
                     )
-                else:
-                    first = child.first_seg
-                    seg_id = first.xid if first is not None else child.xid
-                    self._add(
-                        2,
-                        Level.SEGMENT,
-                        "3",
-                        f"Required loop {child.xid} ({child.name}) is missing",
-                        seg_id,
-                        _label(child),
-                    )
+                    continue
+                targets = (
+                    [child] if child.first_seg is not None else (required_loops_of_wrapper(child))
+                )
+                for target in targets:
+                    first = target.first_seg
+                    seg_id = first.xid if first is not None else target.xid
+                    if _label(target):
+                        what = f"Required loop {target.xid} ({target.name}) is missing"
+                    else:
+                        what = (
+                            f"Required segment {seg_id} "
+                            f"({first.name if first else target.name}) is missing"
+                        )
+                    self._add(2, Level.SEGMENT, "3", what, seg_id, _label(target))
 
     def _matched(
         self,
@@ -298,8 +351,12 @@ class TransactionWalker:
             self._report_missing(top, top.loop.start_of[top.idx], len(top.loop.children))
             self._pop()
         frame = stack[depth]
-        if ci > start and frame.loop.req_from[start] < ci:
-            self._report_missing(frame, start, ci)
+        # Segments at the matched segment's own position may still come (their order is
+        # free), so only those before that position are missing; entering a loop settles
+        # its position group (as pyx12 decides).
+        hi = frame.loop.start_of[ci] if not enter else ci
+        if hi > start and frame.loop.req_from[start] < hi:
+            self._report_missing(frame, start, hi)
         if not enter and seg.is_first and ci == 0 and depth > 0:
             # The first segment of the current loop again: a new iteration of that loop.
             loop = frame.loop
@@ -411,10 +468,23 @@ class TransactionWalker:
                 spec[2] == 0 or (len(elems) > spec[2] and elems[spec[2]] == spec[3])
             ):
                 uid = elems[spec[4]] if len(elems) > spec[4] else ""
+                if not uid:
+                    uid = None  # type: ignore[assignment]
                 self.unit_id = uid
                 for f in self.unit_findings:
                     setattr(f, spec[5], uid)
         sid = elems[0]
+        if not elems[-1] and len(elems) > 1:
+            self._add(
+                1,
+                Level.SEGMENT,
+                "8",
+                f"Segment {sid} ends with an element separator: trailing empty elements "
+                "must not be sent (drop the separators at the end of the segment)",
+                sid,
+                loop,
+                value=_short(elems),
+            )
         if sid == "HL":
             self._check_hl(elems, loop)
         elif self.is_837:
@@ -476,57 +546,14 @@ class TransactionWalker:
                 data_element="628",
             )
         stack = self.hl_stack
-        if hl02:
-            while stack and stack[-1][0] != hl02:
-                self._close_hl(stack.pop())
-            if not stack:
-                self._add(
-                    2,
-                    Level.ELEMENT,
-                    "7",
-                    f"HL02 parent {hl02!r} is not an open HL above this one",
-                    "HL",
-                    loop,
-                    "HL02",
-                    hl02,
-                    2,
-                    data_element="734",
-                )
-            else:
-                parent = stack[-1]
-                parent[2] = True
-                if parent[1] == "0":
-                    self._add(
-                        2,
-                        Level.ELEMENT,
-                        "7",
-                        f"HL {parent[0]} says it has no child levels (HL04=0), "
-                        f"but HL {hl01} names it as parent",
-                        "HL",
-                        loop,
-                        "HL04",
-                        "0",
-                        4,
-                        data_element="736",
-                        line=int(str(parent[3])),
-                        position=int(str(parent[4])),
-                    )
-        else:
-            while stack:
-                self._close_hl(stack.pop())
-        # The parent in the guide's structure must be the HL of the enclosing HL loop.
-        enclosing = ""
-        for fr in reversed(self.stack[:-1]):
-            if fr.hl_id:
-                enclosing = fr.hl_id
-                break
-        if hl02 and enclosing and hl02 != enclosing and stack:
+        ids = [h.hl01 for h in stack]
+        if hl02 and hl02 not in ids:
+            # Unknown parent: report it and leave the open levels alone (no cascade).
             self._add(
                 2,
                 Level.ELEMENT,
                 "7",
-                f"HL02 parent {hl02!r} does not match the enclosing {self.stack[-1].loop.xid}"
-                f" level's parent HL {enclosing!r}",
+                f"HL02 parent {hl02!r} is not an open HL above this one",
                 "HL",
                 loop,
                 "HL02",
@@ -534,24 +561,66 @@ class TransactionWalker:
                 2,
                 data_element="734",
             )
+        else:
+            keep = ids.index(hl02) + 1 if hl02 else 0
+            while len(stack) > keep:
+                self._close_hl(stack.pop())
+            if stack:
+                parent = stack[-1]
+                parent.has_child = True
+                if parent.hl04 == "0" and not parent.flagged:
+                    parent.flagged = True
+                    self._add(
+                        2,
+                        Level.ELEMENT,
+                        "7",
+                        f"HL {parent.hl01} says it has no child levels (HL04=0), "
+                        f"but HL {hl01} names it as parent",
+                        "HL",
+                        parent.loop,
+                        "HL04",
+                        "0",
+                        4,
+                        data_element="736",
+                        line=parent.line,
+                        position=parent.position,
+                        offset=parent.offset,
+                    )
+            # The parent must be the HL of the enclosing HL loop in the guide's structure.
+            enclosing = next((fr.hl_id for fr in reversed(self.stack[:-1]) if fr.hl_id), "")
+            if hl02 and enclosing and hl02 != enclosing:
+                self._add(
+                    2,
+                    Level.ELEMENT,
+                    "7",
+                    f"HL02 parent {hl02!r} does not match the enclosing level's HL "
+                    f"{enclosing!r} (loop {self.stack[-1].loop.xid} sits under it)",
+                    "HL",
+                    loop,
+                    "HL02",
+                    hl02,
+                    2,
+                    data_element="734",
+                )
         self.stack[-1].hl_id = hl01
-        stack.append([hl01, hl04, False, self.line, self.position])
+        stack.append(_Hl(hl01, hl04, self.line, self.position, self.offset, loop))
 
-    def _close_hl(self, item: list[object]) -> None:
-        if item[1] == "1" and not item[2]:
+    def _close_hl(self, item: _Hl) -> None:
+        if item.hl04 == "1" and not item.has_child:
             self._add(
                 2,
                 Level.ELEMENT,
                 "7",
-                f"HL {item[0]} says child levels follow (HL04=1), but none do",
+                f"HL {item.hl01} says child levels follow (HL04=1), but none do",
                 "HL",
-                None,
+                item.loop,
                 "HL04",
                 "1",
                 4,
                 data_element="736",
-                line=int(str(item[3])),
-                position=int(str(item[4])),
+                line=item.line,
+                position=item.position,
+                offset=item.offset,
             )
 
     def finish(self, se_line: int, se_offset: int) -> None:
