@@ -49,6 +49,108 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from .config import get_settings
+    from .db import upgrade
+
+    url = get_settings().effective_database_url
+    upgrade(url)
+    print(f"database at the latest schema ({_safe_url(url)})")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    import asyncio
+
+    paths = [Path(p) for p in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    return asyncio.run(_ingest_async(args, paths))
+
+
+async def _ingest_async(args: argparse.Namespace, paths: list[Path]) -> int:
+    import anyio
+
+    from .config import get_settings
+    from .db import make_engine, make_sessionmaker, upgrade
+    from .submissions.ingest import UnknownPartner, acknowledgments_of, ingest_paths
+
+    settings = get_settings()
+    url = settings.effective_database_url
+    await anyio.to_thread.run_sync(upgrade, url)
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        outcomes = await ingest_paths(sessionmaker, settings, paths, args.partner)
+    except UnknownPartner as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    code = 0
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        for o in outcomes:
+            s = o.submission
+            note = (
+                " (already received; not stored again)"
+                if o.repeated and not o.resumed
+                else (" (resumed an unfinished run)" if o.resumed else "")
+            )
+            if args.format == "json":
+                print(
+                    json.dumps(
+                        {
+                            "file": str(o.path),
+                            "submission_id": s.id,
+                            "status": s.status,
+                            "sha256": s.sha256,
+                            "repeated": o.repeated,
+                            "resumed": o.resumed,
+                            "transaction_sets": {
+                                "total": s.sets_total,
+                                "accepted": s.sets_accepted,
+                                "rejected": s.sets_rejected,
+                            },
+                            "units": {
+                                "total": s.units_total,
+                                "stored": s.units_stored,
+                                "rejected": s.units_rejected,
+                            },
+                            "errors": o.errors,
+                        }
+                    )
+                )
+            else:
+                print(
+                    f"{o.path}: submission {s.id} {s.status.upper()}{note}: "
+                    f"{s.sets_accepted}/{s.sets_total} transaction sets accepted, "
+                    f"{s.units_stored} stored and {s.units_rejected} rejected of "
+                    f"{s.units_total} claims/members/payments, {o.errors} errors"
+                )
+            if args.ack_out:
+                out = Path(args.ack_out)
+                out.mkdir(parents=True, exist_ok=True)
+                for kind, content in (await acknowledgments_of(sessionmaker, s.id)).items():
+                    (out / f"{o.path.name}.{kind}").write_bytes(content)
+            if s.status in ("rejected", "held") or s.units_rejected or o.errors:
+                code = max(code, 1)
+            if s.segments == 0 and s.status == "rejected":
+                code = 2
+    finally:
+        await engine.dispose()
+    return code
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -84,6 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("-o", "--output", help="output file (default: standard output)")
     g.set_defaults(func=_generate)
+
+    i = sub.add_parser("ingest", help="validate, store and acknowledge X12 files")
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("--partner", help="the trading partner the files come from")
+    i.add_argument("--format", choices=("text", "json"), default="text")
+    i.add_argument("--ack-out", metavar="DIR", help="also write the TA1/999 here")
+    i.set_defaults(func=_ingest)
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="run the migrations up to the latest schema")
+    up.set_defaults(func=_db_upgrade)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

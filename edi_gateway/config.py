@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     #: Our own interchange id, used as the sender of acknowledgments.
     interchange_id: str = "EDIGATEWAY"
     log_level: str = "info"
+    #: An ISA13 reused by the same sender within this many days is a duplicate (TA1 025).
+    duplicate_window_days: int = 365
+    #: A full-file 834 that would terminate more than this share of active members is held.
+    max_termination_share: float = 0.30
 
     @property
     def effective_database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,10 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run the migrations (blocking; call from a thread inside an event loop)."""
-    command.upgrade(alembic_config(url), revision)
+    """Run the migrations (blocking). Alembic's env runs its own event loop, so it runs in
+    a separate thread: this works whether or not the caller is inside an event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(command.upgrade, alembic_config(url), revision).result()
 
 
 def current_revision_is_head(sync_connection: Any) -> bool:

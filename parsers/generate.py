@@ -287,6 +287,7 @@ class _Ctx:
         self.pcn_prefix = f"PCN{rng.randrange(100, 1000)}"
         self.claim_seq = rng.randrange(10**6)
         self.cin_seq = rng.randrange(10**7)
+        self.used_days: set[dt.date] = set()
         submitter = f"SUBMITTER{rng.randrange(1000, 10000)}"
         if kind == "834":  # state enrollment broker -> managed care plan
             self.sender, self.receiver = "MCALENROLL", "GPHP1EDI"
@@ -319,6 +320,7 @@ class _Ctx:
         address: tuple[str, str, str] | None = None,
     ) -> _Person:
         rng = self.rng
+        self.used_days = set()
         sex = rng.choice("FM")
         first = rng.choice(_FIRST_NAMES_F if sex == "F" else _FIRST_NAMES_M)
         age_days = rng.randrange(min_age * 365 + 1, max_age * 365 + 1)
@@ -358,7 +360,15 @@ class _Ctx:
         return f"{self.pcn_prefix}{self.claim_seq:09d}"
 
     def service_date(self, back_max: int = 45) -> dt.date:
-        return self.file_date - dt.timedelta(days=self.rng.randrange(3, back_max))
+        """A date of service; each of a person's claims gets a different one, so that
+        generated encounters are never duplicates of each other (same member, date and
+        procedure)."""
+        for _ in range(20):
+            day = self.file_date - dt.timedelta(days=self.rng.randrange(3, back_max))
+            if day not in self.used_days:
+                break
+        self.used_days.add(day)
+        return day
 
     # -- envelope ----------------------------------------------------------------------
 
@@ -492,8 +502,14 @@ def _claim_837i(ctx: _Ctx, out: _Out, attendings: list[_Doc]) -> None:
     lines: list[tuple[str, str, int, str, int]] = []  # rev, hcpcs, cents, unit, qty
     if inpatient:
         los = rng.randint(1, 6)
-        discharge = ctx.service_date(30)
-        admit = discharge - dt.timedelta(days=los)
+        # a stay that overlaps none of this person's other claims
+        for _ in range(20):
+            discharge = ctx.file_date - dt.timedelta(days=rng.randrange(3, 30))
+            admit = discharge - dt.timedelta(days=los)
+            stay = {admit + dt.timedelta(days=i) for i in range(los + 1)}
+            if not stay & ctx.used_days:
+                break
+        ctx.used_days.update(stay)
         lines.append(("0120", "", 240000 * los, "DA", los))
         for rev, hcpcs, cents in rng.sample(_REV_INPATIENT, rng.randint(1, 3)):
             lines.append((rev, hcpcs, cents, "UN", 1))

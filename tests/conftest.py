@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import asyncio
+import os
+import shutil
 import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +39,103 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
+
+
+# --- databases: built by the migrations, on SQLite and on PostgreSQL -------------------------
+
+
+PG_URL = os.environ.get(
+    "EDI_GATEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _run_sync(coro_fn: Any) -> Any:
+    """asyncio.run in its own thread: session fixtures may be set up inside a test's loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro_fn()).result()
+
+
+def _pg_reachable() -> bool:
+    import asyncpg
+
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await conn.close()
+        return True
+
+    return bool(_run_sync(probe))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from edi_gateway.db import upgrade
+
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not _pg_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} (required in CI)")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} and CI is unset")
+    import asyncpg
+
+    async def reset() -> None:
+        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.close()
+
+    _run_sync(reset)
+    from edi_gateway.db import upgrade
+
+    upgrade(PG_URL)
+    return PG_URL
+
+
+@dataclass
+class Db:
+    url: str
+    settings: Any
+    engine: Any
+    sessionmaker: Any
+    kind: str
+
+
+async def _truncate_all(url: str) -> None:
+    import asyncpg
+
+    from edi_gateway.models import Base
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Db]:
+    from edi_gateway.config import Settings
+    from edi_gateway.db import make_engine, make_sessionmaker
+
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "edi.sqlite"
+        shutil.copy(template, path)
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        await _truncate_all(url)
+    settings = Settings(data_dir=tmp_path / "data", database_url=url)
+    engine = make_engine(url)
+    try:
+        yield Db(url, settings, engine, make_sessionmaker(engine), request.param)
+    finally:
+        await engine.dispose()

@@ -14,12 +14,15 @@ from .base import Base, Id, UTCDateTime, utcnow
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("plan_partner_id", "subscriber_id"),)
+    __table_args__ = (UniqueConstraint("plan_sender_id", "member_key"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     plan_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     plan_sender_id: Mapped[str] = mapped_column(String(15))  # ISA06 of the roster
     subscriber_id: Mapped[str] = mapped_column(String(80), index=True)  # REF*0F (CIN)
+    #: Who this person is within the plan's roster: the subscriber id for subscribers;
+    #: for dependents, the subscriber id plus their own id (REF*23/17) or name and birth date.
+    member_key: Mapped[str] = mapped_column(String(200))
     is_subscriber: Mapped[bool] = mapped_column(default=True)
     relationship_code: Mapped[str | None] = mapped_column(String(2))
     last_name: Mapped[str | None] = mapped_column(String(80))

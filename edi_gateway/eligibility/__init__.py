@@ -1,0 +1,1 @@
+"""Members and coverage from 834 rosters."""

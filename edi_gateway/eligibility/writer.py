@@ -1,0 +1,371 @@
+"""Apply 834 members to the roster: coverage history kept, full files reconciled."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mappings.records import CoverageLine, MemberRecord
+from parsers import SetEvent, Severity
+
+from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
+from ..submissions.pipeline import SetWriter
+
+FLUSH_EVERY = 500
+_CHUNK = 400
+_SPAN_FIELDS = (
+    "insurance_line",
+    "plan_code",
+    "coverage_level",
+    "aid_code",
+    "policy_number",
+    "begin_date",
+    "end_date",
+    "pcp_npi",
+    "pcp_name",
+    "pcp_begin",
+    "pcp_end",
+)
+
+
+def member_key(m: MemberRecord) -> str:
+    sub = m.subscriber_id or ""
+    if m.is_subscriber:
+        return sub
+    own = m.member_ids.get("23") or m.member_ids.get("17") or m.member_ids.get("ZZ")
+    if own:
+        return f"{sub}/{own}"
+    return f"{sub}/{(m.first_name or '').upper()}|{m.birth_date or ''}"
+
+
+def _span_values(cov: CoverageLine, member: MemberRecord) -> dict[str, Any]:
+    pcp = cov.pcp
+    end = cov.end
+    if member.maintenance_type == "024" and end is None:
+        end = member.eligibility_end
+    return {
+        "insurance_line": cov.insurance_line,
+        "plan_code": cov.plan_code,
+        "coverage_level": cov.coverage_level,
+        "aid_code": cov.aid_code,
+        "policy_number": cov.policy_number,
+        "begin_date": cov.begin or member.eligibility_begin,
+        "end_date": end,
+        "pcp_npi": pcp.npi if pcp else None,
+        "pcp_name": pcp.name if pcp else None,
+        "pcp_begin": pcp.begin if pcp else None,
+        "pcp_end": pcp.end if pcp else None,
+    }
+
+
+_REASONS = {
+    "021": "addition",
+    "001": "change",
+    "024": "termination",
+    "025": "reinstatement",
+    "030": "audit",
+}
+
+
+class EnrollmentSetWriter(SetWriter):
+    kind = "834"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.buffer: list[tuple[MemberRecord, int]] = []
+        self.seen: set[str] = set()
+        self.held_reason = ""
+        self.held_counts = (0, 0)
+        self.file_date: date | None = None
+
+    async def add(self, unit: Any, record: Any) -> None:
+        self.units += 1
+        line = unit.loop.segments[0].line
+        if self.file_date is None:
+            from mappings.x834 import map_enrollment_header
+
+            self.info = map_enrollment_header(unit.context[0])
+            self.file_date = self.info.date
+        if not isinstance(record, MemberRecord) or not record.subscriber_id:
+            self.rejected += 1
+            why = record if not isinstance(record, MemberRecord) else "no REF*0F subscriber id"
+            self.finding(
+                line,
+                f"The member could not be read: {why}",
+                code="MAP",
+                segment_id="INS",
+                loop="2000",
+            )
+            return
+        self.buffer.append((record, line))
+        if len(self.buffer) >= FLUSH_EVERY:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        session = self.session
+        assert session is not None
+        plan = self.header.sender_id[:15]
+        now = datetime.now(UTC)
+        keyed = {member_key(m): (m, line) for m, line in batch}
+        self.seen.update(keyed)
+        existing: dict[str, int] = {}
+        keys = sorted(keyed)
+        for start in range(0, len(keys), _CHUNK):
+            rows = await session.execute(
+                select(Member.member_key, Member.id).where(
+                    Member.plan_sender_id == plan,
+                    Member.member_key.in_(keys[start : start + _CHUNK]),
+                )
+            )
+            existing.update((k, int(i)) for k, i in rows.all())
+        values = []
+        for key, (m, _line) in keyed.items():
+            values.append(
+                {
+                    "plan_partner_id": self.ctx.partner_id,
+                    "plan_sender_id": plan,
+                    "subscriber_id": (m.subscriber_id or "")[:80],
+                    "member_key": key[:200],
+                    "is_subscriber": m.is_subscriber,
+                    "relationship_code": m.relationship,
+                    "last_name": m.last_name,
+                    "first_name": m.first_name,
+                    "middle_name": m.middle_name,
+                    "birth_date": m.birth_date,
+                    "gender": m.gender,
+                    "address1": m.address1,
+                    "address2": m.address2,
+                    "city": m.city,
+                    "state": m.state,
+                    "postal_code": m.postal_code,
+                    "phone": m.phone,
+                    "language": m.language,
+                    "status": "terminated" if m.maintenance_type == "024" else "active",
+                    "updated_at": now,
+                    "last_submission_id": self.ctx.submission.id,
+                }
+            )
+        new = [v for v in values if v["member_key"] not in existing]
+        old = [v for v in values if v["member_key"] in existing]
+        if new:
+            result = await session.execute(
+                insert(Member).returning(Member.id, sort_by_parameter_order=True), new
+            )
+            for v, mid in zip(new, result.scalars().all(), strict=True):
+                existing[v["member_key"]] = int(mid)
+        if old:
+            await session.execute(
+                update(Member).where(Member.id == bindparam("b_id")),
+                [
+                    {
+                        **{k: v[k] for k in v if k not in ("plan_sender_id", "member_key")},
+                        "b_id": existing[v["member_key"]],
+                    }
+                    for v in old
+                ],
+                execution_options={"synchronize_session": False},
+            )
+        ids = [existing[k] for k in keyed]
+        await session.execute(delete(MemberIdentifier).where(MemberIdentifier.member_id.in_(ids)))
+        ident_rows = [
+            {"member_id": existing[key], "qualifier": q[:3], "value": v[:80]}
+            for key, (m, _) in keyed.items()
+            for q, v in m.member_ids.items()
+            if v
+        ]
+        if ident_rows:
+            await session.execute(insert(MemberIdentifier), ident_rows)
+        await self._apply_coverage(session, keyed, existing, now)
+        self.stored += len(keyed)
+
+    async def _apply_coverage(
+        self,
+        session: AsyncSession,
+        keyed: dict[str, tuple[MemberRecord, int]],
+        member_ids: dict[str, int],
+        now: datetime,
+    ) -> None:
+        ids = [member_ids[k] for k in keyed]
+        current: dict[int, list[CoverageSpan]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            rows = await session.execute(
+                select(CoverageSpan).where(
+                    CoverageSpan.member_id.in_(ids[start : start + _CHUNK]),
+                    CoverageSpan.superseded_at.is_(None),
+                )
+            )
+            for span in rows.scalars():
+                current.setdefault(span.member_id, []).append(span)
+        supersede: list[int] = []
+        inserts: list[dict[str, Any]] = []
+        for key, (m, line) in keyed.items():
+            mid = member_ids[key]
+            spans = current.get(mid, [])
+            reason = _REASONS.get(m.maintenance_type, m.maintenance_type)
+            coverages = m.coverages
+            if m.maintenance_type == "024" and not coverages:
+                # Terminate every open coverage at the member's end date.
+                end = m.eligibility_end or self.file_date
+                for span in spans:
+                    if span.end_date is None or (end and span.end_date > end):
+                        supersede.append(span.id)
+                        inserts.append(self._version(span, mid, {"end_date": end}, reason, line))
+                continue
+            for cov in coverages:
+                values = _span_values(cov, m)
+                match = next(
+                    (s for s in spans if s.insurance_line == values["insurance_line"]), None
+                )
+                if match is not None and all(getattr(match, f) == values[f] for f in _SPAN_FIELDS):
+                    continue
+                if match is not None:
+                    supersede.append(match.id)
+                    spans.remove(match)
+                inserts.append(
+                    {
+                        "member_id": mid,
+                        "submission_id": self.ctx.submission.id,
+                        "maintenance_type": cov.maintenance_type or m.maintenance_type,
+                        "reason": reason,
+                        "line": line,
+                        "recorded_at": now,
+                        **values,
+                    }
+                )
+        if supersede:
+            await session.execute(
+                update(CoverageSpan).where(CoverageSpan.id.in_(supersede)).values(superseded_at=now)
+            )
+        if inserts:
+            await session.execute(insert(CoverageSpan), inserts)
+
+    def _version(
+        self, span: CoverageSpan, mid: int, change: dict[str, Any], reason: str, line: int
+    ) -> dict[str, Any]:
+        values = {f: getattr(span, f) for f in _SPAN_FIELDS}
+        values.update(change)
+        return {
+            "member_id": mid,
+            "submission_id": self.ctx.submission.id,
+            "maintenance_type": "024",
+            "reason": reason,
+            "line": line,
+            "recorded_at": datetime.now(UTC),
+            **values,
+        }
+
+    async def complete(self, event: SetEvent) -> str:
+        info = getattr(self, "info", None)
+        if info is None or not info.is_full_file:
+            return "stored"
+        session = self.session
+        assert session is not None
+        plan = self.header.sender_id[:15]
+        as_of = self.file_date or date.today()
+        active_q = (
+            select(Member.id, Member.member_key)
+            .join(CoverageSpan, CoverageSpan.member_id == Member.id)
+            .where(
+                Member.plan_sender_id == plan,
+                CoverageSpan.superseded_at.is_(None),
+                (CoverageSpan.end_date.is_(None)) | (CoverageSpan.end_date >= as_of),
+            )
+            .distinct()
+        )
+        active = {k: int(i) for i, k in (await session.execute(active_q)).all()}
+        missing = {k: i for k, i in active.items() if k not in self.seen}
+        share = len(missing) / len(active) if active else 0.0
+        limit = self.ctx.settings.max_termination_share
+        if missing and share > limit:
+            self.held_counts = (len(active), len(missing))
+            self.held_reason = (
+                f"Full-file roster (BGN08={info.action}) would terminate {len(missing)} of "
+                f"{len(active)} active members ({share:.0%}), more than the {limit:.0%} limit; "
+                "held for review, nothing applied"
+            )
+            self.finding(
+                event.result.line,
+                self.held_reason,
+                code="HELD",
+                segment_id="BGN",
+                severity=Severity.REJECT_TRANSACTION,
+                element="BGN08",
+                value=info.action,
+            )
+            return "held"
+        end = as_of - timedelta(days=1)
+        now = datetime.now(UTC)
+        ids = list(missing.values())
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            spans = (
+                (
+                    await session.execute(
+                        select(CoverageSpan).where(
+                            CoverageSpan.member_id.in_(chunk), CoverageSpan.superseded_at.is_(None)
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            open_spans = [s for s in spans if s.end_date is None or s.end_date >= as_of]
+            if open_spans:
+                await session.execute(
+                    update(CoverageSpan)
+                    .where(CoverageSpan.id.in_([s.id for s in open_spans]))
+                    .values(superseded_at=now)
+                )
+                await session.execute(
+                    insert(CoverageSpan),
+                    [
+                        self._version(
+                            s,
+                            s.member_id,
+                            {"end_date": end},
+                            "absent from full-file roster",
+                            event.result.line,
+                        )
+                        for s in open_spans
+                    ],
+                )
+            await session.execute(
+                update(Member)
+                .where(Member.id.in_(chunk))
+                .values(status="terminated", updated_at=now)
+            )
+        if missing:
+            self.finding(
+                event.result.line,
+                f"Full-file roster: {len(missing)} members absent from the file were "
+                f"terminated as of {end.isoformat()}",
+                code="RECON",
+                segment_id="BGN",
+                severity=Severity.WARNING,
+            )
+        return "stored"
+
+    async def on_held(self, session: AsyncSession) -> None:
+        active, would = self.held_counts
+        await session.execute(
+            insert(HeldFile),
+            [
+                {
+                    "submission_id": self.ctx.submission.id,
+                    "set_ordinal": self.ordinal,
+                    "reason": self.held_reason,
+                    "active_members": active,
+                    "would_terminate": would,
+                    "as_of": self.file_date,
+                }
+            ],
+        )
+
+
+__all__ = ["EnrollmentSetWriter", "member_key"]

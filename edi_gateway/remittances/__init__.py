@@ -1,0 +1,1 @@
+"""Payments from 835 remittances."""

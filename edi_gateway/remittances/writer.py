@@ -1,0 +1,232 @@
+"""Store 835 remittances and match each claim payment to the encounter it pays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+
+from mappings.records import ClaimPayment, PaymentHeader
+from parsers import SetEvent
+
+from ..models import (
+    ClaimPaymentRow,
+    Encounter,
+    Payment,
+    PaymentAdjustment,
+    ProviderAdjustmentRow,
+    ServicePaymentRow,
+)
+from ..submissions.pipeline import SetWriter
+
+FLUSH_EVERY = 500
+_CHUNK = 400
+
+
+class RemittanceSetWriter(SetWriter):
+    kind = "835"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.buffer: list[tuple[ClaimPayment, int]] = []
+        self.payment_id: int | None = None
+        self.payment: PaymentHeader | None = None
+
+    async def _ensure_payment(self, root: Any) -> None:
+        if self.payment_id is not None:
+            return
+        from mappings.x835 import map_payment_header
+
+        session = self.session
+        assert session is not None
+        header = self.payment = map_payment_header(root)
+        result = await session.execute(
+            insert(Payment).returning(Payment.id),
+            [
+                {
+                    "submission_id": self.ctx.submission.id,
+                    "transaction_set_id": self.set_id,
+                    "partner_id": self.ctx.partner_id,
+                    "sender_id": self.header.sender_id[:15],
+                    "receiver_id": self.header.receiver_id[:15],
+                    "handling_code": header.handling_code,
+                    "total_paid": header.total_paid,
+                    "credit_debit": header.credit_debit,
+                    "payment_method": header.payment_method,
+                    "payment_date": header.payment_date,
+                    "trace_number": header.trace_number,
+                    "payer_trn_id": header.payer_id,
+                    "production_date": header.production_date,
+                    "payer_name": header.payer.last_name,
+                    "payer_id": header.payer.identifier,
+                    "payee_name": header.payee.last_name,
+                    "payee_npi": header.payee.npi,
+                    "payee_tax_id": header.payee.tax_id,
+                }
+            ],
+        )
+        self.payment_id = int(result.scalar_one())
+
+    async def add(self, unit: Any, record: Any) -> None:
+        self.units += 1
+        line = unit.loop.segments[0].line
+        await self._ensure_payment(unit.context[0])
+        if not isinstance(record, ClaimPayment):
+            self.rejected += 1
+            self.finding(
+                line,
+                f"The claim payment could not be read: {record}",
+                code="MAP",
+                segment_id="CLP",
+                loop="2100",
+            )
+            return
+        self.buffer.append((record, line))
+        if len(self.buffer) >= FLUSH_EVERY:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        session = self.session
+        assert session is not None and self.payment_id is not None
+        matches = await self._match(batch)
+        rows = [
+            {
+                "payment_id": self.payment_id,
+                "encounter_id": matches.get(cp.claim_id),
+                "claim_id": cp.claim_id[:40],
+                "status_code": cp.status_code,
+                "charge": cp.charge,
+                "paid": cp.paid,
+                "patient_responsibility": cp.patient_responsibility,
+                "filing_indicator": cp.filing_indicator,
+                "payer_claim_number": cp.payer_claim_number,
+                "facility_code": cp.facility_code,
+                "frequency_code": cp.frequency_code,
+                "patient_last_name": cp.patient.last_name if cp.patient else None,
+                "patient_first_name": cp.patient.first_name if cp.patient else None,
+                "patient_member_id": cp.patient.identifier if cp.patient else None,
+                "rendering_npi": cp.rendering.npi if cp.rendering else None,
+                "service_date_from": cp.service_date_from,
+                "service_date_to": cp.service_date_to,
+                "received_date": cp.received_date,
+                "remark_codes": ",".join(cp.remark_codes)[:200],
+                "line": line,
+            }
+            for cp, line in batch
+        ]
+        result = await session.execute(
+            insert(ClaimPaymentRow).returning(ClaimPaymentRow.id, sort_by_parameter_order=True),
+            rows,
+        )
+        cp_ids = [int(i) for i in result.scalars().all()]
+        services: list[dict[str, Any]] = []
+        service_adjustments: list[list[dict[str, Any]]] = []
+        adjustments: list[dict[str, Any]] = []
+        for (cp, _line), cp_id in zip(batch, cp_ids, strict=True):
+            adjustments.extend(
+                {
+                    "claim_payment_id": cp_id,
+                    "service_payment_id": None,
+                    "group_code": a.group_code,
+                    "reason_code": a.reason_code,
+                    "amount": a.amount,
+                    "quantity": a.quantity,
+                }
+                for a in cp.adjustments
+            )
+            for svc in cp.services:
+                services.append(
+                    {
+                        "claim_payment_id": cp_id,
+                        "procedure_qualifier": svc.procedure_qualifier,
+                        "procedure_code": svc.procedure_code,
+                        "modifiers": ",".join(svc.modifiers),
+                        "charge": svc.charge,
+                        "paid": svc.paid,
+                        "revenue_code": svc.revenue_code,
+                        "units_paid": svc.units_paid,
+                        "service_date_from": svc.service_date_from,
+                        "service_date_to": svc.service_date_to,
+                        "line_control_number": svc.line_control_number,
+                        "remark_codes": ",".join(svc.remark_codes)[:200],
+                        "line": svc.line,
+                    }
+                )
+                service_adjustments.append(
+                    [
+                        {
+                            "claim_payment_id": cp_id,
+                            "group_code": a.group_code,
+                            "reason_code": a.reason_code,
+                            "amount": a.amount,
+                            "quantity": a.quantity,
+                        }
+                        for a in svc.adjustments
+                    ]
+                )
+        if services:
+            result = await session.execute(
+                insert(ServicePaymentRow).returning(
+                    ServicePaymentRow.id, sort_by_parameter_order=True
+                ),
+                services,
+            )
+            for sid, adj in zip(result.scalars().all(), service_adjustments, strict=True):
+                adjustments.extend({**a, "service_payment_id": int(sid)} for a in adj)
+        if adjustments:
+            await session.execute(insert(PaymentAdjustment), adjustments)
+        self.stored += len(batch)
+
+    async def _match(self, batch: list[tuple[ClaimPayment, int]]) -> dict[str, int]:
+        """CLP01 -> the encounter it pays: same CLM01, sent to this payer or by this payee."""
+        session = self.session
+        assert session is not None
+        payee_npi = self.payment.payee.npi if self.payment else None
+        plan = self.header.sender_id[:15]
+        ids = sorted({cp.claim_id for cp, _ in batch})
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), _CHUNK):
+            scope = [Encounter.receiver_id == plan]
+            if payee_npi:
+                scope.append(Encounter.billing_npi == payee_npi)
+            rows = await session.execute(
+                select(Encounter.claim_id, Encounter.id)
+                .where(
+                    Encounter.claim_id.in_(ids[start : start + _CHUNK]),
+                    or_(*scope),
+                    Encounter.status.in_(("active", "void")),
+                )
+                .order_by(Encounter.id)
+            )
+            found.update((c, int(i)) for c, i in rows.all())
+        return found
+
+    async def complete(self, event: SetEvent) -> str:
+        if event.root is None:
+            return "stored"
+        from mappings.x835 import map_payment_header
+
+        await self._ensure_payment(event.root)
+        session = self.session
+        assert session is not None
+        # PLB sits in the footer, after every claim: read it from the finished set's tree.
+        footer = map_payment_header(event.root)
+        if footer.provider_adjustments:
+            await session.execute(
+                insert(ProviderAdjustmentRow),
+                [
+                    {
+                        "payment_id": self.payment_id,
+                        "provider_id": a.provider_id[:50],
+                        "fiscal_period_end": a.fiscal_period_end,
+                        "reason_code": a.reason_code[:2],
+                        "reference": a.reference,
+                        "amount": a.amount,
+                    }
+                    for a in footer.provider_adjustments
+                ],
+            )
+        return "stored"

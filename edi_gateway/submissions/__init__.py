@@ -1,0 +1,1 @@
+"""Receiving files: store them byte-exact, validate, store their records, acknowledge."""

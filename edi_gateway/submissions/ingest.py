@@ -1,0 +1,82 @@
+"""`edi-gateway ingest`: the whole path for local files (store, validate, load, acknowledge)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..config import Settings
+from ..models import Acknowledgment, FindingRow, Submission
+from .pipeline import process_submission
+from .service import FINISHED, find_partner, receive, store_path
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    path: Path
+    submission: Submission
+    repeated: bool  # these bytes had been received before
+    resumed: bool  # an unfinished earlier run was completed
+    errors: int
+
+
+class UnknownPartner(LookupError):
+    pass
+
+
+async def ingest_paths(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    paths: list[Path],
+    partner_name: str | None = None,
+) -> list[IngestOutcome]:
+    partner_id = None
+    if partner_name:
+        async with sessionmaker() as session:
+            partner = await find_partner(session, partner_name)
+        if partner is None:
+            raise UnknownPartner(
+                f"no trading partner named {partner_name!r} "
+                "(create it with `edi-gateway partners create`)"
+            )
+        partner_id = partner.id
+    outcomes = []
+    for path in paths:
+        stored = await anyio.to_thread.run_sync(store_path, settings, path)
+        received = await receive(
+            sessionmaker, settings, stored, filename=path.name, partner_id=partner_id, source="cli"
+        )
+        submission = received.submission
+        resumed = False
+        if received.new or submission.status not in FINISHED:
+            resumed = not received.new
+            submission = await process_submission(sessionmaker, settings, submission.id)
+        async with sessionmaker() as session:
+            errors = len(
+                (
+                    await session.execute(
+                        select(FindingRow.id).where(
+                            FindingRow.submission_id == submission.id,
+                            FindingRow.severity != "warning",
+                        )
+                    )
+                ).all()
+            )
+        outcomes.append(IngestOutcome(path, submission, not received.new, resumed, errors))
+    return outcomes
+
+
+async def acknowledgments_of(
+    sessionmaker: async_sessionmaker[AsyncSession], submission_id: str
+) -> dict[str, bytes]:
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(Acknowledgment.kind, Acknowledgment.content).where(
+                Acknowledgment.submission_id == submission_id
+            )
+        )
+        return {kind: bytes(content) for kind, content in rows.all()}

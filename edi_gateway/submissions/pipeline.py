@@ -1,0 +1,486 @@
+"""The ingest pipeline: validate a stored file, store each accepted transaction set
+atomically, acknowledge.
+
+The parser runs in a worker thread (it is CPU-bound) and hands over events in batches;
+records are written in batches inside one database transaction per transaction set, so
+a set is all there or not at all. Sets already stored (from an earlier, interrupted run)
+are skipped, which makes re-running a submission safe: it finishes without duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from parsers import FileEvent, FileResult, Finding, Level, SetEvent, Severity, UnitEvent, Validator
+from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
+
+from ..config import Settings
+from ..models import (
+    Acknowledgment,
+    FindingRow,
+    Interchange,
+    Submission,
+    TransactionSet,
+)
+from .filestore import FileStore
+
+log = logging.getLogger("edi_gateway.ingest")
+
+BATCH_EVENTS = 1000
+
+
+@dataclass
+class IngestContext:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    submission: Submission
+    partner_id: int | None
+    #: findings found while storing (duplicates, links), by set ordinal
+    business_findings: dict[int, list[Finding]] = field(default_factory=dict)
+
+
+class SetWriter:
+    """Stores one transaction set's units inside one database transaction."""
+
+    kind = "base"
+
+    def __init__(self, ctx: IngestContext, event_header: Any, ordinal: int) -> None:
+        self.ctx = ctx
+        self.header = event_header
+        self.ordinal = ordinal
+        self.session: AsyncSession | None = None
+        self.set_id = 0
+        self.units = 0
+        self.stored = 0
+        self.rejected = 0
+        self.findings: list[Finding] = []
+
+    async def begin(self, line: int) -> None:
+        self.session = self.ctx.sessionmaker()
+        await self.session.begin()
+        self.set_id = await self._insert_set("storing", line)
+
+    async def _insert_set(self, status: str, line: int, session: AsyncSession | None = None) -> int:
+        h = self.header
+        db = session or self.session
+        assert db is not None
+        result = await db.execute(
+            insert(TransactionSet).returning(TransactionSet.id),
+            [
+                {
+                    "submission_id": self.ctx.submission.id,
+                    "ordinal": self.ordinal,
+                    "isa_control_number": h.isa_control_number[:9],
+                    "gs_control_number": h.gs_control_number[:9],
+                    "st_control_number": h.st_control_number[:9],
+                    "sender_id": h.sender_id[:15],
+                    "receiver_id": h.receiver_id[:15],
+                    "gs_sender_id": h.gs_sender_id[:15],
+                    "gs_receiver_id": h.gs_receiver_id[:15],
+                    "transaction_type": h.guide,
+                    "version": h.version[:12],
+                    "status": status,
+                    "line": line,
+                }
+            ],
+        )
+        return int(result.scalar_one())
+
+    async def add(self, unit: Any, record: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def flush(self) -> None:
+        """Write buffered records (subclasses)."""
+
+    async def complete(self, event: SetEvent) -> str:
+        """Set-level work before commit; returns the set status ("stored" or "held")."""
+        return "stored"
+
+    def finding(
+        self,
+        unit_line: int,
+        message: str,
+        *,
+        claim_id: str | None = None,
+        member_id: str | None = None,
+        code: str = "DUP",
+        segment_id: str = "CLM",
+        severity: Severity = Severity.REJECT_CLAIM,
+        element: str | None = None,
+        value: str | None = None,
+        loop: str | None = None,
+    ) -> None:
+        h = self.header
+        self.findings.append(
+            Finding(
+                snip_level=7,
+                severity=severity,
+                level=Level.CLAIM,
+                code=code,
+                message=message,
+                segment_id=segment_id,
+                line=unit_line,
+                loop=loop,
+                element=element,
+                value=value,
+                claim_id=claim_id,
+                member_id=member_id,
+                interchange_control_number=h.isa_control_number,
+                group_control_number=h.gs_control_number,
+                transaction_control_number=h.st_control_number,
+            )
+        )
+
+    async def finish(self, event: SetEvent) -> str:
+        assert self.session is not None
+        session = self.session
+        try:
+            if not event.result.accepted:
+                await session.rollback()
+                status = "rejected"
+                async with self.ctx.sessionmaker() as s2, s2.begin():
+                    await self._insert_set(status, event.result.line, s2)
+                    await s2.execute(
+                        update(TransactionSet)
+                        .where(
+                            TransactionSet.submission_id == self.ctx.submission.id,
+                            TransactionSet.ordinal == self.ordinal,
+                        )
+                        .values(
+                            units=event.result.units,
+                            units_rejected=event.result.units,
+                            segments=event.result.segment_count,
+                        )
+                    )
+                self.rejected = event.result.units
+                return status
+            await self.flush()
+            status = await self.complete(event)
+            if status == "held":
+                await session.rollback()
+                async with self.ctx.sessionmaker() as s2, s2.begin():
+                    await self._insert_set(status, event.result.line, s2)
+                    await self._write_findings(s2)
+                    await self.on_held(s2)
+                return status
+            await session.execute(
+                update(TransactionSet)
+                .where(TransactionSet.id == self.set_id)
+                .values(
+                    status=status,
+                    units=event.result.units,
+                    units_stored=self.stored,
+                    units_rejected=self.rejected,
+                    segments=event.result.segment_count,
+                )
+            )
+            await self._write_findings(session)
+            await session.commit()
+            return status
+        finally:
+            await session.close()
+
+    async def on_held(self, session: AsyncSession) -> None:
+        """Record why a set was held (834 full files)."""
+
+    async def _write_findings(self, session: AsyncSession) -> None:
+        if self.findings:
+            await session.execute(
+                insert(FindingRow),
+                [finding_row(self.ctx.submission.id, f, self.ordinal) for f in self.findings],
+            )
+
+    async def abort(self) -> None:
+        if self.session is not None:
+            await self.session.rollback()
+            await self.session.close()
+
+
+def finding_row(submission_id: str, f: Finding, ordinal: int | None) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id,
+        "set_ordinal": ordinal,
+        "snip_level": f.snip_level,
+        "severity": f.severity.value,
+        "level": f.level.value,
+        "code": f.code[:10],
+        "message": f.message,
+        "segment_id": (f.segment_id or None) and f.segment_id[:10],
+        "segment_position": f.segment_position,
+        "line": f.line,
+        "offset": f.offset,
+        "loop": f.loop,
+        "element": f.element,
+        "value": f.value,
+        "claim_id": f.claim_id and f.claim_id[:80],
+        "member_id": f.member_id and f.member_id[:80],
+        "isa_control_number": f.interchange_control_number and f.interchange_control_number[:9],
+        "gs_control_number": f.group_control_number and f.group_control_number[:9],
+        "st_control_number": f.transaction_control_number and f.transaction_control_number[:9],
+        "rule_id": f.rule_id,
+        "guide": f.guide,
+    }
+
+
+# --- mapping in the parser thread ------------------------------------------------------------
+
+
+def _mapper(guide: str) -> Callable[[Any], Any] | None:
+    mapper: Callable[[Any], Any] | None = None
+    if guide in ("837P", "837I", "837D"):
+        from mappings.x837 import map_claim
+
+        mapper = map_claim
+    elif guide == "834":
+        from mappings.x834 import map_member
+
+        mapper = map_member
+    elif guide == "835":
+        from mappings.x835 import map_claim_payment
+
+        mapper = map_claim_payment
+    return mapper
+
+
+class _Pump:
+    """Runs the parser (and maps units to records) in a worker thread, batch by batch."""
+
+    def __init__(self, events: Iterator[Any], skip: set[int]) -> None:
+        self.events = events
+        self.skip = skip
+        self.mappers: dict[str, Callable[[Any], Any] | None] = {}
+
+    def next_batch(self) -> list[tuple[Any, Any]]:
+        out: list[tuple[Any, Any]] = []
+        for event in self.events:
+            record = None
+            if isinstance(event, UnitEvent):
+                header = event.unit.header
+                if header.set_index in self.skip:
+                    continue
+                mapper = self.mappers.get(header.guide)
+                if header.guide not in self.mappers:
+                    mapper = self.mappers[header.guide] = _mapper(header.guide)
+                if mapper is not None:
+                    try:
+                        record = mapper(event.unit)
+                    except (ValueError, KeyError, IndexError, ArithmeticError) as exc:
+                        record = exc
+            out.append((event, record))
+            if len(out) >= BATCH_EVENTS or isinstance(event, FileEvent):
+                break
+        return out
+
+
+def _writer_for(ctx: IngestContext, header: Any, ordinal: int) -> SetWriter:
+    if header.guide in ("837P", "837I", "837D"):
+        from ..encounters.writer import EncounterSetWriter
+
+        return EncounterSetWriter(ctx, header, ordinal)
+    if header.guide == "834":
+        from ..eligibility.writer import EnrollmentSetWriter
+
+        return EnrollmentSetWriter(ctx, header, ordinal)
+    if header.guide == "835":
+        from ..remittances.writer import RemittanceSetWriter
+
+        return RemittanceSetWriter(ctx, header, ordinal)
+    return SetWriter(ctx, header, ordinal)
+
+
+async def _seen_interchanges(
+    session: AsyncSession, submission_id: str, window_days: int
+) -> set[tuple[str, str, str]]:
+    since = datetime.now(UTC) - timedelta(days=window_days)
+    rows = await session.execute(
+        select(Interchange.sender_id, Interchange.receiver_id, Interchange.control_number).where(
+            Interchange.submission_id != submission_id,
+            Interchange.received_at >= since,
+            Interchange.accepted.is_(True),
+        )
+    )
+    return {(a, b, c) for a, b, c in rows.all()}
+
+
+async def process_submission(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    submission_id: str,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Submission:
+    """Validate, store and acknowledge one received submission (safe to run again)."""
+    async with sessionmaker() as session:
+        submission = await session.get(Submission, submission_id)
+        if submission is None:
+            raise LookupError(f"no submission {submission_id}")
+        done = set(
+            (
+                await session.execute(
+                    select(TransactionSet.ordinal).where(
+                        TransactionSet.submission_id == submission_id,
+                        TransactionSet.status.in_(("stored", "rejected", "held")),
+                    )
+                )
+            ).scalars()
+        )
+        # A set left half-written by a killed run has status "storing": its transaction
+        # never committed, so only an orphan row could exist; remove it to redo the set.
+        await session.execute(
+            delete(TransactionSet).where(
+                TransactionSet.submission_id == submission_id,
+                TransactionSet.status == "storing",
+            )
+        )
+        submission.status = "validating"
+        submission.error = None
+        seen = await _seen_interchanges(session, submission_id, settings.duplicate_window_days)
+        await session.commit()
+        path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
+        partner_id = submission.partner_id
+
+    ctx = IngestContext(sessionmaker, settings, submission, partner_id)
+    validator = Validator(units=True, seen_interchanges=seen)
+    pump = _Pump(validator.events(str(path)), done)
+    writer: SetWriter | None = None
+    result: FileResult | None = None
+    stored_units = rejected_units = 0
+    try:
+        while True:
+            batch = await anyio.to_thread.run_sync(pump.next_batch)
+            if not batch:
+                break
+            for event, record in batch:
+                if isinstance(event, UnitEvent):
+                    header = event.unit.header
+                    if writer is None or writer.ordinal != header.set_index:
+                        if writer is not None:
+                            await writer.abort()
+                        writer = _writer_for(ctx, header, header.set_index)
+                        await writer.begin(event.unit.loop.segments[0].line)
+                    await writer.add(event.unit, record)
+                elif isinstance(event, SetEvent):
+                    ordinal = event.header.set_index
+                    if ordinal in done:
+                        continue
+                    if writer is None or writer.ordinal != ordinal:
+                        writer = _writer_for(ctx, event.header, ordinal)
+                        await writer.begin(event.result.line)
+                    status = await writer.finish(event)
+                    stored_units += writer.stored
+                    rejected_units += writer.rejected
+                    log.info(
+                        "submission %s set %s (ST %s): %s",
+                        submission_id,
+                        ordinal,
+                        event.header.st_control_number,
+                        status,
+                    )
+                    writer = None
+                elif isinstance(event, FileEvent):
+                    result = event.result
+    except BaseException:
+        if writer is not None:
+            with anyio.CancelScope(shield=True):
+                await writer.abort()
+        raise
+    assert result is not None
+    await _finish(sessionmaker, settings, submission_id, result)
+    async with sessionmaker() as session:
+        final = await session.get(Submission, submission_id)
+        assert final is not None
+        return final
+
+
+async def _finish(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    submission_id: str,
+    result: FileResult,
+) -> None:
+    """Validation findings, interchanges, acknowledgments and the submission's status."""
+    opts = AckOptions(control_number=_ack_control_number(submission_id))
+    if result.usable:
+        ta1 = build_ta1(result, opts)
+        x999 = build_999(result, opts)
+    else:
+        note = next((f.code for f in result.findings if f.is_error), "024")
+        ta1 = build_unusable_ta1("UNKNOWN", settings.interchange_id, note, opts)
+        x999 = b""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            delete(FindingRow).where(
+                FindingRow.submission_id == submission_id, FindingRow.level != Level.CLAIM.value
+            )
+        )
+        rows = [finding_row(submission_id, f, None) for f in result.all_findings()]
+        for start in range(0, len(rows), 2000):
+            await session.execute(insert(FindingRow), rows[start : start + 2000])
+        await session.execute(delete(Interchange).where(Interchange.submission_id == submission_id))
+        if result.interchanges:
+            await session.execute(
+                insert(Interchange),
+                [
+                    {
+                        "submission_id": submission_id,
+                        "sender_qualifier": isa.sender_qualifier[:2],
+                        "sender_id": isa.sender_id[:15],
+                        "receiver_qualifier": isa.receiver_qualifier[:2],
+                        "receiver_id": isa.receiver_id[:15],
+                        "control_number": isa.control_number[:9],
+                        "interchange_date": isa.date[:6],
+                        "usage": isa.usage[:1],
+                        "accepted": not isa.rejected,
+                        "note_code": isa.note_code,
+                    }
+                    for isa in result.interchanges
+                ],
+            )
+        await session.execute(
+            delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
+        )
+        for kind, content in (("ta1", ta1), ("999", x999)):
+            if content:
+                await session.execute(
+                    insert(Acknowledgment),
+                    [{"submission_id": submission_id, "kind": kind, "content": content}],
+                )
+        sets = (
+            (
+                await session.execute(
+                    select(TransactionSet).where(TransactionSet.submission_id == submission_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        submission = await session.get(Submission, submission_id)
+        assert submission is not None
+        types = sorted({s.transaction_type for s in sets})
+        submission.transaction_type = ",".join(types)[:10] or None
+        submission.segments = result.segments
+        submission.sets_total = len(list(result.transaction_sets()))
+        submission.sets_accepted = sum(1 for s in sets if s.status in ("stored", "held"))
+        submission.sets_rejected = submission.sets_total - submission.sets_accepted
+        submission.units_total = sum(s.units for s in sets)
+        submission.units_stored = sum(s.units_stored for s in sets)
+        submission.units_rejected = sum(s.units_rejected for s in sets)
+        if any(s.status == "held" for s in sets):
+            submission.status = "held"
+        elif submission.sets_accepted == 0:
+            submission.status = "rejected"
+        else:
+            submission.status = "completed"
+        submission.completed_at = datetime.now(UTC)
+
+
+def _ack_control_number(submission_id: str) -> int:
+    """A stable 9-digit ISA13 for this submission's acknowledgments."""
+    return int(submission_id[:8], 16) % 999_999_999 + 1
