@@ -8,9 +8,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Table, event, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -63,3 +68,27 @@ def current_revision_is_head(sync_connection: Any) -> bool:
     context = MigrationContext.configure(sync_connection)
     heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
     return set(context.get_current_heads()) == heads
+
+
+async def allocate_ids(conn: AsyncConnection, table: Table, count: int) -> list[int]:
+    """Primary keys for ``count`` new rows of ``table``, so that parents and children can be
+    written with plain multi-row INSERTs (no RETURNING round trips).
+
+    PostgreSQL draws them from the table's sequence. On SQLite the caller's transaction has
+    already written (it holds the database's only write lock), so max(id) cannot move under
+    it until commit.
+    """
+    if count <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = await conn.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return [int(r[0]) for r in rows]
+    top = (await conn.execute(select(func.max(table.c.id)))).scalar()
+    start = int(top or 0) + 1
+    return list(range(start, start + count))

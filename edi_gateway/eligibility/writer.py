@@ -14,7 +14,7 @@ from parsers import SetEvent, Severity
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..submissions.pipeline import SetWriter
 
-FLUSH_EVERY = 500
+FLUSH_EVERY = 1000
 _CHUNK = 400
 _SPAN_FIELDS = (
     "insurance_line",

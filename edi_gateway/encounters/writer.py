@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, tuple_, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from mappings.records import EncounterClaim, Party
 from parsers import Severity
@@ -18,9 +18,10 @@ from ..models import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
+from ..db import allocate_ids
 from ..submissions.pipeline import SetWriter
 
-FLUSH_EVERY = 500
+FLUSH_EVERY = 1000
 _CHUNK = 400
 
 
@@ -90,16 +91,16 @@ class EncounterSetWriter(SetWriter):
             )
             existing_claims.update((a, b) for a, b in rows.all())
         # Duplicate service lines: same member, date, procedure, modifiers and provider.
-        pairs = sorted(
-            {
-                (c.member_id, ln.service_date_from)
-                for c, _ in batch
-                for ln in c.lines
-                if c.member_id and ln.service_date_from
-            }
-        )
+        # Looked up by member (indexed), then matched on the date here.
+        pairs = {
+            (c.member_id, ln.service_date_from)
+            for c, _ in batch
+            for ln in c.lines
+            if c.member_id and ln.service_date_from
+        }
+        members = sorted({m for m, _ in pairs})
         existing_lines: set[tuple[Any, ...]] = set()
-        for start in range(0, len(pairs), _CHUNK):
+        for start in range(0, len(members), _CHUNK):
             rows = await session.execute(
                 select(
                     Encounter.member_id,
@@ -113,13 +114,13 @@ class EncounterSetWriter(SetWriter):
                 .join(Encounter, Encounter.id == EncounterLine.encounter_id)
                 .where(
                     Encounter.status == "active",
-                    tuple_(Encounter.member_id, EncounterLine.service_date_from).in_(
-                        pairs[start : start + _CHUNK]
-                    ),
+                    Encounter.member_id.in_(members[start : start + _CHUNK]),
                 )
             )
             for row in rows.all():
                 member, day, code, revenue, mods, rendering, billing = tuple(row)
+                if (member, day) not in pairs:
+                    continue
                 key_code = code or (f"rev:{revenue}" if revenue else None)
                 existing_lines.add((member, day, key_code, mods, rendering or billing))
 
@@ -219,10 +220,11 @@ class EncounterSetWriter(SetWriter):
                     "line": line,
                 }
             )
-        result = await session.execute(
-            insert(Encounter).returning(Encounter.id, sort_by_parameter_order=True), rows
-        )
-        enc_ids = [int(i) for i in result.scalars().all()]
+        conn = await session.connection()
+        enc_ids = await allocate_ids(conn, Encounter.__table__, len(rows))
+        for row, enc_id in zip(rows, enc_ids, strict=True):
+            row["id"] = enc_id
+        await conn.execute(insert(Encounter.__table__), rows)
         lines, dxs, parties, payers = [], [], [], []
         payer_children: list[list[dict[str, Any]]] = []
         for (claim, _line), enc_id in zip(keep, enc_ids, strict=True):
@@ -323,19 +325,19 @@ class EncounterSetWriter(SetWriter):
             (EncounterParty, parties),
         ):
             if values:
-                await session.execute(insert(table), values)
+                await conn.execute(insert(table.__table__), values)
         if payers:
-            result = await session.execute(
-                insert(PriorPayerRow).returning(PriorPayerRow.id, sort_by_parameter_order=True),
-                payers,
-            )
+            payer_ids = await allocate_ids(conn, PriorPayerRow.__table__, len(payers))
+            for row, pid in zip(payers, payer_ids, strict=True):
+                row["id"] = pid
+            await conn.execute(insert(PriorPayerRow.__table__), payers)
             adj = [
-                {"prior_payer_id": int(pid), **child}
-                for pid, children in zip(result.scalars().all(), payer_children, strict=True)
+                {"prior_payer_id": pid, **child}
+                for pid, children in zip(payer_ids, payer_children, strict=True)
                 for child in children
             ]
             if adj:
-                await session.execute(insert(PriorPayerAdjustment), adj)
+                await conn.execute(insert(PriorPayerAdjustment.__table__), adj)
         self.stored += len(keep)
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             if claim.frequency_code in ("7", "8"):

@@ -19,7 +19,7 @@ from ..models import (
 )
 from ..submissions.pipeline import SetWriter
 
-FLUSH_EVERY = 500
+FLUSH_EVERY = 1000
 _CHUNK = 400
 
 

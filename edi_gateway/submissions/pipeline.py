@@ -9,6 +9,7 @@ are skipped, which makes re-running a submission safe: it finishes without dupli
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from .filestore import FileStore
 
 log = logging.getLogger("edi_gateway.ingest")
 
-BATCH_EVENTS = 1000
+BATCH_EVENTS = 2000
 
 
 @dataclass
@@ -352,11 +353,16 @@ async def process_submission(
     writer: SetWriter | None = None
     result: FileResult | None = None
     stored_units = rejected_units = 0
+    # The parser works on the next batch (in its thread) while this one is written.
+    ahead: asyncio.Task[list[tuple[Any, Any]]] = asyncio.create_task(
+        asyncio.to_thread(pump.next_batch)
+    )
     try:
         while True:
-            batch = await anyio.to_thread.run_sync(pump.next_batch)
+            batch = await ahead
             if not batch:
                 break
+            ahead = asyncio.create_task(asyncio.to_thread(pump.next_batch))
             for event, record in batch:
                 if isinstance(event, UnitEvent):
                     header = event.unit.header
@@ -387,8 +393,11 @@ async def process_submission(
                 elif isinstance(event, FileEvent):
                     result = event.result
     except BaseException:
-        if writer is not None:
-            with anyio.CancelScope(shield=True):
+        with anyio.CancelScope(shield=True):
+            if not ahead.done():
+                # let the parser thread finish its batch before the file is closed
+                await asyncio.wait([ahead])
+            if writer is not None:
                 await writer.abort()
         raise
     assert result is not None
