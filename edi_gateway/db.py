@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
@@ -68,6 +68,11 @@ def current_revision_is_head(sync_connection: Any) -> bool:
     context = MigrationContext.configure(sync_connection)
     heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
     return set(context.get_current_heads()) == heads
+
+
+def table_of(model: Any) -> Table:
+    """The Core table of an ORM model (for plain multi-row INSERTs)."""
+    return cast(Table, model.__table__)
 
 
 async def allocate_ids(conn: AsyncConnection, table: Table, count: int) -> list[int]:

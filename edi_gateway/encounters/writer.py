@@ -9,6 +9,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from mappings.records import EncounterClaim, Party
 from parsers import Severity
 
+from ..db import allocate_ids, table_of
 from ..models import (
     ClaimPaymentRow,
     Encounter,
@@ -18,7 +19,6 @@ from ..models import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
-from ..db import allocate_ids
 from ..submissions.pipeline import SetWriter
 
 FLUSH_EVERY = 1000
@@ -221,10 +221,10 @@ class EncounterSetWriter(SetWriter):
                 }
             )
         conn = await session.connection()
-        enc_ids = await allocate_ids(conn, Encounter.__table__, len(rows))
+        enc_ids = await allocate_ids(conn, table_of(Encounter), len(rows))
         for row, enc_id in zip(rows, enc_ids, strict=True):
             row["id"] = enc_id
-        await conn.execute(insert(Encounter.__table__), rows)
+        await conn.execute(insert(table_of(Encounter)), rows)
         lines, dxs, parties, payers = [], [], [], []
         payer_children: list[list[dict[str, Any]]] = []
         for (claim, _line), enc_id in zip(keep, enc_ids, strict=True):
@@ -325,19 +325,19 @@ class EncounterSetWriter(SetWriter):
             (EncounterParty, parties),
         ):
             if values:
-                await conn.execute(insert(table.__table__), values)
+                await conn.execute(insert(table_of(table)), values)
         if payers:
-            payer_ids = await allocate_ids(conn, PriorPayerRow.__table__, len(payers))
+            payer_ids = await allocate_ids(conn, table_of(PriorPayerRow), len(payers))
             for row, pid in zip(payers, payer_ids, strict=True):
                 row["id"] = pid
-            await conn.execute(insert(PriorPayerRow.__table__), payers)
+            await conn.execute(insert(table_of(PriorPayerRow)), payers)
             adj = [
                 {"prior_payer_id": pid, **child}
                 for pid, children in zip(payer_ids, payer_children, strict=True)
                 for child in children
             ]
             if adj:
-                await conn.execute(insert(PriorPayerAdjustment.__table__), adj)
+                await conn.execute(insert(table_of(PriorPayerAdjustment)), adj)
         self.stored += len(keep)
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             if claim.frequency_code in ("7", "8"):
