@@ -118,7 +118,8 @@ class EncounterSetWriter(SetWriter):
                 )
             )
             for row in rows.all():
-                member, day, code, revenue, mods, rendering, billing = tuple(row)
+                found: tuple[Any, ...] = tuple(row)
+                member, day, code, revenue, mods, rendering, billing = found
                 if (member, day) not in pairs:
                     continue
                 key_code = code or (f"rev:{revenue}" if revenue else None)
