@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install
+.PHONY: run test lint install migrations-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,5 +27,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The models and the migrations must describe the same schema.
+migrations-check: $(STAMP)
+	rm -f .venv/migrations-check.db
+	EDI_GATEWAY_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/.venv/migrations-check.db $(BIN)/alembic upgrade head
+	EDI_GATEWAY_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/.venv/migrations-check.db $(BIN)/alembic check
+	rm -f .venv/migrations-check.db
+
+test: lint migrations-check
 	$(BIN)/python -m pytest

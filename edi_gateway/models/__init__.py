@@ -10,7 +10,7 @@ from .encounters import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
-from .partners import Partner, PartnerIdentifier
+from .partners import ApiKey, AuditEvent, Partner, PartnerIdentifier
 from .remittances import (
     ClaimPaymentRow,
     Payment,
@@ -30,6 +30,8 @@ from .submissions import (
 
 __all__ = [
     "Acknowledgment",
+    "ApiKey",
+    "AuditEvent",
     "Base",
     "ClaimPaymentRow",
     "CoverageSpan",

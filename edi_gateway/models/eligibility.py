@@ -19,6 +19,7 @@ class Member(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     plan_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     plan_sender_id: Mapped[str] = mapped_column(String(15))  # ISA06 of the roster
+    receiver_id: Mapped[str | None] = mapped_column(String(15), index=True)  # ISA08
     subscriber_id: Mapped[str] = mapped_column(String(80), index=True)  # REF*0F (CIN)
     #: Who this person is within the plan's roster: the subscriber id for subscribers;
     #: for dependents, the subscriber id plus their own id (REF*23/17) or name and birth date.
