@@ -1,4 +1,4 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: engines and workers live in the lifespan."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__
+from .api import problems
 from .config import Settings, get_settings
+from .db import make_engine, make_sessionmaker
+from .eligibility.endpoints import router as eligibility_router
+from .encounters.endpoints import router as encounters_router
+from .remittances.endpoints import router as remittances_router
+from .submissions.endpoints import router as submissions_router
 from .validation.endpoints import router as validation_router
 
 
@@ -21,7 +27,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         for key in ("837P", "837I", "837D", "834", "835"):
             load_map(key)  # compile the guides before the first request
-        yield
+        engine = make_engine(settings.effective_database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
 
     app = FastAPI(
         title="edi_gateway",
@@ -30,10 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    problems.install(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     app.include_router(validation_router)
+    app.include_router(submissions_router)
+    app.include_router(eligibility_router)
+    app.include_router(encounters_router)
+    app.include_router(remittances_router)
     return app

@@ -1,0 +1,56 @@
+"""Request dependencies: one database session per request, and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..partners.service import Principal, authenticate
+from .problems import Unauthorized
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Commits when the request succeeds, rolls back when it fails."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_principal(request: Request, session: Session) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("Send your API key as `Authorization: Bearer <key>`")
+    principal = await authenticate(session, key.strip())
+    if principal is None:
+        raise Unauthorized("The API key is not valid or has been revoked")
+    request.state.principal = principal
+    return principal
+
+
+Caller = Annotated[Principal, Depends(get_principal)]
+
+
+def visible(principal: Principal, partner_col: Any, receiver_col: Any | None = None,
+            sender_col: Any | None = None) -> ColumnElement[bool]:
+    """Rows a caller may see: ops sees all; others what they sent or what was sent to them."""
+    if principal.is_ops:
+        return true()
+    clauses = [partner_col == principal.partner_id]
+    ids = sorted(principal.identifiers)
+    if ids and receiver_col is not None:
+        clauses.append(receiver_col.in_(ids))
+    if ids and sender_col is not None:
+        clauses.append(sender_col.in_(ids))
+    return or_(*clauses)

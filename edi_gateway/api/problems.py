@@ -1,0 +1,91 @@
+"""Errors as RFC 9457 ``application/problem+json``; domain errors carry their status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+
+
+class Problem(Exception):
+    """A domain error that knows its HTTP status and how to explain itself."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthorized(Problem):
+    status = 401
+    title = "Missing or invalid API key"
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "Not allowed"
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+
+
+class TooLarge(Problem):
+    status = 413
+    title = "File too large"
+
+
+class Unsupported(Problem):
+    status = 415
+    title = "Unsupported media type"
+
+
+def problem_response(status: int, title: str, detail: str, instance: str,
+                     **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "instance": instance, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, request.url.path, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem_response(exc.status_code, title, str(exc.detail), request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+            for e in exc.errors()
+        ]
+        return problem_response(422, "Invalid request", "The request parameters are not valid",
+                                request.url.path, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        import logging
+
+        logging.getLogger("edi_gateway.api").exception("unhandled error on %s", request.url.path)
+        return problem_response(500, "Internal error", "Something went wrong on our side; the "
+                                "request was not completed. Try again or contact support.",
+                                request.url.path)

@@ -1,0 +1,1 @@
+"""Trading partners, their envelope ids and API keys."""
