@@ -15,6 +15,7 @@ from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
 from .remittances.endpoints import router as remittances_router
 from .submissions.endpoints import router as submissions_router
+from .submissions.worker import InProcessWorker
 from .validation.endpoints import router as validation_router
 
 
@@ -30,9 +31,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.effective_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        worker = InProcessWorker(app.state.sessionmaker, settings, settings.workers)
+        app.state.worker = worker
+        if settings.run_workers:
+            await worker.start()
         try:
             yield
         finally:
+            await worker.stop()
             await engine.dispose()
 
     app = FastAPI(

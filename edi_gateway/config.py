@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     duplicate_window_days: int = 365
     #: A full-file 834 that would terminate more than this share of active members is held.
     max_termination_share: float = 0.30
+    #: in-process workers that process submissions (the embedded default)
+    workers: int = 1
+    run_workers: bool = True
 
     @property
     def effective_database_url(self) -> str:

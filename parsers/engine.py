@@ -92,11 +92,15 @@ class Validator:
         units: bool = False,
         chunk_size: int = CHUNK_SIZE,
         seen_interchanges: set[tuple[str, str, str]] | None = None,
+        allowed_senders: frozenset[str] | None = None,
     ) -> None:
         self.want_units = units
         self.chunk_size = chunk_size
         # (sender, receiver, ISA13) already received in this file (or before it, when given).
         self.seen = seen_interchanges if seen_interchanges is not None else set()
+        #: when given, an ISA06 outside this set is rejected (TA1 006): the submitting
+        #: trading partner may only send under its own interchange ids
+        self.allowed_senders = allowed_senders
         self.file = FileResult()
         self._reset()
 
@@ -527,6 +531,13 @@ class Validator:
                 offset,
                 "ISA12",
                 el[12],
+            )
+        if self.allowed_senders is not None and isa.sender_id not in self.allowed_senders:
+            self._finding(
+                Level.INTERCHANGE, "006", 7,
+                f"ISA06 sender id {isa.sender_id!r} is not one of the submitting trading "
+                "partner's ids; send files only under your own interchange sender id",
+                "ISA", line, offset, "ISA06", isa.sender_id,
             )
         key = (isa.sender_id, isa.receiver_id, isa.control_number)
         if key in self.seen:

@@ -8,10 +8,21 @@ from ..models import AuditEvent
 from ..partners.service import Principal
 
 
-async def audit(session: AsyncSession, who: Principal | None, action: str, resource_type: str,
-                resource_id: str | None = None, detail: str | None = None) -> None:
-    session.add(AuditEvent(
-        partner_id=who.partner_id if who else None, key_prefix=who.key_prefix if who else None,
-        action=action, resource_type=resource_type, resource_id=resource_id,
-        detail=detail[:500] if detail else None,
-    ))
+async def audit(
+    session: AsyncSession,
+    who: Principal | None,
+    action: str,
+    resource_type: str,
+    resource_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            partner_id=who.partner_id if who else None,
+            key_prefix=who.key_prefix if who else None,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            detail=detail[:500] if detail else None,
+        )
+    )

@@ -42,8 +42,12 @@ async def get_principal(request: Request, session: Session) -> Principal:
 Caller = Annotated[Principal, Depends(get_principal)]
 
 
-def visible(principal: Principal, partner_col: Any, receiver_col: Any | None = None,
-            sender_col: Any | None = None) -> ColumnElement[bool]:
+def visible(
+    principal: Principal,
+    partner_col: Any,
+    receiver_col: Any | None = None,
+    sender_col: Any | None = None,
+) -> ColumnElement[bool]:
     """Rows a caller may see: ops sees all; others what they sent or what was sent to them."""
     if principal.is_ops:
         return true()

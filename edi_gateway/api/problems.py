@@ -54,10 +54,17 @@ class Unsupported(Problem):
     title = "Unsupported media type"
 
 
-def problem_response(status: int, title: str, detail: str, instance: str,
-                     **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "instance": instance, **extra}
+def problem_response(
+    status: int, title: str, detail: str, instance: str, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
@@ -78,14 +85,23 @@ def install(app: FastAPI) -> None:
             {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
             for e in exc.errors()
         ]
-        return problem_response(422, "Invalid request", "The request parameters are not valid",
-                                request.url.path, errors=errors)
+        return problem_response(
+            422,
+            "Invalid request",
+            "The request parameters are not valid",
+            request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         import logging
 
         logging.getLogger("edi_gateway.api").exception("unhandled error on %s", request.url.path)
-        return problem_response(500, "Internal error", "Something went wrong on our side; the "
-                                "request was not completed. Try again or contact support.",
-                                request.url.path)
+        return problem_response(
+            500,
+            "Internal error",
+            "Something went wrong on our side; the "
+            "request was not completed. Try again or contact support.",
+            request.url.path,
+        )

@@ -53,6 +53,10 @@ class Submission(Base):
     units_total: Mapped[int] = mapped_column(Integer, default=0)
     units_stored: Mapped[int] = mapped_column(Integer, default=0)
     units_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    #: progress while processing: transaction sets finished and the last segment reached
+    sets_done: Mapped[int] = mapped_column(Integer, default=0)
+    segments_done: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)  # why it failed (no PHI)
 

@@ -51,17 +51,20 @@ async def create_partner(
     if (await session.execute(select(Partner).where(Partner.name == name))).first():
         raise PartnerError(f"a partner named {name!r} already exists")
     for value in sender_ids:
-        taken = (await session.execute(
-            select(PartnerIdentifier).where(PartnerIdentifier.value == value.strip())
-        )).first()
+        taken = (
+            await session.execute(
+                select(PartnerIdentifier).where(PartnerIdentifier.value == value.strip())
+            )
+        ).first()
         if taken:
             raise PartnerError(f"sender id {value!r} already belongs to another partner")
     partner = Partner(name=name, role=role, guide=guide)
     session.add(partner)
     await session.flush()
     for value in sender_ids:
-        session.add(PartnerIdentifier(partner_id=partner.id, kind="interchange",
-                                      value=value.strip()))
+        session.add(
+            PartnerIdentifier(partner_id=partner.id, kind="interchange", value=value.strip())
+        )
     key = await issue_key(session, partner.id)
     return partner, key
 
@@ -87,17 +90,25 @@ async def rotate_key(session: AsyncSession, partner_id: int) -> str:
 
 
 async def authenticate(session: AsyncSession, key: str) -> Principal | None:
-    row = (await session.execute(
-        select(ApiKey, Partner)
-        .join(Partner, Partner.id == ApiKey.partner_id)
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    )).first()
+    row = (
+        await session.execute(
+            select(ApiKey, Partner)
+            .join(Partner, Partner.id == ApiKey.partner_id)
+            .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+        )
+    ).first()
     if row is None:
         return None
     api_key, partner = row
-    ids = (await session.execute(
-        select(PartnerIdentifier.value).where(PartnerIdentifier.partner_id == partner.id)
-    )).scalars().all()
+    ids = (
+        (
+            await session.execute(
+                select(PartnerIdentifier.value).where(PartnerIdentifier.partner_id == partner.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return Principal(partner.id, partner.name, partner.role, api_key.prefix, frozenset(ids))
 
 

@@ -1,7 +1,328 @@
-"""HTTP routes for submissions."""
+"""HTTP routes for submissions: upload, status, acknowledgments, original file, listing."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import hashlib
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse
+from sqlalchemy import and_, or_, select
+
+from ..api.audit import audit
+from ..api.deps import Caller, Session, visible
+from ..api.problems import NotFound, TooLarge, Unsupported
+from ..models import Acknowledgment, Partner, Submission
+from .filestore import FileStore, StoredBytes
+from .schemas import SubmissionAccepted, SubmissionList, SubmissionStatus
+from .service import FINISHED, receive
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
+
+RAW_TYPES = ("application/edi-x12", "text/plain", "application/octet-stream", "application/x12")
+ACK_KINDS = ("ta1", "999", "277ca")
+
+
+async def _store_request(request: Request, store: FileStore, limit: int) -> tuple[StoredBytes, str]:
+    """Stream the upload (raw body or the first multipart file) into the file store."""
+    content_type = request.headers.get("content-type", "application/octet-stream")
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit + 65536:
+        raise TooLarge(
+            f"The upload is {int(length):,} bytes; the limit is {limit:,} bytes", limit=limit
+        )
+    filename = request.headers.get("x-filename") or "upload.x12"
+    store.root.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=store.root, prefix=".upload-")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if content_type.startswith("multipart/form-data"):
+                form = await request.form(max_files=1)
+                upload = next((v for v in form.values() if hasattr(v, "read")), None)
+                if upload is None:
+                    raise Unsupported("The multipart upload has no file part")
+                filename = getattr(upload, "filename", None) or filename
+                while chunk := await upload.read(1 << 20):
+                    size += len(chunk)
+                    if size > limit:
+                        raise TooLarge(
+                            f"The upload is larger than the {limit:,}-byte limit", limit=limit
+                        )
+                    digest.update(chunk)
+                    await anyio.to_thread.run_sync(out.write, chunk)
+            elif content_type.split(";")[0].strip() in RAW_TYPES:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise TooLarge(
+                            f"The upload is larger than the {limit:,}-byte limit", limit=limit
+                        )
+                    digest.update(chunk)
+                    await anyio.to_thread.run_sync(out.write, chunk)
+            else:
+                raise Unsupported(
+                    f"Content-Type {content_type!r} is not accepted; send the file as "
+                    "application/edi-x12, text/plain, application/octet-stream or "
+                    "multipart/form-data"
+                )
+            out.flush()
+            os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        relative = store.relative_for(sha)
+        target = store.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, target)
+        return StoredBytes(sha, size, relative), Path(filename).name[:255]
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+
+
+def _status(sub: Submission, request: Request) -> SubmissionStatus:
+    return SubmissionStatus.from_row(
+        sub, str(request.url_for("get_submission", submission_id=sub.id))
+    )
+
+
+async def _own_submission(session: Session, caller: Caller, submission_id: str) -> Submission:
+    sub = (
+        await session.execute(
+            select(Submission).where(
+                Submission.id == submission_id, visible(caller, Submission.partner_id)
+            )
+        )
+    ).scalar_one_or_none()
+    if sub is None:
+        raise NotFound(f"No submission {submission_id} that this key can see")
+    return sub
+
+
+@router.post(
+    "/submissions",
+    status_code=202,
+    response_model=SubmissionAccepted,
+    summary="Submit an X12 file (834, 835, 837P/I/D) for validation, storage and acks",
+    responses={
+        200: {
+            "model": SubmissionAccepted,
+            "description": "These exact bytes were "
+            "already received: the earlier submission is returned, nothing stored",
+        },
+        401: {"description": "Missing or invalid API key"},
+        413: {"description": "Larger than the configured limit"},
+        415: {"description": "Unsupported content type"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/edi-x12": {"schema": {"type": "string", "format": "binary"}},
+                "text/plain": {"schema": {"type": "string"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            },
+        }
+    },
+)
+async def create_submission(
+    request: Request, response: Response, session: Session, caller: Caller
+) -> SubmissionAccepted:
+    settings = request.app.state.settings
+    store = FileStore(settings.data_dir)
+    stored, filename = await _store_request(request, store, settings.max_upload_bytes)
+    received = await receive(
+        request.app.state.sessionmaker,
+        settings,
+        stored,
+        filename=filename,
+        partner_id=caller.partner_id,
+        source="api",
+    )
+    sub = received.submission
+    await audit(
+        session,
+        caller,
+        "submit",
+        "submission",
+        sub.id,
+        f"{stored.size} bytes sha256={stored.sha256}",
+    )
+    await session.commit()
+    if received.new or sub.status not in (*FINISHED, "failed"):
+        request.app.state.worker.enqueue(sub.id)
+    if not received.new:
+        response.status_code = 200
+    url = str(request.url_for("get_submission", submission_id=sub.id))
+    return SubmissionAccepted(
+        id=sub.id,
+        sha256=sub.sha256,
+        size=sub.size,
+        status=sub.status,
+        status_url=url,
+        repeated=not received.new,
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response_model=SubmissionStatus,
+    name="get_submission",
+    summary="Status, progress and counts of a submission",
+)
+async def get_submission(
+    submission_id: str, request: Request, session: Session, caller: Caller
+) -> SubmissionStatus:
+    sub = await _own_submission(session, caller, submission_id)
+    return _status(sub, request)
+
+
+@router.get(
+    "/submissions/{submission_id}/acks/{kind}",
+    summary="An acknowledgment as X12: ta1, 999 or 277ca",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/edi-x12": {}}},
+        404: {"description": "No such submission, or no such acknowledgment (yet)"},
+    },
+)
+async def get_ack(submission_id: str, kind: str, session: Session, caller: Caller) -> Response:
+    if kind.lower() not in ACK_KINDS:
+        raise NotFound(f"Unknown acknowledgment {kind!r}; use one of {', '.join(ACK_KINDS)}")
+    sub = await _own_submission(session, caller, submission_id)
+    content = (
+        await session.execute(
+            select(Acknowledgment.content).where(
+                Acknowledgment.submission_id == sub.id, Acknowledgment.kind == kind.lower()
+            )
+        )
+    ).scalar_one_or_none()
+    if content is None:
+        why = (
+            "processing has not finished"
+            if sub.status not in (*FINISHED, "failed")
+            else "none was produced for this file"
+            + (
+                " (a TA1 is sent only for interchange errors or when ISA14=1)"
+                if kind.lower() == "ta1"
+                else ""
+            )
+        )
+        raise NotFound(f"No {kind.upper()} for submission {sub.id}: {why}")
+    await audit(session, caller, "download", f"ack:{kind.lower()}", sub.id)
+    return Response(
+        bytes(content),
+        media_type="application/edi-x12",
+        headers={"Content-Disposition": f'attachment; filename="{sub.id}.{kind.lower()}"'},
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/file",
+    summary="The original file, byte for byte",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/edi-x12": {}}}},
+)
+async def get_file(
+    submission_id: str, request: Request, session: Session, caller: Caller
+) -> FileResponse:
+    sub = await _own_submission(session, caller, submission_id)
+    store = FileStore(request.app.state.settings.data_dir)
+    await audit(session, caller, "download", "file", sub.id)
+    return FileResponse(
+        store.path(store.relative_for(sub.sha256)),
+        media_type="application/edi-x12",
+        filename=sub.filename or f"{sub.id}.x12",
+        headers={"X-Content-SHA256": sub.sha256},
+    )
+
+
+def _cursor(sub: Submission) -> str:
+    raw = f"{sub.received_at.isoformat()}|{sub.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        when, _, sid = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(when), sid
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NotFound("The cursor is not valid; start again without one") from exc
+
+
+@router.get(
+    "/submissions",
+    response_model=SubmissionList,
+    summary="List submissions, newest first, with filters and cursor pagination",
+)
+async def list_submissions(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    partner: Annotated[str | None, Query(description="Partner name (ops only)")] = None,
+    type: Annotated[str | None, Query(description="837P, 837I, 837D, 834 or 835")] = None,
+    status: Annotated[
+        str | None,
+        Query(description="received, validating, storing, completed, rejected, held, failed"),
+    ] = None,
+    received_from: Annotated[date | None, Query()] = None,
+    received_to: Annotated[date | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> SubmissionList:
+    stmt = select(Submission).where(visible(caller, Submission.partner_id))
+    if partner:
+        stmt = stmt.join(Partner, Partner.id == Submission.partner_id).where(
+            Partner.name == partner
+        )
+    if type:
+        stmt = stmt.where(Submission.transaction_type.contains(type.upper()))
+    if status:
+        stmt = stmt.where(Submission.status == status)
+    if received_from:
+        stmt = stmt.where(
+            Submission.received_at >= datetime.combine(received_from, datetime.min.time())
+        )
+    if received_to:
+        stmt = stmt.where(
+            Submission.received_at < datetime.combine(received_to, datetime.max.time())
+        )
+    if cursor:
+        when, sid = _decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(
+                Submission.received_at < when,
+                and_(Submission.received_at == when, Submission.id < sid),
+            )
+        )
+    rows = (
+        (
+            await session.execute(
+                stmt.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit + 1)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    items = [_status(s, request) for s in rows[:limit]]
+    next_cursor = _cursor(rows[limit - 1]) if len(rows) > limit else None
+    return SubmissionList(items=items, next_cursor=next_cursor)
+
+
+__all__: list[Any] = ["router"]

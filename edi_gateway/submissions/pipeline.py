@@ -28,6 +28,8 @@ from ..models import (
     Acknowledgment,
     FindingRow,
     Interchange,
+    Partner,
+    PartnerIdentifier,
     Submission,
     TransactionSet,
 )
@@ -342,13 +344,36 @@ async def process_submission(
         )
         submission.status = "validating"
         submission.error = None
+        submission.sets_done = len(done)
+        submission.started_at = datetime.now(UTC)
         seen = await _seen_interchanges(session, submission_id, settings.duplicate_window_days)
+        allowed: frozenset[str] | None = None
+        if submission.partner_id is not None:
+            ids = (
+                (
+                    await session.execute(
+                        select(PartnerIdentifier.value).where(
+                            PartnerIdentifier.partner_id == submission.partner_id,
+                            PartnerIdentifier.kind == "interchange",
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            role = (
+                await session.execute(
+                    select(Partner.role).where(Partner.id == submission.partner_id)
+                )
+            ).scalar_one()
+            if role != "ops":
+                allowed = frozenset(ids)
         await session.commit()
         path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
         partner_id = submission.partner_id
 
     ctx = IngestContext(sessionmaker, settings, submission, partner_id)
-    validator = Validator(units=True, seen_interchanges=seen)
+    validator = Validator(units=True, seen_interchanges=seen, allowed_senders=allowed)
     pump = _Pump(validator.events(str(path)), done)
     writer: SetWriter | None = None
     result: FileResult | None = None
@@ -382,6 +407,7 @@ async def process_submission(
                     status = await writer.finish(event)
                     stored_units += writer.stored
                     rejected_units += writer.rejected
+                    await _progress(sessionmaker, submission_id, event)
                     log.info(
                         "submission %s set %s (ST %s): %s",
                         submission_id,
@@ -475,12 +501,14 @@ async def _finish(
         types = sorted({s.transaction_type for s in sets})
         submission.transaction_type = ",".join(types)[:10] or None
         submission.segments = result.segments
+        submission.segments_done = result.segments
         submission.sets_total = len(list(result.transaction_sets()))
         submission.sets_accepted = sum(1 for s in sets if s.status in ("stored", "held"))
         submission.sets_rejected = submission.sets_total - submission.sets_accepted
         submission.units_total = sum(s.units for s in sets)
         submission.units_stored = sum(s.units_stored for s in sets)
         submission.units_rejected = sum(s.units_rejected for s in sets)
+        submission.sets_done = submission.sets_total
         if any(s.status == "held" for s in sets):
             submission.status = "held"
         elif submission.sets_accepted == 0:
@@ -488,6 +516,22 @@ async def _finish(
         else:
             submission.status = "completed"
         submission.completed_at = datetime.now(UTC)
+
+
+async def _progress(
+    sessionmaker: async_sessionmaker[AsyncSession], submission_id: str, event: SetEvent
+) -> None:
+    """Record that one more transaction set is done (for GET /v1/submissions/{id})."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id)
+            .values(
+                status="storing",
+                sets_done=Submission.sets_done + 1,
+                segments_done=event.result.line + event.result.segment_count,
+            )
+        )
 
 
 def _ack_control_number(submission_id: str) -> int:

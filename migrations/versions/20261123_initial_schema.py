@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:02:22.670791
+Create Date: 2026-11-23 10:05:40.234832
 """
 
 from __future__ import annotations
@@ -181,6 +181,9 @@ def upgrade() -> None:
         sa.Column("units_total", sa.Integer(), nullable=False),
         sa.Column("units_stored", sa.Integer(), nullable=False),
         sa.Column("units_rejected", sa.Integer(), nullable=False),
+        sa.Column("sets_done", sa.Integer(), nullable=False),
+        sa.Column("segments_done", sa.Integer(), nullable=False),
+        sa.Column("started_at", edi_gateway.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("duplicate_of", sa.String(length=32), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
