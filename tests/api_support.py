@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 from conftest import Db
 
 from edi_gateway.app import create_app
@@ -42,8 +41,7 @@ class Api:
         return outcome.submission.id
 
 
-@pytest.fixture
-async def api(db: Db) -> AsyncIterator[Api]:
+async def open_api(db: Db) -> AsyncIterator[Api]:
     app = create_app(db.settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -139,3 +139,12 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Db
         yield Db(url, settings, engine, make_sessionmaker(engine), request.param)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def api(db: Db) -> AsyncIterator[Any]:
+    """The app on the test database with an HTTP client (see api_support.Api)."""
+    from api_support import open_api
+
+    async for value in open_api(db):
+        yield value

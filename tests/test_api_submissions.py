@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from api_support import Api, api  # noqa: F401
+from api_support import Api
 from conftest import SAMPLES
 
 P837 = SAMPLES / "837p" / "837p_valid_basic.x12"  # ISA06 SUBMITTER9856 -> GPHP1EDI
