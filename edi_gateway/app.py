@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from . import __version__
 from .api import problems
 from .config import Settings, get_settings
-from .db import make_engine, make_sessionmaker
+from .db import make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
 from .remittances.endpoints import router as remittances_router
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         for key in ("837P", "837I", "837D", "834", "835"):
             load_map(key)  # compile the guides before the first request
+        if settings.should_migrate:
+            await anyio.to_thread.run_sync(upgrade, settings.effective_database_url)
         engine = make_engine(settings.effective_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

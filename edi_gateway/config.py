@@ -25,8 +25,17 @@ class Settings(BaseSettings):
     #: A full-file 834 that would terminate more than this share of active members is held.
     max_termination_share: float = 0.30
     #: in-process workers that process submissions (the embedded default)
+    #: run the migrations at start-up: default on for the embedded SQLite database, off
+    #: for PostgreSQL (run `edi-gateway db upgrade` as a deployment step there)
+    auto_migrate: bool | None = None
     workers: int = 1
     run_workers: bool = True
+
+    @property
+    def should_migrate(self) -> bool:
+        if self.auto_migrate is not None:
+            return self.auto_migrate
+        return self.effective_database_url.startswith("sqlite")
 
     @property
     def effective_database_url(self) -> str:

@@ -534,10 +534,16 @@ class Validator:
             )
         if self.allowed_senders is not None and isa.sender_id not in self.allowed_senders:
             self._finding(
-                Level.INTERCHANGE, "006", 7,
+                Level.INTERCHANGE,
+                "006",
+                7,
                 f"ISA06 sender id {isa.sender_id!r} is not one of the submitting trading "
                 "partner's ids; send files only under your own interchange sender id",
-                "ISA", line, offset, "ISA06", isa.sender_id,
+                "ISA",
+                line,
+                offset,
+                "ISA06",
+                isa.sender_id,
             )
         key = (isa.sender_id, isa.receiver_id, isa.control_number)
         if key in self.seen:

@@ -300,6 +300,7 @@ class LoopSpec:
         "children",
         "first_seg",
         "index",
+        "is_table",
         "name",
         "parent",
         "pos",
@@ -318,6 +319,8 @@ class LoopSpec:
         self.pos = pos
         self.repeat = repeat
         self.children: list[SegmentSpec | LoopSpec] = []
+        #: a table wrapper (HEADER, FOOTER...): never repeats; its first segment may
+        self.is_table = False
         self.parent: LoopSpec | None = None
         self.first_seg: SegmentSpec | None = None
         self.index = 0
@@ -567,6 +570,7 @@ def _loop(el: ET.Element, ids: set[str]) -> LoopSpec:
         pos=int(_text(el, "pos", "0")),
         repeat=_repeat(_text(el, "repeat", "1")),
     )
+    loop.is_table = el.attrib.get("type") == "wrapper"
     children: list[SegmentSpec | LoopSpec] = []
     for child in el:
         if child.tag == "segment":

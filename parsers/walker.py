@@ -357,7 +357,7 @@ class TransactionWalker:
         hi = frame.loop.start_of[ci] if not enter else ci
         if hi > start and frame.loop.req_from[start] < hi:
             self._report_missing(frame, start, hi)
-        if not enter and seg.is_first and ci == 0 and depth > 0:
+        if not enter and seg.is_first and ci == 0 and depth > 0 and not frame.loop.is_table:
             # The first segment of the current loop again: a new iteration of that loop.
             loop = frame.loop
             self._pop()

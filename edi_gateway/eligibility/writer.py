@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mappings.records import CoverageLine, MemberRecord
 from parsers import SetEvent, Severity
 
+from ..db import table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..submissions.pipeline import SetWriter
 
@@ -130,6 +131,7 @@ class EnrollmentSetWriter(SetWriter):
                 {
                     "plan_partner_id": self.ctx.partner_id,
                     "plan_sender_id": plan,
+                    "receiver_id": self.header.receiver_id[:15],
                     "subscriber_id": (m.subscriber_id or "")[:80],
                     "member_key": key[:200],
                     "is_subscriber": m.is_subscriber,
@@ -160,8 +162,10 @@ class EnrollmentSetWriter(SetWriter):
             for v, mid in zip(new, result.scalars().all(), strict=True):
                 existing[v["member_key"]] = int(mid)
         if old:
-            await session.execute(
-                update(Member).where(Member.id == bindparam("b_id")),
+            members = table_of(Member)
+            conn = await session.connection()
+            await conn.execute(
+                update(members).where(members.c.id == bindparam("b_id")),
                 [
                     {
                         **{k: v[k] for k in v if k not in ("plan_sender_id", "member_key")},
@@ -169,7 +173,6 @@ class EnrollmentSetWriter(SetWriter):
                     }
                     for v in old
                 ],
-                execution_options={"synchronize_session": False},
             )
         ids = [existing[k] for k in keyed]
         await session.execute(delete(MemberIdentifier).where(MemberIdentifier.member_id.in_(ids)))
