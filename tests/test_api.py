@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ from edi_gateway.config import Settings
 
 
 @pytest.fixture
-async def client(api: Any) -> AsyncIterator[httpx.AsyncClient]:
-    yield api.client
+def client(api: Any) -> httpx.AsyncClient:
+    return api.client  # type: ignore[no-any-return]
 
 
 async def test_fresh_embedded_database_is_migrated_at_start(tmp_path: Path) -> None:
