@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
-from . import __version__
+from . import __version__, metrics
 from .api import problems
 from .config import Settings, get_settings
-from .db import make_engine, make_sessionmaker, upgrade
+from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
 from .remittances.endpoints import router as remittances_router
@@ -34,10 +36,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.effective_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        worker = InProcessWorker(app.state.sessionmaker, settings, settings.workers)
-        app.state.worker = worker
-        if settings.run_workers:
+        worker: Any
+        if settings.effective_queue == "procrastinate":
+            from .jobs import JobQueueDispatcher
+
+            worker = JobQueueDispatcher(settings)
             await worker.start()
+        else:
+            worker = InProcessWorker(app.state.sessionmaker, settings, settings.workers)
+            if settings.run_workers:
+                await worker.start()
+        app.state.worker = worker
         try:
             yield
         finally:
@@ -52,10 +61,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    metrics.install(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: database reachable and migrations at head",
+        responses={503: {"description": "Not ready"}},
+    )
+    async def readyz() -> JSONResponse:
+        try:
+            async with app.state.engine.connect() as conn:
+                at_head = await conn.run_sync(current_revision_is_head)
+        except Exception as exc:  # any database failure means "not ready"
+            return problems.problem_response(
+                503, "Not ready", f"The database is not reachable ({type(exc).__name__})", "/readyz"
+            )
+        if not at_head:
+            return problems.problem_response(
+                503,
+                "Not ready",
+                "The database schema is not at the latest migration; run `edi-gateway db upgrade`",
+                "/readyz",
+            )
+        return JSONResponse({"status": "ready"})
 
     app.include_router(validation_router)
     app.include_router(submissions_router)

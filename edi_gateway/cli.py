@@ -56,6 +56,31 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     url = get_settings().effective_database_url
     upgrade(url)
     print(f"database at the latest schema ({_safe_url(url)})")
+    if not url.startswith("sqlite"):
+        import asyncio
+
+        from .jobs import apply_schema
+
+        if asyncio.run(apply_schema(url)):
+            print("job queue (procrastinate) tables created")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .config import get_settings
+    from .jobs import run_worker
+
+    settings = get_settings()
+    if settings.effective_database_url.startswith("sqlite"):
+        print(
+            "the worker needs PostgreSQL (EDI_GATEWAY_DATABASE_URL); with the embedded "
+            "SQLite database, `edi-gateway serve` processes submissions itself",
+            file=sys.stderr,
+        )
+        return 2
+    asyncio.run(run_worker(settings, args.concurrency))
     return 0
 
 
@@ -163,8 +188,21 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level,
+        ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+        ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
     )
     return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from .submissions.client import submit
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    verify: bool | str = args.ca_cert or not args.insecure
+    return submit(path, args.url, args.key, args.wait, verify=verify)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,6 +236,25 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="run the migrations up to the latest schema")
     up.set_defaults(func=_db_upgrade)
+
+    sm = sub.add_parser("submit", help="upload a file to a gateway and fetch the acks")
+    sm.add_argument("file", metavar="FILE")
+    sm.add_argument("--url", required=True, help="the gateway, e.g. https://gateway:8443")
+    sm.add_argument("--key", required=True, help="your API key")
+    sm.add_argument(
+        "--wait", action="store_true", help="wait for the result and write the acks beside the file"
+    )
+    sm.add_argument("--ca-cert", help="CA bundle to trust for the gateway's certificate")
+    sm.add_argument("--insecure", action="store_true", help="do not verify TLS (testing)")
+    sm.set_defaults(func=_submit)
+
+    w = sub.add_parser("worker", help="process submissions from the PostgreSQL job queue")
+    w.add_argument("--concurrency", type=int, default=1)
+    w.set_defaults(func=_worker)
+
+    from .partners.cli import register
+
+    register(sub)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

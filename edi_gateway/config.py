@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     #: Our own interchange id, used as the sender of acknowledgments.
     interchange_id: str = "EDIGATEWAY"
     log_level: str = "info"
+    #: serve HTTPS directly (no proxy): PEM certificate chain and private key
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
     #: An ISA13 reused by the same sender within this many days is a duplicate (TA1 025).
     duplicate_window_days: int = 365
     #: A full-file 834 that would terminate more than this share of active members is held.
@@ -28,8 +31,18 @@ class Settings(BaseSettings):
     #: run the migrations at start-up: default on for the embedded SQLite database, off
     #: for PostgreSQL (run `edi-gateway db upgrade` as a deployment step there)
     auto_migrate: bool | None = None
+    #: how submissions are processed: "inprocess" (worker tasks in the service) or
+    #: "procrastinate" (a PostgreSQL job queue run by `edi-gateway worker` processes).
+    #: Default: in-process on SQLite, the job queue on PostgreSQL.
+    queue: str | None = None
     workers: int = 1
     run_workers: bool = True
+
+    @property
+    def effective_queue(self) -> str:
+        if self.queue:
+            return self.queue
+        return "inprocess" if self.effective_database_url.startswith("sqlite") else "procrastinate"
 
     @property
     def should_migrate(self) -> bool:

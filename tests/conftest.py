@@ -133,7 +133,7 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Db
     else:
         url = request.getfixturevalue("postgres_url")
         await _truncate_all(url)
-    settings = Settings(data_dir=tmp_path / "data", database_url=url)
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, queue="inprocess")
     engine = make_engine(url)
     try:
         yield Db(url, settings, engine, make_sessionmaker(engine), request.param)

@@ -166,7 +166,7 @@ async def create_submission(
     )
     await session.commit()
     if received.new or sub.status not in (*FINISHED, "failed"):
-        request.app.state.worker.enqueue(sub.id)
+        await request.app.state.worker.enqueue(sub.id)
     if not received.new:
         response.status_code = 200
     url = str(request.url_for("get_submission", submission_id=sub.id))

@@ -516,6 +516,18 @@ async def _finish(
         else:
             submission.status = "completed"
         submission.completed_at = datetime.now(UTC)
+        _count(submission, result)
+
+
+def _count(submission: Submission, result: FileResult) -> None:
+    from .. import metrics
+
+    metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()
+    metrics.SEGMENTS.inc(result.segments)
+    metrics.UNITS.labels("stored").inc(submission.units_stored)
+    metrics.UNITS.labels("rejected").inc(submission.units_rejected)
+    for f in result.all_findings():
+        metrics.FINDINGS.labels(str(f.snip_level), f.severity.value).inc()
 
 
 async def _progress(

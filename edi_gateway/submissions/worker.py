@@ -66,8 +66,7 @@ class InProcessWorker:
         self.tasks: list[asyncio.Task[Any]] = []
         self.busy = 0
 
-    @property
-    def depth(self) -> int:
+    async def depth(self) -> int:
         return self.queue.qsize() + self.busy
 
     async def start(self) -> None:
@@ -75,7 +74,7 @@ class InProcessWorker:
             self.queue.put_nowait(submission_id)
         self.tasks = [asyncio.create_task(self._loop()) for _ in range(self.concurrency)]
 
-    def enqueue(self, submission_id: str) -> None:
+    async def enqueue(self, submission_id: str) -> None:
         self.queue.put_nowait(submission_id)
 
     async def _loop(self) -> None:

@@ -1,0 +1,141 @@
+"""`edi-gateway partners ...`: create partners and manage their API keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from sqlalchemy import select
+
+from ..models import ApiKey, Partner, PartnerIdentifier
+from .service import (
+    ROLES,
+    PartnerError,
+    create_partner,
+    issue_key,
+    partner_by_name,
+    revoke_keys,
+    rotate_key,
+)
+
+
+async def _with_session(fn: Any) -> int:
+    from ..config import get_settings
+    from ..db import make_engine, make_sessionmaker, upgrade
+
+    settings = get_settings()
+    if settings.should_migrate:
+        await asyncio.to_thread(upgrade, settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            return int(await fn(session))
+    finally:
+        await engine.dispose()
+
+
+def _run(fn: Any) -> int:
+    try:
+        return asyncio.run(_with_session(fn))
+    except PartnerError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def create(args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        partner, key = await create_partner(
+            session, args.name, args.role, args.sender_id or [], args.guide
+        )
+        print(f"created partner {partner.name} ({partner.role})")
+        print(f"API key (shown once, store it now): {key}")
+        return 0
+
+    return _run(go)
+
+
+def list_partners(args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        rows = (await session.execute(select(Partner).order_by(Partner.name))).scalars().all()
+        for p in rows:
+            ids = (
+                (
+                    await session.execute(
+                        select(PartnerIdentifier.value).where(PartnerIdentifier.partner_id == p.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            print(
+                f"{p.name}\t{p.role}\tsender ids: {', '.join(ids) or '-'}\tguide: {p.guide or '-'}"
+            )
+        return 0
+
+    return _run(go)
+
+
+async def _partner(session: Any, name: str) -> Partner:
+    partner = await partner_by_name(session, name)
+    if partner is None:
+        raise PartnerError(f"no partner named {name!r}")
+    return partner
+
+
+def keys(args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        partner = await _partner(session, args.name)
+        if args.keys_command == "list":
+            rows = (
+                (
+                    await session.execute(
+                        select(ApiKey)
+                        .where(ApiKey.partner_id == partner.id)
+                        .order_by(ApiKey.created_at)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for k in rows:
+                state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+                print(f"{k.prefix}...\tcreated {k.created_at:%Y-%m-%d %H:%M}\t{state}")
+        elif args.keys_command == "create":
+            print(f"API key (shown once, store it now): {await issue_key(session, partner.id)}")
+        elif args.keys_command == "rotate":
+            key = await rotate_key(session, partner.id)
+            print("previous keys revoked")
+            print(f"API key (shown once, store it now): {key}")
+        elif args.keys_command == "revoke":
+            n = await revoke_keys(session, partner.id, args.prefix)
+            print(f"revoked {n} key(s)")
+            if n == 0:
+                return 1
+        return 0
+
+    return _run(go)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("partners", help="trading partners and their API keys")
+    psub = p.add_subparsers(dest="partners_command", required=True)
+    c = psub.add_parser("create", help="create a partner and print its first API key")
+    c.add_argument("name")
+    c.add_argument("--role", required=True, choices=ROLES)
+    c.add_argument(
+        "--sender-id",
+        action="append",
+        metavar="ID",
+        help="an ISA06 id the partner sends under (repeatable)",
+    )
+    c.add_argument("--guide", help="companion guide name")
+    c.set_defaults(func=create)
+    ls = psub.add_parser("list", help="list partners")
+    ls.set_defaults(func=list_partners)
+    k = psub.add_parser("keys", help="list, create, rotate or revoke a partner's keys")
+    k.add_argument("keys_command", choices=("list", "create", "rotate", "revoke"))
+    k.add_argument("name")
+    k.add_argument("--prefix", help="revoke only the key with this prefix")
+    k.set_defaults(func=keys)
