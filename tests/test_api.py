@@ -14,7 +14,10 @@ from edi_gateway.config import Settings
 
 
 @pytest.fixture
-def client(api: Any) -> httpx.AsyncClient:
+async def client(api: Any) -> httpx.AsyncClient:
+    """A client that sends an ops key (validation needs a key, like every /v1 route)."""
+    key = await api.partner("ops", "ops")
+    api.client.headers["Authorization"] = f"Bearer {key}"
     return api.client  # type: ignore[no-any-return]
 
 
@@ -34,6 +37,12 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+async def test_validate_needs_a_key(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/validate", content=b"ISA", headers={"Authorization": ""})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_validate_accepts_a_valid_file(client: httpx.AsyncClient) -> None:
@@ -72,3 +81,27 @@ async def test_openapi_lists_the_routes(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert {"/healthz", "/v1/validate"} <= set(spec["paths"])
     assert "application/edi-x12" in spec["paths"]["/v1/validate"]["post"]["requestBody"]["content"]
+
+
+async def test_every_v1_route_needs_a_key_and_is_documented(api: Any) -> None:
+    from fastapi.routing import APIRoute
+
+    spec = (await api.client.get("/openapi.json")).json()
+    routes = [
+        r
+        for r in api.client._transport.app.routes
+        if isinstance(r, APIRoute) and r.path.startswith("/v1")
+    ]
+    assert len(routes) >= 6
+    for route in routes:
+        documented = spec["paths"][route.path]
+        for method in route.methods:
+            operation = documented[method.lower()]
+            assert operation.get("summary"), f"{method} {route.path} has no summary"
+            assert "200" in operation["responses"] or "202" in operation["responses"]
+            path = route.path
+            for name in route.param_convertors:
+                path = path.replace("{" + name + "}", "1")
+            response = await api.client.request(method, path, headers={"Authorization": ""})
+            assert response.status_code == 401, f"{method} {route.path} answered without a key"
+            assert response.headers["content-type"] == "application/problem+json"

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ..api.deps import Caller
+from ..api.problems import TooLarge
 from .service import result_dict, validate_file
 
 router = APIRouter(prefix="/v1", tags=["validation"])
@@ -27,7 +29,13 @@ router = APIRouter(prefix="/v1", tags=["validation"])
         }
     },
 )
-async def validate_upload(request: Request) -> dict[str, Any]:
+async def validate_upload(request: Request, caller: Caller) -> dict[str, Any]:
+    limit = request.app.state.settings.max_upload_bytes
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise TooLarge(
+            f"The upload is {int(length):,} bytes; the limit is {limit:,} bytes", limit=limit
+        )
     body = await request.body()
     result = await run_in_threadpool(validate_file, body)
     return result_dict(result, request.headers.get("x-filename", "upload"))
