@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -84,24 +85,16 @@ async def test_openapi_lists_the_routes(client: httpx.AsyncClient) -> None:
 
 
 async def test_every_v1_route_needs_a_key_and_is_documented(api: Any) -> None:
-    from fastapi.routing import APIRoute
-
     spec = (await api.client.get("/openapi.json")).json()
-    routes = [
-        r
-        for r in api.client._transport.app.routes
-        if isinstance(r, APIRoute) and r.path.startswith("/v1")
-    ]
-    assert len(routes) >= 6
-    for route in routes:
-        documented = spec["paths"][route.path]
-        for method in route.methods:
-            operation = documented[method.lower()]
-            assert operation.get("summary"), f"{method} {route.path} has no summary"
-            assert "200" in operation["responses"] or "202" in operation["responses"]
-            path = route.path
-            for name in route.param_convertors:
-                path = path.replace("{" + name + "}", "1")
-            response = await api.client.request(method, path, headers={"Authorization": ""})
-            assert response.status_code == 401, f"{method} {route.path} answered without a key"
+    paths = {p: ops for p, ops in spec["paths"].items() if p.startswith("/v1")}
+    assert len(paths) >= 6
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation.get("summary"), f"{method} {path} has no summary"
+            assert {"200", "202"} & set(operation["responses"]), f"{method} {path}"
+            concrete = re.sub(r"\{[^}]+\}", "1", path)
+            response = await api.client.request(
+                method.upper(), concrete, headers={"Authorization": ""}
+            )
+            assert response.status_code == 401, f"{method} {path} answered without a key"
             assert response.headers["content-type"] == "application/problem+json"
