@@ -4,7 +4,7 @@ import asyncio
 import os
 import shutil
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,23 +81,39 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """A database of this test session's own, created next to `test` (so that concurrent
+    runs on one server do not wipe each other) and dropped at the end."""
     if not _pg_reachable():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {PG_URL} (required in CI)")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL} and CI is unset")
     import asyncpg
+    from sqlalchemy.engine import make_url
 
-    async def reset() -> None:
-        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    name = f"edi_test_{os.getpid()}"
+    admin = PG_URL.replace("+asyncpg", "")
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
         await conn.close()
 
-    _run_sync(reset)
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    _run_sync(create)
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     from edi_gateway.db import upgrade
 
-    upgrade(PG_URL)
-    return PG_URL
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        _run_sync(drop)
 
 
 @dataclass

@@ -1,7 +1,114 @@
-"""HTTP routes for eligibility."""
+"""HTTP routes for eligibility: a member's coverage on a date, and member search."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ..api.audit import audit
+from ..api.deps import Caller, Session
+from ..api.problems import NotFound
+from .repository import CoverageRepository, MemberRepository
+from .schemas import Coverage, Eligibility, MemberList, MemberSummary, own_member_id
 
 router = APIRouter(prefix="/v1", tags=["eligibility"])
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid API key (application/problem+json)"},
+    422: {"description": "Invalid parameters (application/problem+json)"},
+}
+#: The cursor is the id of the last row of the previous page (newest first).
+Cursor = Annotated[
+    str | None, Query(description="`next_cursor` of the previous page", pattern=r"^[0-9]{1,18}$")
+]
+
+
+@router.get(
+    "/members/{member_id}/eligibility",
+    response_model=Eligibility,
+    summary="Is the member covered on a date: plan, coverage span and PCP",
+    responses={
+        **PROBLEMS,
+        404: {
+            "description": "No member with this id in a roster the caller can see "
+            "(application/problem+json)"
+        },
+    },
+)
+async def get_eligibility(
+    member_id: str,
+    session: Session,
+    caller: Caller,
+    on: Annotated[
+        date | None,
+        Query(alias="date", description="The date to check (YYYY-MM-DD); default today"),
+    ] = None,
+) -> Eligibility:
+    day = on or date.today()
+    members = MemberRepository(session)
+    member = await members.get_one_or_none(
+        members.by_member_id(members.get_readable_statement(caller), member_id)
+    )
+    if member is None:
+        raise NotFound(f"No member {member_id} in a roster that this key can see")
+    identifiers = (await members.identifiers([member.id]))[member.id]
+    spans = await CoverageRepository(session).in_force(member.id, day)
+    coverages = [Coverage.from_span(span, day) for span in spans]
+    primary = coverages[0] if coverages else None
+    await audit(session, caller, "read", "eligibility", str(member.id), f"date={day}")
+    return Eligibility(
+        member_id=own_member_id(member, identifiers),
+        subscriber_id=member.subscriber_id,
+        is_subscriber=member.is_subscriber,
+        relationship_code=member.relationship_code,
+        last_name=member.last_name,
+        first_name=member.first_name,
+        birth_date=member.birth_date,
+        date=day,
+        active=primary is not None,
+        plan=primary.plan if primary else None,
+        coverage=primary.coverage if primary else None,
+        pcp=primary.pcp if primary else None,
+        coverages=coverages,
+    )
+
+
+@router.get(
+    "/members",
+    response_model=MemberList,
+    summary="Search members, newest first, with cursor pagination",
+    responses=PROBLEMS,
+)
+async def list_members(
+    session: Session,
+    caller: Caller,
+    member_id: Annotated[
+        str | None, Query(description="REF*0F (Medi-Cal CIN) or any other 2000 REF value")
+    ] = None,
+    last_name: Annotated[str | None, Query(description="Exact, case-insensitive")] = None,
+    birth_date: Annotated[date | None, Query()] = None,
+    plan_code: Annotated[str | None, Query(description="HD04 of a current coverage span")] = None,
+    active_on: Annotated[
+        date | None, Query(description="Only members with coverage in force on this date")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Cursor = None,
+) -> MemberList:
+    members = MemberRepository(session)
+    stmt = members.search(
+        members.get_readable_statement(caller),
+        member_id=member_id,
+        last_name=last_name,
+        birth_date=birth_date,
+        plan_code=plan_code,
+        active_on=active_on,
+    )
+    rows, more = await members.get_page(stmt, limit, int(cursor) if cursor else None)
+    identifiers = await members.identifiers([m.id for m in rows])
+    await audit(session, caller, "search", "member", None, f"{len(rows)} results")
+    return MemberList(
+        items=[MemberSummary.from_row(m, identifiers[m.id]) for m in rows],
+        next_cursor=str(rows[-1].id) if more else None,
+    )

@@ -1,7 +1,118 @@
-"""HTTP routes for encounters."""
+"""HTTP routes for encounters (837P/I/D): search and one encounter in full."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from ..api.audit import audit
+from ..api.deps import Caller, Session
+from ..api.problems import NotFound
+from ..remittances.schemas import Adjustment
+from .repository import EncounterRepository
+from .schemas import (
+    Diagnosis,
+    EncounterDetail,
+    EncounterList,
+    EncounterPayment,
+    EncounterSummary,
+    OtherPayerAdjustment,
+    Party,
+    PriorPayer,
+    ServiceLine,
+)
 
 router = APIRouter(prefix="/v1", tags=["encounters"])
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid API key (application/problem+json)"},
+    422: {"description": "Invalid parameters (application/problem+json)"},
+}
+#: The cursor is the id of the last row of the previous page (newest first).
+Cursor = Annotated[
+    str | None, Query(description="`next_cursor` of the previous page", pattern=r"^[0-9]{1,18}$")
+]
+
+
+@router.get(
+    "/encounters",
+    response_model=EncounterList,
+    summary="Search encounters, newest first, with cursor pagination",
+    responses=PROBLEMS,
+)
+async def list_encounters(
+    session: Session,
+    caller: Caller,
+    claim_id: Annotated[str | None, Query(description="CLM01")] = None,
+    member_id: Annotated[str | None, Query(description="2010BA NM109 (Medi-Cal CIN)")] = None,
+    npi: Annotated[
+        str | None, Query(description="Billing (2010AA) or rendering (2310B/2420A) NPI")
+    ] = None,
+    service_date_from: Annotated[
+        date | None, Query(description="Service period ends on or after this date")
+    ] = None,
+    service_date_to: Annotated[
+        date | None, Query(description="Service period starts on or before this date")
+    ] = None,
+    status: Annotated[
+        Literal["active", "replaced", "voided", "void"] | None,
+        Query(description="active, replaced, voided (cancelled by a void) or void"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Cursor = None,
+) -> EncounterList:
+    encounters = EncounterRepository(session)
+    stmt = encounters.search(
+        encounters.get_readable_statement(caller),
+        claim_id=claim_id,
+        member_id=member_id,
+        npi=npi,
+        service_date_from=service_date_from,
+        service_date_to=service_date_to,
+        status=status,
+    )
+    rows, more = await encounters.get_page(stmt, limit, int(cursor) if cursor else None)
+    return EncounterList(
+        items=[EncounterSummary.model_validate(e) for e in rows],
+        next_cursor=str(rows[-1].id) if more else None,
+    )
+
+
+@router.get(
+    "/encounters/{encounter_id}",
+    response_model=EncounterDetail,
+    summary="One encounter: lines, diagnoses, parties, other payers and matched 835 payments",
+    responses={
+        **PROBLEMS,
+        404: {"description": "No encounter with this id that the caller can see"},
+    },
+)
+async def get_encounter(encounter_id: int, session: Session, caller: Caller) -> EncounterDetail:
+    encounters = EncounterRepository(session)
+    encounter = await encounters.get_readable_by_id(caller, encounter_id)
+    if encounter is None:
+        raise NotFound(f"No encounter {encounter_id} that this key can see")
+    lines = await encounters.lines(encounter.id)
+    diagnoses = await encounters.diagnoses(encounter.id)
+    parties = await encounters.parties(encounter.id)
+    payers, payer_adjustments = await encounters.prior_payers(encounter.id)
+    payments, cas = await encounters.payments(encounter.id)
+    await audit(session, caller, "read", "encounter", str(encounter.id))
+
+    by_payer: dict[int, list[OtherPayerAdjustment]] = defaultdict(list)
+    for ppa in payer_adjustments:
+        by_payer[ppa.prior_payer_id].append(OtherPayerAdjustment.model_validate(ppa))
+    by_claim: dict[int, list[Adjustment]] = defaultdict(list)
+    for adj in cas:
+        by_claim[adj.claim_payment_id].append(Adjustment.model_validate(adj))
+    return EncounterDetail.from_rows(
+        encounter,
+        lines=[ServiceLine.model_validate(ln) for ln in lines],
+        diagnoses=[Diagnosis.model_validate(dx) for dx in diagnoses],
+        parties=[Party.model_validate(p) for p in parties],
+        prior_payers=[PriorPayer.from_row(p, by_payer[p.id]) for p in payers],
+        payments=[EncounterPayment.from_rows(cp, pay, by_claim[cp.id]) for cp, pay in payments],
+    )

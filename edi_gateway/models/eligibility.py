@@ -26,7 +26,7 @@ class Member(Base):
     member_key: Mapped[str] = mapped_column(String(200))
     is_subscriber: Mapped[bool] = mapped_column(default=True)
     relationship_code: Mapped[str | None] = mapped_column(String(2))
-    last_name: Mapped[str | None] = mapped_column(String(80))
+    last_name: Mapped[str | None] = mapped_column(String(80), index=True)
     first_name: Mapped[str | None] = mapped_column(String(80))
     middle_name: Mapped[str | None] = mapped_column(String(80))
     birth_date: Mapped[date | None] = mapped_column(Date)
@@ -62,7 +62,7 @@ class CoverageSpan(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[str] = mapped_column(String(32), index=True)
     insurance_line: Mapped[str | None] = mapped_column(String(3))  # HD03: HLT, DEN...
-    plan_code: Mapped[str | None] = mapped_column(String(50))  # HD04
+    plan_code: Mapped[str | None] = mapped_column(String(50), index=True)  # HD04
     coverage_level: Mapped[str | None] = mapped_column(String(3))
     aid_code: Mapped[str | None] = mapped_column(String(30))
     policy_number: Mapped[str | None] = mapped_column(String(50))

@@ -24,8 +24,8 @@ class Encounter(Base):
         ForeignKey("transaction_sets.id", ondelete="CASCADE"), index=True
     )
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
-    sender_id: Mapped[str] = mapped_column(String(15))  # ISA06
-    receiver_id: Mapped[str] = mapped_column(String(15))  # ISA08
+    sender_id: Mapped[str] = mapped_column(String(15), index=True)  # ISA06
+    receiver_id: Mapped[str] = mapped_column(String(15), index=True)  # ISA08
     guide: Mapped[str] = mapped_column(String(5))  # 837P, 837I, 837D
     claim_id: Mapped[str] = mapped_column(String(40))  # CLM01
     total_charge: Mapped[Decimal] = mapped_column(Amount)

@@ -1,7 +1,123 @@
-"""HTTP routes for remittances."""
+"""HTTP routes for remittances (835): search and one remittance in full."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ..api.audit import audit
+from ..api.deps import Caller, Session
+from ..api.problems import NotFound
+from ..models import PaymentAdjustment, ServicePaymentRow
+from .repository import RemittanceRepository
+from .schemas import (
+    Adjustment,
+    ClaimPayment,
+    RemittanceDetail,
+    RemittanceList,
+    RemittanceSummary,
+    ServicePayment,
+)
 
 router = APIRouter(prefix="/v1", tags=["remittances"])
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid API key (application/problem+json)"},
+    422: {"description": "Invalid parameters (application/problem+json)"},
+}
+#: The cursor is the id of the last row of the previous page (newest first).
+Cursor = Annotated[
+    str | None, Query(description="`next_cursor` of the previous page", pattern=r"^[0-9]{1,18}$")
+]
+
+
+@router.get(
+    "/remittances",
+    response_model=RemittanceList,
+    summary="Search remittances (835), newest first, with cursor pagination",
+    responses=PROBLEMS,
+)
+async def list_remittances(
+    session: Session,
+    caller: Caller,
+    trace_number: Annotated[str | None, Query(description="TRN02 check/EFT number")] = None,
+    payer_id: Annotated[
+        str | None, Query(description="Payer id: N1*PR N104 / REF*2U, or TRN03")
+    ] = None,
+    payee_npi: Annotated[str | None, Query(description="1000B N1*PE NPI")] = None,
+    payment_date_from: Annotated[date | None, Query(description="BPR16 on or after")] = None,
+    payment_date_to: Annotated[date | None, Query(description="BPR16 on or before")] = None,
+    claim_id: Annotated[
+        str | None, Query(description="Remittances paying a claim with this CLP01")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Cursor = None,
+) -> RemittanceList:
+    remittances = RemittanceRepository(session)
+    stmt = remittances.search(
+        remittances.get_readable_statement(caller),
+        trace_number=trace_number,
+        payer_id=payer_id,
+        payee_npi=payee_npi,
+        payment_date_from=payment_date_from,
+        payment_date_to=payment_date_to,
+        claim_id=claim_id,
+    )
+    rows, more = await remittances.get_page(stmt, limit, int(cursor) if cursor else None)
+    return RemittanceList(
+        items=[RemittanceSummary.model_validate(p) for p in rows],
+        next_cursor=str(rows[-1].id) if more else None,
+    )
+
+
+@router.get(
+    "/remittances/{remittance_id}",
+    response_model=RemittanceDetail,
+    summary="One remittance: claim payments, service lines, CAS adjustments, remarks and PLB",
+    responses={
+        **PROBLEMS,
+        404: {"description": "No remittance with this id that the caller can see"},
+    },
+)
+async def get_remittance(remittance_id: int, session: Session, caller: Caller) -> RemittanceDetail:
+    remittances = RemittanceRepository(session)
+    payment = await remittances.get_readable_by_id(caller, remittance_id)
+    if payment is None:
+        raise NotFound(f"No remittance {remittance_id} that this key can see")
+    claims = await remittances.claim_payments(payment.id)
+    services = await remittances.service_payments(payment.id)
+    adjustments = await remittances.adjustments(payment.id)
+    plb = await remittances.provider_adjustments(payment.id)
+    await audit(session, caller, "read", "remittance", str(payment.id))
+
+    claim_cas: dict[int, list[PaymentAdjustment]] = defaultdict(list)
+    line_cas: dict[int, list[PaymentAdjustment]] = defaultdict(list)
+    for adj in adjustments:
+        if adj.service_payment_id is None:
+            claim_cas[adj.claim_payment_id].append(adj)
+        else:
+            line_cas[adj.service_payment_id].append(adj)
+    lines: dict[int, list[ServicePaymentRow]] = defaultdict(list)
+    for svc in services:
+        lines[svc.claim_payment_id].append(svc)
+
+    return RemittanceDetail.from_row(
+        payment,
+        [
+            ClaimPayment.from_row(
+                cp,
+                [Adjustment.model_validate(a) for a in claim_cas[cp.id]],
+                [
+                    ServicePayment.from_row(
+                        svc, [Adjustment.model_validate(a) for a in line_cas[svc.id]]
+                    )
+                    for svc in lines[cp.id]
+                ],
+            )
+            for cp in claims
+        ],
+        list(plb),
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:05:40.234832
+Create Date: 2026-11-23 10:17:49.986214
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_members_last_name"), ["last_name"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_members_plan_partner_id"), ["plan_partner_id"], unique=False
         )
@@ -265,6 +266,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_coverage_spans_member_id"), ["member_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_coverage_spans_plan_code"), ["plan_code"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_coverage_spans_submission_id"), ["submission_id"], unique=False
@@ -496,6 +500,10 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_encounters_partner_id"), ["partner_id"], unique=False)
         batch_op.create_index(
+            batch_op.f("ix_encounters_receiver_id"), ["receiver_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_encounters_sender_id"), ["sender_id"], unique=False)
+        batch_op.create_index(
             batch_op.f("ix_encounters_submission_id"), ["submission_id"], unique=False
         )
         batch_op.create_index(
@@ -544,6 +552,11 @@ def upgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_payments_partner_id"), ["partner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_payments_payee_npi"), ["payee_npi"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_payments_payment_date"), ["payment_date"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_payments_receiver_id"), ["receiver_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payments_sender_id"), ["sender_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_payments_submission_id"), ["submission_id"], unique=False
         )
@@ -899,6 +912,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_transaction_set_id"))
         batch_op.drop_index(batch_op.f("ix_payments_trace_number"))
         batch_op.drop_index(batch_op.f("ix_payments_submission_id"))
+        batch_op.drop_index(batch_op.f("ix_payments_sender_id"))
+        batch_op.drop_index(batch_op.f("ix_payments_receiver_id"))
+        batch_op.drop_index(batch_op.f("ix_payments_payment_date"))
         batch_op.drop_index(batch_op.f("ix_payments_payee_npi"))
         batch_op.drop_index(batch_op.f("ix_payments_partner_id"))
 
@@ -906,6 +922,8 @@ def downgrade() -> None:
     with op.batch_alter_table("encounters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_encounters_transaction_set_id"))
         batch_op.drop_index(batch_op.f("ix_encounters_submission_id"))
+        batch_op.drop_index(batch_op.f("ix_encounters_sender_id"))
+        batch_op.drop_index(batch_op.f("ix_encounters_receiver_id"))
         batch_op.drop_index(batch_op.f("ix_encounters_partner_id"))
         batch_op.drop_index("ix_encounters_member_date")
         batch_op.drop_index("ix_encounters_claim")
@@ -937,6 +955,7 @@ def downgrade() -> None:
     op.drop_table("findings")
     with op.batch_alter_table("coverage_spans", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coverage_spans_submission_id"))
+        batch_op.drop_index(batch_op.f("ix_coverage_spans_plan_code"))
         batch_op.drop_index(batch_op.f("ix_coverage_spans_member_id"))
         batch_op.drop_index("ix_coverage_spans_current")
 
@@ -959,6 +978,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_members_subscriber_id"))
         batch_op.drop_index(batch_op.f("ix_members_receiver_id"))
         batch_op.drop_index(batch_op.f("ix_members_plan_partner_id"))
+        batch_op.drop_index(batch_op.f("ix_members_last_name"))
 
     op.drop_table("members")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
