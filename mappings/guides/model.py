@@ -14,7 +14,7 @@ A guide file (``mappings/guides/data/NAME.yaml``)::
       - id: R38
         title: Claim total equals the sum of line charges
         snip: 3                               # WEDI SNIP level 3..7
-        severity: reject_claim                # reject_file | reject_transaction | reject_claim | warning
+        severity: reject_claim      # reject_file, reject_transaction, reject_claim, warning
         scope: claim                          # file | set | claim | line
         kind: sum_equals                      # one of the rule kinds in kinds.py
         params: {total: 2300/CLM02, parts: [2400/SV102]}

@@ -150,7 +150,7 @@ class GuideRunner:
             line_loop = "2110" if transaction == "835" else "2400"
             for line in unit.loop.loops_of(line_loop):
                 line_index = {k: v for k, v in index.items() if k not in _LINE_LOOPS}
-                line_index.update({k: v for k, v in _index([line]).items()})
+                line_index.update(_index([line]))
                 line_ctx = _Context(self, unit.header, line_index)
                 for rule in line_rules:
                     out.extend(self._run(rule, line_ctx, unit.header, unit_id, line, Level.CLAIM))
