@@ -6,25 +6,44 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from parsers import FileResult
 
-from .validation.service import acknowledgments, exit_code, result_dict, text_report, validate_file
+from .validation.service import (
+    acknowledgments,
+    exit_code,
+    result_dict,
+    text_report,
+    validate_file,
+    validate_with_guide,
+)
 
 
 def _validate(args: argparse.Namespace) -> int:
     results: list[FileResult] = []
+    verdicts: list[bool] = []
+    if args.guide:
+        from mappings.guides import GuideError, load_guide
+
+        try:
+            load_guide(args.guide)
+        except GuideError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
     for name in args.files:
         path = Path(name)
         if not path.is_file():
             print(f"{name}: no such file", file=sys.stderr)
             return 2
-        result = validate_file(str(path))
+        guided = validate_with_guide(str(path), args.guide) if args.guide else None
+        result = guided.result if guided else validate_file(str(path))
         results.append(result)
+        verdicts.append(guided.accepted if guided else result.accepted)
         if args.format == "json":
-            print(json.dumps(result_dict(result, name)))
+            print(json.dumps(result_dict(result, name, guided)))
         else:
-            print(text_report(result, name))
+            print(text_report(result, name, guided))
         if args.ack_out:
             out = Path(args.ack_out)
             out.mkdir(parents=True, exist_ok=True)
@@ -33,7 +52,7 @@ def _validate(args: argparse.Namespace) -> int:
                 (out / f"{path.name}.ta1").write_bytes(acks.ta1)
             if acks.x999:
                 (out / f"{path.name}.999").write_bytes(acks.x999)
-    return exit_code(results)
+    return exit_code(results, verdicts)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -205,6 +224,50 @@ def _submit(args: argparse.Namespace) -> int:
     return submit(path, args.url, args.key, args.wait, verify=verify)
 
 
+def _guides(args: argparse.Namespace) -> int:
+    from mappings.guides import GuideError, check_guide_file, list_guides, load_guide
+
+    try:
+        if args.guides_command == "list":
+            for name in list_guides():
+                g = load_guide(name)
+                kind = (
+                    "base (every partner)"
+                    if g.base
+                    else ("receivers " + ", ".join(g.receiver_ids) if g.receiver_ids else "plan")
+                )
+                print(
+                    f"{name}\tv{g.version}\t{'/'.join(g.transactions)}\t{len(g.rules)} rules"
+                    f"\t{kind}\t{g.title}"
+                )
+        elif args.guides_command == "show":
+            g = load_guide(args.target)
+            print(f"{g.name} v{g.version}: {g.title}")
+            print(
+                f"transactions: {', '.join(g.transactions)}; effective "
+                f"{g.effective_from or '-'} to {g.effective_to or '-'}"
+            )
+            if g.acceptance_threshold:
+                print(f"file acceptance threshold: {g.acceptance_threshold:.0%} of claims")
+            for r in g.rules:
+                where = r.applies_to.text if r.applies_to else r.scope
+                print(f"  {r.id}  SNIP {r.snip}  {r.severity:<18} {where:<22} {r.title}")
+        else:
+            g = check_guide_file(Path(args.target))
+            print(f"{args.target}: valid guide {g.name} v{g.version} with {len(g.rules)} rules")
+    except GuideError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _guides_parser(sub: Any) -> None:
+    g = sub.add_parser("guides", help="companion guides: list, show, check")
+    g.add_argument("guides_command", choices=("list", "show", "check"))
+    g.add_argument("target", nargs="?", help="guide name (show) or YAML file (check)")
+    g.set_defaults(func=_guides)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edi-gateway",
@@ -216,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", metavar="FILE")
     v.add_argument("--format", choices=("text", "json"), default="text")
     v.add_argument("--ack-out", metavar="DIR", help="write TA1 and 999 acknowledgments here")
+    v.add_argument(
+        "--guide",
+        metavar="NAME",
+        help="also apply this companion guide (and the base SNIP 3-6 guides)",
+    )
     v.set_defaults(func=_validate)
 
     g = sub.add_parser("generate", help="write a valid synthetic X12 file")
@@ -255,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .partners.cli import register
 
     register(sub)
+    _guides_parser(sub)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

@@ -82,7 +82,7 @@ class EnrollmentSetWriter(SetWriter):
         self.held_counts = (0, 0)
         self.file_date: date | None = None
 
-    async def add(self, unit: Any, record: Any) -> None:
+    async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
         self.units += 1
         line = unit.loop.segments[0].line
         if self.file_date is None:
@@ -90,6 +90,9 @@ class EnrollmentSetWriter(SetWriter):
 
             self.info = map_enrollment_header(unit.context[0])
             self.file_date = self.info.date
+        if not self.screen(findings or []):
+            self.rejected += 1
+            return
         if not isinstance(record, MemberRecord) or not record.subscriber_id:
             self.rejected += 1
             why = record if not isinstance(record, MemberRecord) else "no REF*0F subscriber id"

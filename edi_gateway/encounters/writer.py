@@ -62,9 +62,12 @@ class EncounterSetWriter(SetWriter):
         self.claim_keys: set[tuple[str, str | None]] = set()
         self.line_keys: set[tuple[Any, ...]] = set()
 
-    async def add(self, unit: Any, record: Any) -> None:
+    async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
         self.units += 1
         line = unit.loop.segments[0].line
+        if not self.screen(findings or []):
+            self.rejected += 1
+            return
         if not isinstance(record, EncounterClaim):
             self.rejected += 1
             self.finding(line, f"The claim could not be read: {record}", code="MAP")

@@ -67,9 +67,12 @@ class RemittanceSetWriter(SetWriter):
         )
         self.payment_id = int(result.scalar_one())
 
-    async def add(self, unit: Any, record: Any) -> None:
+    async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
         self.units += 1
         line = unit.loop.segments[0].line
+        if not self.screen(findings or []):
+            self.rejected += 1
+            return
         await self._ensure_payment(unit.context[0])
         if not isinstance(record, ClaimPayment):
             self.rejected += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,8 +46,8 @@ class IngestContext:
     settings: Settings
     submission: Submission
     partner_id: int | None
-    #: findings found while storing (duplicates, links), by set ordinal
-    business_findings: dict[int, list[Finding]] = field(default_factory=dict)
+    #: set when a file-level rule (or the acceptance threshold) rejects the whole file
+    file_rejected: bool = False
 
 
 class SetWriter:
@@ -97,8 +97,17 @@ class SetWriter:
         )
         return int(result.scalar_one())
 
-    async def add(self, unit: Any, record: Any) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
+        """Store one unit (subclasses); a base writer stores nothing."""
+        self.units += 1
+
+    def screen(self, findings: list[Finding]) -> bool:
+        """Keep a unit's companion-guide findings; False when they reject the unit itself
+        (the claim is not stored; the rest of the set is, as partial acceptance wants)."""
+        if not findings:
+            return True
+        self.findings.extend(findings)
+        return not any(f.severity is Severity.REJECT_CLAIM for f in findings)
 
     async def flush(self) -> None:
         """Write buffered records (subclasses)."""
@@ -142,11 +151,17 @@ class SetWriter:
             )
         )
 
-    async def finish(self, event: SetEvent) -> str:
+    async def finish(self, event: SetEvent, set_findings: list[Finding] | None = None) -> str:
         assert self.session is not None
+        set_findings = set_findings or []
         session = self.session
         try:
-            if not event.result.accepted:
+            self.findings.extend(set_findings)
+            blocking = self.ctx.file_rejected or any(
+                f.severity in (Severity.REJECT_TRANSACTION, Severity.REJECT_FILE)
+                for f in self.findings
+            )
+            if not event.result.accepted or blocking:
                 await session.rollback()
                 status = "rejected"
                 async with self.ctx.sessionmaker() as s2, s2.begin():
@@ -163,6 +178,8 @@ class SetWriter:
                             segments=event.result.segment_count,
                         )
                     )
+                    await self._write_findings(s2)
+                self.stored = 0
                 self.rejected = event.result.units
                 return status
             await self.flush()
@@ -254,17 +271,22 @@ def _mapper(guide: str) -> Callable[[Any], Any] | None:
 
 
 class _Pump:
-    """Runs the parser (and maps units to records) in a worker thread, batch by batch."""
+    """Runs the parser, maps units to records and applies the companion guides, in a worker
+    thread, batch by batch."""
 
-    def __init__(self, events: Iterator[Any], skip: set[int]) -> None:
+    def __init__(
+        self, events: Iterator[Any], skip: set[int], checks: Callable[[Any], Any] | None = None
+    ) -> None:
         self.events = events
         self.skip = skip
+        self.checks = checks
         self.mappers: dict[str, Callable[[Any], Any] | None] = {}
 
-    def next_batch(self) -> list[tuple[Any, Any]]:
-        out: list[tuple[Any, Any]] = []
+    def next_batch(self) -> list[tuple[Any, Any, list[Finding]]]:
+        out: list[tuple[Any, Any, list[Finding]]] = []
         for event in self.events:
             record = None
+            findings: list[Finding] = []
             if isinstance(event, UnitEvent):
                 header = event.unit.header
                 if header.set_index in self.skip:
@@ -277,10 +299,112 @@ class _Pump:
                         record = mapper(event.unit)
                     except (ValueError, KeyError, IndexError, ArithmeticError) as exc:
                         record = exc
-            out.append((event, record))
+                if self.checks is not None:
+                    findings = self.checks(event.unit.header).check_unit(event.unit)
+            elif (
+                isinstance(event, SetEvent)
+                and self.checks is not None
+                and event.header.set_index not in self.skip
+            ):
+                findings = self.checks(event.header).check_set(event)
+            out.append((event, record, findings))
             if len(out) >= BATCH_EVENTS or isinstance(event, FileEvent):
                 break
         return out
+
+
+class _EligibilityLookup:
+    """History look-ups for guide rules, answered from the database on the event loop
+    (the guides run in the parser's thread)."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.loop = loop
+        self.cache: dict[tuple[str, str], bool | None] = {}
+        self.roster: bool | None = None
+
+    def __call__(self, question: str, **args: str) -> bool | None:
+        if question != "member_eligible":
+            return None  # duplicates against history are checked when storing
+        key = (args["member_id"], args["date"])
+        if key not in self.cache:
+            future = asyncio.run_coroutine_threadsafe(self._eligible(*key), self.loop)
+            self.cache[key] = future.result(timeout=60)
+        return self.cache[key]
+
+    async def _eligible(self, member_id: str, day: str) -> bool | None:
+        from datetime import date
+
+        from ..models import CoverageSpan, Member, MemberIdentifier
+
+        on = date.fromisoformat(day)
+        async with self.sessionmaker() as session:
+            if self.roster is None:
+                self.roster = (
+                    await session.execute(select(Member.id).limit(1))
+                ).first() is not None
+            if not self.roster:
+                return None  # no 834 data held at all: cannot tell
+            ids = select(MemberIdentifier.member_id).where(MemberIdentifier.value == member_id)
+            found = (
+                await session.execute(
+                    select(CoverageSpan.id)
+                    .join(Member, Member.id == CoverageSpan.member_id)
+                    .where(
+                        (Member.subscriber_id == member_id) | Member.id.in_(ids),
+                        CoverageSpan.superseded_at.is_(None),
+                        CoverageSpan.begin_date <= on,
+                        (CoverageSpan.end_date.is_(None)) | (CoverageSpan.end_date >= on),
+                    )
+                    .limit(1)
+                )
+            ).first()
+            return found is not None
+
+
+class _GuideSelection:
+    """Which guides check a file: the base guides always, plus the partner's plan guide or
+    the plan guide that serves the file's receiver id."""
+
+    def __init__(self, plan_name: str | None, receipt: Any, history: Any) -> None:
+        from mappings.guides import load_guide
+
+        self.plan = load_guide(plan_name) if plan_name else None
+        self.receipt = receipt
+        self.history = history
+        self._by_receiver: dict[tuple[str, str], Any] = {}
+
+    def for_header(self, header: Any) -> Any:
+        from mappings.guides import GuideChecks, guide_for_receiver
+
+        key = (header.guide, header.receiver_id)
+        checks = self._by_receiver.get(key)
+        if checks is None:
+            plan = (
+                self.plan
+                if self.plan is not None and header.guide in self.plan.transactions
+                else guide_for_receiver(header.receiver_id, header.guide)
+                or guide_for_receiver(header.gs_receiver_id, header.guide)
+            )
+            checks = self._by_receiver[key] = GuideChecks(plan, self.receipt, self.history)
+        return checks
+
+    def needs_prepass(self, path: Any) -> bool:
+        return self.plan is not None and self.plan.acceptance_threshold is not None
+
+    def acceptance_share(self, path: Any) -> tuple[float | None, float | None]:
+        """Share of units that no guide rule rejects (claim level), for the threshold."""
+        total = bad = 0
+        for event in Validator(units=True).events(str(path)):
+            if isinstance(event, UnitEvent):
+                total += 1
+                found = self.for_header(event.unit.header).check_unit(event.unit)
+                if any(f.severity is Severity.REJECT_CLAIM for f in found):
+                    bad += 1
+        threshold = self.plan.acceptance_threshold if self.plan is not None else None
+        return ((total - bad) / total if total else None), threshold
 
 
 def _writer_for(ctx: IngestContext, header: Any, ordinal: int) -> SetWriter:
@@ -348,6 +472,7 @@ async def process_submission(
         submission.started_at = datetime.now(UTC)
         seen = await _seen_interchanges(session, submission_id, settings.duplicate_window_days)
         allowed: frozenset[str] | None = None
+        plan_guide: str | None = None
         if submission.partner_id is not None:
             ids = (
                 (
@@ -368,18 +493,55 @@ async def process_submission(
             ).scalar_one()
             if role != "ops":
                 allowed = frozenset(ids)
+        if submission.partner_id is not None:
+            plan_guide = (
+                await session.execute(
+                    select(Partner.guide).where(Partner.id == submission.partner_id)
+                )
+            ).scalar_one()
         await session.commit()
         path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
         partner_id = submission.partner_id
 
     ctx = IngestContext(sessionmaker, settings, submission, partner_id)
+    checks = _GuideSelection(
+        plan_guide,
+        submission.received_at.date(),
+        _EligibilityLookup(sessionmaker, asyncio.get_running_loop()),
+    )
+    if checks.needs_prepass(path):
+        share, threshold = await asyncio.to_thread(checks.acceptance_share, path)
+        if share is not None and threshold is not None and share < threshold:
+            ctx.file_rejected = True
+            ctx_note = (
+                f"Only {share:.1%} of the claims pass the companion guide; the plan "
+                f"rejects files below {threshold:.0%}. Correct the rejected claims and "
+                "send the whole file again."
+            )
+            async with sessionmaker() as session, session.begin():
+                await session.execute(
+                    insert(FindingRow),
+                    [
+                        {
+                            "submission_id": submission_id,
+                            "set_ordinal": None,
+                            "snip_level": 7,
+                            "severity": Severity.REJECT_FILE.value,
+                            "level": Level.INTERCHANGE.value,
+                            "code": "THRESHOLD",
+                            "message": ctx_note,
+                            "rule_id": "THRESHOLD",
+                            "guide": checks.plan.name if checks.plan else None,
+                        }
+                    ],
+                )
     validator = Validator(units=True, seen_interchanges=seen, allowed_senders=allowed)
-    pump = _Pump(validator.events(str(path)), done)
+    pump = _Pump(validator.events(str(path)), done, checks.for_header)
     writer: SetWriter | None = None
     result: FileResult | None = None
     stored_units = rejected_units = 0
     # The parser works on the next batch (in its thread) while this one is written.
-    ahead: asyncio.Task[list[tuple[Any, Any]]] = asyncio.create_task(
+    ahead: asyncio.Task[list[tuple[Any, Any, list[Finding]]]] = asyncio.create_task(
         asyncio.to_thread(pump.next_batch)
     )
     try:
@@ -388,7 +550,7 @@ async def process_submission(
             if not batch:
                 break
             ahead = asyncio.create_task(asyncio.to_thread(pump.next_batch))
-            for event, record in batch:
+            for event, record, findings in batch:
                 if isinstance(event, UnitEvent):
                     header = event.unit.header
                     if writer is None or writer.ordinal != header.set_index:
@@ -396,7 +558,7 @@ async def process_submission(
                             await writer.abort()
                         writer = _writer_for(ctx, header, header.set_index)
                         await writer.begin(event.unit.loop.segments[0].line)
-                    await writer.add(event.unit, record)
+                    await writer.add(event.unit, record, findings)
                 elif isinstance(event, SetEvent):
                     ordinal = event.header.set_index
                     if ordinal in done:
@@ -404,7 +566,9 @@ async def process_submission(
                     if writer is None or writer.ordinal != ordinal:
                         writer = _writer_for(ctx, event.header, ordinal)
                         await writer.begin(event.result.line)
-                    status = await writer.finish(event)
+                    if any(f.severity is Severity.REJECT_FILE for f in findings):
+                        ctx.file_rejected = True
+                    status = await writer.finish(event, findings)
                     stored_units += writer.stored
                     rejected_units += writer.rejected
                     await _progress(sessionmaker, submission_id, event)
@@ -452,7 +616,9 @@ async def _finish(
     async with sessionmaker() as session, session.begin():
         await session.execute(
             delete(FindingRow).where(
-                FindingRow.submission_id == submission_id, FindingRow.level != Level.CLAIM.value
+                FindingRow.submission_id == submission_id,
+                FindingRow.level != Level.CLAIM.value,
+                FindingRow.rule_id.is_(None),
             )
         )
         rows = [finding_row(submission_id, f, None) for f in result.all_findings()]

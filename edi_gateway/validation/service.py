@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
 from parsers import FileResult, Finding, validate
@@ -43,16 +43,22 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     return {k: full[k] for k in FINDING_FIELDS}
 
 
-def ordered_findings(result: FileResult) -> list[Finding]:
+def ordered_findings(result: FileResult, extra: list[Finding] | None = None) -> list[Finding]:
     """Findings in file order (by line), the blocking envelope ones first on ties."""
-    return sorted(result.all_findings(), key=lambda f: (f.line or 0, f.segment_position or 0))
+    return sorted(
+        [*result.all_findings(), *(extra or [])],
+        key=lambda f: (f.line or 0, f.segment_position or 0),
+    )
 
 
-def result_dict(result: FileResult, name: str) -> dict[str, Any]:
-    findings = ordered_findings(result)
+def result_dict(
+    result: FileResult, name: str, guided: GuidedResult | None = None
+) -> dict[str, Any]:
+    findings = ordered_findings(result, guided.guide_findings if guided else None)
     return {
         "file": name,
-        "accepted": result.accepted,
+        "accepted": guided.accepted if guided else result.accepted,
+        "guides": guided.guides if guided else [],
         "usable": result.usable,
         "bytes": result.size,
         "segments": result.segments,
@@ -92,6 +98,41 @@ def validate_file(source: bytes | str | BinaryIO) -> FileResult:
     return validate(source)
 
 
+@dataclass
+class GuidedResult:
+    """SNIP 1-2 results plus the findings of the companion guides (SNIP 3-7)."""
+
+    result: FileResult
+    guide_findings: list[Finding]
+    guides: list[str]
+
+    @property
+    def accepted(self) -> bool:
+        return self.result.accepted and not any(f.is_error for f in self.guide_findings)
+
+
+def validate_with_guide(
+    source: bytes | str | BinaryIO, guide_name: str | None, receipt_date: date | None = None
+) -> GuidedResult:
+    """Validate and run the base guides plus the named plan guide over every unit."""
+    from mappings.guides import GuideChecks, load_guide
+    from parsers import FileEvent, SetEvent, UnitEvent, Validator
+
+    plan = load_guide(guide_name) if guide_name else None
+    checks = GuideChecks(plan, receipt_date)
+    findings: list[Finding] = []
+    result: FileResult | None = None
+    for event in Validator(units=True).events(source):
+        if isinstance(event, UnitEvent):
+            findings.extend(checks.check_unit(event.unit))
+        elif isinstance(event, SetEvent):
+            findings.extend(checks.check_set(event))
+        elif isinstance(event, FileEvent):
+            result = event.result
+    assert result is not None
+    return GuidedResult(result, findings, checks.names)
+
+
 def acknowledgments(result: FileResult, our_id: str = "EDIGATEWAY") -> Acks:
     opts = AckOptions(now=datetime.now(UTC))
     if not result.usable:
@@ -100,16 +141,18 @@ def acknowledgments(result: FileResult, our_id: str = "EDIGATEWAY") -> Acks:
     return Acks(build_ta1(result, opts), build_999(result, opts))
 
 
-def exit_code(results: list[FileResult]) -> int:
+def exit_code(results: list[FileResult], accepted: list[bool] | None = None) -> int:
     """0 all accepted, 1 something rejected, 2 a file is not usable X12."""
     if any(not r.usable for r in results):
         return 2
-    return 0 if all(r.accepted for r in results) else 1
+    verdicts = accepted if accepted is not None else [r.accepted for r in results]
+    return 0 if all(verdicts) else 1
 
 
-def text_report(result: FileResult, name: str) -> str:
+def text_report(result: FileResult, name: str, guided: GuidedResult | None = None) -> str:
     lines: list[str] = []
-    verdict = "ACCEPTED" if result.accepted else ("NOT X12" if not result.usable else "REJECTED")
+    accepted = guided.accepted if guided else result.accepted
+    verdict = "ACCEPTED" if accepted else ("NOT X12" if not result.usable else "REJECTED")
     lines.append(f"{name}: {verdict} ({result.size} bytes, {result.segments} segments)")
     for isa in result.interchanges:
         for gs in isa.groups:
@@ -120,7 +163,9 @@ def text_report(result: FileResult, name: str) -> str:
                     f"{st.guide or st.st01} {st.version}: {state}, {st.units} units, "
                     f"{st.segment_count} segments"
                 )
-    for f in ordered_findings(result):
+    if guided:
+        lines.append(f"  guides: {', '.join(guided.guides)}")
+    for f in ordered_findings(result, guided.guide_findings if guided else None):
         who = (
             f" claim {f.claim_id}"
             if f.claim_id
@@ -129,7 +174,11 @@ def text_report(result: FileResult, name: str) -> str:
         kind = "warning" if not f.is_error else "error"
         loc = f.location()
         val = f" (value {f.value!r})" if f.value else ""
+        rule = f" [{f.guide} {f.rule_id}]" if f.rule_id else ""
         lines.append(
-            f"  {kind} SNIP {f.snip_level} {f.level.value} {f.code} at {loc}{who}: {f.message}{val}"
+            f"  {kind} SNIP {f.snip_level} {f.level.value} {f.code} at {loc}{who}: "
+            f"{f.message}{val}{rule}"
         )
+        if f.fix:
+            lines.append(f"      how to fix: {f.fix}")
     return "\n".join(lines)

@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from .apply import GuideChecks, base_guides
 from .kinds import KINDS
 from .model import Guide, GuideError, Rule, load_guide_file
 from .runner import GuideRunner, HistoryLookup
@@ -18,11 +20,14 @@ from .runner import GuideRunner, HistoryLookup
 __all__ = [
     "KINDS",
     "Guide",
+    "GuideChecks",
     "GuideError",
     "GuideRunner",
     "HistoryLookup",
     "Rule",
+    "base_guides",
     "check_guide_file",
+    "guide_dirs",
     "guide_for_receiver",
     "guides_dir",
     "list_guides",
@@ -34,16 +39,35 @@ def guides_dir() -> Path:
     return Path(str(resources.files("mappings.guides") / "data"))
 
 
+def guide_dirs() -> list[Path]:
+    """The shipped guides, then any directories in ``EDI_GATEWAY_GUIDE_PATH`` (separated
+    like PATH), where a plan's own guides can live without changing the package."""
+    extra = [Path(p) for p in os.environ.get("EDI_GATEWAY_GUIDE_PATH", "").split(os.pathsep) if p]
+    return [guides_dir(), *extra]
+
+
+def _guide_files() -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for directory in guide_dirs():
+        for path in sorted(directory.glob("*.yaml")):
+            files.setdefault(path.stem, path)
+    return files
+
+
 def list_guides() -> list[str]:
-    return sorted(p.stem for p in guides_dir().glob("*.yaml"))
+    return sorted(_guide_files())
+
+
+def load_guide(name: str) -> Guide:
+    """A guide by name (the file name without .yaml); loaded and checked once per file."""
+    path = _guide_files().get(name)
+    if path is None:
+        raise GuideError(f"no guide named {name!r}; available: {', '.join(list_guides())}")
+    return _load(path, path.stat().st_mtime_ns)
 
 
 @cache
-def load_guide(name: str) -> Guide:
-    """A shipped guide by name (the file name without .yaml); loaded and checked once."""
-    path = guides_dir() / f"{name}.yaml"
-    if not path.is_file():
-        raise GuideError(f"no guide named {name!r}; available: {', '.join(list_guides())}")
+def _load(path: Path, _mtime: int) -> Guide:
     return load_guide_file(path, dict(KINDS))
 
 

@@ -1,0 +1,55 @@
+"""The guides that apply to one file: every base guide of its transaction types (the
+implementation guides' SNIP 3-6 rules) plus, when known, the partner's plan guide (SNIP 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from parsers import Finding, SetEvent
+from parsers.tree import Unit
+
+from .model import Guide
+from .runner import GuideRunner, HistoryLookup
+
+__all__ = ["GuideChecks", "base_guides"]
+
+
+def base_guides() -> list[Guide]:
+    from . import list_guides, load_guide
+
+    return [g for g in (load_guide(n) for n in list_guides()) if g.base]
+
+
+class GuideChecks:
+    def __init__(
+        self,
+        plan: Guide | None = None,
+        receipt_date: dt.date | None = None,
+        history: HistoryLookup | None = None,
+        include_base: bool = True,
+    ) -> None:
+        guides = base_guides() if include_base else []
+        if plan is not None and plan not in guides:
+            guides.append(plan)
+        self.plan = plan
+        self.runners = [GuideRunner(g, receipt_date, history) for g in guides]
+
+    @property
+    def names(self) -> list[str]:
+        return [r.guide.name for r in self.runners]
+
+    @property
+    def acceptance_threshold(self) -> float | None:
+        return self.plan.acceptance_threshold if self.plan is not None else None
+
+    def check_unit(self, unit: Unit) -> list[Finding]:
+        out: list[Finding] = []
+        for runner in self.runners:
+            out.extend(runner.check_unit(unit))
+        return out
+
+    def check_set(self, event: SetEvent) -> list[Finding]:
+        out: list[Finding] = []
+        for runner in self.runners:
+            out.extend(runner.check_set(event))
+        return out

@@ -1,0 +1,84 @@
+"""Partial acceptance: claims failing claim-level guide rules are rejected one by one, the
+good ones are stored; set- and file-level failures reject what they cover; a plan's
+acceptance threshold can reject the whole file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, Db
+from sqlalchemy import select
+
+from edi_gateway.models import Encounter, FindingRow, Partner
+from edi_gateway.submissions.ingest import ingest_paths
+
+BASIC = SAMPLES / "837p" / "837p_valid_basic.x12"
+
+
+def _bad_total(tmp_path: Path) -> Path:
+    data = BASIC.read_bytes()
+    assert b"CLM*PCN267000032363*312*" in data
+    path = tmp_path / "one_bad.x12"
+    path.write_bytes(data.replace(b"CLM*PCN267000032363*312*", b"CLM*PCN267000032363*313*"))
+    return path
+
+
+async def test_bad_claim_rejected_good_claims_stored(db: Db, tmp_path: Path) -> None:
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [_bad_total(tmp_path)])
+    sub = o.submission
+    assert sub.status == "completed"
+    assert (sub.units_total, sub.units_stored, sub.units_rejected) == (5, 4, 1)
+    async with db.sessionmaker() as s:
+        stored = set((await s.execute(select(Encounter.claim_id))).scalars())
+        findings = (
+            (
+                await s.execute(
+                    select(FindingRow).where(
+                        FindingRow.submission_id == sub.id, FindingRow.rule_id.is_not(None)
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert "PCN267000032363" not in stored and len(stored) == 4
+    [f] = [f for f in findings if f.snip_level == 3]
+    assert (f.claim_id, f.element, f.line, f.severity) == (
+        "PCN267000032363",
+        "CLM02",
+        21,
+        "reject_claim",
+    )
+    assert f.guide == "x12-837-base"
+
+
+async def test_acceptance_threshold_rejects_the_file(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "strict-plan-837.yaml").write_text(
+        "guide: strict-plan-837\ntitle: A plan that rejects files under 95% clean claims\n"
+        "version: '1'\ntransactions: [837P]\nacceptance_threshold: 0.95\nrules:\n"
+        "  - id: SP-1\n    title: Frequency code 1, 7 or 8\n    snip: 7\n"
+        "    severity: reject_claim\n    scope: claim\n    kind: allowed_values\n"
+        "    params: {field: 2300/CLM05-3, values: ['1', '7', '8']}\n"
+        "    message: 'CLM05-3 {value} is not allowed'\n    fix: Use 1, 7 or 8\n"
+    )
+    monkeypatch.setenv("EDI_GATEWAY_GUIDE_PATH", str(guides))
+    async with db.sessionmaker() as s, s.begin():
+        s.add(Partner(name="strict", role="provider", guide="strict-plan-837"))
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [_bad_total(tmp_path)], "strict")
+    sub = o.submission
+    assert sub.status == "rejected" and sub.units_stored == 0
+    async with db.sessionmaker() as s:
+        threshold = (
+            await s.execute(
+                select(FindingRow).where(
+                    FindingRow.submission_id == sub.id, FindingRow.code == "THRESHOLD"
+                )
+            )
+        ).scalar_one()
+        count = len((await s.execute(select(Encounter.id))).all())
+    assert "80.0%" in threshold.message and count == 0
