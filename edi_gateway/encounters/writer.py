@@ -11,6 +11,7 @@ from parsers import Severity
 
 from ..db import allocate_ids, table_of
 from ..models import (
+    ClaimOutcome,
     ClaimPaymentRow,
     Encounter,
     EncounterDiagnosis,
@@ -61,16 +62,59 @@ class EncounterSetWriter(SetWriter):
         # keys stored earlier in this set: claim (CLM01, billing NPI) and service lines
         self.claim_keys: set[tuple[str, str | None]] = set()
         self.line_keys: set[tuple[Any, ...]] = set()
+        #: what became of each claim, for the 277CA and the correction report
+        self.outcomes: list[dict[str, Any]] = []
+
+    def _outcome(self, claim: EncounterClaim, line: int, encounter_id: int | None) -> None:
+        self.outcomes.append(
+            {
+                "claim_id": claim.claim_id[:40],
+                "accepted": encounter_id is not None,
+                "encounter_id": encounter_id,
+                "charge": str(claim.total_charge),
+                "service_date_from": claim.service_date_from,
+                "service_date_to": claim.service_date_to,
+                "patient_last_name": claim.patient.last_name,
+                "patient_first_name": claim.patient.first_name,
+                "member_id": claim.member_id,
+                "billing_npi": claim.billing.npi,
+                "billing_name": claim.billing.last_name,
+                "type_of_bill": claim.type_of_bill,
+                "line": line,
+            }
+        )
+
+    async def before_commit(self, session: Any) -> None:
+        if self.outcomes:
+            h = self.header
+            await session.execute(
+                insert(table_of(ClaimOutcome)),
+                [
+                    {
+                        "submission_id": self.ctx.submission.id,
+                        "set_ordinal": self.ordinal,
+                        "st_control_number": h.st_control_number[:9],
+                        **o,
+                    }
+                    for o in self.outcomes
+                ],
+            )
 
     async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
         self.units += 1
         line = unit.loop.segments[0].line
-        if not self.screen(findings or []):
-            self.rejected += 1
-            return
         if not isinstance(record, EncounterClaim):
             self.rejected += 1
+            self.screen(findings or [])
             self.finding(line, f"The claim could not be read: {record}", code="MAP")
+            clm = unit.loop.segments[0]
+            self.outcomes.append(
+                {"claim_id": (clm[1] or "?")[:40], "accepted": False, "line": line}
+            )
+            return
+        if not self.screen(findings or []):
+            self.rejected += 1
+            self._outcome(record, line, None)
             return
         self.buffer.append((record, line))
         if len(self.buffer) >= FLUSH_EVERY:
@@ -135,6 +179,7 @@ class EncounterSetWriter(SetWriter):
             replacing = claim.frequency_code in ("7", "8")
             if not replacing and (key in existing_claims or key in self.claim_keys):
                 self.rejected += 1
+                self._outcome(claim, line, None)
                 self.finding(
                     line,
                     f"Duplicate claim: patient control number {claim.claim_id} was "
@@ -156,6 +201,7 @@ class EncounterSetWriter(SetWriter):
                         break
                 if dup is not None:
                     self.rejected += 1
+                    self._outcome(claim, line, None)
                     self.finding(
                         line,
                         f"Duplicate service line: line {dup.line_number} "
@@ -343,6 +389,8 @@ class EncounterSetWriter(SetWriter):
             if adj:
                 await conn.execute(insert(table_of(PriorPayerAdjustment)), adj)
         self.stored += len(keep)
+        for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
+            self._outcome(claim, line, enc_id)
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             if claim.frequency_code in ("7", "8"):
                 await self._link_original(claim, line, enc_id)

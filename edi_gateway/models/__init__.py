@@ -20,6 +20,7 @@ from .remittances import (
 )
 from .submissions import (
     Acknowledgment,
+    ClaimOutcome,
     FindingRow,
     HeldFile,
     Interchange,
@@ -33,6 +34,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "ClaimOutcome",
     "ClaimPaymentRow",
     "CoverageSpan",
     "Encounter",

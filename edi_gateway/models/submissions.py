@@ -170,3 +170,30 @@ class HeldFile(Base):
     would_terminate: Mapped[int] = mapped_column(Integer)
     as_of: Mapped[date | None] = mapped_column(Date)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClaimOutcome(Base):
+    """What became of each claim of a submission that passed the 999: accepted (stored,
+    with its payer claim control number) or rejected by a business edit. The 277CA and the
+    correction report are built from these and the findings."""
+
+    __tablename__ = "claim_outcomes"
+    __table_args__ = (Index("ix_claim_outcomes_submission_set", "submission_id", "set_ordinal"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    set_ordinal: Mapped[int] = mapped_column(Integer)
+    st_control_number: Mapped[str] = mapped_column(String(9))
+    claim_id: Mapped[str] = mapped_column(String(40), index=True)  # CLM01
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    encounter_id: Mapped[int | None] = mapped_column(Integer)
+    charge: Mapped[str | None] = mapped_column(String(20))
+    service_date_from: Mapped[date | None] = mapped_column(Date)
+    service_date_to: Mapped[date | None] = mapped_column(Date)
+    patient_last_name: Mapped[str | None] = mapped_column(String(80))
+    patient_first_name: Mapped[str | None] = mapped_column(String(80))
+    member_id: Mapped[str | None] = mapped_column(String(80))
+    billing_npi: Mapped[str | None] = mapped_column(String(10))
+    billing_name: Mapped[str | None] = mapped_column(String(80))
+    type_of_bill: Mapped[str | None] = mapped_column(String(4))
+    line: Mapped[int] = mapped_column(Integer, default=0)

@@ -203,6 +203,7 @@ class SetWriter:
                 )
             )
             await self._write_findings(session)
+            await self.before_commit(session)
             await session.commit()
             return status
         finally:
@@ -210,6 +211,9 @@ class SetWriter:
 
     async def on_held(self, session: AsyncSession) -> None:
         """Record why a set was held (834 full files)."""
+
+    async def before_commit(self, session: AsyncSession) -> None:
+        """Last rows of a stored set, in its transaction (subclasses)."""
 
     async def _write_findings(self, session: AsyncSession) -> None:
         if self.findings:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:17:49.986214
+Create Date: 2026-11-23 10:25:14.338465
 """
 
 from __future__ import annotations
@@ -223,6 +223,39 @@ def upgrade() -> None:
     with op.batch_alter_table("acknowledgments", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_acknowledgments_submission_id"), ["submission_id"], unique=False
+        )
+
+    op.create_table(
+        "claim_outcomes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("submission_id", sa.String(length=32), nullable=False),
+        sa.Column("set_ordinal", sa.Integer(), nullable=False),
+        sa.Column("st_control_number", sa.String(length=9), nullable=False),
+        sa.Column("claim_id", sa.String(length=40), nullable=False),
+        sa.Column("accepted", sa.Boolean(), nullable=False),
+        sa.Column("encounter_id", sa.Integer(), nullable=True),
+        sa.Column("charge", sa.String(length=20), nullable=True),
+        sa.Column("service_date_from", sa.Date(), nullable=True),
+        sa.Column("service_date_to", sa.Date(), nullable=True),
+        sa.Column("patient_last_name", sa.String(length=80), nullable=True),
+        sa.Column("patient_first_name", sa.String(length=80), nullable=True),
+        sa.Column("member_id", sa.String(length=80), nullable=True),
+        sa.Column("billing_npi", sa.String(length=10), nullable=True),
+        sa.Column("billing_name", sa.String(length=80), nullable=True),
+        sa.Column("type_of_bill", sa.String(length=4), nullable=True),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["submissions.id"],
+            name=op.f("fk_claim_outcomes_submission_id_submissions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_outcomes")),
+    )
+    with op.batch_alter_table("claim_outcomes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_claim_outcomes_claim_id"), ["claim_id"], unique=False)
+        batch_op.create_index(
+            "ix_claim_outcomes_submission_set", ["submission_id", "set_ordinal"], unique=False
         )
 
     op.create_table(
@@ -960,6 +993,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_coverage_spans_current")
 
     op.drop_table("coverage_spans")
+    with op.batch_alter_table("claim_outcomes", schema=None) as batch_op:
+        batch_op.drop_index("ix_claim_outcomes_submission_set")
+        batch_op.drop_index(batch_op.f("ix_claim_outcomes_claim_id"))
+
+    op.drop_table("claim_outcomes")
     with op.batch_alter_table("acknowledgments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_acknowledgments_submission_id"))
 
