@@ -10,6 +10,7 @@ COPY pyproject.toml setup.py README.md ./
 COPY parsers ./parsers
 COPY mappings ./mappings
 COPY edi_gateway ./edi_gateway
+COPY migrations ./migrations
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # Run stage: slim, no compiler, non-root.

@@ -51,7 +51,7 @@ def test_dockerfile_matches_the_readme_install_and_entry_point() -> None:
     assert f"127.0.0.1:{port.group(1)}/healthz" in docker
     assert "HEALTHCHECK" in docker
     # Every package the project ships is copied into the image.
-    for package in ("parsers", "mappings", "edi_gateway"):
+    for package in ("parsers", "mappings", "edi_gateway", "migrations"):
         assert f"COPY {package} ./{package}" in docker
     for name in ("pyproject.toml", "setup.py", "README.md"):
         assert name in docker
