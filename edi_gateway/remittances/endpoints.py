@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session
+from ..api.pagination import PROBLEMS, Cursor
 from ..api.problems import NotFound
 from ..models import PaymentAdjustment, ServicePaymentRow
 from .repository import RemittanceRepository
@@ -23,15 +24,6 @@ from .schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["remittances"])
-
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or invalid API key (application/problem+json)"},
-    422: {"description": "Invalid parameters (application/problem+json)"},
-}
-#: The cursor is the id of the last row of the previous page (newest first).
-Cursor = Annotated[
-    str | None, Query(description="`next_cursor` of the previous page", pattern=r"^[0-9]{1,18}$")
-]
 
 
 @router.get(
