@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +16,7 @@ from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
 from ..api.problems import NotFound, TooLarge, Unsupported
 from ..models import Acknowledgment, Partner, Submission
-from .filestore import FileStore, StoredBytes
+from .filestore import FileStore, FileTooLarge, StoredBytes
 from .schemas import SubmissionAccepted, SubmissionList, SubmissionStatus
 from .service import FINISHED, receive
 
@@ -38,56 +35,31 @@ async def _store_request(request: Request, store: FileStore, limit: int) -> tupl
             f"The upload is {int(length):,} bytes; the limit is {limit:,} bytes", limit=limit
         )
     filename = request.headers.get("x-filename") or "upload.x12"
-    store.root.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=store.root, prefix=".upload-")
-    digest = hashlib.sha256()
-    size = 0
+    incoming = store.incoming(limit)
     try:
-        with os.fdopen(fd, "wb") as out:
-            if content_type.startswith("multipart/form-data"):
-                form = await request.form(max_files=1)
-                upload = next((v for v in form.values() if hasattr(v, "read")), None)
-                if upload is None:
-                    raise Unsupported("The multipart upload has no file part")
-                filename = getattr(upload, "filename", None) or filename
-                while chunk := await upload.read(1 << 20):
-                    size += len(chunk)
-                    if size > limit:
-                        raise TooLarge(
-                            f"The upload is larger than the {limit:,}-byte limit", limit=limit
-                        )
-                    digest.update(chunk)
-                    await anyio.to_thread.run_sync(out.write, chunk)
-            elif content_type.split(";")[0].strip() in RAW_TYPES:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > limit:
-                        raise TooLarge(
-                            f"The upload is larger than the {limit:,}-byte limit", limit=limit
-                        )
-                    digest.update(chunk)
-                    await anyio.to_thread.run_sync(out.write, chunk)
-            else:
-                raise Unsupported(
-                    f"Content-Type {content_type!r} is not accepted; send the file as "
-                    "application/edi-x12, text/plain, application/octet-stream or "
-                    "multipart/form-data"
-                )
-            out.flush()
-            os.fsync(out.fileno())
-        sha = digest.hexdigest()
-        relative = store.relative_for(sha)
-        target = store.path(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            os.unlink(tmp_name)
+        if content_type.startswith("multipart/form-data"):
+            form = await request.form(max_files=1)
+            upload = next((v for v in form.values() if hasattr(v, "read")), None)
+            if upload is None:
+                raise Unsupported("The multipart upload has no file part")
+            filename = getattr(upload, "filename", None) or filename
+            while chunk := await upload.read(1 << 20):
+                await anyio.to_thread.run_sync(incoming.write, chunk)
+        elif content_type.split(";")[0].strip() in RAW_TYPES:
+            async for chunk in request.stream():
+                await anyio.to_thread.run_sync(incoming.write, chunk)
         else:
-            os.replace(tmp_name, target)
-        return StoredBytes(sha, size, relative), Path(filename).name[:255]
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
+            raise Unsupported(
+                f"Content-Type {content_type!r} is not accepted; send the file as "
+                "application/edi-x12, text/plain, application/octet-stream or "
+                "multipart/form-data"
+            )
+        stored = await anyio.to_thread.run_sync(incoming.commit)
+        return stored, Path(filename).name[:255]
+    except FileTooLarge as exc:
+        raise TooLarge(f"The upload is larger than the {limit:,}-byte limit", limit=limit) from exc
+    finally:
+        incoming.discard()
 
 
 def _status(sub: Submission, request: Request) -> SubmissionStatus:
