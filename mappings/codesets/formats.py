@@ -1,0 +1,111 @@
+"""Format and check-digit validators for SNIP 5 values; each returns True when valid.
+
+They check the shape of a code as sent in X12 (upper case, no dots, no spaces), not that
+the code exists in the full external list: CPT, HCPCS, CDT and ICD-10 are licensed or very
+large and are not shipped here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import code_set
+
+__all__ = [
+    "cdt_format",
+    "cpt_format",
+    "hcpcs_format",
+    "icd10cm_format",
+    "icd10pcs_format",
+    "medi_cal_cin_format",
+    "npi_valid",
+    "procedure_format",
+    "state_code",
+    "taxonomy_format",
+    "zip_format",
+]
+
+_NPI = re.compile(r"[12][0-9]{9}")
+# ICD-10-CM: letter (not U), digit, then 1-5 letters/digits (3rd character may be a letter:
+# C4A, D3A, M1A, Z3A). U00-U49 are the codes reserved for emergency use: U071 (COVID-19),
+# U070 (vaping-related disorder), U099 (post COVID-19 condition).
+_ICD10CM = re.compile(r"[A-TV-Z][0-9][0-9A-Z]{1,5}|U[0-4][0-9][0-9A-Z]{0,4}")
+_ICD10PCS = re.compile(r"[0-9A-HJ-NP-Z]{7}")  # 34 characters: no I, no O
+_HCPCS = re.compile(r"[A-V][0-9]{4}")
+# CPT category I (5 digits); category II (F), category III (T), proprietary laboratory
+# analyses (U) and administrative MAAA codes (M): 4 digits + letter.
+_CPT = re.compile(r"[0-9]{5}|[0-9]{4}[FTUM]")
+_CDT = re.compile(r"D[0-9]{4}")
+_TAXONOMY = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
+_ZIP = re.compile(r"[0-9]{5}(?:[0-9]{4})?")
+_CIN = re.compile(r"9[0-9]{7}[A-Z]")
+
+
+def npi_valid(npi: str) -> bool:
+    """10 digits, first 1 or 2, Luhn check digit over ``80840`` + the first nine digits."""
+    if not _NPI.fullmatch(npi):
+        return False
+    total = 0
+    for i, ch in enumerate(reversed("80840" + npi[:9])):
+        d = ord(ch) - 48
+        if i % 2 == 0:  # every second digit from the right of the payload is doubled
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return (10 - total % 10) % 10 == ord(npi[9]) - 48
+
+
+def icd10cm_format(code: str) -> bool:
+    """ICD-10-CM as sent in X12 (HI01-2 ...): no dot, 3-7 characters."""
+    return _ICD10CM.fullmatch(code) is not None
+
+
+def icd10pcs_format(code: str) -> bool:
+    """ICD-10-PCS: exactly 7 characters of 0-9 and A-Z without I and O."""
+    return _ICD10PCS.fullmatch(code) is not None
+
+
+def hcpcs_format(code: str) -> bool:
+    """HCPCS Level II: a letter A-V and four digits (J1885, G0008, A0428)."""
+    return _HCPCS.fullmatch(code) is not None
+
+
+def cpt_format(code: str) -> bool:
+    """CPT: five digits, or four digits and F, T, U or M (0001F, 0042T, 0001U, 0002M)."""
+    return _CPT.fullmatch(code) is not None
+
+
+def cdt_format(code: str) -> bool:
+    """CDT (dental): D and four digits (D0120)."""
+    return _CDT.fullmatch(code) is not None
+
+
+def procedure_format(qualifier: str, code: str) -> bool:
+    """A procedure code for its qualifier (SV101-1, SV202-1, SV301-1): HC is CPT or HCPCS,
+    AD is CDT; other qualifiers (ER, IV, WK, N4 ...) are not checked here."""
+    if qualifier == "HC":
+        return cpt_format(code) or hcpcs_format(code)
+    if qualifier == "AD":
+        return cdt_format(code)
+    return True
+
+
+def taxonomy_format(code: str) -> bool:
+    """NUCC health care provider taxonomy: 3 digits, 6 letters/digits, X (207R00000X)."""
+    return _TAXONOMY.fullmatch(code) is not None
+
+
+def zip_format(code: str) -> bool:
+    """US ZIP code: 5 or 9 digits (ZIP+4 without the hyphen, as X12 N403 carries it)."""
+    return _ZIP.fullmatch(code) is not None
+
+
+def medi_cal_cin_format(code: str) -> bool:
+    """Medi-Cal client index number: 9, seven digits, a check letter (91234567A)."""
+    return _CIN.fullmatch(code) is not None
+
+
+def state_code(code: str) -> bool:
+    """A US state, DC, territory or military-post code (code set ``states``)."""
+    return code in code_set("states")
