@@ -82,3 +82,37 @@ async def test_acceptance_threshold_rejects_the_file(
         ).scalar_one()
         count = len((await s.execute(select(Encounter.id))).all())
     assert "80.0%" in threshold.message and count == 0
+
+
+async def test_277ca_reports_each_claim(db: Db, tmp_path: Path) -> None:
+    """The 277CA of a mixed file: A2 with a payer claim number for the stored claims,
+    A7/400 for the claim out of balance, and pyx12's 277 map accepts it."""
+    from pyx12_oracle import validate_ack
+
+    from edi_gateway.models import Acknowledgment
+
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [_bad_total(tmp_path)])
+    async with db.sessionmaker() as s:
+        ack = (
+            await s.execute(
+                select(Acknowledgment.content).where(
+                    Acknowledgment.submission_id == o.submission.id, Acknowledgment.kind == "277ca"
+                )
+            )
+        ).scalar_one()
+    text = bytes(ack).decode()
+    segments = [seg.strip() for seg in text.split("~") if seg.strip()]
+    trn = [seg.split("*")[2] for seg in segments if seg.startswith("TRN*2*PCN")]
+    assert len(trn) == 5
+    stcs = {}
+    current = None
+    for seg in segments:
+        if seg.startswith("TRN*2*PCN"):
+            current = seg.split("*")[2]
+        elif seg.startswith("STC*") and current:
+            stcs.setdefault(current, seg.split("*")[1])
+    assert stcs["PCN267000032363"].startswith("A7:400")
+    assert all(v.startswith("A2:20") for k, v in stcs.items() if k != "PCN267000032363")
+    assert text.count("REF*1K*EG") == 4
+    assert "QTY*90*4~" in text and "QTY*AA*1~" in text
+    assert validate_ack(bytes(ack)) == []

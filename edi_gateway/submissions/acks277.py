@@ -12,8 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import ClaimOutcome, FindingRow, Interchange, Submission, TransactionSet
 
 #: Status composites for findings whose rule gives none: by rule kind, else by our codes.
-_BY_KIND = {"required": ("A6", "21"), "equals": ("A8", "21"), "sum_equals": ("A7", "400"),
-            "eligible": ("A7", "21")}
+_BY_KIND = {
+    "required": ("A6", "21"),
+    "equals": ("A8", "21"),
+    "sum_equals": ("A7", "400"),
+    "eligible": ("A7", "21"),
+}
 _BY_CODE = {"DUP": ("A3", "54"), "MAP": ("A3", "21")}
 
 
@@ -40,34 +44,54 @@ def _status(f: FindingRow) -> tuple[str, str, str | None]:
     return category, status, None
 
 
-async def build_277ca_for(session: AsyncSession, submission_id: str, control_number: int,
-                          our_id: str) -> bytes:
+async def build_277ca_for(
+    session: AsyncSession, submission_id: str, control_number: int, our_id: str
+) -> bytes:
     """The 277CA for every claim of the submission's sets that passed the 999; b"" if none."""
     from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
 
-    outcomes = (await session.execute(
-        select(ClaimOutcome).where(ClaimOutcome.submission_id == submission_id)
-        .order_by(ClaimOutcome.set_ordinal, ClaimOutcome.line)
-    )).scalars().all()
+    outcomes = (
+        (
+            await session.execute(
+                select(ClaimOutcome)
+                .where(ClaimOutcome.submission_id == submission_id)
+                .order_by(ClaimOutcome.set_ordinal, ClaimOutcome.line)
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not outcomes:
         return b""
     submission = await session.get(Submission, submission_id)
     assert submission is not None
-    sets = {s.ordinal: s for s in (await session.execute(
-        select(TransactionSet).where(TransactionSet.submission_id == submission_id)
-    )).scalars()}
+    sets = {
+        s.ordinal: s
+        for s in (
+            await session.execute(
+                select(TransactionSet).where(TransactionSet.submission_id == submission_id)
+            )
+        ).scalars()
+    }
     findings: dict[str, list[FindingRow]] = defaultdict(list)
-    for f in (await session.execute(
-        select(FindingRow).where(FindingRow.submission_id == submission_id,
-                                 FindingRow.claim_id.is_not(None),
-                                 FindingRow.level == "claim")
-        .order_by(FindingRow.line)
-    )).scalars():
+    for f in (
+        await session.execute(
+            select(FindingRow)
+            .where(
+                FindingRow.submission_id == submission_id,
+                FindingRow.claim_id.is_not(None),
+                FindingRow.level == "claim",
+            )
+            .order_by(FindingRow.line)
+        )
+    ).scalars():
         if f.severity != "warning" and f.claim_id:
             findings[f.claim_id].append(f)
-    isa = (await session.execute(
-        select(Interchange).where(Interchange.submission_id == submission_id).limit(1)
-    )).scalar_one_or_none()
+    isa = (
+        await session.execute(
+            select(Interchange).where(Interchange.submission_id == submission_id).limit(1)
+        )
+    ).scalar_one_or_none()
     by_set: dict[int, list[Any]] = defaultdict(list)
     for o in outcomes:
         statuses: tuple[Any, ...] = ()
@@ -80,35 +104,52 @@ async def build_277ca_for(session: AsyncSession, submission_id: str, control_num
                 if code not in codes:
                     codes.append(code)
             statuses = tuple(StatusCode(c, s, e) for c, s, e in codes) or (
-                StatusCode("A3", "21", None),)
+                StatusCode("A3", "21", None),
+            )
             message = found[0].message if found else None
-        by_set[o.set_ordinal].append(ClaimAck(
-            claim_id=o.claim_id, accepted=o.accepted, charge=o.charge or "0",
-            service_from=o.service_date_from, service_to=o.service_date_to,
-            patient_last=o.patient_last_name, patient_first=o.patient_first_name,
-            member_id=o.member_id, billing_npi=o.billing_npi, billing_name=o.billing_name,
-            payer_claim_number=payer_claim_number(o.encounter_id) if o.encounter_id else None,
-            statuses=statuses, message=message, type_of_bill=o.type_of_bill,
-        ))
+        by_set[o.set_ordinal].append(
+            ClaimAck(
+                claim_id=o.claim_id,
+                accepted=o.accepted,
+                charge=o.charge or "0",
+                service_from=o.service_date_from,
+                service_to=o.service_date_to,
+                patient_last=o.patient_last_name,
+                patient_first=o.patient_first_name,
+                member_id=o.member_id,
+                billing_npi=o.billing_npi,
+                billing_name=o.billing_name,
+                payer_claim_number=payer_claim_number(o.encounter_id) if o.encounter_id else None,
+                statuses=statuses,
+                message=message,
+                type_of_bill=o.type_of_bill,
+            )
+        )
     now = datetime.now(UTC)
     received = submission.received_at.date()
     acks = []
     for ordinal, claims in sorted(by_set.items()):
         ts = sets.get(ordinal)
-        acks.append(SetAck(
-            st_control_number=ts.st_control_number if ts else str(ordinal),
-            submitter_id=ts.sender_id if ts else "UNKNOWN",
-            submitter_name=ts.sender_id if ts else "UNKNOWN",
-            payer_id=ts.receiver_id if ts else our_id,
-            payer_name=ts.receiver_id if ts else our_id,
-            received=received, processed=now.date(), claims=tuple(claims),
-        ))
-    return build_277ca(
+        acks.append(
+            SetAck(
+                st_control_number=ts.st_control_number if ts else str(ordinal),
+                submitter_id=ts.sender_id if ts else "UNKNOWN",
+                submitter_name=ts.sender_id if ts else "UNKNOWN",
+                payer_id=ts.receiver_id if ts else our_id,
+                payer_name=ts.receiver_id if ts else our_id,
+                received=received,
+                processed=now.date(),
+                claims=tuple(claims),
+            )
+        )
+    content: bytes = build_277ca(
         acks,
         sender_qualifier=isa.receiver_qualifier if isa else "ZZ",
         sender_id=isa.receiver_id if isa else our_id,
         receiver_qualifier=isa.sender_qualifier if isa else "ZZ",
         receiver_id=isa.sender_id if isa else "UNKNOWN",
-        control_number=control_number, now=now, usage=isa.usage if isa else "P",
+        control_number=control_number,
+        now=now,
+        usage=isa.usage if isa else "P",
     )
-
+    return content

@@ -651,7 +651,12 @@ async def _finish(
         await session.execute(
             delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
         )
-        for kind, content in (("ta1", ta1), ("999", x999)):
+        from .acks277 import build_277ca_for
+
+        x277 = await build_277ca_for(
+            session, submission_id, opts.control_number + 1, settings.interchange_id
+        )
+        for kind, content in (("ta1", ta1), ("999", x999), ("277ca", x277)):
             if content:
                 await session.execute(
                     insert(Acknowledgment),
