@@ -77,7 +77,7 @@ async def test_837p_claims_become_encounters(db: Db) -> None:
                 )
             ).scalars()
         )
-        assert acks == {"999"}
+        assert acks == {"999", "277ca"}
         ts = (await s.execute(select(TransactionSet))).scalar_one()
         assert ts.status == "stored" and ts.units_stored == 5 and ts.st_control_number == "1923"
 
