@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrations-check
+.PHONY: run test lint install migrations-check browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,5 +34,11 @@ migrations-check: $(STAMP)
 	EDI_GATEWAY_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/.venv/migrations-check.db $(BIN)/alembic check
 	rm -f .venv/migrations-check.db
 
-test: lint migrations-check
+# The HTML report is tested in a real browser: Debian's chromium (never a downloaded one).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium (apt-get install chromium) for the browser test"; exit 1; fi; }
+
+test: lint migrations-check browser
 	$(BIN)/python -m pytest

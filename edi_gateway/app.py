@@ -17,6 +17,7 @@ from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrad
 from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
 from .remittances.endpoints import router as remittances_router
+from .reports.endpoints import router as reports_router
 from .submissions.endpoints import router as submissions_router
 from .submissions.worker import InProcessWorker
 from .validation.endpoints import router as validation_router
@@ -95,4 +96,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(eligibility_router)
     app.include_router(encounters_router)
     app.include_router(remittances_router)
+    app.include_router(reports_router)
     return app

@@ -325,6 +325,10 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub)
     _guides_parser(sub)
 
+    from .reports.cli import register as register_report
+
+    register_report(sub)
+
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")
     s.add_argument("--port", type=int)

@@ -134,7 +134,7 @@ _TRANSACTION: dict[str, tuple[str, str]] = {
     ),
     "2": (
         "Transaction set trailer (SE) missing",
-        "The transaction was not finished: " + _REGENERATE,
+        "The transaction was not finished. " + _REGENERATE,
     ),
     "3": (
         "Transaction set control number in header (ST02) and trailer (SE02) do not match",

@@ -116,6 +116,14 @@ class FileScan:
         return None
 
 
+def _amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() else Decimal(0)
+
+
 def scan_file(path: Path, wanted: set[int]) -> FileScan:
     """One pass over the original bytes, read as the validator reads them (the first ISA's
     delimiters, segment ordinals from 1): the segments at the ``wanted`` lines, and where
@@ -149,10 +157,7 @@ def scan_file(path: Path, wanted: set[int]) -> FileScan:
                 elif current is not None:
                     if sid == "CLM":
                         current.claims += 1
-                        try:
-                            current.amount += Decimal(elems[2] if len(elems) > 2 else "")
-                        except InvalidOperation:
-                            pass
+                        current.amount += _amount(elems[2] if len(elems) > 2 else "")
                     elif sid == "SE":
                         current.end_line = line
                         current = None
@@ -236,6 +241,23 @@ def _expected_for_rule(rule: Any, message: str) -> str | None:
             minus = params["minus"] if isinstance(params["minus"], list) else [params["minus"]]
             what += " minus " + ", ".join(str(p) for p in minus)
         return f"{total} ({what})" if total else what
+    if kind == "date_window":
+        conditions = []
+        if params.get("not_after_receipt"):
+            receipt = words.get("receipt")
+            conditions.append(
+                "on or before the date received" + (f" ({receipt})" if receipt else "")
+            )
+        if params.get("max_days_before_receipt") is not None:
+            days = params["max_days_before_receipt"]
+            conditions.append(f"no more than {days} days before the date received")
+        if params.get("not_before"):
+            conditions.append(f"on or after {params['not_before']}")
+        if params.get("not_before_field"):
+            conditions.append(f"not before {params['not_before_field']}")
+        if params.get("not_after_field"):
+            conditions.append(f"not after {params['not_after_field']}")
+        return "a date " + "; ".join(conditions) if conditions else None
     if kind == "allowed_values":
         return "one of: " + ", ".join(sorted(str(v) for v in params.get("values", [])))
     if kind == "pattern":
@@ -380,7 +402,8 @@ def expected_for(
 
 _QUOTED = re.compile(r"'[^']*'")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.-])")
+_NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-]|\.\d)")
+_SENTENCE_END = re.compile(r"(?<=[^.\s])\.(?:\s|$)")
 
 
 def message_template(message: str, *values: str | None) -> str:
@@ -392,3 +415,9 @@ def message_template(message: str, *values: str | None) -> str:
     text = _QUOTED.sub("'…'", text)
     text = _DATE.sub("…", text)
     return _NUMBER.sub("…", text)
+
+
+def first_sentence(text: str) -> str:
+    """A short label: the text up to its first full stop."""
+    m = _SENTENCE_END.search(text)
+    return text[: m.start()] if m else text

@@ -1,0 +1,106 @@
+"""``edi-gateway report SUBMISSION_ID|FILE``: the correction report as HTML, CSV or JSON.
+
+A path to an existing file is checked on its own (no database, like ``validate --guide``);
+anything else is a submission id looked up in the configured database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .model import Report
+from .render import render_csv, render_html, render_json
+
+FORMATS = ("html", "csv", "json")
+_BY_SUFFIX = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
+
+
+async def _from_database(submission_id: str) -> Report:
+    from ..config import get_settings
+    from ..db import make_engine, make_sessionmaker, upgrade
+    from .service import build_report
+
+    settings = get_settings()
+    if settings.should_migrate:
+        await asyncio.to_thread(upgrade, settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await build_report(session, settings, submission_id)
+    finally:
+        await engine.dispose()
+
+
+def _render(report: Report, fmt: str) -> str:
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "csv":
+        return render_csv(report)
+    return json.dumps(render_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def report(args: argparse.Namespace) -> int:
+    from mappings.guides import GuideError
+
+    from .service import ReportNotFound, report_for_file
+
+    fmt = args.format
+    if fmt is None:
+        suffix = Path(args.output).suffix.lower() if args.output else ""
+        fmt = _BY_SUFFIX.get(suffix, "json")
+    target = Path(args.target)
+    try:
+        if target.is_file():
+            result = report_for_file(target, args.guide)
+        else:
+            if args.guide:
+                print(
+                    f"{args.target}: no such file; --guide applies to files only (a stored "
+                    "submission is reported with the guides it was checked with)",
+                    file=sys.stderr,
+                )
+                return 2
+            result = asyncio.run(_from_database(args.target))
+    except GuideError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except ReportNotFound:
+        print(f"{args.target}: no such file, and no submission with that id", file=sys.stderr)
+        return 2
+    text = _render(result, fmt)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        print(f"wrote the {fmt.upper()} report to {args.output}", file=sys.stderr)
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="the error-correction report of a submission or a file (HTML, CSV or JSON)",
+        description=(
+            "Write the correction report a billing office uses to fix and resubmit claims. "
+            "TARGET is a file (checked on its own, without the database) or the id of a "
+            "stored submission."
+        ),
+    )
+    p.add_argument("target", metavar="SUBMISSION_ID|FILE")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: from the -o suffix, else json)",
+    )
+    p.add_argument(
+        "--guide",
+        metavar="NAME",
+        help="file mode: also apply this companion guide (the base guides always apply)",
+    )
+    p.add_argument("-o", "--output", metavar="OUT", help="write here (default: standard output)")
+    p.set_defaults(func=report)
