@@ -227,6 +227,10 @@ def _submit(args: argparse.Namespace) -> int:
 def _guides(args: argparse.Namespace) -> int:
     from mappings.guides import GuideError, check_guide_file, list_guides, load_guide
 
+    if args.guides_command in ("show", "check") and not args.target:
+        what = "a guide name" if args.guides_command == "show" else "a guide YAML file"
+        print(f"guides {args.guides_command} needs {what}", file=sys.stderr)
+        return 2
     try:
         if args.guides_command == "list":
             for name in list_guides():

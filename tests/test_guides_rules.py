@@ -332,6 +332,8 @@ CASES_837_BASE = [
 ]
 
 CASES_835_BASE = [
+    c(BASE_835, "R40-BPR-balance", "835", setel("BPR", 1, 2, "575.73"),
+      At("BPR", 1), "BPR02", REJECT_SET, 3, loop=None, words=("575.73", "575.72")),
     c(BASE_835, "R41-claim-balance", "835", setel("CLP", 1, 4, "292.12"),
       At("CLP", 1, R1), "CLP03", REJECT_SET, 3, loop="2100", words=("394", "394.01")),
     c(BASE_835, "R41-line-balance", "835", setel("SVC", 1, 3, "122.4"),

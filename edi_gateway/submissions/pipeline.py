@@ -399,12 +399,15 @@ class _GuideSelection:
         return self.plan is not None and self.plan.acceptance_threshold is not None
 
     def acceptance_share(self, path: Any) -> tuple[float | None, float | None]:
-        """Share of units that no guide rule rejects (claim level), for the threshold."""
+        """Share of units that no guide rule rejects (claim level), for the threshold.
+        Runs on fresh runners: rules that remember values (unique in file) start clean."""
         total = bad = 0
+        fresh = _GuideSelection(None, self.receipt, self.history)
+        fresh.plan = self.plan
         for event in Validator(units=True).events(str(path)):
             if isinstance(event, UnitEvent):
                 total += 1
-                found = self.for_header(event.unit.header).check_unit(event.unit)
+                found = fresh.for_header(event.unit.header).check_unit(event.unit)
                 if any(f.severity is Severity.REJECT_CLAIM for f in found):
                     bad += 1
         threshold = self.plan.acceptance_threshold if self.plan is not None else None

@@ -50,6 +50,13 @@ def _paths(params: dict[str, Any], key: str) -> list[ValuePath]:
     return [parse_path(str(x)) for x in items]
 
 
+def _sep(hit: Hit) -> str:
+    """The file's component separator (ISA16) for splitting a composite value."""
+    if hit.segment is not None and hit.segment.component_separator:
+        return hit.segment.component_separator
+    return ":"
+
+
 def _amount(value: str) -> Decimal | None:
     try:
         return Decimal(value)
@@ -290,7 +297,7 @@ class Distinct(Kind):
     def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
         seen: set[str] = set()
         for hit in ctx.values(_p(params, "field")):
-            key = hit.value.split(":")[0] if params.get("qualifier_only") else hit.value
+            key = hit.value.split(_sep(hit))[0] if params.get("qualifier_only") else hit.value
             if key in seen:
                 yield Violation(hit, {"value": key})
             seen.add(key)
@@ -398,7 +405,7 @@ class Format(Kind):
         for hit in ctx.values(_p(params, "field")):
             value = hit.value
             if comp is not None:
-                parts = value.split(":")
+                parts = value.split(_sep(hit))
                 if skip and parts[0] in skip:
                     continue
                 value = parts[int(comp) - 1] if len(parts) >= int(comp) else ""

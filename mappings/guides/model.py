@@ -244,6 +244,10 @@ def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise _fail(where, f"not valid YAML: {exc}") from exc
+    except ValueError as exc:  # e.g. an unquoted date that is not a date: 2026-13-01
+        raise _fail(where, f"a value is not valid: {exc}") from exc
+    except OSError as exc:
+        raise _fail(where, f"cannot read the file: {exc}") from exc
     if not isinstance(raw, dict):
         raise _fail(where, "a guide is a mapping with guide, title, version, rules...")
     unknown = set(raw) - _GUIDE_KEYS

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
 
 from parsers import Finding, Level, SetEvent, Severity
 from parsers.tree import Loop, TransactionHeader, Unit
 
 from .kinds import KINDS, Violation
 from .model import Condition, Guide, Rule
-from .paths import Hit, ValuePath
+from .paths import Hit, ValuePath, parse_path
 
 __all__ = ["GuideRunner", "HistoryLookup"]
 
@@ -59,12 +60,14 @@ class _Context:
         header: TransactionHeader,
         loops: dict[str, list[Loop]],
         unit_count: int = 0,
+        totals: dict[str, Decimal] | None = None,
     ) -> None:
         self.runner = runner
         self.header = header
         self.loops = loops
         self.receipt_date = runner.receipt_date
         self.unit_count = unit_count
+        self.totals = totals
 
     def values(self, path: ValuePath) -> list[Hit]:
         if path.envelope:
@@ -72,7 +75,12 @@ class _Context:
             return [Hit(value, None, None, f"{path.loop}{path.element}")] if value else []
         if path.loop == "*":
             return path.hits_in([lp for group in self.loops.values() for lp in group])
-        return path.hits_in(self.loops.get(path.loop, []))
+        hits = path.hits_in(self.loops.get(path.loop, []))
+        if not hits and self.totals is not None and path.text in self.totals:
+            # A set-level rule over claim-level values (835 BPR02 = sum of CLP04 - PLB):
+            # the claims were handed out one by one; their running total stands in.
+            return [Hit(str(self.totals[path.text]), None, None, path.text)]
+        return hits
 
     def seen(self, key: str, value: str) -> bool:
         bucket = self.runner.memory.setdefault(key, set())
@@ -106,6 +114,9 @@ class GuideRunner:
         self.history_lookup = history
         self.memory: dict[str, set[str]] = {}
         self._rules: dict[tuple[str, str], list[Rule]] = {}
+        self._sums: dict[str, list[ValuePath]] = {}
+        #: running totals of claim-level amounts, per transaction set, for set-level sums
+        self.totals: dict[tuple[str, str, str, int], dict[str, Decimal]] = {}
         self._files_checked: set[str] = set()
 
     def rules(self, transaction: str, scope: str) -> list[Rule]:
@@ -146,6 +157,7 @@ class GuideRunner:
         ctx = _Context(self, unit.header, index)
         for rule in claim_rules:
             out.extend(self._run(rule, ctx, unit.header, unit_id, unit.loop, Level.CLAIM))
+        self._accumulate(unit, ctx)
         if line_rules:
             line_loop = "2110" if transaction == "835" else "2400"
             for line in unit.loop.loops_of(line_loop):
@@ -156,11 +168,48 @@ class GuideRunner:
                     out.extend(self._run(rule, line_ctx, unit.header, unit_id, line, Level.CLAIM))
         return out
 
+    def _set_key(self, header: TransactionHeader) -> tuple[str, str, str, int]:
+        return (
+            header.isa_control_number,
+            header.gs_control_number,
+            header.st_control_number,
+            header.set_index,
+        )
+
+    def _accumulate(self, unit: Unit, ctx: _Context) -> None:
+        """Sum the claim-level amounts that set-level balancing rules refer to."""
+        paths = self._summed_paths(unit.header.guide)
+        if not paths:
+            return
+        totals = self.totals.setdefault(self._set_key(unit.header), {})
+        for path in paths:
+            if path.loop in ctx.loops:
+                for hit in ctx.values(path):
+                    try:
+                        amount = Decimal(hit.value)
+                    except InvalidOperation:
+                        continue
+                    totals[path.text] = totals.get(path.text, Decimal(0)) + amount
+
+    def _summed_paths(self, transaction: str) -> list[ValuePath]:
+        cached = self._sums.get(transaction)
+        if cached is None:
+            cached = []
+            for rule in self.rules(transaction, "set"):
+                if rule.kind == "sum_equals":
+                    for key in ("parts", "minus"):
+                        raw = rule.params.get(key) or []
+                        for text in raw if isinstance(raw, list) else [raw]:
+                            cached.append(parse_path(str(text)))
+            self._sums[transaction] = cached
+        return cached
+
     def check_set(self, event: SetEvent) -> list[Finding]:
         transaction = event.header.guide
         root = event.root
         loops = _index([root]) if root is not None else {}
-        ctx = _Context(self, event.header, loops, event.result.units)
+        totals = self.totals.pop(self._set_key(event.header), {})
+        ctx = _Context(self, event.header, loops, event.result.units, totals)
         out: list[Finding] = []
         first_of_file = event.header.isa_control_number not in self._files_checked
         self._files_checked.add(event.header.isa_control_number)
