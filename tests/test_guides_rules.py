@@ -254,7 +254,7 @@ CASES_837_BASE = [
       At("DTP*434", 1, I1), "DTP03", WARNING, 4, loop="2300"),
     # one finding per line date the birth date is after (four lines on claim P1)
     c(BASE_837, "B4-DOB-DOS-line", "837P", setel("DMG", 1, 2, "20260908"),
-      (At("DMG", 1, P1),) * 4, "DMG02", REJECT_CLAIM, 4, loop="2010BA",
+      At("DMG", 1, P1), "DMG02", REJECT_CLAIM, 4, loop="2010BA",
       words=("2026-09-08", "2026-09-07")),
     # the subscriber has two claims
     c(BASE_837, "B4-DOB-DOS-statement", "837I", setel("DMG", 1, 2, "20261201"),

@@ -203,19 +203,27 @@ class DateWindow(Kind):
             if "not_before" in params and day < dt.date.fromisoformat(str(params["not_before"])):
                 yield Violation(hit, {**words, "expected": f"on or after {params['not_before']}"})
             for key, sign in (("not_before_field", -1), ("not_after_field", 1)):
-                if key in params:
-                    for other in ctx.values(parse_path(str(params[key]))):
-                        ref = _first_date(other.value)
-                        if ref is not None and (day - ref).days * sign > 0:
-                            rel = "before" if sign < 0 else "after"
-                            yield Violation(
-                                hit,
-                                {
-                                    **words,
-                                    "other": ref.isoformat(),
-                                    "expected": f"not {rel} {ref.isoformat()}",
-                                },
-                            )
+                if key not in params:
+                    continue
+                others = [
+                    d
+                    for o in ctx.values(parse_path(str(params[key])))
+                    if (d := _first_date(o.value)) is not None
+                ]
+                if not others:
+                    continue
+                # not after any of them: the earliest counts; not before any: the latest
+                ref = min(others) if sign > 0 else max(others)
+                if (day - ref).days * sign > 0:
+                    rel = "before" if sign < 0 else "after"
+                    yield Violation(
+                        hit,
+                        {
+                            **words,
+                            "other": ref.isoformat(),
+                            "expected": f"not {rel} {ref.isoformat()}",
+                        },
+                    )
 
 
 class SumEquals(Kind):

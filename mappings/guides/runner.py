@@ -233,6 +233,8 @@ class GuideRunner:
         if rule.when is not None and not _holds(rule.when, ctx):
             return []
         kind = KINDS[rule.kind]
+        # A problem in a segment above the claim (the billing provider's NM1, say) is found
+        # for every claim under it, on purpose: each of those claims is rejected for it.
         return [
             self._finding(rule, v, header, unit_id, anchor, level)
             for v in kind.check(rule.params, ctx)
