@@ -36,8 +36,7 @@ class Api:
         if partner is not None:
             async with self.db.sessionmaker() as s:
                 assert await partner_by_name(s, partner) is not None
-        [outcome] = await ingest_paths(self.db.sessionmaker, self.db.settings, [path],
-                                       partner_name)
+        [outcome] = await ingest_paths(self.db.sessionmaker, self.db.settings, [path], partner_name)
         return outcome.submission.id
 
 
