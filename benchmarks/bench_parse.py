@@ -1,6 +1,7 @@
 """Parse and validate speed, and peak memory, against pyx12 and bytes.split in one run.
 
     .venv/bin/python benchmarks/bench_parse.py [--claims 10000] [--big 100000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_parse.py --only-guides [--claims 10000] [--repeat 3]
 
 For each generated file (837P claims, 834 members, 835 claim payments) it prints:
 
@@ -11,7 +12,11 @@ For each generated file (837P claims, 834 members, 835 claim payments) it prints
 - the ratios the targets are written in: validation vs pyx12 (target >= 20x), parse vs
   bare split (target >= 0.40);
 - peak RSS of a fresh process validating the 10,000-claim and the large 837P (memory
-  flat as the file grows; target < 150 MB for 100,000 claims).
+  flat as the file grows; target < 150 MB for 100,000 claims);
+- full validation with the Medi-Cal guide on the 837P (SNIP 1-2 with units, plus the base
+  guide x12-837-base and medi-cal-encounters-837 over every claim and set), as a ratio to
+  SNIP 1-2 alone (target: guide time / SNIP 1-2 time <= 1.5). ``--only-guides`` runs just
+  this row.
 
 Timings are wall-clock on a shared machine: compare the ratios, which are measured in the
 same run, not the absolute figures.
@@ -20,6 +25,7 @@ same run, not the absolute figures.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import json
 import os
@@ -58,6 +64,38 @@ def _ours_seconds(path: Path) -> tuple[float, int, int, bool]:
     return elapsed, result.segments, units, result.accepted
 
 
+GUIDE = "medi-cal-encounters-837"
+GUIDE_TARGET = 1.5
+
+
+def _isa_date(path: Path) -> dt.date:
+    """The interchange date (ISA09): the receipt date, so date rules do not depend on today."""
+    head = path.read_bytes()[:106].decode("latin-1")
+    yymmdd = head.split(head[3])[9]
+    return dt.date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
+
+
+def _guides_seconds(path: Path, with_guides: bool = True) -> tuple[float, int, int, int]:
+    """SNIP 1-2 with units (claims handed out) and, unless told not to, the base and
+    Medi-Cal guides over every unit and set: seconds, segments, units, guide findings."""
+    from mappings.guides import GuideChecks, load_guide
+    from parsers import SetEvent, UnitEvent, Validator
+
+    checks = GuideChecks(load_guide(GUIDE), _isa_date(path)) if with_guides else None
+    validator = Validator(units=True)
+    units = findings = 0
+    start = time.perf_counter()
+    for event in validator.events(path):
+        if isinstance(event, UnitEvent):
+            units += 1
+            if checks is not None:
+                findings += len(checks.check_unit(event.unit))
+        elif isinstance(event, SetEvent) and checks is not None:
+            findings += len(checks.check_set(event))
+    elapsed = time.perf_counter() - start
+    return elapsed, validator.file.segments, units, findings
+
+
 def _parse_seconds(data: bytes) -> float:
     start = time.perf_counter()
     n = 0
@@ -94,6 +132,14 @@ def _child_main(mode: str, path: str) -> None:
             load_map(key)
         seconds, segments, units, accepted = _ours_seconds(p)
         payload = {"seconds": seconds, "segments": segments, "units": units, "accepted": accepted}
+    elif mode in ("guides", "units"):
+        from mappings.guides import base_guides, load_guide
+        from parsers import load_map
+
+        load_map("837P")
+        base_guides(), load_guide(GUIDE)  # parse the YAML before the clock starts
+        seconds, segments, units, findings = _guides_seconds(p, mode == "guides")
+        payload = {"seconds": seconds, "segments": segments, "units": units, "findings": findings}
     else:
         payload = {"seconds": _pyx12_seconds(p)}
     payload["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -111,6 +157,11 @@ def main() -> None:
         default=None,
         help="claims in pyx12's file (default: same as --claims)",
     )
+    parser.add_argument(
+        "--only-guides",
+        action="store_true",
+        help="only the Medi-Cal guide row (no pyx12, no memory test)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -119,6 +170,10 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; files in {tmp}\n")
+    if args.only_guides:
+        _guides_row(tmp, args.claims, args.repeat)
+        tmp.rmdir()
+        return
     header = (
         f"{'file':<22}{'segments':>10}{'pyx12 seg/s':>13}{'ours cold':>11}"
         f"{'ours warm':>11}{'x pyx12':>9}{'claims/s':>10}{'parse/split':>13}"
@@ -170,9 +225,51 @@ def main() -> None:
             f"accepted={res['accepted']}"
         )
         path.unlink()
+    _guides_row(tmp, args.claims, args.repeat)
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
+
+
+def _guides_row(tmp: Path, claims: int, repeat: int) -> None:
+    """Full validation with the Medi-Cal guide vs SNIP 1-2 alone, on the same 837P."""
+    path = tmp / f"837p_guides_{claims}.x12"
+    write_file(path, "837p", claims, seed=7)
+    print(
+        f"\n837P {claims:,} claims: SNIP 1-2 alone vs full validation with {GUIDE} "
+        f"(+ x12-837-base), receipt date = ISA09 {_isa_date(path)}:"
+    )
+    snip_cold = _child("ours", path)
+    units_cold = _child("units", path)
+    guide_cold = _child("guides", path)
+    snip_warm = min(_ours_seconds(path)[0] for _ in range(repeat))
+    units_warm = min(_guides_seconds(path, with_guides=False)[0] for _ in range(repeat))
+    guide_runs = [_guides_seconds(path) for _ in range(repeat)]
+    guide_warm = min(r[0] for r in guide_runs)
+    segs = snip_cold["segments"]
+    n = snip_cold["units"]
+    head = f"  {'':<34}{'cold s':>8}{'warm s':>8}{'seg/s (warm)':>14}{'claims/s':>10}{'ratio':>8}"
+    print(head)
+    print("  " + "-" * (len(head) - 2))
+    rows = (
+        ("SNIP 1-2 alone (validate)", snip_cold["seconds"], snip_warm),
+        ("SNIP 1-2 with units, no guide", units_cold["seconds"], units_warm),
+        ("SNIP 1-2 + guides (full)", guide_cold["seconds"], guide_warm),
+    )
+    for label, cold, warm in rows:
+        print(
+            f"  {label:<34}{cold:>8.2f}{warm:>8.2f}{segs / warm:>14,.0f}{n / warm:>10,.0f}"
+            f"{warm / snip_warm:>7.2f}x"
+        )
+    ratio_warm = guide_warm / snip_warm
+    ratio_cold = guide_cold["seconds"] / snip_cold["seconds"]
+    verdict = "ok" if ratio_warm <= GUIDE_TARGET else "OVER TARGET"
+    print(
+        f"  guide time / SNIP 1-2 time: {ratio_warm:.2f} warm (best of {repeat}), "
+        f"{ratio_cold:.2f} cold  (target <= {GUIDE_TARGET}) {verdict}; "
+        f"{guide_cold['findings']:.0f} guide findings on {guide_cold['units']:.0f} claims"
+    )
+    path.unlink()
 
 
 if __name__ == "__main__":
