@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, ClassVar, Protocol
 
 from .paths import Hit, ValuePath, parse_path
@@ -354,6 +355,7 @@ class CodeSetMember(Kind):
                 yield Violation(hit, {"value": value, "set": codes.name, "version": codes.version})
 
 
+@cache
 def _validators() -> dict[str, Callable[[str], bool]]:
     from mappings import codesets as cs
 

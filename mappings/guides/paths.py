@@ -41,7 +41,9 @@ class ValuePath:
     loop: str  # IG loop id, "*" for any, or ISA/GS for the envelope
     segment: str
     qualifier: str | None
-    element: str | None  # "02", "05-3", "*" (every composite), None (segment presence)
+    element: str | None  # "02", "05-3", "03|06", "*" (every composite), None (presence)
+    #: the element references as (position, component or 0, display ref), precomputed
+    refs: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def envelope(self) -> bool:
@@ -49,27 +51,33 @@ class ValuePath:
 
     def hits_in(self, loops: list[Loop]) -> list[Hit]:
         out: list[Hit] = []
+        sid = self.segment
+        qual = self.qualifier
         for loop in loops:
             for seg in loop.segments:
-                if seg.elements[0] != self.segment:
+                elems = seg.elements
+                if elems[0] != sid:
                     continue
-                if self.qualifier is not None and seg[1] != self.qualifier:
+                if qual is not None and (len(elems) < 2 or elems[1] != qual):
                     continue
                 if self.element is None:
-                    out.append(Hit(seg.elements[0], seg, loop.id, self.segment))
+                    out.append(Hit(sid, seg, loop.id, sid))
                 elif self.element == "*":
-                    start = 1 if self.qualifier is None else 2
-                    for pos in range(start, len(seg.elements)):
-                        if seg.elements[pos]:
-                            out.append(
-                                Hit(seg.elements[pos], seg, loop.id, f"{self.segment}{pos:02d}")
-                            )
+                    start = 1 if qual is None else 2
+                    for pos in range(start, len(elems)):
+                        if elems[pos]:
+                            out.append(Hit(elems[pos], seg, loop.id, f"{sid}{pos:02d}"))
                 else:
-                    for element in self.element.split("|"):
-                        ref = f"{self.segment}{element}"
-                        value = seg[ref]
+                    for pos, comp, display in self.refs:
+                        value = elems[pos] if pos < len(elems) else ""
+                        if value and comp:
+                            sep = seg.component_separator
+                            if seg.repetition_separator and seg.repetition_separator in value:
+                                value = value.split(seg.repetition_separator, 1)[0]
+                            parts = value.split(sep) if sep else [value]
+                            value = parts[comp - 1] if comp <= len(parts) else ""
                         if value:
-                            out.append(Hit(value, seg, loop.id, _display_ref(ref)))
+                            out.append(Hit(value, seg, loop.id, display))
         return out
 
 
@@ -83,11 +91,25 @@ def parse_path(text: str) -> ValuePath:
     """Parse a value reference; ValueError with a clear message when it is malformed."""
     env = _ENVELOPE.match(text)
     if env:
-        return ValuePath(text, env["seg"], env["seg"], None, env["ele"])
+        return ValuePath(
+            text,
+            env["seg"],
+            env["seg"],
+            None,
+            env["ele"],
+            ((int(env["ele"]), 0, f"{env['seg']}{env['ele']}"),),
+        )
     m = _PATH.match(text)
-    if m is None:
+    if m is None or m["seg"] is None:
         raise ValueError(
             f"{text!r} is not a value reference; write LOOP/SEG[QUALIFIER]NN[-C], e.g. "
             "2300/CLM02, 2300/REF[F8]02, 2400/SV101-2, 2010BA/NM109, ISA/06"
         )
-    return ValuePath(text, m["loop"], m["seg"], m["qual"], m["ele"])
+    element = m["ele"]
+    refs: list[tuple[int, int, str]] = []
+    if element and element != "*":
+        for part in element.split("|"):
+            pos_text, _, comp_text = part.partition("-")
+            ref = f"{m['seg']}{part}"
+            refs.append((int(pos_text), int(comp_text) if comp_text else 0, _display_ref(ref)))
+    return ValuePath(text, m["loop"], m["seg"], m["qual"], element, tuple(refs))

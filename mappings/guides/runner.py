@@ -68,8 +68,16 @@ class _Context:
         self.receipt_date = runner.receipt_date
         self.unit_count = unit_count
         self.totals = totals
+        self.memo: dict[str, list[Hit]] = {}
 
     def values(self, path: ValuePath) -> list[Hit]:
+        """Every value the reference finds here (memoised: many rules read the same ones)."""
+        cached = self.memo.get(path.text)
+        if cached is None:
+            cached = self.memo[path.text] = self._values(path)
+        return cached
+
+    def _values(self, path: ValuePath) -> list[Hit]:
         if path.envelope:
             value = self.runner.envelope_value(self.header, path.loop, path.element or "")
             return [Hit(value, None, None, f"{path.loop}{path.element}")] if value else []
