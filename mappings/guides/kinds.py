@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -76,7 +77,9 @@ def _first_date(value: str) -> dt.date | None:
         return None
 
 
-class Kind:
+class Kind(ABC):
+    """A rule kind: validates its params at load time, checks a context at run time."""
+
     name: ClassVar[str]
     field_param: ClassVar[str | None] = "field"
 
@@ -92,8 +95,9 @@ class Kind:
         )
 
     @classmethod
+    @abstractmethod
     def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        raise NotImplementedError  # pragma: no cover - every kind overrides it
+        """Yield a violation for each value that breaks the rule."""
 
 
 class Required(Kind):
