@@ -15,7 +15,6 @@ from ..db import table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..submissions.pipeline import SetWriter
 
-FLUSH_EVERY = 1000
 _CHUNK = 400
 _SPAN_FIELDS = (
     "insurance_line",
@@ -73,40 +72,28 @@ _REASONS = {
 
 class EnrollmentSetWriter(SetWriter):
     kind = "834"
+    unit_name = "member"
+    unit_segment = "INS"
+    unit_loop = "2000"
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.buffer: list[tuple[MemberRecord, int]] = []
         self.seen: set[str] = set()
         self.held_reason = ""
         self.held_counts = (0, 0)
         self.file_date: date | None = None
 
-    async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
-        self.units += 1
-        line = unit.loop.segments[0].line
+    async def prepare(self, unit: Any) -> None:
         if self.file_date is None:
             from mappings.x834 import map_enrollment_header
 
             self.info = map_enrollment_header(unit.context[0])
             self.file_date = self.info.date
-        if not self.screen(findings or []):
-            self.rejected += 1
-            return
-        if not isinstance(record, MemberRecord) or not record.subscriber_id:
-            self.rejected += 1
-            why = record if not isinstance(record, MemberRecord) else "no REF*0F subscriber id"
-            self.finding(
-                line,
-                f"The member could not be read: {why}",
-                code="MAP",
-                segment_id="INS",
-                loop="2000",
-            )
-            return
-        self.buffer.append((record, line))
-        if len(self.buffer) >= FLUSH_EVERY:
-            await self.flush()
+
+    def unreadable(self, record: Any) -> str | None:
+        if not isinstance(record, MemberRecord):
+            return str(record)
+        return None if record.subscriber_id else "no REF*0F subscriber id"
 
     async def flush(self) -> None:
         if not self.buffer:

@@ -19,16 +19,18 @@ from ..models import (
 )
 from ..submissions.pipeline import SetWriter
 
-FLUSH_EVERY = 1000
 _CHUNK = 400
 
 
 class RemittanceSetWriter(SetWriter):
     kind = "835"
+    record_type = ClaimPayment
+    unit_name = "claim payment"
+    unit_segment = "CLP"
+    unit_loop = "2100"
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.buffer: list[tuple[ClaimPayment, int]] = []
         self.payment_id: int | None = None
         self.payment: PaymentHeader | None = None
 
@@ -67,26 +69,8 @@ class RemittanceSetWriter(SetWriter):
         )
         self.payment_id = int(result.scalar_one())
 
-    async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
-        self.units += 1
-        line = unit.loop.segments[0].line
-        if not self.screen(findings or []):
-            self.rejected += 1
-            return
+    async def prepare(self, unit: Any) -> None:
         await self._ensure_payment(unit.context[0])
-        if not isinstance(record, ClaimPayment):
-            self.rejected += 1
-            self.finding(
-                line,
-                f"The claim payment could not be read: {record}",
-                code="MAP",
-                segment_id="CLP",
-                loop="2100",
-            )
-            return
-        self.buffer.append((record, line))
-        if len(self.buffer) >= FLUSH_EVERY:
-            await self.flush()
 
     async def flush(self) -> None:
         if not self.buffer:

@@ -65,6 +65,7 @@ class SetWriter:
         self.stored = 0
         self.rejected = 0
         self.findings: list[Finding] = []
+        self.buffer: list[tuple[Any, int]] = []
 
     async def begin(self, line: int) -> None:
         self.session = self.ctx.sessionmaker()
@@ -97,9 +98,43 @@ class SetWriter:
         )
         return int(result.scalar_one())
 
+    #: what a readable unit maps to, and how to name an unreadable one in a finding
+    record_type: type | None = None
+    unit_name = "unit"
+    unit_segment = "ST"
+    unit_loop: str | None = None
+    flush_every = 1000
+
     async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
-        """Store one unit (subclasses); a base writer stores nothing."""
+        """Buffer one unit for storing, unless a guide rule or the mapping rejects it."""
         self.units += 1
+        line = unit.loop.segments[0].line
+        await self.prepare(unit)
+        if not self.screen(findings or []):
+            self.rejected += 1
+            return
+        problem = self.unreadable(record)
+        if problem is not None:
+            self.rejected += 1
+            self.finding(
+                line,
+                f"The {self.unit_name} could not be read: {problem}",
+                code="MAP",
+                segment_id=self.unit_segment,
+                loop=self.unit_loop,
+            )
+            return
+        self.buffer.append((record, line))
+        if len(self.buffer) >= self.flush_every:
+            await self.flush()
+
+    async def prepare(self, unit: Any) -> None:
+        """Set-level details taken from the first unit (subclasses)."""
+
+    def unreadable(self, record: Any) -> str | None:
+        if self.record_type is None or isinstance(record, self.record_type):
+            return None
+        return str(record)
 
     def screen(self, findings: list[Finding]) -> bool:
         """Keep a unit's companion-guide findings; False when they reject the unit itself
