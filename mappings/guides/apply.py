@@ -31,6 +31,9 @@ class GuideChecks:
         guides = base_guides() if include_base else []
         if plan is not None and plan not in guides:
             guides.append(plan)
+        day = receipt_date or dt.date.today()
+        # A guide applies to files received within its effective dates.
+        guides = [g for g in guides if g.in_effect(day)]
         self.plan = plan
         self.runners = [GuideRunner(g, receipt_date, history) for g in guides]
 
