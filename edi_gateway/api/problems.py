@@ -97,7 +97,11 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         import logging
 
-        logging.getLogger("edi_gateway.api").exception("unhandled error on %s", request.url.path)
+        from ..logsafe import describe
+
+        logging.getLogger("edi_gateway.api").error(
+            "unhandled error on %s %s: %s", request.method, request.url.path, describe(exc)
+        )
         return problem_response(
             500,
             "Internal error",

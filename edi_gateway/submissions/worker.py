@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Settings
+from ..logsafe import describe
 from ..models import Submission
 from .pipeline import process_submission
 from .service import FINISHED
@@ -30,7 +31,7 @@ async def run_one(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.exception("submission %s failed", submission_id)
+        log.error("submission %s failed: %s", submission_id, describe(exc))
         async with sessionmaker() as session, session.begin():
             await session.execute(
                 update(Submission)
