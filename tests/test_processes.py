@@ -122,3 +122,36 @@ def test_serve_worker_and_submit_on_postgresql(postgres_url: str, tmp_path: Path
 
     assert _run_sync(rows) == (5, "completed")
     assert asyncio.get_event_loop_policy() is not None
+
+
+def test_partner_commands_are_audited(tmp_path: Path) -> None:
+    """Creating, rotating and revoking keys from the command line leaves an audit trail."""
+    db = tmp_path / "audit.db"
+    env = {
+        **os.environ,
+        "EDI_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+    }
+    for args in (
+        ["partners", "create", "plan1", "--role", "plan", "--sender-id", "PLAN1"],
+        ["partners", "keys", "rotate", "plan1"],
+        ["partners", "keys", "revoke", "plan1"],
+    ):
+        done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    import sqlite3
+
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT action, resource_type FROM audit_events ORDER BY id")
+        .fetchall()
+    )
+    assert rows == [("create", "partner"), ("rotate", "api_key"), ("revoke", "api_key")]
+    rotated = subprocess.run(
+        [*CLI, "partners", "keys", "list", "plan1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert rotated.count("revoked") == 2  # the first key (rotated) and the second (revoked)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..api.audit import audit
 from ..models import ApiKey, Partner, PartnerIdentifier
 from .service import (
     ROLES,
@@ -48,6 +49,14 @@ def create(args: argparse.Namespace) -> int:
     async def go(session: Any) -> int:
         partner, key = await create_partner(
             session, args.name, args.role, args.sender_id or [], args.guide
+        )
+        await audit(
+            session,
+            None,
+            "create",
+            "partner",
+            str(partner.id),
+            f"cli: partner {partner.name} role {partner.role}",
         )
         print(f"created partner {partner.name} ({partner.role})")
         print(f"API key (shown once, store it now): {key}")
@@ -104,12 +113,22 @@ def keys(args: argparse.Namespace) -> int:
                 print(f"{k.prefix}...\tcreated {k.created_at:%Y-%m-%d %H:%M}\t{state}")
         elif args.keys_command == "create":
             print(f"API key (shown once, store it now): {await issue_key(session, partner.id)}")
+            await audit(session, None, "create", "api_key", str(partner.id), "cli")
         elif args.keys_command == "rotate":
             key = await rotate_key(session, partner.id)
+            await audit(session, None, "rotate", "api_key", str(partner.id), "cli")
             print("previous keys revoked")
             print(f"API key (shown once, store it now): {key}")
         elif args.keys_command == "revoke":
             n = await revoke_keys(session, partner.id, args.prefix)
+            await audit(
+                session,
+                None,
+                "revoke",
+                "api_key",
+                str(partner.id),
+                f"cli: {n} key(s){' prefix ' + args.prefix if args.prefix else ''}",
+            )
             print(f"revoked {n} key(s)")
             if n == 0:
                 return 1
