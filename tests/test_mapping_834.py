@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, SAMPLES
+from parse_support import read_units
 
 from mappings.records import CoverageLine, MemberRecord, PcpAssignment
 from mappings.x834 import EnrollmentFileInfo, map_enrollment_header, map_member
-from parsers import SetEvent, UnitEvent, Validator
 from parsers.generate import generate, generate_bytes
 from parsers.tree import Loop, Segment, Unit
 
@@ -23,15 +23,7 @@ BASIC = SAMPLES / "834" / "834_valid_basic.x12"
 CIN = re.compile(r"9\d{7}[A-Z]")
 
 
-def _read(source: Path | bytes) -> tuple[list[Unit], list[SetEvent]]:
-    units: list[Unit] = []
-    sets: list[SetEvent] = []
-    for event in Validator(units=True).events(str(source) if isinstance(source, Path) else source):
-        if isinstance(event, UnitEvent):
-            units.append(event.unit)
-        elif isinstance(event, SetEvent):
-            sets.append(event)
-    return units, sets
+_read = read_units
 
 
 def _members(source: Path | bytes) -> list[MemberRecord]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, SAMPLES
+from parse_support import read_units
 
 from mappings.records import (
     Adjustment,
@@ -33,15 +34,7 @@ CIN = re.compile(r"9\d{7}[A-Z]")
 D = Decimal
 
 
-def _read(source: Path | bytes) -> tuple[list[Unit], list[SetEvent]]:
-    units: list[Unit] = []
-    sets: list[SetEvent] = []
-    for event in Validator(units=True).events(str(source) if isinstance(source, Path) else source):
-        if isinstance(event, UnitEvent):
-            units.append(event.unit)
-        elif isinstance(event, SetEvent):
-            sets.append(event)
-    return units, sets
+_read = read_units
 
 
 def _claims(source: Path | bytes) -> list[ClaimPayment]:

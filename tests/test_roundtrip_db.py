@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES, Db
+from parse_support import read_units
 from sqlalchemy import select
 
 from edi_gateway.eligibility.writer import member_key
@@ -32,18 +33,13 @@ from edi_gateway.submissions.ingest import ingest_paths
 from mappings.x834 import map_member
 from mappings.x835 import map_claim_payment, map_payment_header
 from mappings.x837 import map_claim
-from parsers import SetEvent, UnitEvent, Validator
+from parsers import SetEvent
 from parsers.generate import generate_bytes
 
 
 def _records(path: Path, mapper: Any) -> tuple[list[Any], list[SetEvent]]:
-    records, sets = [], []
-    for event in Validator(units=True).events(str(path)):
-        if isinstance(event, UnitEvent):
-            records.append(mapper(event.unit))
-        elif isinstance(event, SetEvent):
-            sets.append(event)
-    return records, sets
+    units, sets = read_units(path)
+    return [mapper(u) for u in units], sets
 
 
 async def _all(db: Db, stmt: Any) -> list[Any]:
