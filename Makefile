@@ -9,10 +9,12 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# parsers/ is compiled with mypyc (setup.py): rebuild whenever its sources change, and drop
-# old extension modules first so a stale build never shadows the Python source.
-$(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard parsers/*.py)
-	rm -f parsers/*.so
+# parsers/ and the guide engine are compiled with mypyc (setup.py): rebuild whenever their
+# sources change, and drop old extension modules first so a stale build never shadows the
+# Python source.
+COMPILED_DIRS := parsers mappings/guides mappings/codesets
+$(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard $(addsuffix /*.py,$(COMPILED_DIRS)))
+	rm -f $(addsuffix /*.so,$(COMPILED_DIRS)) *__mypyc*.so
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

@@ -1,7 +1,8 @@
-"""Build hook: compile the hot modules of ``parsers`` with mypyc.
+"""Build hook: compile the hot modules of ``parsers`` and of the guide engine with mypyc.
 
-The parser is plain, fully typed Python (``mypy --strict``); mypyc turns the modules on
-the per-segment path into C extensions, roughly doubling validation speed. Without a C
+The parser and the companion-guide engine are plain, fully typed Python (``mypy
+--strict``); mypyc turns the modules on the per-segment and per-claim path into C
+extensions, roughly doubling validation speed. Without a C
 compiler, or with ``EDI_GATEWAY_PURE_PYTHON=1``, the package installs as plain Python
 (the same behaviour, slower).
 """
@@ -23,6 +24,10 @@ COMPILED = [
     "parsers/tokenizer.py",
     "parsers/tree.py",
     "parsers/walker.py",
+    "mappings/codesets/formats.py",
+    "mappings/guides/checks.py",
+    "mappings/guides/paths.py",
+    "mappings/guides/program.py",
 ]
 
 

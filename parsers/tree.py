@@ -10,7 +10,7 @@ the tree, so a 100,000-claim file never sits in memory whole.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["Loop", "Segment", "TransactionHeader", "Unit"]
 
@@ -69,14 +69,31 @@ class Segment:
         return f"<Segment {'*'.join(self.elements)[:60]} line={self.line}>"
 
 
-@dataclass(slots=True, eq=False)
 class Loop:
-    """A loop instance (e.g. one 2300 claim); ``id`` is the IG loop id."""
+    """A loop instance (e.g. one 2300 claim); ``id`` is the IG loop id.
 
-    id: str
-    name: str
-    segments: list[Segment] = field(default_factory=list)
-    loops: list[Loop] = field(default_factory=list)
+    A plain class rather than a dataclass: the walker makes one per loop instance, and a
+    compiled ``__init__`` costs a fraction of the generated one."""
+
+    __slots__ = ("id", "loops", "name", "segments")
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        segments: list[Segment] | None = None,
+        loops: list[Loop] | None = None,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.segments: list[Segment] = segments if segments is not None else []
+        self.loops: list[Loop] = loops if loops is not None else []
+
+    def __repr__(self) -> str:
+        return (
+            f"Loop(id={self.id!r}, name={self.name!r}, segments={len(self.segments)}, "
+            f"loops={[lp.id for lp in self.loops]})"
+        )
 
     def segment(self, seg_id: str, qualifier: str | None = None, pos: int = 1) -> Segment | None:
         """The first segment ``seg_id`` of this loop (whose element ``pos`` = qualifier)."""
@@ -131,7 +148,6 @@ class TransactionHeader:
     set_index: int
 
 
-@dataclass(slots=True)
 class Unit:
     """One claim (837 2300), member (834 2000) or claim payment (835 2100) with context.
 
@@ -140,9 +156,15 @@ class Unit:
     far but none of the earlier units.
     """
 
-    header: TransactionHeader
-    context: list[Loop]
-    loop: Loop
+    __slots__ = ("context", "header", "loop")
+
+    def __init__(self, header: TransactionHeader, context: list[Loop], loop: Loop) -> None:
+        self.header = header
+        self.context = context
+        self.loop = loop
+
+    def __repr__(self) -> str:
+        return f"Unit({self.header.guide} {self.loop.id}, context={[c.id for c in self.context]})"
 
     def ancestor(self, loop_id: str) -> Loop | None:
         return next((lp for lp in reversed(self.context) if lp.id == loop_id), None)

@@ -21,13 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse to test a stale mypyc build: an extension module shadows its .py source."""
     stale = []
-    for so in (ROOT / "parsers").glob("*.so"):
-        source = so.with_name(so.name.split(".")[0] + ".py")
-        if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
-            stale.append(source.name)
+    for folder in (ROOT / "parsers", ROOT / "mappings" / "guides", ROOT / "mappings" / "codesets"):
+        for so in folder.glob("*.so"):
+            source = so.with_name(so.name.split(".")[0] + ".py")
+            if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
+                stale.append(str(source.relative_to(ROOT)))
     if stale:
         raise pytest.UsageError(
-            f"parsers/{', '.join(stale)} changed after the compiled build; run `make install`"
+            f"{', '.join(stale)} changed after the compiled build; run `make install`"
         )
 
 

@@ -481,7 +481,7 @@ def report_for_file(
         transaction_control_numbers=_unique([s.st_control_number for s in sets]),
         guides=[
             GuideApplied(g.name, g.title, g.version, g.source)
-            for g in (r.guide for r in checks.runners)
+            for g in checks.guides
             if g is plan or {s.transaction_type for s in sets} & set(g.transactions)
         ],
         sets=sets,

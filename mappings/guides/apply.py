@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from parsers import Finding, SetEvent
-from parsers.tree import Unit
-
 from .model import Guide
-from .runner import GuideRunner, HistoryLookup
+from .runner import GuideEvaluator, HistoryLookup
 
 __all__ = ["GuideChecks", "base_guides"]
 
@@ -20,7 +17,7 @@ def base_guides() -> list[Guide]:
     return [g for g in (load_guide(n) for n in list_guides()) if g.base]
 
 
-class GuideChecks:
+class GuideChecks(GuideEvaluator):
     def __init__(
         self,
         plan: Guide | None = None,
@@ -33,26 +30,13 @@ class GuideChecks:
             guides.append(plan)
         day = receipt_date or dt.date.today()
         # A guide applies to files received within its effective dates.
-        guides = [g for g in guides if g.in_effect(day)]
+        super().__init__([g for g in guides if g.in_effect(day)], receipt_date, history)
         self.plan = plan
-        self.runners = [GuideRunner(g, receipt_date, history) for g in guides]
 
     @property
     def names(self) -> list[str]:
-        return [r.guide.name for r in self.runners]
+        return [g.name for g in self.guides]
 
     @property
     def acceptance_threshold(self) -> float | None:
         return self.plan.acceptance_threshold if self.plan is not None else None
-
-    def check_unit(self, unit: Unit) -> list[Finding]:
-        out: list[Finding] = []
-        for runner in self.runners:
-            out.extend(runner.check_unit(unit))
-        return out
-
-    def check_set(self, event: SetEvent) -> list[Finding]:
-        out: list[Finding] = []
-        for runner in self.runners:
-            out.extend(runner.check_set(event))
-        return out

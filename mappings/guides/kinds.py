@@ -1,9 +1,10 @@
 """The rule kinds a companion guide can use. Each kind is Python; guides only configure them.
 
-A kind validates its ``params`` when the guide is loaded and, for one evaluation context (a
-file, a transaction set, a claim or member, or one service line), yields violations: the
-value at fault (a :class:`~mappings.guides.paths.Hit`, or None) and the words for the message.
-A plan that needs a new kind gets a new class here, with tests.
+A kind validates its ``params`` when the guide is loaded and builds the compiled check that
+runs them (``checks.py``): for one evaluation context (a file, a transaction set, a claim or
+member, or one service line) the check yields violations: the value at fault (a
+:class:`~mappings.guides.paths.Hit`, or None) and the words for the message. A plan that
+needs a new kind gets a new class here and a check in ``checks.py``, with tests.
 """
 
 from __future__ import annotations
@@ -11,33 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from functools import cache
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
-from .paths import Hit, ValuePath, parse_path
+from . import checks as c
+from .paths import ValuePath, parse_path
 
-__all__ = ["KINDS", "Context", "Kind", "Violation"]
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    hit: Hit | None
-    words: dict[str, str]
-
-
-class Context(Protocol):
-    """What a rule can read: values by reference, the receipt date, history look-ups."""
-
-    receipt_date: dt.date
-
-    def values(self, path: ValuePath) -> list[Hit]: ...
-
-    def seen(self, key: str, value: str) -> bool: ...
-
-    def history(self, question: str, **args: str) -> bool | None: ...
+__all__ = ["KINDS", "Kind"]
 
 
 def _p(params: dict[str, Any], key: str) -> ValuePath:
@@ -52,33 +34,8 @@ def _paths(params: dict[str, Any], key: str) -> list[ValuePath]:
     return [parse_path(str(x)) for x in items]
 
 
-def _sep(hit: Hit) -> str:
-    """The file's component separator (ISA16) for splitting a composite value."""
-    if hit.segment is not None and hit.segment.component_separator:
-        return hit.segment.component_separator
-    return ":"
-
-
-def _amount(value: str) -> Decimal | None:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return None
-
-
-def _first_date(value: str) -> dt.date | None:
-    """A D8 date, or the first date of an RD8 range."""
-    text = value.split("-", 1)[0]
-    if len(text) != 8 or not text.isdigit():
-        return None
-    try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except ValueError:
-        return None
-
-
 class Kind(ABC):
-    """A rule kind: validates its params at load time, checks a context at run time."""
+    """A rule kind: validates its params at load time, builds its check for run time."""
 
     name: ClassVar[str]
     field_param: ClassVar[str | None] = "field"
@@ -96,8 +53,12 @@ class Kind(ABC):
 
     @classmethod
     @abstractmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        """Yield a violation for each value that breaks the rule."""
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        """The check for these params, its references numbered in ``slots``."""
+
+
+def _slot(params: dict[str, Any], key: str, slots: c.Slots) -> int:
+    return slots.slot(_p(params, key))
 
 
 class Required(Kind):
@@ -106,9 +67,8 @@ class Required(Kind):
     name = "required"
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        if not ctx.values(_p(params, "field")):
-            yield Violation(None, {"field": str(params["field"])})
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.RequiredCheck(_slot(params, "field", slots), str(params["field"]))
 
 
 class Forbidden(Kind):
@@ -117,9 +77,8 @@ class Forbidden(Kind):
     name = "forbidden"
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        for hit in ctx.values(_p(params, "field")):
-            yield Violation(hit, {"value": hit.value})
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.ForbiddenCheck(_slot(params, "field", slots))
 
 
 class AllowedValues(Kind):
@@ -132,11 +91,9 @@ class AllowedValues(Kind):
             raise KeyError("missing 'values'")
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        allowed = {str(v) for v in params["values"]}
-        for hit in ctx.values(_p(params, "field")):
-            if hit.value not in allowed:
-                yield Violation(hit, {"value": hit.value, "expected": ", ".join(sorted(allowed))})
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        allowed = frozenset(str(v) for v in params["values"])
+        return c.AllowedCheck(_slot(params, "field", slots), allowed)
 
 
 class Pattern(Kind):
@@ -148,35 +105,21 @@ class Pattern(Kind):
         re.compile(str(params["regex"]))
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        regex = _compiled(str(params["regex"]))
-        for hit in ctx.values(_p(params, "field")):
-            if not regex.fullmatch(hit.value):
-                yield Violation(
-                    hit,
-                    {"value": hit.value, "expected": str(params.get("describe", params["regex"]))},
-                )
-
-
-_REGEX: dict[str, re.Pattern[str]] = {}
-
-
-def _compiled(text: str) -> re.Pattern[str]:
-    rx = _REGEX.get(text)
-    if rx is None:
-        rx = _REGEX[text] = re.compile(text)
-    return rx
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.PatternCheck(
+            _slot(params, "field", slots),
+            re.compile(str(params["regex"])),
+            str(params.get("describe", params["regex"])),
+        )
 
 
 class Length(Kind):
     name = "length"
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
         low, high = int(params.get("min", 0)), int(params.get("max", 10**9))
-        for hit in ctx.values(_p(params, "field")):
-            if not low <= len(hit.value) <= high:
-                yield Violation(hit, {"value": hit.value, "expected": f"{low}-{high} characters"})
+        return c.LengthCheck(_slot(params, "field", slots), low, high)
 
 
 class DateWindow(Kind):
@@ -187,48 +130,29 @@ class DateWindow(Kind):
     name = "date_window"
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        for hit in ctx.values(_p(params, "field")):
-            day = _first_date(hit.value)
-            if day is None:
-                continue
-            words = {"value": day.isoformat(), "receipt": ctx.receipt_date.isoformat()}
-            if params.get("not_after_receipt") and day > ctx.receipt_date:
-                yield Violation(hit, {**words, "expected": "not after the date received"})
-            limit = params.get("max_days_before_receipt")
-            if limit is not None and (ctx.receipt_date - day).days > int(limit):
-                yield Violation(
-                    hit,
-                    {
-                        **words,
-                        "days": str((ctx.receipt_date - day).days),
-                        "expected": f"within {limit} days of receipt",
-                    },
-                )
-            if "not_before" in params and day < dt.date.fromisoformat(str(params["not_before"])):
-                yield Violation(hit, {**words, "expected": f"on or after {params['not_before']}"})
-            for key, sign in (("not_before_field", -1), ("not_after_field", 1)):
-                if key not in params:
-                    continue
-                others = [
-                    d
-                    for o in ctx.values(parse_path(str(params[key])))
-                    if (d := _first_date(o.value)) is not None
-                ]
-                if not others:
-                    continue
-                # not after any of them: the earliest counts; not before any: the latest
-                ref = min(others) if sign > 0 else max(others)
-                if (day - ref).days * sign > 0:
-                    rel = "before" if sign < 0 else "after"
-                    yield Violation(
-                        hit,
-                        {
-                            **words,
-                            "other": ref.isoformat(),
-                            "expected": f"not {rel} {ref.isoformat()}",
-                        },
-                    )
+    def validate(cls, params: dict[str, Any]) -> None:
+        super().validate(params)
+        if "max_days_before_receipt" in params:
+            int(params["max_days_before_receipt"])
+        if "not_before" in params:
+            dt.date.fromisoformat(str(params["not_before"]))
+        for key in ("not_before_field", "not_after_field"):
+            if key in params:
+                _p(params, key)
+
+    @classmethod
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        limit = params.get("max_days_before_receipt")
+        not_before = params.get("not_before")
+        return c.DateWindowCheck(
+            _slot(params, "field", slots),
+            bool(params.get("not_after_receipt")),
+            int(limit) if limit is not None else -1,
+            dt.date.fromisoformat(str(not_before)) if not_before is not None else None,
+            str(not_before) if not_before is not None else "",
+            _slot(params, "not_before_field", slots) if "not_before_field" in params else -1,
+            _slot(params, "not_after_field", slots) if "not_after_field" in params else -1,
+        )
 
 
 class SumEquals(Kind):
@@ -245,38 +169,17 @@ class SumEquals(Kind):
         _paths(params, "minus")
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        totals = ctx.values(_p(params, "total"))
-        if not totals:
-            return
-        parts = sum(
-            (
-                _amount(h.value) or Decimal(0)
-                for p in _paths(params, "parts")
-                for h in ctx.values(p)
-            ),
-            Decimal(0),
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.SumCheck(
+            _slot(params, "total", slots),
+            [slots.slot(p) for p in _paths(params, "parts")],
+            [slots.slot(p) for p in _paths(params, "minus")],
         )
-        minus = sum(
-            (
-                _amount(h.value) or Decimal(0)
-                for p in _paths(params, "minus")
-                for h in ctx.values(p)
-            ),
-            Decimal(0),
-        )
-        expected = parts - minus
-        total = _amount(totals[0].value)
-        if total is not None and total != expected:
-            yield Violation(
-                totals[0],
-                {
-                    "total": totals[0].value,
-                    "value": totals[0].value,
-                    "sum": f"{expected:.2f}",
-                    "difference": f"{total - expected:.2f}",
-                },
-            )
+
+    @classmethod
+    def summed(cls, params: dict[str, Any]) -> list[ValuePath]:
+        """The references a set-level rule sums (totalled claim by claim)."""
+        return [*_paths(params, "parts"), *_paths(params, "minus")]
 
 
 class Equals(Kind):
@@ -290,15 +193,8 @@ class Equals(Kind):
         _p(params, "other")
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        others = {h.value.strip() for h in ctx.values(_p(params, "other"))}
-        if not others:
-            return
-        for hit in ctx.values(_p(params, "field")):
-            if hit.value.strip() not in others:
-                yield Violation(
-                    hit, {"value": hit.value.strip(), "expected": ", ".join(sorted(others))}
-                )
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.EqualsCheck(_slot(params, "field", slots), _slot(params, "other", slots))
 
 
 class Distinct(Kind):
@@ -307,13 +203,8 @@ class Distinct(Kind):
     name = "distinct"
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        seen: set[str] = set()
-        for hit in ctx.values(_p(params, "field")):
-            key = hit.value.split(_sep(hit))[0] if params.get("qualifier_only") else hit.value
-            if key in seen:
-                yield Violation(hit, {"value": key})
-            seen.add(key)
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.DistinctCheck(_slot(params, "field", slots), bool(params.get("qualifier_only")))
 
 
 class Unique(Kind):
@@ -323,17 +214,12 @@ class Unique(Kind):
     name = "unique"
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        scope_paths = _paths(params, "per")
-        scope = "|".join(h.value for p in scope_paths for h in ctx.values(p))
-        for hit in ctx.values(_p(params, "field")):
-            key = f"{scope}|{hit.value}"
-            if ctx.seen(f"unique:{params['field']}", key):
-                yield Violation(hit, {"value": hit.value, "where": "earlier in this file"})
-            elif params.get("within") == "history" and ctx.history(
-                "claim_exists", claim_id=hit.value, scope=scope
-            ):
-                yield Violation(hit, {"value": hit.value, "where": "in an earlier file"})
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.UniqueCheck(
+            _slot(params, "field", slots),
+            [slots.slot(p) for p in _paths(params, "per")],
+            params.get("within") == "history",
+        )
 
 
 class CodeSetMember(Kind):
@@ -348,15 +234,18 @@ class CodeSetMember(Kind):
             raise KeyError("missing 'set'")
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
         from mappings.codesets import code_set
 
         codes = code_set(str(params["set"]))
         cut = params.get("prefix")
-        for hit in ctx.values(_p(params, "field")):
-            value = hit.value[: int(cut)] if cut else hit.value
-            if value not in codes:
-                yield Violation(hit, {"value": value, "set": codes.name, "version": codes.version})
+        return c.CodeSetCheck(
+            _slot(params, "field", slots),
+            codes.codes,
+            int(cut) if cut else 0,
+            codes.name,
+            codes.version,
+        )
 
 
 @cache
@@ -405,28 +294,18 @@ class Format(Kind):
             raise ValueError(f"check must be one of {', '.join(_FORMATS)}")
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
         check = str(params["check"])
         table = _validators()
-        fn: Callable[[str], bool]
-        if check == "hcpcs_or_cpt":
-            hcpcs, cpt = table["hcpcs"], table["cpt"]
-            fn = lambda v: hcpcs(v) or cpt(v)  # noqa: E731
-        else:
-            fn = table[check]
+        fns = [table["hcpcs"], table["cpt"]] if check == "hcpcs_or_cpt" else [table[check]]
         comp = params.get("component")
-        skip = {str(s) for s in params.get("unless_qualifier", [])}
-        for hit in ctx.values(_p(params, "field")):
-            value = hit.value
-            if comp is not None:
-                parts = value.split(_sep(hit))
-                if skip and parts[0] in skip:
-                    continue
-                value = parts[int(comp) - 1] if len(parts) >= int(comp) else ""
-                if not value:
-                    continue
-            if not fn(value):
-                yield Violation(hit, {"value": value, "check": check})
+        return c.FormatCheck(
+            _slot(params, "field", slots),
+            check,
+            fns,
+            int(comp) if comp is not None else 0,
+            frozenset(str(s) for s in params.get("unless_qualifier", [])),
+        )
 
 
 class CountMax(Kind):
@@ -435,12 +314,13 @@ class CountMax(Kind):
     name = "count_max"
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        hits = ctx.values(_p(params, "field"))
-        if len(hits) > int(params["max"]):
-            yield Violation(
-                hits[int(params["max"])], {"count": str(len(hits)), "max": str(params["max"])}
-            )
+    def validate(cls, params: dict[str, Any]) -> None:
+        super().validate(params)
+        int(params["max"])
+
+    @classmethod
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.CountMaxCheck(_slot(params, "field", slots), int(params["max"]))
 
 
 class MaxUnits(Kind):
@@ -454,10 +334,8 @@ class MaxUnits(Kind):
         int(params["max"])
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        count = int(getattr(ctx, "unit_count", 0))
-        if count > int(params["max"]):
-            yield Violation(None, {"count": str(count), "max": str(params["max"])})
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.MaxUnitsCheck(int(params["max"]))
 
 
 class Eligible(Kind):
@@ -472,16 +350,8 @@ class Eligible(Kind):
         _p(params, "date")
 
     @classmethod
-    def check(cls, params: dict[str, Any], ctx: Context) -> Iterator[Violation]:
-        members = ctx.values(_p(params, "member"))
-        dates = [d for h in ctx.values(_p(params, "date")) if (d := _first_date(h.value))]
-        if not members or not dates:
-            return
-        member = members[0]
-        day = min(dates)
-        answer = ctx.history("member_eligible", member_id=member.value, date=day.isoformat())
-        if answer is False:
-            yield Violation(member, {"value": member.value, "date": day.isoformat()})
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return c.EligibleCheck(_slot(params, "member", slots), _slot(params, "date", slots))
 
 
 KINDS: dict[str, type[Kind]] = {

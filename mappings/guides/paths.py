@@ -7,7 +7,8 @@ Examples: ``2300/CLM02`` (claim total), ``2300/CLM05-3`` (frequency code),
 ``2100/CAS03|06|09|12|15|18`` (several elements: every CAS amount).
 
 A reference resolves to every matching value as a :class:`Hit` (value, segment, loop, element
-reference), so rules can point a finding at the exact segment and element.
+reference), so rules can point a finding at the exact segment and element. The resolution
+itself is done once per segment for all references of a guide (``program.py``).
 """
 
 from __future__ import annotations
@@ -15,27 +16,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Final
 
-from parsers.tree import Loop, Segment
+from parsers.tree import Segment
 
 __all__ = ["Hit", "ValuePath", "parse_path"]
 
-_PATH = re.compile(
+_PATH: Final = re.compile(
     r"^(?P<loop>[0-9A-Z_]+|\*)/(?P<seg>[A-Z][A-Z0-9]{1,2})"
     r"(?:\[(?P<qual>[^\]]*)\])?(?P<ele>\*|\d{2}(?:-\d{1,2})?(?:\|\d{2}(?:-\d{1,2})?)*)?$"
 )
-_ENVELOPE = re.compile(r"^(?P<seg>ISA|GS)/(?P<ele>\d{2})$")
+_ENVELOPE: Final = re.compile(r"^(?P<seg>ISA|GS)/(?P<ele>\d{2})$")
 
 
-@dataclass(frozen=True, slots=True)
 class Hit:
-    value: str
-    segment: Segment | None
-    loop: str | None
-    element: str  # e.g. CLM05-3
+    """One value a reference found: the value, its segment and loop, the element reference
+    (e.g. ``CLM05-3``). Segment and loop are None for envelope values and running totals."""
+
+    __slots__ = ("day", "element", "loop", "segment", "value")
+
+    def __init__(self, value: str, segment: Segment | None, loop: str | None, element: str):
+        self.value = value
+        self.segment = segment
+        self.loop = loop
+        self.element = element
+        #: the value as a date (a day number), worked out once by the first rule asking
+        self.day = -1
+
+    def __repr__(self) -> str:
+        return f"Hit({self.value!r}, {self.loop}/{self.element})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ValuePath:
     text: str
     loop: str  # IG loop id, "*" for any, or ISA/GS for the envelope
@@ -48,37 +60,6 @@ class ValuePath:
     @property
     def envelope(self) -> bool:
         return self.loop in ("ISA", "GS")
-
-    def hits_in(self, loops: list[Loop]) -> list[Hit]:
-        out: list[Hit] = []
-        sid = self.segment
-        qual = self.qualifier
-        for loop in loops:
-            for seg in loop.segments:
-                elems = seg.elements
-                if elems[0] != sid:
-                    continue
-                if qual is not None and (len(elems) < 2 or elems[1] != qual):
-                    continue
-                if self.element is None:
-                    out.append(Hit(sid, seg, loop.id, sid))
-                elif self.element == "*":
-                    start = 1 if qual is None else 2
-                    for pos in range(start, len(elems)):
-                        if elems[pos]:
-                            out.append(Hit(elems[pos], seg, loop.id, f"{sid}{pos:02d}"))
-                else:
-                    for pos, comp, display in self.refs:
-                        value = elems[pos] if pos < len(elems) else ""
-                        if value and comp:
-                            sep = seg.component_separator
-                            if seg.repetition_separator and seg.repetition_separator in value:
-                                value = value.split(seg.repetition_separator, 1)[0]
-                            parts = value.split(sep) if sep else [value]
-                            value = parts[comp - 1] if comp <= len(parts) else ""
-                        if value:
-                            out.append(Hit(value, seg, loop.id, display))
-        return out
 
 
 def _display_ref(ref: str) -> str:

@@ -1,0 +1,535 @@
+"""A companion guide compiled for speed: one pass over a claim's segments finds every value
+the rules refer to, then each rule runs as a compiled check over those values.
+
+``Program(rules, slots)`` is built by ``runner.py`` from one or several guides. Per unit
+(837 claim, 834 member, 835 claim payment) it:
+
+1. resolves every value reference in one walk over the unit's segments: a table keyed by
+   segment id (and qualifier) says which references read which element of it;
+2. reuses that work for the loops above the unit (the submitter, the billing provider, the
+   subscriber), which are the same objects for every claim under them;
+3. runs the claim-scope rules over the claim with all its lines, then the line-scope rules
+   once per service line (the claim's values plus that line's).
+
+Findings come back as (rule number, violation, anchor loop) for ``runner.py`` to turn into
+:class:`parsers.Finding` values. Compiled with mypyc when a C compiler is present.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Final
+
+from parsers.tree import Loop, Segment, TransactionHeader, Unit
+
+from .checks import Check, Cond, Env, HistoryLookup, Slots, Violation, amount
+from .paths import Hit, ValuePath
+
+__all__ = ["CompiledRule", "Outcome", "Program"]
+
+#: the service-line loop of each transaction: line-scope rules run once per instance
+LINE_LOOP = {"835": "2110", "837P": "2400", "837I": "2400", "837D": "2400"}
+
+_DISPLAYS: Final = 32
+
+
+class CompiledRule:
+    """A rule as the program runs it: its number (into the caller's rule list), the
+    transactions and scope it applies to, its condition and its check."""
+
+    def __init__(
+        self,
+        number: int,
+        scope: str,
+        transactions: frozenset[str],
+        when: Cond | None,
+        check: Check,
+    ) -> None:
+        self.number = number
+        self.scope = scope
+        self.transactions = transactions
+        self.when = when
+        self.check = check
+
+
+class Outcome:
+    """One violation of one rule, anchored at the loop it was evaluated for."""
+
+    __slots__ = ("anchor", "rule", "violation")
+
+    def __init__(self, rule: int, violation: Violation, anchor: Loop | None) -> None:
+        self.rule = rule
+        self.violation = violation
+        self.anchor = anchor
+
+
+class _Reader:
+    """One reference reading one segment: mode 0 presence, 1 every element from ``start``
+    (``*``), 2 element ``pos`` (component ``comp`` when not 0)."""
+
+    def __init__(self, slot: int, mode: int, pos: int, comp: int, display: str, path: ValuePath):
+        self.slot = slot
+        self.mode = mode
+        self.pos = pos
+        self.comp = comp
+        self.display = display
+        self.start = 1 if path.qualifier is None else 2
+        self.segment = path.segment
+        #: the element reference of each position, for ``*`` (SEG01, SEG02 ...)
+        self.displays = [f"{path.segment}{p:02d}" for p in range(_DISPLAYS)] if mode == 1 else []
+
+
+def _readers(slot: int, path: ValuePath) -> list[_Reader]:
+    if path.element is None:
+        return [_Reader(slot, 0, 0, 0, path.segment, path)]
+    if path.element == "*":
+        return [_Reader(slot, 1, 0, 0, "", path)]
+    return [_Reader(slot, 2, pos, comp, display, path) for pos, comp, display in path.refs]
+
+
+class _Plan:
+    """What the references read from one segment id in one loop: readers for any
+    qualifier, and readers by the segment's qualifier (its first element)."""
+
+    def __init__(self) -> None:
+        self.plain: list[_Reader] = []
+        self.by_qualifier: dict[str, list[_Reader]] = {}
+
+
+class _Events:
+    """The values found in part of a unit, in file order: slot numbers and hits.
+
+    The unit's own values go to one ``_Events`` kept from claim to claim: ``reset`` only
+    rewinds it and ``add`` reuses the :class:`Hit` objects already there (a violation keeps
+    a copy of its hit, never the reused object). Values of the loops above the unit get an
+    ``_Events`` of their own, kept as long as those loops are."""
+
+    def __init__(self) -> None:
+        self.slots: list[int] = []
+        self.hits: list[Hit] = []
+        self.n = 0
+
+    def reset(self) -> None:
+        self.n = 0
+
+    def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
+        n = self.n
+        if n < len(self.hits):
+            hit = self.hits[n]
+            hit.value = value
+            hit.segment = seg
+            hit.loop = loop
+            hit.element = ref
+            hit.day = -1
+            self.slots[n] = slot
+        else:
+            self.hits.append(Hit(value, seg, loop, ref))
+            self.slots.append(slot)
+        self.n = n + 1
+
+
+_NOTHING: Final = Hit("", None, None, "")
+_EMPTY: Final[list[Hit]] = []
+
+
+class _Table:
+    """The values each reference found for one evaluation (``slots[n]``: a list of hits).
+
+    Kept from claim to claim without allocating: an empty reference is the shared empty
+    list, a reference with one value uses a one-item list of its own kept for that, and
+    only a second value makes a new list. Nothing outside the evaluation holds these."""
+
+    def __init__(self, n: int) -> None:
+        self.slots: list[list[Hit]] = [_EMPTY] * n
+        self._ones: list[list[Hit]] = [[_NOTHING] for _ in range(n)]
+        self._touched: list[int] = []
+        self._count = 0
+
+    def reset(self) -> None:
+        slots = self.slots
+        touched = self._touched
+        for i in range(self._count):
+            slots[touched[i]] = _EMPTY
+        self._count = 0
+
+    def add(self, slot: int, hit: Hit) -> None:
+        current = self.slots[slot]
+        if not current:
+            one = self._ones[slot]
+            one[0] = hit
+            self.slots[slot] = one
+            count = self._count
+            if count < len(self._touched):
+                self._touched[count] = slot
+            else:
+                self._touched.append(slot)
+            self._count = count + 1
+        elif current is self._ones[slot]:
+            self.slots[slot] = [current[0], hit]
+        else:
+            current.append(hit)
+
+    def fill(self, events: _Events, start: int = 0, end: int = -1) -> None:
+        slots = events.slots
+        hits = events.hits
+        for i in range(start, events.n if end < 0 else end):
+            self.add(slots[i], hits[i])
+
+    def put(self, slot: int, hit: Hit) -> None:
+        if self.slots[slot]:
+            self.slots[slot] = [hit]
+        else:
+            self.add(slot, hit)
+
+
+class _Cached:
+    def __init__(self, loop: Loop, segments: int, loops: int, events: _Events) -> None:
+        self.loop = loop
+        self.segments = segments
+        self.loops = loops
+        self.events = events
+
+
+def _components(value: str, seg: Segment) -> list[str]:
+    """The components of an element's first repetition."""
+    rep = seg.repetition_separator
+    if rep and rep in value:
+        value = value.split(rep, 1)[0]
+    sep = seg.component_separator
+    return value.split(sep) if sep else [value]
+
+
+class _TxPlan:
+    """The rules of one transaction type, by scope."""
+
+    def __init__(self, transaction: str, rules: list[CompiledRule]) -> None:
+        self.transaction = transaction
+        self.file = [r for r in rules if r.scope == "file" and transaction in r.transactions]
+        self.set = [r for r in rules if r.scope == "set" and transaction in r.transactions]
+        self.claim = [r for r in rules if r.scope == "claim" and transaction in r.transactions]
+        self.line = [r for r in rules if r.scope == "line" and transaction in r.transactions]
+        self.line_loop = LINE_LOOP.get(transaction, "")
+
+
+class Program:
+    def __init__(
+        self,
+        rules: list[CompiledRule],
+        slots: Slots,
+        summed: list[int],
+        receipt_date: dt.date,
+        history: HistoryLookup | None,
+    ) -> None:
+        self.rules = rules
+        self.paths = slots.paths
+        self.nslots = len(slots.paths)
+        self.summed = summed
+        self.receipt_date = receipt_date
+        self.history = history
+        #: segment id -> [(loop id or "" for any, qualifier or None, readers)]
+        self._sources: dict[str, list[tuple[str, str | None, list[_Reader]]]] = {}
+        #: segment id -> loop id -> the readers that apply there (built on first sight)
+        self.plan: dict[str, dict[str, _Plan]] = {}
+        self.envelope: list[tuple[int, str, str]] = []
+        for number, path in enumerate(slots.paths):
+            if path.envelope:
+                self.envelope.append((number, path.loop, path.element or ""))
+                continue
+            loop = "" if path.loop == "*" else path.loop
+            self._sources.setdefault(path.segment, []).append(
+                (loop, path.qualifier, _readers(number, path))
+            )
+            self.plan.setdefault(path.segment, {})
+        self.tx: dict[str, _TxPlan] = {}
+        self._context: list[_Cached] = []
+        #: running totals of claim-level amounts per transaction set (set-level sums)
+        self.totals: dict[tuple[str, str, str, int], dict[int, Decimal]] = {}
+        self._files_checked: set[str] = set()
+        self._envelope_header: TransactionHeader | None = None
+        self._envelope_events = _Events()
+        self._own = _Events()
+        self._claim = _Table(self.nslots)
+        self._claim_env = Env(self._claim.slots, receipt_date, history)
+        self._line_env = Env([], receipt_date, history)
+
+    def _plan_for(self, transaction: str) -> _TxPlan:
+        plan = self.tx.get(transaction)
+        if plan is None:
+            plan = self.tx[transaction] = _TxPlan(transaction, self.rules)
+        return plan
+
+    def has_unit_rules(self, transaction: str) -> bool:
+        plan = self._plan_for(transaction)
+        return bool(plan.claim) or bool(plan.line)
+
+    # --- value extraction ---------------------------------------------------------------------
+
+    def _plan_of(self, seg_id: str, loop_id: str) -> _Plan:
+        plan = _Plan()
+        for loop, qualifier, readers in self._sources[seg_id]:
+            if loop and loop != loop_id:
+                continue
+            if qualifier is None:
+                plan.plain.extend(readers)
+            else:
+                plan.by_qualifier.setdefault(qualifier, []).extend(readers)
+        self.plan[seg_id][loop_id] = plan
+        return plan
+
+    def _segment(self, seg: Segment, loop_id: str, out: _Events) -> None:
+        elems = seg.elements
+        by_loop = self.plan.get(elems[0])
+        if by_loop is None:
+            return
+        plan = by_loop.get(loop_id)
+        if plan is None:
+            plan = self._plan_of(elems[0], loop_id)
+        if plan.plain:
+            self._read(plan.plain, seg, elems, loop_id, out)
+        if plan.by_qualifier and len(elems) > 1:
+            qualified = plan.by_qualifier.get(elems[1])
+            if qualified is not None:
+                self._read(qualified, seg, elems, loop_id, out)
+
+    def _read(
+        self,
+        readers: list[_Reader],
+        seg: Segment,
+        elems: list[str],
+        loop_id: str,
+        out: _Events,
+    ) -> None:
+        n = len(elems)
+        split_pos = -1
+        parts: list[str] = []
+        for r in readers:
+            if r.mode == 2:
+                pos = r.pos
+                if pos >= n:
+                    continue
+                value = elems[pos]
+                if not value:
+                    continue
+                comp = r.comp
+                if comp:
+                    if pos != split_pos:  # CLM05-1 and CLM05-3: split CLM05 once
+                        parts = _components(value, seg)
+                        split_pos = pos
+                    if comp > len(parts):
+                        continue
+                    value = parts[comp - 1]
+                    if not value:
+                        continue
+                out.add(r.slot, value, seg, loop_id, r.display)
+            elif r.mode == 1:
+                for pos in range(r.start, n):
+                    if elems[pos]:
+                        display = r.displays[pos] if pos < _DISPLAYS else f"{r.segment}{pos:02d}"
+                        out.add(r.slot, elems[pos], seg, loop_id, display)
+            else:
+                out.add(r.slot, r.segment, seg, loop_id, r.segment)
+
+    def _tree(self, loop: Loop, out: _Events) -> None:
+        """Every value in a loop and the loops below it, depth first."""
+        loop_id = loop.id
+        for seg in loop.segments:
+            self._segment(seg, loop_id, out)
+        for child in loop.loops:
+            self._tree(child, out)
+
+    def _context_events(self, context: list[Loop]) -> list[_Events]:
+        """The values of the loops above the unit, reused while they are the same loops."""
+        cache = self._context
+        fresh: list[_Cached] = []
+        events: list[_Events] = []
+        for i, loop in enumerate(context):
+            hit: _Cached | None = None
+            if i < len(cache):
+                known = cache[i]
+                if (
+                    known.loop is loop
+                    and known.segments == len(loop.segments)
+                    and known.loops == len(loop.loops)
+                ):
+                    hit = known
+            if hit is None:
+                found = _Events()
+                self._tree(loop, found)
+                hit = _Cached(loop, len(loop.segments), len(loop.loops), found)
+            fresh.append(hit)
+            events.append(hit.events)
+        self._context = fresh
+        return events
+
+    def _fill_envelope(self, table: _Table, header: TransactionHeader) -> None:
+        if header is not self._envelope_header:
+            found = _Events()
+            for slot, seg, element in self.envelope:
+                value = envelope_value(header, seg, element)
+                if value:
+                    found.add(slot, value, None, None, f"{seg}{element}")
+            self._envelope_header = header
+            self._envelope_events = found
+        table.fill(self._envelope_events)
+
+    # --- evaluation ----------------------------------------------------------------------------
+
+    def _run(self, rules: list[CompiledRule], env: Env, anchor: Loop, out: list[Outcome]) -> None:
+        found: list[Violation] = []
+        slots = env.slots
+        for rule in rules:
+            trigger = rule.check.trigger
+            if trigger >= 0 and not slots[trigger]:
+                continue  # nothing to check: the field is not there
+            if rule.when is not None and not rule.when.holds(env):
+                continue
+            rule.check.run(env, found)
+            if found:
+                for v in found:
+                    out.append(Outcome(rule.number, v, anchor))
+                found = []
+
+    def check_unit(self, unit: Unit) -> list[Outcome]:
+        plan = self._plan_for(unit.header.guide)
+        out: list[Outcome] = []
+        if not plan.claim and not plan.line:
+            return out
+        # the claim's own values first, then each service line's
+        own = self._own
+        own.reset()
+        top = unit.loop
+        top_id = top.id
+        for seg in top.segments:
+            self._segment(seg, top_id, own)
+        lines: list[Loop] = []
+        for child in top.loops:
+            if child.id == plan.line_loop:
+                lines.append(child)
+            else:
+                self._tree(child, own)
+        base_end = own.n
+        for line in lines:
+            self._tree(line, own)
+        context = self._context_events(unit.context)
+        table = self._claim
+        table.reset()
+        if self.envelope:
+            self._fill_envelope(table, unit.header)
+        # the claim and its lines, then the loops above the claim
+        table.fill(own)
+        for events in context:
+            table.fill(events)
+        env = self._claim_env
+        if plan.claim:
+            self._run(plan.claim, env, top, out)
+        if self.summed:
+            self._accumulate(unit.header, table.slots)
+        if plan.line:
+            if len(lines) == 1:
+                self._run(plan.line, env, lines[0], out)  # the claim's values are the line's
+            elif lines:
+                self._run_lines(plan.line, lines, own, base_end, out)
+        return out
+
+    def _run_lines(
+        self,
+        rules: list[CompiledRule],
+        lines: list[Loop],
+        own: _Events,
+        base_end: int,
+        out: list[Outcome],
+    ) -> None:
+        """Line-scope rules once per service line: the claim's values, but for references
+        that found values in the lines, only this line's (lines are the claim's last loops:
+        a line holds the segments from its first one up to the next line's)."""
+        claim_slots = self._claim.slots
+        line_slots: list[int] = []
+        for i in range(base_end, own.n):
+            slot = own.slots[i]
+            if slot not in line_slots:
+                line_slots.append(slot)
+        starts = [line.segments[0].position if line.segments else 0 for line in lines]
+        first = starts[0]
+        env = self._line_env
+        for i, line in enumerate(lines):
+            low = starts[i]
+            high = starts[i + 1] if i + 1 < len(starts) else -1
+            slots = list(claim_slots)
+            for slot in line_slots:
+                mine: list[Hit] = []
+                for hit in claim_slots[slot]:
+                    seg = hit.segment
+                    if seg is None or seg.position < first:
+                        mine.append(hit)  # the claim's or the loops' above it
+                    elif seg.position >= low and (high < 0 or seg.position < high):
+                        mine.append(hit)
+                slots[slot] = mine
+            env.slots = slots
+            self._run(rules, env, line, out)
+
+    def _accumulate(self, header: TransactionHeader, slots: list[list[Hit]]) -> None:
+        """Sum the claim-level amounts that set-level balancing rules refer to."""
+        totals = self.totals.setdefault(_set_key(header), {})
+        for slot in self.summed:
+            for hit in slots[slot]:
+                value = amount(hit.value)
+                if value is not None:
+                    totals[slot] = totals.get(slot, Decimal(0)) + value
+
+    def check_set(
+        self, header: TransactionHeader, root: Loop | None, unit_count: int
+    ) -> list[Outcome]:
+        plan = self._plan_for(header.guide)
+        totals = self.totals.pop(_set_key(header), {})
+        out: list[Outcome] = []
+        first_of_file = header.isa_control_number not in self._files_checked
+        self._files_checked.add(header.isa_control_number)
+        if not plan.set and not (first_of_file and plan.file):
+            return out
+        table = _Table(self.nslots)
+        self._fill_envelope(table, header)
+        if root is not None:
+            found = _Events()
+            self._tree(root, found)
+            table.fill(found)
+        for slot, total in totals.items():
+            # A set-level rule over claim-level values (835 BPR02 = sum of CLP04 - PLB):
+            # the claims were handed out one by one; their running total stands in.
+            if not table.slots[slot]:
+                table.put(slot, Hit(str(total), None, None, self.paths[slot].text))
+        env = Env(table.slots, self.receipt_date, self.history, unit_count)
+        anchor = root if root is not None else Loop("ST_LOOP", "")
+        if first_of_file:
+            self._run(plan.file, env, anchor, out)
+        self._run(plan.set, env, anchor, out)
+        return out
+
+
+def _set_key(header: TransactionHeader) -> tuple[str, str, str, int]:
+    return (
+        header.isa_control_number,
+        header.gs_control_number,
+        header.st_control_number,
+        header.set_index,
+    )
+
+
+def envelope_value(header: TransactionHeader, segment: str, element: str) -> str:
+    if segment == "ISA":
+        if element == "06":
+            return header.sender_id
+        if element == "08":
+            return header.receiver_id
+        if element == "13":
+            return header.isa_control_number
+    elif segment == "GS":
+        if element == "02":
+            return header.gs_sender_id
+        if element == "03":
+            return header.gs_receiver_id
+        if element == "06":
+            return header.gs_control_number
+        if element == "08":
+            return header.version
+    return ""
