@@ -242,10 +242,17 @@ def _guides_row(tmp: Path, claims: int, repeat: int) -> None:
     snip_cold = _child("ours", path)
     units_cold = _child("units", path)
     guide_cold = _child("guides", path)
-    snip_warm = min(_ours_seconds(path)[0] for _ in range(repeat))
-    units_warm = min(_guides_seconds(path, with_guides=False)[0] for _ in range(repeat))
-    guide_runs = [_guides_seconds(path) for _ in range(repeat)]
-    guide_warm = min(r[0] for r in guide_runs)
+    # Interleaved (SNIP, units, guides, SNIP, ...) and the best of each: the machine's load
+    # drifts, and a block of runs of one kind would carry the drift into the ratio.
+    snips: list[float] = []
+    units: list[float] = []
+    guides: list[float] = []
+    for _ in range(max(repeat, 5)):
+        snips.append(_ours_seconds(path)[0])
+        units.append(_guides_seconds(path, with_guides=False)[0])
+        guides.append(_guides_seconds(path)[0])
+    snip_warm, units_warm, guide_warm = min(snips), min(units), min(guides)
+    repeat = len(snips)
     segs = snip_cold["segments"]
     n = snip_cold["units"]
     head = f"  {'':<34}{'cold s':>8}{'warm s':>8}{'seg/s (warm)':>14}{'claims/s':>10}{'ratio':>8}"

@@ -54,14 +54,22 @@ class Slots:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.paths: list[ValuePath] = []
+        #: the numbers handed out since the last ``take_used`` (the references of one rule)
+        self.used: list[int] = []
 
     def slot(self, path: ValuePath) -> int:
         known = self.index.get(path.text)
-        if known is not None:
-            return known
-        self.index[path.text] = len(self.paths)
-        self.paths.append(path)
-        return len(self.paths) - 1
+        if known is None:
+            known = self.index[path.text] = len(self.paths)
+            self.paths.append(path)
+        if known not in self.used:
+            self.used.append(known)
+        return known
+
+    def take_used(self) -> list[int]:
+        used = self.used
+        self.used = []
+        return used
 
 
 class Env:

@@ -32,6 +32,24 @@ __all__ = ["CompiledRule", "Outcome", "Program"]
 LINE_LOOP = {"835": "2110", "837P": "2400", "837I": "2400", "837D": "2400"}
 
 _DISPLAYS: Final = 32
+#: the service line loops and the loops inside them
+_LINE_LOOPS: Final = frozenset(
+    (
+        "2110",
+        "2400",
+        "2410",
+        "2420A",
+        "2420B",
+        "2420C",
+        "2420D",
+        "2420E",
+        "2420F",
+        "2420G",
+        "2420H",
+        "2430",
+        "2440",
+    )
+)
 
 
 class CompiledRule:
@@ -45,12 +63,15 @@ class CompiledRule:
         transactions: frozenset[str],
         when: Cond | None,
         check: Check,
+        refs: list[int],
     ) -> None:
         self.number = number
         self.scope = scope
         self.transactions = transactions
         self.when = when
         self.check = check
+        #: the references (slot numbers) the rule reads, its condition's included
+        self.refs = refs
 
 
 class Outcome:
@@ -97,36 +118,27 @@ class _Plan:
         self.by_qualifier: dict[str, list[_Reader]] = {}
 
 
-class _Events:
-    """The values found in part of a unit, in file order: slot numbers and hits.
+class _Sink:
+    """Where extraction puts the values it finds."""
 
-    The unit's own values go to one ``_Events`` kept from claim to claim: ``reset`` only
-    rewinds it and ``add`` reuses the :class:`Hit` objects already there (a violation keeps
-    a copy of its hit, never the reused object). Values of the loops above the unit get an
-    ``_Events`` of their own, kept as long as those loops are."""
+    def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
+        raise NotImplementedError
+
+
+class _Events(_Sink):
+    """The values found in some loops, in file order: slot numbers and hits. The loops above
+    a unit (submitter, billing provider, subscriber) get one each, kept as long as those
+    loops are the context of the units handed out."""
 
     def __init__(self) -> None:
         self.slots: list[int] = []
         self.hits: list[Hit] = []
         self.n = 0
 
-    def reset(self) -> None:
-        self.n = 0
-
     def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
-        n = self.n
-        if n < len(self.hits):
-            hit = self.hits[n]
-            hit.value = value
-            hit.segment = seg
-            hit.loop = loop
-            hit.element = ref
-            hit.day = -1
-            self.slots[n] = slot
-        else:
-            self.hits.append(Hit(value, seg, loop, ref))
-            self.slots.append(slot)
-        self.n = n + 1
+        self.hits.append(Hit(value, seg, loop, ref))
+        self.slots.append(slot)
+        self.n += 1
 
 
 _NOTHING: Final = Hit("", None, None, "")
@@ -183,6 +195,32 @@ class _Table:
             self.add(slot, hit)
 
 
+class _Direct(_Sink):
+    """The unit's own values, straight into the claim's table. The :class:`Hit` objects are
+    kept from claim to claim and reused (a violation keeps a copy of its hit, never the
+    reused object)."""
+
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+        self.pool: list[Hit] = []
+        self.n = 0
+
+    def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
+        n = self.n
+        if n < len(self.pool):
+            hit = self.pool[n]
+            hit.value = value
+            hit.segment = seg
+            hit.loop = loop
+            hit.element = ref
+            hit.day = -1
+        else:
+            hit = Hit(value, seg, loop, ref)
+            self.pool.append(hit)
+        self.n = n + 1
+        self.table.add(slot, hit)
+
+
 class _Cached:
     def __init__(self, loop: Loop, segments: int, loops: int, events: _Events) -> None:
         self.loop = loop
@@ -203,13 +241,29 @@ def _components(value: str, seg: Segment) -> list[str]:
 class _TxPlan:
     """The rules of one transaction type, by scope."""
 
-    def __init__(self, transaction: str, rules: list[CompiledRule]) -> None:
+    def __init__(
+        self,
+        transaction: str,
+        rules: list[CompiledRule],
+        paths: list[ValuePath],
+        summed: list[int],
+    ) -> None:
         self.transaction = transaction
         self.file = [r for r in rules if r.scope == "file" and transaction in r.transactions]
         self.set = [r for r in rules if r.scope == "set" and transaction in r.transactions]
         self.claim = [r for r in rules if r.scope == "claim" and transaction in r.transactions]
         self.line = [r for r in rules if r.scope == "line" and transaction in r.transactions]
         self.line_loop = LINE_LOOP.get(transaction, "")
+        #: references the line rules read that can find values in service lines: these
+        #: are narrowed to one line's values when the line rules run
+        self.line_refs: list[int] = []
+        #: claim-level amounts the set-level balancing rules sum, claim by claim
+        self.summed = [s for s in summed if any(s in r.refs for r in self.set)]
+        for rule in self.line:
+            for ref in rule.refs:
+                path = paths[ref]
+                if (path.loop == "*" or path.loop in _LINE_LOOPS) and ref not in self.line_refs:
+                    self.line_refs.append(ref)
 
 
 class Program:
@@ -248,15 +302,14 @@ class Program:
         self._files_checked: set[str] = set()
         self._envelope_header: TransactionHeader | None = None
         self._envelope_events = _Events()
-        self._own = _Events()
         self._claim = _Table(self.nslots)
+        self._own = _Direct(self._claim)
         self._claim_env = Env(self._claim.slots, receipt_date, history)
-        self._line_env = Env([], receipt_date, history)
 
     def _plan_for(self, transaction: str) -> _TxPlan:
         plan = self.tx.get(transaction)
         if plan is None:
-            plan = self.tx[transaction] = _TxPlan(transaction, self.rules)
+            plan = self.tx[transaction] = _TxPlan(transaction, self.rules, self.paths, self.summed)
         return plan
 
     def has_unit_rules(self, transaction: str) -> bool:
@@ -277,7 +330,7 @@ class Program:
         self.plan[seg_id][loop_id] = plan
         return plan
 
-    def _segment(self, seg: Segment, loop_id: str, out: _Events) -> None:
+    def _segment(self, seg: Segment, loop_id: str, out: _Sink) -> None:
         elems = seg.elements
         by_loop = self.plan.get(elems[0])
         if by_loop is None:
@@ -298,7 +351,7 @@ class Program:
         seg: Segment,
         elems: list[str],
         loop_id: str,
-        out: _Events,
+        out: _Sink,
     ) -> None:
         n = len(elems)
         split_pos = -1
@@ -330,7 +383,7 @@ class Program:
             else:
                 out.add(r.slot, r.segment, seg, loop_id, r.segment)
 
-    def _tree(self, loop: Loop, out: _Events) -> None:
+    def _tree(self, loop: Loop, out: _Sink) -> None:
         """Every value in a loop and the loops below it, depth first."""
         loop_id = loop.id
         for seg in loop.segments:
@@ -395,9 +448,13 @@ class Program:
         out: list[Outcome] = []
         if not plan.claim and not plan.line:
             return out
-        # the claim's own values first, then each service line's
+        table = self._claim
+        table.reset()
+        if self.envelope:
+            self._fill_envelope(table, unit.header)
+        # the claim's own values, then its service lines', then the loops above the claim
         own = self._own
-        own.reset()
+        own.n = 0
         top = unit.loop
         top_id = top.id
         for seg in top.segments:
@@ -408,70 +465,60 @@ class Program:
                 lines.append(child)
             else:
                 self._tree(child, own)
-        base_end = own.n
         for line in lines:
             self._tree(line, own)
-        context = self._context_events(unit.context)
-        table = self._claim
-        table.reset()
-        if self.envelope:
-            self._fill_envelope(table, unit.header)
-        # the claim and its lines, then the loops above the claim
-        table.fill(own)
-        for events in context:
+        for events in self._context_events(unit.context):
             table.fill(events)
         env = self._claim_env
         if plan.claim:
             self._run(plan.claim, env, top, out)
-        if self.summed:
-            self._accumulate(unit.header, table.slots)
+        if plan.summed:
+            self._accumulate(unit.header, plan.summed, table.slots)
         if plan.line:
             if len(lines) == 1:
                 self._run(plan.line, env, lines[0], out)  # the claim's values are the line's
             elif lines:
-                self._run_lines(plan.line, lines, own, base_end, out)
+                self._run_lines(plan, lines, out)
         return out
 
-    def _run_lines(
-        self,
-        rules: list[CompiledRule],
-        lines: list[Loop],
-        own: _Events,
-        base_end: int,
-        out: list[Outcome],
-    ) -> None:
+    def _run_lines(self, plan: _TxPlan, lines: list[Loop], out: list[Outcome]) -> None:
         """Line-scope rules once per service line: the claim's values, but for references
         that found values in the lines, only this line's (lines are the claim's last loops:
         a line holds the segments from its first one up to the next line's)."""
         claim_slots = self._claim.slots
-        line_slots: list[int] = []
-        for i in range(base_end, own.n):
-            slot = own.slots[i]
-            if slot not in line_slots:
-                line_slots.append(slot)
         starts = [line.segments[0].position if line.segments else 0 for line in lines]
         first = starts[0]
-        env = self._line_env
+        line_slots: list[int] = []
+        for slot in plan.line_refs:
+            for hit in claim_slots[slot]:
+                seg = hit.segment
+                if seg is not None and seg.position >= first:
+                    line_slots.append(slot)  # values from the lines: narrow to each line's
+                    break
+        saved = [claim_slots[slot] for slot in line_slots]
+        env = self._claim_env
         for i, line in enumerate(lines):
             low = starts[i]
             high = starts[i + 1] if i + 1 < len(starts) else -1
-            slots = list(claim_slots)
-            for slot in line_slots:
+            for k, slot in enumerate(line_slots):
                 mine: list[Hit] = []
-                for hit in claim_slots[slot]:
+                for hit in saved[k]:
                     seg = hit.segment
                     if seg is None or seg.position < first:
                         mine.append(hit)  # the claim's or the loops' above it
                     elif seg.position >= low and (high < 0 or seg.position < high):
                         mine.append(hit)
-                slots[slot] = mine
-            env.slots = slots
-            self._run(rules, env, line, out)
+                claim_slots[slot] = mine
+            self._run(plan.line, env, line, out)
+        for k, slot in enumerate(line_slots):
+            claim_slots[slot] = saved[k]
 
-    def _accumulate(self, header: TransactionHeader, slots: list[list[Hit]]) -> None:
+    def _accumulate(
+        self, header: TransactionHeader, summed: list[int], slots: list[list[Hit]]
+    ) -> None:
         """Sum the claim-level amounts that set-level balancing rules refer to."""
         totals = self.totals.setdefault(_set_key(header), {})
-        for slot in self.summed:
+        for slot in summed:
             for hit in slots[slot]:
                 value = amount(hit.value)
                 if value is not None:

@@ -71,14 +71,12 @@ class GuideEvaluator:
                 transactions = frozenset(
                     t for t in (rule.transactions or guide.transactions) if t in guide.transactions
                 )
+                slots.take_used()
                 when = _condition(rule.when, slots) if rule.when is not None else None
+                check = kind.build(rule.params, slots)
                 compiled.append(
                     CompiledRule(
-                        len(self._rules),
-                        rule.scope,
-                        transactions,
-                        when,
-                        kind.build(rule.params, slots),
+                        len(self._rules), rule.scope, transactions, when, check, slots.take_used()
                     )
                 )
                 self._rules.append((guide, rule))
