@@ -75,7 +75,9 @@ def _isa_date(path: Path) -> dt.date:
     return dt.date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
 
 
-def _guides_seconds(path: Path, with_guides: bool = True) -> tuple[float, int, int, int]:
+def _guides_seconds(
+    path: Path, with_guides: bool = True, run: bool = True
+) -> tuple[float, int, int, int]:
     """SNIP 1-2 with units (claims handed out) and, unless told not to, the base and
     Medi-Cal guides over every unit and set: seconds, segments, units, guide findings."""
     from mappings.guides import GuideChecks, load_guide
@@ -84,6 +86,8 @@ def _guides_seconds(path: Path, with_guides: bool = True) -> tuple[float, int, i
     checks = GuideChecks(load_guide(GUIDE), _isa_date(path)) if with_guides else None
     validator = Validator(units=True)
     units = findings = 0
+    if not run:
+        return 0.0, 0, 0, 0
     start = time.perf_counter()
     for event in validator.events(path):
         if isinstance(event, UnitEvent):
@@ -125,11 +129,16 @@ def _child_main(mode: str, path: str) -> None:
     import resource
 
     p = Path(path)
+    # "MODE-setup": the same start-up as MODE without the work (for instruction counts)
+    mode, _, setup = mode.partition("-")
     if mode == "ours":
         from parsers import load_map
 
         for key in ("837P", "834", "835"):
             load_map(key)
+        if setup:
+            print(json.dumps({}))
+            return
         seconds, segments, units, accepted = _ours_seconds(p)
         payload = {"seconds": seconds, "segments": segments, "units": units, "accepted": accepted}
     elif mode in ("guides", "units"):
@@ -138,12 +147,57 @@ def _child_main(mode: str, path: str) -> None:
 
         load_map("837P")
         base_guides(), load_guide(GUIDE)  # parse the YAML before the clock starts
-        seconds, segments, units, findings = _guides_seconds(p, mode == "guides")
+        seconds, segments, units, findings = _guides_seconds(p, mode == "guides", not setup)
         payload = {"seconds": seconds, "segments": segments, "units": units, "findings": findings}
     else:
         payload = {"seconds": _pyx12_seconds(p)}
     payload["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(payload))
+
+
+def _instructions(mode: str, path: Path) -> int:
+    """Instructions executed by a fresh child doing ``mode``, less those of the same child
+    doing only its start-up (valgrind's callgrind counts instructions: the same count for
+    the same work whatever else the machine is doing)."""
+
+    def count(child_mode: str) -> int:
+        out = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                __file__,
+                "--child",
+                child_mode,
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        for line in out.stderr.splitlines():
+            if "Collected :" in line:
+                return int(line.rsplit(":", 1)[1].strip().replace(",", ""))
+        raise RuntimeError(f"no instruction count from valgrind for {child_mode}")
+
+    return count(mode) - count(f"{mode}-setup")
+
+
+def _instructions_row(path: Path) -> None:
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        print("  (valgrind is not installed: no instruction counts)")
+        return
+    snip = _instructions("ours", path)
+    units = _instructions("units", path)
+    guides = _instructions("guides", path)
+    print(
+        f"  instructions (callgrind, fresh processes): SNIP 1-2 {snip / 1e6:,.0f} M, "
+        f"with units {units / 1e6:,.0f} M ({units / snip:.2f}x), "
+        f"with guides {guides / 1e6:,.0f} M ({guides / snip:.2f}x)  (target <= {GUIDE_TARGET})"
+    )
 
 
 def main() -> None:
@@ -162,6 +216,12 @@ def main() -> None:
         action="store_true",
         help="only the Medi-Cal guide row (no pyx12, no memory test)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="with --only-guides: also count instructions with valgrind (slow, but the "
+        "same figure on a busy machine)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -171,7 +231,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; files in {tmp}\n")
     if args.only_guides:
-        _guides_row(tmp, args.claims, args.repeat)
+        _guides_row(tmp, args.claims, args.repeat, args.instructions)
         tmp.rmdir()
         return
     header = (
@@ -231,7 +291,7 @@ def main() -> None:
     tmp.rmdir()
 
 
-def _guides_row(tmp: Path, claims: int, repeat: int) -> None:
+def _guides_row(tmp: Path, claims: int, repeat: int, instructions: bool = False) -> None:
     """Full validation with the Medi-Cal guide vs SNIP 1-2 alone, on the same 837P."""
     path = tmp / f"837p_guides_{claims}.x12"
     write_file(path, "837p", claims, seed=7)
@@ -276,6 +336,8 @@ def _guides_row(tmp: Path, claims: int, repeat: int) -> None:
         f"{ratio_cold:.2f} cold  (target <= {GUIDE_TARGET}) {verdict}; "
         f"{guide_cold['findings']:.0f} guide findings on {guide_cold['units']:.0f} claims"
     )
+    if instructions:
+        _instructions_row(path)
     path.unlink()
 
 

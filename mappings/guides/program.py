@@ -259,6 +259,10 @@ class _TxPlan:
         self.line_refs: list[int] = []
         #: claim-level amounts the set-level balancing rules sum, claim by claim
         self.summed = [s for s in summed if any(s in r.refs for r in self.set)]
+        #: whether claim or line rules read envelope values (ISA/GS): only then are they set
+        self.envelope = any(
+            paths[ref].envelope for rule in (*self.claim, *self.line) for ref in rule.refs
+        )
         for rule in self.line:
             for ref in rule.refs:
                 path = paths[ref]
@@ -283,7 +287,7 @@ class Program:
         self.history = history
         #: segment id -> [(loop id or "" for any, qualifier or None, readers)]
         self._sources: dict[str, list[tuple[str, str | None, list[_Reader]]]] = {}
-        #: segment id -> loop id -> the readers that apply there (built on first sight)
+        #: loop id -> segment id -> the readers that apply there (built on first sight)
         self.plan: dict[str, dict[str, _Plan]] = {}
         self.envelope: list[tuple[int, str, str]] = []
         for number, path in enumerate(slots.paths):
@@ -294,7 +298,6 @@ class Program:
             self._sources.setdefault(path.segment, []).append(
                 (loop, path.qualifier, _readers(number, path))
             )
-            self.plan.setdefault(path.segment, {})
         self.tx: dict[str, _TxPlan] = {}
         self._context: list[_Cached] = []
         #: running totals of claim-level amounts per transaction set (set-level sums)
@@ -318,26 +321,31 @@ class Program:
 
     # --- value extraction ---------------------------------------------------------------------
 
-    def _plan_of(self, seg_id: str, loop_id: str) -> _Plan:
-        plan = _Plan()
-        for loop, qualifier, readers in self._sources[seg_id]:
-            if loop and loop != loop_id:
-                continue
-            if qualifier is None:
-                plan.plain.extend(readers)
-            else:
-                plan.by_qualifier.setdefault(qualifier, []).extend(readers)
-        self.plan[seg_id][loop_id] = plan
-        return plan
+    def _loop_plans(self, loop_id: str) -> dict[str, _Plan]:
+        """What each segment id is read for in loops ``loop_id`` (built on first sight)."""
+        plans = self.plan.get(loop_id)
+        if plans is not None:
+            return plans
+        plans = {}
+        for seg_id, sources in self._sources.items():
+            plan = _Plan()
+            for loop, qualifier, readers in sources:
+                if loop and loop != loop_id:
+                    continue
+                if qualifier is None:
+                    plan.plain.extend(readers)
+                else:
+                    plan.by_qualifier.setdefault(qualifier, []).extend(readers)
+            if plan.plain or plan.by_qualifier:
+                plans[seg_id] = plan
+        self.plan[loop_id] = plans
+        return plans
 
-    def _segment(self, seg: Segment, loop_id: str, out: _Sink) -> None:
+    def _segment(self, seg: Segment, plans: dict[str, _Plan], loop_id: str, out: _Sink) -> None:
         elems = seg.elements
-        by_loop = self.plan.get(elems[0])
-        if by_loop is None:
-            return
-        plan = by_loop.get(loop_id)
+        plan = plans.get(elems[0])
         if plan is None:
-            plan = self._plan_of(elems[0], loop_id)
+            return
         if plan.plain:
             self._read(plan.plain, seg, elems, loop_id, out)
         if plan.by_qualifier and len(elems) > 1:
@@ -386,8 +394,10 @@ class Program:
     def _tree(self, loop: Loop, out: _Sink) -> None:
         """Every value in a loop and the loops below it, depth first."""
         loop_id = loop.id
-        for seg in loop.segments:
-            self._segment(seg, loop_id, out)
+        plans = self._loop_plans(loop_id)
+        if plans:
+            for seg in loop.segments:
+                self._segment(seg, plans, loop_id, out)
         for child in loop.loops:
             self._tree(child, out)
 
@@ -450,15 +460,16 @@ class Program:
             return out
         table = self._claim
         table.reset()
-        if self.envelope:
+        if plan.envelope:
             self._fill_envelope(table, unit.header)
         # the claim's own values, then its service lines', then the loops above the claim
         own = self._own
         own.n = 0
         top = unit.loop
         top_id = top.id
+        plans = self._loop_plans(top_id)
         for seg in top.segments:
-            self._segment(seg, top_id, own)
+            self._segment(seg, plans, top_id, own)
         lines: list[Loop] = []
         for child in top.loops:
             if child.id == plan.line_loop:
