@@ -367,6 +367,8 @@ class _EligibilityLookup:
     def __call__(self, question: str, **args: str) -> bool | None:
         if question != "member_eligible":
             return None  # duplicates against history are checked when storing
+        if self.roster is False:
+            return None  # no 834 data held at all (found on the first look-up): cannot tell
         key = (args["member_id"], args["date"])
         if key not in self.cache:
             future = asyncio.run_coroutine_threadsafe(self._eligible(*key), self.loop)
