@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -148,9 +149,12 @@ def _iso(day: int) -> str:
 # --- conditions (``when``) --------------------------------------------------------------------
 
 
-class Cond:
+class Cond(ABC):
+    """A rule's ``when`` condition over the values found."""
+
+    @abstractmethod
     def holds(self, env: Env) -> bool:
-        raise NotImplementedError
+        """Whether the condition holds for these values."""
 
 
 class AllOf(Cond):
@@ -200,7 +204,7 @@ class ValueIn(Cond):
 # --- checks ----------------------------------------------------------------------------------
 
 
-class Check:
+class Check(ABC):
     """One rule kind with its parameters; ``run`` appends a violation per value at fault.
 
     ``trigger``: a reference without which the check finds nothing (its field), so the
@@ -209,8 +213,9 @@ class Check:
 
     trigger: int = -1
 
+    @abstractmethod
     def run(self, env: Env, out: list[Violation]) -> None:
-        raise NotImplementedError
+        """Append a violation for each value at fault."""
 
 
 class RequiredCheck(Check):

@@ -18,6 +18,7 @@ Findings come back as (rule number, violation, anchor loop) for ``runner.py`` to
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from decimal import Decimal
 from typing import Final
 
@@ -118,11 +119,12 @@ class _Plan:
         self.by_qualifier: dict[str, list[_Reader]] = {}
 
 
-class _Sink:
+class _Sink(ABC):
     """Where extraction puts the values it finds."""
 
+    @abstractmethod
     def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
-        raise NotImplementedError
+        """Take one value: its reference number, the value, where it was found."""
 
 
 class _Events(_Sink):
@@ -187,12 +189,6 @@ class _Table:
         hits = events.hits
         for i in range(start, events.n if end < 0 else end):
             self.add(slots[i], hits[i])
-
-    def put(self, slot: int, hit: Hit) -> None:
-        if self.slots[slot]:
-            self.slots[slot] = [hit]
-        else:
-            self.add(slot, hit)
 
 
 class _Direct(_Sink):
@@ -314,10 +310,6 @@ class Program:
         if plan is None:
             plan = self.tx[transaction] = _TxPlan(transaction, self.rules, self.paths, self.summed)
         return plan
-
-    def has_unit_rules(self, transaction: str) -> bool:
-        plan = self._plan_for(transaction)
-        return bool(plan.claim) or bool(plan.line)
 
     # --- value extraction ---------------------------------------------------------------------
 
@@ -555,7 +547,7 @@ class Program:
             # A set-level rule over claim-level values (835 BPR02 = sum of CLP04 - PLB):
             # the claims were handed out one by one; their running total stands in.
             if not table.slots[slot]:
-                table.put(slot, Hit(str(total), None, None, self.paths[slot].text))
+                table.add(slot, Hit(str(total), None, None, self.paths[slot].text))
         env = Env(table.slots, self.receipt_date, self.history, unit_count)
         anchor = root if root is not None else Loop("ST_LOOP", "")
         if first_of_file:
