@@ -717,6 +717,24 @@ BROKEN = [
         ),
         "check must be one of",
     ),
+    (
+        "bad-days",
+        _guide_text(
+            rule=GOOD_RULE.replace("kind: pattern", "kind: date_window").replace(
+                "regex: '[1-9].*'", "max_days_before_receipt: soon"
+            )
+        ),
+        "max_days_before_receipt must be a number of days, got 'soon'",
+    ),
+    (
+        "bad-not-before",
+        _guide_text(
+            rule=GOOD_RULE.replace("kind: pattern", "kind: date_window").replace(
+                "regex: '[1-9].*'", "not_before: '2015-10-32'"
+            )
+        ),
+        "not_before must be a date (YYYY-MM-DD), got '2015-10-32'",
+    ),
     ("not-yaml", "guide: broken\nrules: [\n", "not valid YAML"),
 ]
 

@@ -132,10 +132,16 @@ class DateWindow(Kind):
     @classmethod
     def validate(cls, params: dict[str, Any]) -> None:
         super().validate(params)
-        if "max_days_before_receipt" in params:
-            int(params["max_days_before_receipt"])
+        days = params.get("max_days_before_receipt")
+        if days is not None and not (isinstance(days, int) and days >= 0):
+            raise ValueError(f"max_days_before_receipt must be a number of days, got {days!r}")
         if "not_before" in params:
-            dt.date.fromisoformat(str(params["not_before"]))
+            try:
+                dt.date.fromisoformat(str(params["not_before"]))
+            except ValueError:
+                raise ValueError(
+                    f"not_before must be a date (YYYY-MM-DD), got {params['not_before']!r}"
+                ) from None
         for key in ("not_before_field", "not_after_field"):
             if key in params:
                 _p(params, key)
