@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, Protocol
 
 from fastapi import Query
 
@@ -17,3 +18,17 @@ Cursor = Annotated[
 ]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+
+
+class _HasId(Protocol):
+    id: int
+
+
+def after_id(cursor: str | None) -> int | None:
+    """The id a page starts after (the previous page's ``next_cursor``), or None."""
+    return int(cursor) if cursor else None
+
+
+def next_cursor(rows: Sequence[_HasId], more: bool) -> str | None:
+    """The cursor of the next page: the id of this page's last row, when there is more."""
+    return str(rows[-1].id) if more and rows else None

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor
+from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
 from ..api.problems import NotFound
 from .repository import CoverageRepository, MemberRepository
 from .schemas import Coverage, Eligibility, MemberList, MemberSummary, own_member_id
@@ -85,7 +85,7 @@ async def list_members(
     active_on: Annotated[
         date | None, Query(description="Only members with coverage in force on this date")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> MemberList:
     members = MemberRepository(session)
@@ -97,10 +97,10 @@ async def list_members(
         plan_code=plan_code,
         active_on=active_on,
     )
-    rows, more = await members.get_page(stmt, limit, int(cursor) if cursor else None)
+    rows, more = await members.get_page(stmt, limit, after_id(cursor))
     identifiers = await members.identifiers([m.id for m in rows])
     await audit(session, caller, "search", "member", None, f"{len(rows)} results")
     return MemberList(
         items=[MemberSummary.from_row(m, identifiers[m.id]) for m in rows],
-        next_cursor=str(rows[-1].id) if more else None,
+        next_cursor=next_cursor(rows, more),
     )

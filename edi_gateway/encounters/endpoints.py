@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor
+from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
 from ..api.problems import NotFound
 from ..remittances.schemas import Adjustment
 from .repository import EncounterRepository
@@ -53,7 +53,7 @@ async def list_encounters(
         Literal["active", "replaced", "voided", "void"] | None,
         Query(description="active, replaced, voided (cancelled by a void) or void"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> EncounterList:
     encounters = EncounterRepository(session)
@@ -66,10 +66,10 @@ async def list_encounters(
         service_date_to=service_date_to,
         status=status,
     )
-    rows, more = await encounters.get_page(stmt, limit, int(cursor) if cursor else None)
+    rows, more = await encounters.get_page(stmt, limit, after_id(cursor))
     return EncounterList(
         items=[EncounterSummary.model_validate(e) for e in rows],
-        next_cursor=str(rows[-1].id) if more else None,
+        next_cursor=next_cursor(rows, more),
     )
 
 

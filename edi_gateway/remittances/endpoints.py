@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor
+from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
 from ..api.problems import NotFound
 from ..models import PaymentAdjustment, ServicePaymentRow
 from .repository import RemittanceRepository
@@ -45,7 +45,7 @@ async def list_remittances(
     claim_id: Annotated[
         str | None, Query(description="Remittances paying a claim with this CLP01")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> RemittanceList:
     remittances = RemittanceRepository(session)
@@ -58,10 +58,10 @@ async def list_remittances(
         payment_date_to=payment_date_to,
         claim_id=claim_id,
     )
-    rows, more = await remittances.get_page(stmt, limit, int(cursor) if cursor else None)
+    rows, more = await remittances.get_page(stmt, limit, after_id(cursor))
     return RemittanceList(
         items=[RemittanceSummary.model_validate(p) for p in rows],
-        next_cursor=str(rows[-1].id) if more else None,
+        next_cursor=next_cursor(rows, more),
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
+from ..api.pagination import Limit
 from ..api.problems import NotFound, TooLarge, Unsupported
 from ..models import Acknowledgment, Partner, Submission
 from .filestore import FileStore, FileTooLarge, StoredBytes
@@ -255,7 +256,7 @@ async def list_submissions(
     ] = None,
     received_from: Annotated[date | None, Query()] = None,
     received_to: Annotated[date | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> SubmissionList:
     stmt = select(Submission).where(visible(caller, Submission.partner_id))
