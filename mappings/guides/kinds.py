@@ -304,6 +304,10 @@ class Format(Kind):
         check = str(params["check"])
         table = _validators()
         fns = [table["hcpcs"], table["cpt"]] if check == "hcpcs_or_cpt" else [table[check]]
+        if check == "state":
+            from mappings.codesets.formats import load_states
+
+            load_states()
         comp = params.get("component")
         return c.FormatCheck(
             _slot(params, "field", slots),
