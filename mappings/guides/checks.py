@@ -134,11 +134,22 @@ def day_number(value: str) -> int:
     return ordinal + 1 if month > 2 and leap else ordinal
 
 
+#: day numbers of the date texts seen lately (a file repeats its dates claim after claim)
+_DAYS: Final[dict[str, int]] = {}
+
+
 def day_of(hit: Hit) -> int:
-    """The hit's value as a day number, worked out once per hit (several rules read it)."""
+    """The hit's value as a day number, worked out once per hit (several rules read it)
+    and remembered by text."""
     day = hit.day
     if day < 0:
-        day = hit.day = day_number(hit.value)
+        value = hit.value
+        known = _DAYS.get(value)
+        if known is None:
+            if len(_DAYS) >= _GOOD_MAX:
+                _DAYS.clear()
+            known = _DAYS[value] = day_number(value)
+        day = hit.day = known
     return day
 
 

@@ -120,6 +120,15 @@ class _Plan:
         self.by_qualifier: dict[str, list[_Reader]] = {}
 
 
+class _Reading:
+    """What one kind of evaluation reads (a transaction's claim and line rules, or its set
+    and file rules): the references it wants, and per loop id the plans built for them."""
+
+    def __init__(self, wanted: set[int]) -> None:
+        self.wanted = wanted
+        self.loops: dict[str, dict[str, _Plan]] = {}
+
+
 class _Sink(ABC):
     """Where extraction puts the values it finds."""
 
@@ -157,39 +166,41 @@ class _Table:
 
     def __init__(self, n: int) -> None:
         self.slots: list[list[Hit]] = [_EMPTY] * n
-        self._ones: list[list[Hit]] = [[_NOTHING] for _ in range(n)]
-        self._touched: list[int] = []
-        self._count = 0
+        self._blank: list[list[Hit]] = [_EMPTY] * n
+        self.ones: list[list[Hit]] = [[_NOTHING] for _ in range(n)]
 
     def reset(self) -> None:
-        slots = self.slots
-        touched = self._touched
-        for i in range(self._count):
-            slots[touched[i]] = _EMPTY
-        self._count = 0
+        self.slots[:] = self._blank  # one copy of the whole row (the list stays the same)
 
     def add(self, slot: int, hit: Hit) -> None:
-        current = self.slots[slot]
+        slots = self.slots
+        current = slots[slot]
         if not current:
-            one = self._ones[slot]
+            one = self.ones[slot]
             one[0] = hit
-            self.slots[slot] = one
-            count = self._count
-            if count < len(self._touched):
-                self._touched[count] = slot
-            else:
-                self._touched.append(slot)
-            self._count = count + 1
-        elif current is self._ones[slot]:
-            self.slots[slot] = [current[0], hit]
+            slots[slot] = one
+        elif current is self.ones[slot]:
+            slots[slot] = [current[0], hit]
         else:
             current.append(hit)
 
     def fill(self, events: _Events, start: int = 0, end: int = -1) -> None:
         slots = events.slots
         hits = events.hits
+        table = self.slots
+        ones = self.ones
         for i in range(start, events.n if end < 0 else end):
-            self.add(slots[i], hits[i])
+            slot = slots[i]
+            hit = hits[i]
+            current = table[slot]
+            if not current:
+                one = ones[slot]
+                one[0] = hit
+                table[slot] = one
+            elif current is ones[slot]:
+                table[slot] = [current[0], hit]
+            else:
+                current.append(hit)
 
 
 class _Direct(_Sink):
@@ -215,7 +226,18 @@ class _Direct(_Sink):
             hit = Hit(value, seg, loop, ref)
             self.pool.append(hit)
         self.n = n + 1
-        self.table.add(slot, hit)
+        # the table's add(), written out here: this runs for every value of every claim
+        table = self.table
+        slots = table.slots
+        current = slots[slot]
+        if not current:
+            one = table.ones[slot]
+            one[0] = hit
+            slots[slot] = one
+        elif current is table.ones[slot]:
+            slots[slot] = [current[0], hit]
+        else:
+            current.append(hit)
 
 
 class _Cached:
@@ -265,6 +287,11 @@ class _TxPlan:
                 path = paths[ref]
                 if (path.loop == "*" or path.loop in _LINE_LOOPS) and ref not in self.line_refs:
                     self.line_refs.append(ref)
+        #: the references read for a claim, and for the set as a whole: nothing else
+        self.unit_reading = _Reading(
+            {ref for rule in (*self.claim, *self.line) for ref in rule.refs} | set(self.summed)
+        )
+        self.set_reading = _Reading({ref for rule in (*self.set, *self.file) for ref in rule.refs})
 
 
 class Program:
@@ -284,8 +311,6 @@ class Program:
         self.history = history
         #: segment id -> [(loop id or "" for any, qualifier or None, readers)]
         self._sources: dict[str, list[tuple[str, str | None, list[_Reader]]]] = {}
-        #: loop id -> segment id -> the readers that apply there (built on first sight)
-        self.plan: dict[str, dict[str, _Plan]] = {}
         self.envelope: list[tuple[int, str, str]] = []
         for number, path in enumerate(slots.paths):
             if path.envelope:
@@ -314,24 +339,25 @@ class Program:
 
     # --- value extraction ---------------------------------------------------------------------
 
-    def _loop_plans(self, loop_id: str) -> dict[str, _Plan]:
+    def _loop_plans(self, reading: _Reading, loop_id: str) -> dict[str, _Plan]:
         """What each segment id is read for in loops ``loop_id`` (built on first sight)."""
-        plans = self.plan.get(loop_id)
+        plans = reading.loops.get(loop_id)
         if plans is not None:
             return plans
         plans = {}
         for seg_id, sources in self._sources.items():
             plan = _Plan()
-            for loop, qualifier, readers in sources:
+            for loop, qualifier, all_readers in sources:
                 if loop and loop != loop_id:
                     continue
+                readers = [r for r in all_readers if r.slot in reading.wanted]
                 if qualifier is None:
                     plan.plain.extend(readers)
-                else:
+                elif readers:
                     plan.by_qualifier.setdefault(qualifier, []).extend(readers)
             if plan.plain or plan.by_qualifier:
                 plans[seg_id] = plan
-        self.plan[loop_id] = plans
+        reading.loops[loop_id] = plans
         return plans
 
     def _segment(self, seg: Segment, plans: dict[str, _Plan], loop_id: str, out: _Sink) -> None:
@@ -384,17 +410,17 @@ class Program:
             else:
                 out.add(r.slot, r.segment, seg, loop_id, r.segment)
 
-    def _tree(self, loop: Loop, out: _Sink) -> None:
+    def _tree(self, loop: Loop, out: _Sink, reading: _Reading) -> None:
         """Every value in a loop and the loops below it, depth first."""
         loop_id = loop.id
-        plans = self._loop_plans(loop_id)
+        plans = self._loop_plans(reading, loop_id)
         if plans:
             for seg in loop.segments:
                 self._segment(seg, plans, loop_id, out)
         for child in loop.loops:
-            self._tree(child, out)
+            self._tree(child, out, reading)
 
-    def _context_events(self, context: list[Loop]) -> list[_Events]:
+    def _context_events(self, context: list[Loop], reading: _Reading) -> list[_Events]:
         """The values of the loops above the unit, reused while they are the same loops."""
         cache = self._context
         fresh: list[_Cached] = []
@@ -411,7 +437,7 @@ class Program:
                     hit = known
             if hit is None:
                 found = _Events()
-                self._tree(loop, found)
+                self._tree(loop, found, reading)
                 hit = _Cached(loop, len(loop.segments), len(loop.loops), found)
             fresh.append(hit)
             events.append(hit.events)
@@ -460,7 +486,8 @@ class Program:
         own.n = 0
         top = unit.loop
         top_id = top.id
-        plans = self._loop_plans(top_id)
+        reading = plan.unit_reading
+        plans = self._loop_plans(reading, top_id)
         for seg in top.segments:
             self._segment(seg, plans, top_id, own)
         lines: list[Loop] = []
@@ -468,10 +495,10 @@ class Program:
             if child.id == plan.line_loop:
                 lines.append(child)
             else:
-                self._tree(child, own)
+                self._tree(child, own, reading)
         for line in lines:
-            self._tree(line, own)
-        for events in self._context_events(unit.context):
+            self._tree(line, own, reading)
+        for events in self._context_events(unit.context, reading):
             table.fill(events)
         env = self._claim_env
         if plan.claim:
@@ -500,19 +527,41 @@ class Program:
                     line_slots.append(slot)  # values from the lines: narrow to each line's
                     break
         saved = [claim_slots[slot] for slot in line_slots]
+        ones = self._claim.ones
         env = self._claim_env
         for i, line in enumerate(lines):
             low = starts[i]
             high = starts[i + 1] if i + 1 < len(starts) else -1
             for k, slot in enumerate(line_slots):
-                mine: list[Hit] = []
-                for hit in saved[k]:
+                hits = saved[k]
+                # the claim's values and the loops' above it, and this line's: most often
+                # one value, put in the reference's one-item list (no new list)
+                count = 0
+                single = _NOTHING
+                mine = _EMPTY
+                for hit in hits:
                     seg = hit.segment
-                    if seg is None or seg.position < first:
-                        mine.append(hit)  # the claim's or the loops' above it
-                    elif seg.position >= low and (high < 0 or seg.position < high):
+                    if seg is not None and seg.position >= first:
+                        position = seg.position
+                        if position < low or (high >= 0 and position >= high):
+                            continue  # another line's
+                    if count == 0:
+                        single = hit
+                    elif count == 1:
+                        mine = [single, hit]
+                    else:
                         mine.append(hit)
-                claim_slots[slot] = mine
+                    count += 1
+                if count == 0:
+                    claim_slots[slot] = _EMPTY
+                elif count > 1:
+                    claim_slots[slot] = mine
+                elif hits is ones[slot]:
+                    claim_slots[slot] = hits
+                else:
+                    one = ones[slot]
+                    one[0] = single
+                    claim_slots[slot] = one
             self._run(plan.line, env, line, out)
         for k, slot in enumerate(line_slots):
             claim_slots[slot] = saved[k]
@@ -542,7 +591,7 @@ class Program:
         self._fill_envelope(table, header)
         if root is not None:
             found = _Events()
-            self._tree(root, found)
+            self._tree(root, found, plan.set_reading)
             table.fill(found)
         for slot, total in totals.items():
             # A set-level rule over claim-level values (835 BPR02 = sum of CLP04 - PLB):
