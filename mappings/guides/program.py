@@ -33,6 +33,8 @@ __all__ = ["CompiledRule", "Outcome", "Program"]
 LINE_LOOP = {"835": "2110", "837P": "2400", "837I": "2400", "837D": "2400"}
 
 _DISPLAYS: Final = 32
+#: the most composite values remembered with their components
+_SPLITS_MAX: Final = 65536
 #: the service line loops and the loops inside them
 _LINE_LOOPS: Final = frozenset(
     (
@@ -248,13 +250,31 @@ class _Cached:
         self.events = events
 
 
-def _components(value: str, seg: Segment) -> list[str]:
-    """The components of an element's first repetition."""
-    rep = seg.repetition_separator
-    if rep and rep in value:
-        value = value.split(rep, 1)[0]
-    sep = seg.component_separator
-    return value.split(sep) if sep else [value]
+class _Splits:
+    """Composite values split into components, remembered by text (``HC:99213:25`` and
+    ``11:B:1`` come back claim after claim) for the separators of the current file."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, list[str]] = {}
+        self.component = ""
+        self.repetition = ""
+
+    def components(self, value: str, seg: Segment) -> list[str]:
+        """The components of an element's first repetition (a list not to be changed)."""
+        sep = seg.component_separator
+        rep = seg.repetition_separator
+        if sep != self.component or rep != self.repetition:
+            self.known.clear()
+            self.component = sep
+            self.repetition = rep
+        parts = self.known.get(value)
+        if parts is None:
+            first = value.split(rep, 1)[0] if rep and rep in value else value
+            parts = first.split(sep) if sep else [first]
+            if len(self.known) >= _SPLITS_MAX:
+                self.known.clear()
+            self.known[value] = parts
+        return parts
 
 
 class _TxPlan:
@@ -321,6 +341,7 @@ class Program:
                 (loop, path.qualifier, _readers(number, path))
             )
         self.tx: dict[str, _TxPlan] = {}
+        self._splits = _Splits()
         self._context: list[_Cached] = []
         #: running totals of claim-level amounts per transaction set (set-level sums)
         self.totals: dict[tuple[str, str, str, int], dict[int, Decimal]] = {}
@@ -394,7 +415,7 @@ class Program:
                 comp = r.comp
                 if comp:
                     if pos != split_pos:  # CLM05-1 and CLM05-3: split CLM05 once
-                        parts = _components(value, seg)
+                        parts = self._splits.components(value, seg)
                         split_pos = pos
                     if comp > len(parts):
                         continue
