@@ -16,6 +16,8 @@ import sysconfig
 from setuptools import setup
 
 COMPILED = [
+    "parsers/ack277.py",
+    "parsers/acks.py",
     "parsers/elements.py",
     "parsers/engine.py",
     "parsers/findings.py",
@@ -24,6 +26,10 @@ COMPILED = [
     "parsers/tokenizer.py",
     "parsers/tree.py",
     "parsers/walker.py",
+    "mappings/common.py",
+    "mappings/x834.py",
+    "mappings/x835.py",
+    "mappings/x837.py",
     "mappings/codesets/formats.py",
     "mappings/guides/checks.py",
     "mappings/guides/paths.py",

@@ -10,8 +10,8 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from . import __version__, metrics
-from .api import problems
+from . import __version__
+from .api import metrics, problems
 from .config import Settings, get_settings
 from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse to test a stale mypyc build: an extension module shadows its .py source."""
     stale = []
-    for folder in (ROOT / "parsers", ROOT / "mappings" / "guides", ROOT / "mappings" / "codesets"):
+    folders = ("parsers", "mappings", "mappings/guides", "mappings/codesets")
+    for folder in (ROOT / name for name in folders):
         for so in folder.glob("*.so"):
             source = so.with_name(so.name.split(".")[0] + ".py")
             if source.exists() and source.stat().st_mtime > so.stat().st_mtime:

@@ -1,0 +1,32 @@
+"""``GET /metrics`` and the request-latency middleware, over the counters in
+``edi_gateway/metrics.py``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..metrics import LATENCY, QUEUE
+
+
+def install(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _timing(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        LATENCY.labels(request.method, path).observe(time.perf_counter() - start)
+        return response
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    async def metrics(request: Request) -> Response:
+        worker = getattr(request.app.state, "worker", None)
+        if worker is not None:
+            QUEUE.set(await worker.depth())
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
