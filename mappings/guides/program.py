@@ -186,23 +186,11 @@ class _Table:
         else:
             current.append(hit)
 
-    def fill(self, events: _Events, start: int = 0, end: int = -1) -> None:
+    def fill(self, events: _Events) -> None:
         slots = events.slots
         hits = events.hits
-        table = self.slots
-        ones = self.ones
-        for i in range(start, events.n if end < 0 else end):
-            slot = slots[i]
-            hit = hits[i]
-            current = table[slot]
-            if not current:
-                one = ones[slot]
-                one[0] = hit
-                table[slot] = one
-            elif current is ones[slot]:
-                table[slot] = [current[0], hit]
-            else:
-                current.append(hit)
+        for i in range(events.n):
+            self.add(slots[i], hits[i])
 
 
 class _Direct(_Sink):
@@ -228,18 +216,7 @@ class _Direct(_Sink):
             hit = Hit(value, seg, loop, ref)
             self.pool.append(hit)
         self.n = n + 1
-        # the table's add(), written out here: this runs for every value of every claim
-        table = self.table
-        slots = table.slots
-        current = slots[slot]
-        if not current:
-            one = table.ones[slot]
-            one[0] = hit
-            slots[slot] = one
-        elif current is table.ones[slot]:
-            slots[slot] = [current[0], hit]
-        else:
-            current.append(hit)
+        self.table.add(slot, hit)
 
 
 class _Cached:
