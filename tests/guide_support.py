@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 import x12_edit as x
 
 from mappings.guides import Guide, GuideRunner, HistoryLookup
+from mappings.guides.runner import GuideEvaluator
 from parsers import Finding, SetEvent, UnitEvent, Validator
 from parsers.generate import npi_check_digit
 
@@ -38,6 +39,7 @@ __all__ = [
     "isa_date",
     "no_history",
     "repl",
+    "run_evaluator",
     "run_guide",
     "run_segs",
     "seen_claims",
@@ -56,12 +58,17 @@ def run_guide(
 ) -> list[Finding]:
     """Every finding of ``guide`` over ``data`` (units and sets), in the order produced."""
     runner = GuideRunner(guide, receipt_date=receipt_date or isa_date(data), history=history)
+    return run_evaluator(runner, data)
+
+
+def run_evaluator(evaluator: GuideEvaluator, data: bytes) -> list[Finding]:
+    """Every finding of a compiled set of guides over ``data``, in the order produced."""
     out: list[Finding] = []
     for event in Validator(units=True).events(data):
         if isinstance(event, UnitEvent):
-            out.extend(runner.check_unit(event.unit))
+            out.extend(evaluator.check_unit(event.unit))
         elif isinstance(event, SetEvent):
-            out.extend(runner.check_set(event))
+            out.extend(evaluator.check_set(event))
     return out
 
 

@@ -21,10 +21,10 @@ from decimal import Decimal
 
 import pytest
 import x12_edit as x
-from guide_support import Segs, bad_npi, isa_date
+from guide_support import Segs, bad_npi, isa_date, run_evaluator
 
 from mappings.guides import GuideChecks, load_guide
-from parsers import Finding, SetEvent, Severity, UnitEvent, Validator, validate
+from parsers import Finding, Severity, validate
 from parsers.generate import generate_bytes
 
 CLAIMS, SEED = 60, 11
@@ -311,14 +311,7 @@ def inject(segs: Segs, defects: list[Defect]) -> tuple[Segs, list[Injected]]:
 
 
 def run(data: bytes) -> list[Finding]:
-    checks = GuideChecks(load_guide(MEDI_CAL), RECEIPT)
-    out: list[Finding] = []
-    for event in Validator(units=True).events(data):
-        if isinstance(event, UnitEvent):
-            out.extend(checks.check_unit(event.unit))
-        elif isinstance(event, SetEvent):
-            out.extend(checks.check_set(event))
-    return out
+    return run_evaluator(GuideChecks(load_guide(MEDI_CAL), RECEIPT), data)
 
 
 def owner(claims: list[Claim], line: int | None) -> Claim | None:

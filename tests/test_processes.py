@@ -18,6 +18,11 @@ from sqlalchemy import func, select
 CLI = [sys.executable, "-m", "edi_gateway.cli"]
 
 
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``edi-gateway ARGS`` as a separate process, its output as text."""
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, check=False)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -32,36 +37,15 @@ def test_serve_worker_and_submit_on_postgresql(postgres_url: str, tmp_path: Path
         "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
         "EDI_GATEWAY_QUEUE": "procrastinate",
     }
-    up = subprocess.run(
-        [*CLI, "db", "upgrade"], env=env, capture_output=True, text=True, check=False
-    )
+    up = _cli(env, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    created = subprocess.run(
-        [
-            *CLI,
-            "partners",
-            "create",
-            "clinic",
-            "--role",
-            "provider",
-            "--sender-id",
-            "SUBMITTER9856",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    created = _cli(
+        env, "partners", "create", "clinic", "--role", "provider", "--sender-id", "SUBMITTER9856"
     )
     assert created.returncode == 0, created.stderr
     key = created.stdout.rsplit(": ", 1)[1].strip()
     assert key.startswith("edi_")
-    listed = subprocess.run(
-        [*CLI, "partners", "keys", "list", "clinic"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    listed = _cli(env, "partners", "keys", "list", "clinic")
     assert key[:12] in listed.stdout and key not in listed.stdout  # only the prefix is kept
 
     port = _free_port()
@@ -137,7 +121,7 @@ def test_partner_commands_are_audited(tmp_path: Path) -> None:
         ["partners", "keys", "rotate", "plan1"],
         ["partners", "keys", "revoke", "plan1"],
     ):
-        done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, check=False)
+        done = _cli(env, *args)
         assert done.returncode == 0, done.stderr
     import sqlite3
 
@@ -147,11 +131,5 @@ def test_partner_commands_are_audited(tmp_path: Path) -> None:
         .fetchall()
     )
     assert rows == [("create", "partner"), ("rotate", "api_key"), ("revoke", "api_key")]
-    rotated = subprocess.run(
-        [*CLI, "partners", "keys", "list", "plan1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    rotated = _cli(env, "partners", "keys", "list", "plan1").stdout
     assert rotated.count("revoked") == 2  # the first key (rotated) and the second (revoked)
