@@ -655,6 +655,11 @@ BROKEN = [
         "'2300-CLM02' is not a value reference",
     ),
     (
+        "envelope-element-not-read",
+        _guide_text(rule=GOOD_RULE.replace("2300/CLM02", "ISA/09")),
+        "'ISA/09' is not an envelope value guides can read; use ISA/06, ISA/08, ISA/13",
+    ),
+    (
         "bad-when",
         _guide_text(rule=GOOD_RULE + "    when: {field: CLM05-3, in: ['7']}\n"),
         "'CLM05-3' is not a value reference",

@@ -27,6 +27,16 @@ _PATH: Final = re.compile(
     r"(?:\[(?P<qual>[^\]]*)\])?(?P<ele>\*|\d{2}(?:-\d{1,2})?(?:\|\d{2}(?:-\d{1,2})?)*)?$"
 )
 _ENVELOPE: Final = re.compile(r"^(?P<seg>ISA|GS)/(?P<ele>\d{2})$")
+#: the envelope elements a rule may read, and the transaction header field holding each
+ENVELOPE_FIELDS: Final[dict[tuple[str, str], str]] = {
+    ("ISA", "06"): "sender_id",
+    ("ISA", "08"): "receiver_id",
+    ("ISA", "13"): "isa_control_number",
+    ("GS", "02"): "gs_sender_id",
+    ("GS", "03"): "gs_receiver_id",
+    ("GS", "06"): "gs_control_number",
+    ("GS", "08"): "version",
+}
 
 
 class Hit:
@@ -72,6 +82,9 @@ def parse_path(text: str) -> ValuePath:
     """Parse a value reference; ValueError with a clear message when it is malformed."""
     env = _ENVELOPE.match(text)
     if env:
+        if (env["seg"], env["ele"]) not in ENVELOPE_FIELDS:
+            known = ", ".join(f"{seg}/{ele}" for seg, ele in ENVELOPE_FIELDS)
+            raise ValueError(f"{text!r} is not an envelope value guides can read; use {known}")
         return ValuePath(
             text,
             env["seg"],

@@ -25,7 +25,7 @@ from typing import Final
 from parsers.tree import Loop, Segment, TransactionHeader, Unit
 
 from .checks import Check, Cond, Env, HistoryLookup, Slots, Violation, amount
-from .paths import Hit, ValuePath
+from .paths import ENVELOPE_FIELDS, Hit, ValuePath
 
 __all__ = ["CompiledRule", "Outcome", "Program"]
 
@@ -614,20 +614,5 @@ def _set_key(header: TransactionHeader) -> tuple[str, str, str, int]:
 
 
 def envelope_value(header: TransactionHeader, segment: str, element: str) -> str:
-    if segment == "ISA":
-        if element == "06":
-            return header.sender_id
-        if element == "08":
-            return header.receiver_id
-        if element == "13":
-            return header.isa_control_number
-    elif segment == "GS":
-        if element == "02":
-            return header.gs_sender_id
-        if element == "03":
-            return header.gs_receiver_id
-        if element == "06":
-            return header.gs_control_number
-        if element == "08":
-            return header.version
-    return ""
+    """An envelope value a rule reads (``parse_path`` accepts only these)."""
+    return str(getattr(header, ENVELOPE_FIELDS[(segment, element)]))
