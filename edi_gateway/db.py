@@ -97,3 +97,80 @@ async def allocate_ids(conn: AsyncConnection, table: Table, count: int) -> list[
     top = (await conn.execute(select(func.max(table.c.id)))).scalar()
     start = int(top or 0) + 1
     return list(range(start, start + count))
+
+
+class _BulkPlan:
+    """How rows for some columns of a table are written by the driver on one dialect: the
+    columns (the caller's, then those filled by Python-side defaults), the bind processor
+    SQLAlchemy itself would apply to each (money to ten-thousandths, dates to text on
+    SQLite), and the INSERT statement."""
+
+    def __init__(self, dialect: Any, table: Table, columns: tuple[str, ...]) -> None:
+        given = set(columns)
+        self.defaults: list[Any] = []
+        names = list(columns)
+        for col in table.columns:
+            if col.name in given or col.default is None or col.primary_key:
+                continue
+            names.append(col.name)
+            self.defaults.append(col.default)
+        self.names = tuple(names)
+        self.processors: list[tuple[int, Any]] = []
+        for index, name in enumerate(self.names):
+            processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.processors.append((index, processor))
+        quote = dialect.identifier_preparer.quote
+        self.sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in self.names)}) "
+            f"VALUES ({', '.join('?' for _ in self.names)})"
+        )
+
+    def values(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if self.defaults:
+            extra = tuple(
+                d.arg(None) if d.is_callable else d.arg
+                for d in self.defaults  # evaluated once per batch, like one statement
+            )
+            rows = [row + extra for row in rows]
+        if not self.processors:
+            return rows
+        out = []
+        processors = self.processors
+        for row in rows:
+            values = list(row)
+            for index, processor in processors:
+                value = values[index]
+                if value is not None:
+                    values[index] = processor(value)
+            out.append(tuple(values))
+        return out
+
+
+_PLANS: dict[tuple[str, str, tuple[str, ...]], _BulkPlan] = {}
+
+
+async def bulk_insert(
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert many rows, given as tuples in ``columns`` order, in the connection's current
+    transaction, without SQLAlchemy's per-row parameter handling: the values go through
+    the same bind processors SQLAlchemy uses, then to the driver in one call
+    (``executemany`` on SQLite, binary ``COPY`` on PostgreSQL). Columns left out get their
+    Python-side defaults (a callable default is evaluated once for the batch)."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    key = (dialect.name, table.name, columns)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _BulkPlan(dialect, table, columns)
+    values = plan.values(rows)
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    if dialect.name == "postgresql":
+        if not driver.is_in_transaction():
+            await conn.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction
+        await driver.copy_records_to_table(table.name, records=values, columns=plan.names)
+    else:
+        await driver.executemany(plan.sql, values)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
-from mappings.records import EncounterClaim, Party
+from mappings.records import EncounterClaim
 from parsers import Severity
 
-from ..db import allocate_ids, table_of
+from ..db import allocate_ids, bulk_insert, table_of
 from ..models import (
     ClaimOutcome,
     ClaimPaymentRow,
@@ -26,24 +26,121 @@ FLUSH_EVERY = 1000
 _CHUNK = 400
 
 
-def _party_row(encounter_id: int, p: Party) -> dict[str, Any]:
-    return {
-        "encounter_id": encounter_id,
-        "role": p.role,
-        "entity_type": p.entity_type,
-        "last_name": p.last_name,
-        "first_name": p.first_name,
-        "middle_name": p.middle_name,
-        "id_qualifier": p.id_qualifier,
-        "identifier": p.identifier,
-        "npi": p.npi,
-        "tax_id": p.tax_id,
-        "taxonomy": p.taxonomy,
-        "address1": p.address1,
-        "city": p.city,
-        "state": p.state,
-        "postal_code": p.postal_code,
-    }
+#: column order of the rows built in ``EncounterSetWriter._insert``
+_ENCOUNTER_COLUMNS = (
+    "id",
+    "submission_id",
+    "transaction_set_id",
+    "partner_id",
+    "sender_id",
+    "receiver_id",
+    "guide",
+    "claim_id",
+    "total_charge",
+    "frequency_code",
+    "facility_code",
+    "facility_qualifier",
+    "type_of_bill",
+    "place_of_service",
+    "original_claim_ref",
+    "prior_authorization",
+    "referral_number",
+    "service_date_from",
+    "service_date_to",
+    "admission_date",
+    "patient_status",
+    "patient_amount_paid",
+    "billing_npi",
+    "billing_tax_id",
+    "member_id",
+    "patient_relationship",
+    "patient_last_name",
+    "patient_first_name",
+    "patient_birth_date",
+    "patient_gender",
+    "payer_id",
+    "payer_name",
+    "subscriber_group",
+    "claim_filing_indicator",
+    "status",
+    "line",
+)
+_LINE_COLUMNS = (
+    "encounter_id",
+    "line_number",
+    "procedure_qualifier",
+    "procedure_code",
+    "modifiers",
+    "revenue_code",
+    "charge",
+    "unit_basis",
+    "units",
+    "place_of_service",
+    "diagnosis_pointers",
+    "service_date_from",
+    "service_date_to",
+    "ndc",
+    "ndc_quantity",
+    "ndc_unit",
+    "line_control_number",
+    "tooth_numbers",
+    "rendering_npi",
+    "line",
+)
+_OUTCOME_COLUMNS = (
+    "submission_id",
+    "set_ordinal",
+    "st_control_number",
+    "claim_id",
+    "accepted",
+    "encounter_id",
+    "charge",
+    "service_date_from",
+    "service_date_to",
+    "patient_last_name",
+    "patient_first_name",
+    "member_id",
+    "billing_npi",
+    "billing_name",
+    "type_of_bill",
+    "line",
+)
+_DIAGNOSIS_COLUMNS = ("encounter_id", "sequence", "qualifier", "code", "present_on_admission")
+_PARTY_COLUMNS = (
+    "encounter_id",
+    "role",
+    "entity_type",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "id_qualifier",
+    "identifier",
+    "npi",
+    "tax_id",
+    "taxonomy",
+    "address1",
+    "city",
+    "state",
+    "postal_code",
+)
+_PRIOR_PAYER_COLUMNS = (
+    "encounter_id",
+    "sequence",
+    "payer_name",
+    "payer_id",
+    "paid_amount",
+    "remaining_patient_liability",
+    "adjudication_date",
+)
+_PRIOR_ADJUSTMENT_COLUMNS = (
+    "prior_payer_id",
+    "line_number",
+    "paid_amount",
+    "group_code",
+    "reason_code",
+    "amount",
+    "quantity",
+)
 
 
 def _line_key(member: str | None, line: Any, provider: str | None) -> tuple[Any, ...]:
@@ -63,42 +160,36 @@ class EncounterSetWriter(SetWriter):
         self.claim_keys: set[tuple[str, str | None]] = set()
         self.line_keys: set[tuple[Any, ...]] = set()
         #: what became of each claim, for the 277CA and the correction report
-        self.outcomes: list[dict[str, Any]] = []
+        self.outcomes: list[tuple[Any, ...]] = []  # _OUTCOME_COLUMNS after the first three
 
     def _outcome(self, claim: EncounterClaim, line: int, encounter_id: int | None) -> None:
         self.outcomes.append(
-            {
-                "claim_id": claim.claim_id[:40],
-                "accepted": encounter_id is not None,
-                "encounter_id": encounter_id,
-                "charge": str(claim.total_charge),
-                "service_date_from": claim.service_date_from,
-                "service_date_to": claim.service_date_to,
-                "patient_last_name": claim.patient.last_name,
-                "patient_first_name": claim.patient.first_name,
-                "member_id": claim.member_id,
-                "billing_npi": claim.billing.npi,
-                "billing_name": claim.billing.last_name,
-                "type_of_bill": claim.type_of_bill,
-                "line": line,
-            }
+            (
+                claim.claim_id[:40],
+                encounter_id is not None,
+                encounter_id,
+                str(claim.total_charge),
+                claim.service_date_from,
+                claim.service_date_to,
+                claim.patient.last_name,
+                claim.patient.first_name,
+                claim.member_id,
+                claim.billing.npi,
+                claim.billing.last_name,
+                claim.type_of_bill,
+                line,
+            )
         )
 
     async def before_commit(self, session: Any) -> None:
-        if self.outcomes:
-            h = self.header
-            await session.execute(
-                insert(table_of(ClaimOutcome)),
-                [
-                    {
-                        "submission_id": self.ctx.submission.id,
-                        "set_ordinal": self.ordinal,
-                        "st_control_number": h.st_control_number[:9],
-                        **o,
-                    }
-                    for o in self.outcomes
-                ],
-            )
+        h = self.header
+        head = (self.ctx.submission.id, self.ordinal, h.st_control_number[:9])
+        await bulk_insert(
+            await session.connection(),
+            table_of(ClaimOutcome),
+            _OUTCOME_COLUMNS,
+            [head + o for o in self.outcomes],
+        )
 
     async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
         self.units += 1
@@ -108,9 +199,9 @@ class EncounterSetWriter(SetWriter):
             self.screen(findings or [])
             self.finding(line, f"The claim could not be read: {record}", code="MAP")
             clm = unit.loop.segments[0]
-            self.outcomes.append(
-                {"claim_id": (clm[1] or "?")[:40], "accepted": False, "line": line}
-            )
+            unread: list[Any] = [None] * (len(_OUTCOME_COLUMNS) - 3)
+            unread[0], unread[1], unread[-1] = (clm[1] or "?")[:40], False, line
+            self.outcomes.append(tuple(unread))
             return
         if not self.screen(findings or []):
             self.rejected += 1
@@ -229,165 +320,151 @@ class EncounterSetWriter(SetWriter):
         assert session is not None
         h = self.header
         submission_id = self.ctx.submission.id
-        rows = []
-        for claim, line in keep:
-            rows.append(
-                {
-                    "submission_id": submission_id,
-                    "transaction_set_id": self.set_id,
-                    "partner_id": self.ctx.partner_id,
-                    "sender_id": h.sender_id[:15],
-                    "receiver_id": h.receiver_id[:15],
-                    "guide": claim.guide,
-                    "claim_id": claim.claim_id[:40],
-                    "total_charge": claim.total_charge,
-                    "frequency_code": claim.frequency_code,
-                    "facility_code": claim.facility_code,
-                    "facility_qualifier": claim.facility_qualifier,
-                    "type_of_bill": claim.type_of_bill,
-                    "place_of_service": claim.place_of_service,
-                    "original_claim_ref": claim.original_claim_ref,
-                    "prior_authorization": claim.prior_authorization,
-                    "referral_number": claim.referral_number,
-                    "service_date_from": claim.service_date_from,
-                    "service_date_to": claim.service_date_to,
-                    "admission_date": claim.admission_date,
-                    "patient_status": claim.patient_status,
-                    "patient_amount_paid": claim.patient_amount_paid,
-                    "billing_npi": claim.billing.npi,
-                    "billing_tax_id": claim.billing.tax_id,
-                    "member_id": claim.member_id,
-                    "patient_relationship": claim.patient_relationship,
-                    "patient_last_name": claim.patient.last_name,
-                    "patient_first_name": claim.patient.first_name,
-                    "patient_birth_date": claim.patient_birth_date,
-                    "patient_gender": claim.patient_gender,
-                    "payer_id": claim.payer.identifier,
-                    "payer_name": claim.payer.last_name,
-                    "subscriber_group": claim.subscriber_group,
-                    "claim_filing_indicator": claim.claim_filing_indicator,
-                    "status": "void" if claim.frequency_code == "8" else "active",
-                    "line": line,
-                }
-            )
+        set_id, partner_id = self.set_id, self.ctx.partner_id
+        sender, receiver = h.sender_id[:15], h.receiver_id[:15]
         conn = await session.connection()
-        enc_ids = await allocate_ids(conn, table_of(Encounter), len(rows))
-        for row, enc_id in zip(rows, enc_ids, strict=True):
-            row["id"] = enc_id
-        await conn.execute(insert(table_of(Encounter)), rows)
-        lines, dxs, parties, payers = [], [], [], []
-        payer_children: list[list[dict[str, Any]]] = []
-        for (claim, _line), enc_id in zip(keep, enc_ids, strict=True):
+        enc_ids = await allocate_ids(conn, table_of(Encounter), len(keep))
+        rows: list[tuple[Any, ...]] = []
+        lines: list[tuple[Any, ...]] = []
+        dxs: list[tuple[Any, ...]] = []
+        parties: list[tuple[Any, ...]] = []
+        payers: list[tuple[Any, ...]] = []
+        payer_children: list[list[tuple[Any, ...]]] = []
+        for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
+            billing, patient = claim.billing, claim.patient
+            rows.append(
+                (
+                    enc_id,
+                    submission_id,
+                    set_id,
+                    partner_id,
+                    sender,
+                    receiver,
+                    claim.guide,
+                    claim.claim_id[:40],
+                    claim.total_charge,
+                    claim.frequency_code,
+                    claim.facility_code,
+                    claim.facility_qualifier,
+                    claim.type_of_bill,
+                    claim.place_of_service,
+                    claim.original_claim_ref,
+                    claim.prior_authorization,
+                    claim.referral_number,
+                    claim.service_date_from,
+                    claim.service_date_to,
+                    claim.admission_date,
+                    claim.patient_status,
+                    claim.patient_amount_paid,
+                    billing.npi,
+                    billing.tax_id,
+                    claim.member_id,
+                    claim.patient_relationship,
+                    patient.last_name,
+                    patient.first_name,
+                    claim.patient_birth_date,
+                    claim.patient_gender,
+                    claim.payer.identifier,
+                    claim.payer.last_name,
+                    claim.subscriber_group,
+                    claim.claim_filing_indicator,
+                    "void" if claim.frequency_code == "8" else "active",
+                    line,
+                )
+            )
             for ln in claim.lines:
                 lines.append(
-                    {
-                        "encounter_id": enc_id,
-                        "line_number": ln.line_number,
-                        "procedure_qualifier": ln.procedure_qualifier,
-                        "procedure_code": ln.procedure_code,
-                        "modifiers": ",".join(ln.modifiers),
-                        "revenue_code": ln.revenue_code,
-                        "charge": ln.charge,
-                        "unit_basis": ln.unit_basis,
-                        "units": ln.units,
-                        "place_of_service": ln.place_of_service,
-                        "diagnosis_pointers": ",".join(str(p) for p in ln.diagnosis_pointers),
-                        "service_date_from": ln.service_date_from,
-                        "service_date_to": ln.service_date_to,
-                        "ndc": ln.ndc,
-                        "ndc_quantity": ln.ndc_quantity,
-                        "ndc_unit": ln.ndc_unit,
-                        "line_control_number": ln.line_control_number,
-                        "tooth_numbers": ",".join(ln.tooth_numbers),
-                        "rendering_npi": (ln.rendering.npi if ln.rendering else None)
-                        or claim.billing.npi,
-                        "line": ln.line,
-                    }
+                    (
+                        enc_id,
+                        ln.line_number,
+                        ln.procedure_qualifier,
+                        ln.procedure_code,
+                        ",".join(ln.modifiers),
+                        ln.revenue_code,
+                        ln.charge,
+                        ln.unit_basis,
+                        ln.units,
+                        ln.place_of_service,
+                        ",".join([str(p) for p in ln.diagnosis_pointers]),
+                        ln.service_date_from,
+                        ln.service_date_to,
+                        ln.ndc,
+                        ln.ndc_quantity,
+                        ln.ndc_unit,
+                        ln.line_control_number,
+                        ",".join(ln.tooth_numbers),
+                        (ln.rendering.npi if ln.rendering else None) or billing.npi,
+                        ln.line,
+                    )
                 )
             for dx in claim.diagnoses:
-                dxs.append(
-                    {
-                        "encounter_id": enc_id,
-                        "sequence": dx.sequence,
-                        "qualifier": dx.qualifier,
-                        "code": dx.code,
-                        "present_on_admission": dx.present_on_admission,
-                    }
+                dxs.append((enc_id, dx.sequence, dx.qualifier, dx.code, dx.present_on_admission))
+            for p in (billing, claim.subscriber, patient, claim.payer, *claim.providers):
+                parties.append(
+                    (
+                        enc_id,
+                        p.role,
+                        p.entity_type,
+                        p.last_name,
+                        p.first_name,
+                        p.middle_name,
+                        p.id_qualifier,
+                        p.identifier,
+                        p.npi,
+                        p.tax_id,
+                        p.taxonomy,
+                        p.address1,
+                        p.city,
+                        p.state,
+                        p.postal_code,
+                    )
                 )
-            for party in (
-                claim.billing,
-                claim.subscriber,
-                claim.patient,
-                claim.payer,
-                *claim.providers,
-            ):
-                parties.append(_party_row(enc_id, party))
             for pp in claim.prior_payers:
                 payers.append(
-                    {
-                        "encounter_id": enc_id,
-                        "sequence": pp.sequence[:1],
-                        "payer_name": pp.payer_name,
-                        "payer_id": pp.payer_id,
-                        "paid_amount": pp.paid_amount,
-                        "remaining_patient_liability": pp.remaining_patient_liability,
-                        "adjudication_date": pp.adjudication_date,
-                    }
+                    (
+                        enc_id,
+                        pp.sequence[:1],
+                        pp.payer_name,
+                        pp.payer_id,
+                        pp.paid_amount,
+                        pp.remaining_patient_liability,
+                        pp.adjudication_date,
+                    )
                 )
-                children: list[dict[str, Any]] = [
-                    {
-                        "line_number": None,
-                        "paid_amount": None,
-                        "group_code": a.group_code,
-                        "reason_code": a.reason_code,
-                        "amount": a.amount,
-                        "quantity": a.quantity,
-                    }
+                children: list[tuple[Any, ...]] = [
+                    (None, None, a.group_code, a.reason_code, a.amount, a.quantity)
                     for a in pp.claim_adjustments
                 ]
                 for number, paid in pp.line_paid.items():
-                    children.append(
-                        {
-                            "line_number": number,
-                            "paid_amount": paid,
-                            "group_code": None,
-                            "reason_code": None,
-                            "amount": None,
-                            "quantity": None,
-                        }
-                    )
+                    children.append((number, paid, None, None, None, None))
                 for number, adjustments in pp.line_adjustments.items():
                     children.extend(
-                        {
-                            "line_number": number,
-                            "paid_amount": None,
-                            "group_code": a.group_code,
-                            "reason_code": a.reason_code,
-                            "amount": a.amount,
-                            "quantity": a.quantity,
-                        }
+                        (number, None, a.group_code, a.reason_code, a.amount, a.quantity)
                         for a in adjustments
                     )
                 payer_children.append(children)
-        for table, values in (
-            (EncounterLine, lines),
-            (EncounterDiagnosis, dxs),
-            (EncounterParty, parties),
-        ):
-            if values:
-                await conn.execute(insert(table_of(table)), values)
+        await bulk_insert(conn, table_of(Encounter), _ENCOUNTER_COLUMNS, rows)
+        await bulk_insert(conn, table_of(EncounterLine), _LINE_COLUMNS, lines)
+        await bulk_insert(conn, table_of(EncounterDiagnosis), _DIAGNOSIS_COLUMNS, dxs)
+        await bulk_insert(conn, table_of(EncounterParty), _PARTY_COLUMNS, parties)
         if payers:
             payer_ids = await allocate_ids(conn, table_of(PriorPayerRow), len(payers))
-            for row, pid in zip(payers, payer_ids, strict=True):
-                row["id"] = pid
-            await conn.execute(insert(table_of(PriorPayerRow)), payers)
-            adj = [
-                {"prior_payer_id": pid, **child}
-                for pid, children in zip(payer_ids, payer_children, strict=True)
-                for child in children
-            ]
-            if adj:
-                await conn.execute(insert(table_of(PriorPayerAdjustment)), adj)
+            await bulk_insert(
+                conn,
+                table_of(PriorPayerRow),
+                ("id", *_PRIOR_PAYER_COLUMNS),
+                [(pid, *row) for pid, row in zip(payer_ids, payers, strict=True)],
+            )
+            await bulk_insert(
+                conn,
+                table_of(PriorPayerAdjustment),
+                _PRIOR_ADJUSTMENT_COLUMNS,
+                [
+                    (pid, *child)
+                    for pid, children in zip(payer_ids, payer_children, strict=True)
+                    for child in children
+                ],
+            )
         self.stored += len(keep)
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             self._outcome(claim, line, enc_id)

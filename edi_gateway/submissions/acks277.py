@@ -26,12 +26,12 @@ def payer_claim_number(encounter_id: int) -> str:
     return f"EG{encounter_id:010d}"
 
 
-def _status(f: FindingRow) -> tuple[str, str, str | None]:
-    if f.guide and f.rule_id:
+def _status(guide: str | None, rule_id: str | None, code: str) -> tuple[str, str, str | None]:
+    if guide and rule_id:
         try:
             from mappings.guides import load_guide
 
-            rule = next((r for r in load_guide(f.guide).rules if r.id == f.rule_id), None)
+            rule = next((r for r in load_guide(guide).rules if r.id == rule_id), None)
         except ValueError:
             rule = None
         if rule is not None and rule.stc:
@@ -40,7 +40,7 @@ def _status(f: FindingRow) -> tuple[str, str, str | None]:
             category, status = _BY_KIND[rule.kind]
             return category, status, None
         return "A7", "21", None
-    category, status = _BY_CODE.get(f.code, ("A7", "21"))
+    category, status = _BY_CODE.get(code, ("A7", "21"))
     return category, status, None
 
 
@@ -50,17 +50,28 @@ async def build_277ca_for(
     """The 277CA for every claim of the submission's sets that passed the 999; b"" if none."""
     from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
 
+    o = ClaimOutcome
     outcomes = (
-        (
-            await session.execute(
-                select(ClaimOutcome)
-                .where(ClaimOutcome.submission_id == submission_id)
-                .order_by(ClaimOutcome.set_ordinal, ClaimOutcome.line)
+        await session.execute(
+            select(
+                o.set_ordinal,
+                o.claim_id,
+                o.accepted,
+                o.charge,
+                o.service_date_from,
+                o.service_date_to,
+                o.patient_last_name,
+                o.patient_first_name,
+                o.member_id,
+                o.billing_npi,
+                o.billing_name,
+                o.encounter_id,
+                o.type_of_bill,
             )
+            .where(o.submission_id == submission_id)
+            .order_by(o.set_ordinal, o.line)
         )
-        .scalars()
-        .all()
-    )
+    ).all()
     if not outcomes:
         return b""
     submission = await session.get(Submission, submission_id)
@@ -73,56 +84,78 @@ async def build_277ca_for(
             )
         ).scalars()
     }
-    findings: dict[str, list[FindingRow]] = defaultdict(list)
-    for f in (
+    # the claim-level errors (not warnings) by claim: (guide, rule id, code, message)
+    findings: dict[str, list[tuple[str | None, str | None, str, str]]] = defaultdict(list)
+    for found_claim, guide, rule_id, code, text in (
         await session.execute(
-            select(FindingRow)
+            select(
+                FindingRow.claim_id,
+                FindingRow.guide,
+                FindingRow.rule_id,
+                FindingRow.code,
+                FindingRow.message,
+            )
             .where(
                 FindingRow.submission_id == submission_id,
                 FindingRow.claim_id.is_not(None),
                 FindingRow.level == "claim",
+                FindingRow.severity != "warning",
             )
             .order_by(FindingRow.line)
         )
-    ).scalars():
-        if f.severity != "warning" and f.claim_id:
-            findings[f.claim_id].append(f)
+    ).all():
+        if found_claim:
+            findings[found_claim].append((guide, rule_id, code, text))
     isa = (
         await session.execute(
             select(Interchange).where(Interchange.submission_id == submission_id).limit(1)
         )
     ).scalar_one_or_none()
     by_set: dict[int, list[Any]] = defaultdict(list)
-    for o in outcomes:
+    for (
+        ordinal,
+        claim_id,
+        accepted,
+        charge,
+        service_from,
+        service_to,
+        patient_last,
+        patient_first,
+        member_id,
+        billing_npi,
+        billing_name,
+        encounter_id,
+        type_of_bill,
+    ) in outcomes:
         statuses: tuple[Any, ...] = ()
         message = None
-        if not o.accepted:
-            found = findings.get(o.claim_id, [])
+        if not accepted:
+            found = findings.get(claim_id, [])
             codes = []
-            for f in found:
-                code = _status(f)
-                if code not in codes:
-                    codes.append(code)
+            for guide, rule_id, code, _message in found:
+                composite = _status(guide, rule_id, code)
+                if composite not in codes:
+                    codes.append(composite)
             statuses = tuple(StatusCode(c, s, e) for c, s, e in codes) or (
                 StatusCode("A3", "21", None),
             )
-            message = found[0].message if found else None
-        by_set[o.set_ordinal].append(
+            message = found[0][3] if found else None
+        by_set[ordinal].append(
             ClaimAck(
-                claim_id=o.claim_id,
-                accepted=o.accepted,
-                charge=o.charge or "0",
-                service_from=o.service_date_from,
-                service_to=o.service_date_to,
-                patient_last=o.patient_last_name,
-                patient_first=o.patient_first_name,
-                member_id=o.member_id,
-                billing_npi=o.billing_npi,
-                billing_name=o.billing_name,
-                payer_claim_number=payer_claim_number(o.encounter_id) if o.encounter_id else None,
+                claim_id=claim_id,
+                accepted=accepted,
+                charge=charge or "0",
+                service_from=service_from,
+                service_to=service_to,
+                patient_last=patient_last,
+                patient_first=patient_first,
+                member_id=member_id,
+                billing_npi=billing_npi,
+                billing_name=billing_name,
+                payer_claim_number=payer_claim_number(encounter_id) if encounter_id else None,
                 statuses=statuses,
                 message=message,
-                type_of_bill=o.type_of_bill,
+                type_of_bill=type_of_bill,
             )
         )
     now = datetime.now(UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from parsers import FileEvent, FileResult, Finding, Level, SetEvent, Severity, U
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 
 from ..config import Settings
+from ..db import bulk_insert, table_of
 from ..models import (
     Acknowledgment,
     FindingRow,
@@ -251,11 +252,7 @@ class SetWriter:
         """Last rows of a stored set, in its transaction (subclasses)."""
 
     async def _write_findings(self, session: AsyncSession) -> None:
-        if self.findings:
-            await session.execute(
-                insert(FindingRow),
-                [finding_row(self.ctx.submission.id, f, self.ordinal) for f in self.findings],
-            )
+        await write_findings(session, self.ctx.submission.id, self.findings, self.ordinal)
 
     async def abort(self) -> None:
         if self.session is not None:
@@ -263,30 +260,65 @@ class SetWriter:
             await self.session.close()
 
 
-def finding_row(submission_id: str, f: Finding, ordinal: int | None) -> dict[str, Any]:
-    return {
-        "submission_id": submission_id,
-        "set_ordinal": ordinal,
-        "snip_level": f.snip_level,
-        "severity": f.severity.value,
-        "level": f.level.value,
-        "code": f.code[:10],
-        "message": f.message,
-        "segment_id": (f.segment_id or None) and f.segment_id[:10],
-        "segment_position": f.segment_position,
-        "line": f.line,
-        "offset": f.offset,
-        "loop": f.loop,
-        "element": f.element,
-        "value": f.value,
-        "claim_id": f.claim_id and f.claim_id[:80],
-        "member_id": f.member_id and f.member_id[:80],
-        "isa_control_number": f.interchange_control_number and f.interchange_control_number[:9],
-        "gs_control_number": f.group_control_number and f.group_control_number[:9],
-        "st_control_number": f.transaction_control_number and f.transaction_control_number[:9],
-        "rule_id": f.rule_id,
-        "guide": f.guide,
-    }
+#: column order of ``finding_row``
+FINDING_COLUMNS = (
+    "submission_id",
+    "set_ordinal",
+    "snip_level",
+    "severity",
+    "level",
+    "code",
+    "message",
+    "segment_id",
+    "segment_position",
+    "line",
+    "offset",
+    "loop",
+    "element",
+    "value",
+    "claim_id",
+    "member_id",
+    "isa_control_number",
+    "gs_control_number",
+    "st_control_number",
+    "rule_id",
+    "guide",
+)
+
+
+def finding_row(submission_id: str, f: Finding, ordinal: int | None) -> tuple[Any, ...]:
+    """A finding as a ``findings`` row (``FINDING_COLUMNS`` order)."""
+    return (
+        submission_id,
+        ordinal,
+        f.snip_level,
+        f.severity.value,
+        f.level.value,
+        f.code[:10],
+        f.message,
+        (f.segment_id or None) and f.segment_id[:10],
+        f.segment_position,
+        f.line,
+        f.offset,
+        f.loop,
+        f.element,
+        f.value,
+        f.claim_id and f.claim_id[:80],
+        f.member_id and f.member_id[:80],
+        f.interchange_control_number and f.interchange_control_number[:9],
+        f.group_control_number and f.group_control_number[:9],
+        f.transaction_control_number and f.transaction_control_number[:9],
+        f.rule_id,
+        f.guide,
+    )
+
+
+async def write_findings(
+    session: AsyncSession, submission_id: str, findings: Iterable[Finding], ordinal: int | None
+) -> None:
+    rows = [finding_row(submission_id, f, ordinal) for f in findings]
+    if rows:
+        await bulk_insert(await session.connection(), table_of(FindingRow), FINDING_COLUMNS, rows)
 
 
 # --- mapping in the parser thread ------------------------------------------------------------
@@ -665,9 +697,7 @@ async def _finish(
                 FindingRow.rule_id.is_(None),
             )
         )
-        rows = [finding_row(submission_id, f, None) for f in result.all_findings()]
-        for start in range(0, len(rows), 2000):
-            await session.execute(insert(FindingRow), rows[start : start + 2000])
+        await write_findings(session, submission_id, result.all_findings(), None)
         await session.execute(delete(Interchange).where(Interchange.submission_id == submission_id))
         if result.interchanges:
             await session.execute(
