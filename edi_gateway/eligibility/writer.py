@@ -11,11 +11,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mappings.records import CoverageLine, MemberRecord
 from parsers import SetEvent, Severity
 
-from ..db import table_of
+from ..db import allocate_ids, bulk_insert, table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..submissions.pipeline import SetWriter
 
 _CHUNK = 400
+#: columns of a member row that a later roster updates, in the order ``flush`` builds them
+_UPDATED = (
+    "plan_partner_id",
+    "receiver_id",
+    "subscriber_id",
+    "is_subscriber",
+    "relationship_code",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "gender",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "language",
+    "status",
+    "updated_at",
+    "last_submission_id",
+)
+_MEMBER_COLUMNS = ("plan_sender_id", "member_key", *_UPDATED)
 _SPAN_FIELDS = (
     "insurance_line",
     "plan_code",
@@ -59,6 +83,26 @@ def _span_values(cov: CoverageLine, member: MemberRecord) -> dict[str, Any]:
         "pcp_begin": pcp.begin if pcp else None,
         "pcp_end": pcp.end if pcp else None,
     }
+
+
+_SPAN_COLUMNS = (
+    "member_id",
+    "submission_id",
+    "maintenance_type",
+    "reason",
+    "line",
+    "recorded_at",
+    *_SPAN_FIELDS,
+)
+
+
+async def _insert_spans(session: AsyncSession, spans: list[dict[str, Any]]) -> None:
+    await bulk_insert(
+        await session.connection(),
+        table_of(CoverageSpan),
+        _SPAN_COLUMNS,
+        [tuple([span[c] for c in _SPAN_COLUMNS]) for span in spans],
+    )
 
 
 _REASONS = {
@@ -115,65 +159,63 @@ class EnrollmentSetWriter(SetWriter):
                 )
             )
             existing.update((k, int(i)) for k, i in rows.all())
-        values = []
+        receiver, submission_id = self.header.receiver_id[:15], self.ctx.submission.id
+        new: list[tuple[Any, ...]] = []  # _MEMBER_COLUMNS
+        old: list[dict[str, Any]] = []
         for key, (m, _line) in keyed.items():
-            values.append(
-                {
-                    "plan_partner_id": self.ctx.partner_id,
-                    "plan_sender_id": plan,
-                    "receiver_id": self.header.receiver_id[:15],
-                    "subscriber_id": (m.subscriber_id or "")[:80],
-                    "member_key": key[:200],
-                    "is_subscriber": m.is_subscriber,
-                    "relationship_code": m.relationship,
-                    "last_name": m.last_name,
-                    "first_name": m.first_name,
-                    "middle_name": m.middle_name,
-                    "birth_date": m.birth_date,
-                    "gender": m.gender,
-                    "address1": m.address1,
-                    "address2": m.address2,
-                    "city": m.city,
-                    "state": m.state,
-                    "postal_code": m.postal_code,
-                    "phone": m.phone,
-                    "language": m.language,
-                    "status": "terminated" if m.maintenance_type == "024" else "active",
-                    "updated_at": now,
-                    "last_submission_id": self.ctx.submission.id,
-                }
+            values = (
+                self.ctx.partner_id,
+                receiver,
+                (m.subscriber_id or "")[:80],
+                m.is_subscriber,
+                m.relationship,
+                m.last_name,
+                m.first_name,
+                m.middle_name,
+                m.birth_date,
+                m.gender,
+                m.address1,
+                m.address2,
+                m.city,
+                m.state,
+                m.postal_code,
+                m.phone,
+                m.language,
+                "terminated" if m.maintenance_type == "024" else "active",
+                now,
+                submission_id,
             )
-        new = [v for v in values if v["member_key"] not in existing]
-        old = [v for v in values if v["member_key"] in existing]
+            if key in existing:
+                old.append({"b_id": existing[key], **dict(zip(_UPDATED, values, strict=True))})
+            else:
+                new.append((plan, key[:200], *values))
+        conn = await session.connection()
         if new:
-            result = await session.execute(
-                insert(Member).returning(Member.id, sort_by_parameter_order=True), new
+            new_ids = await allocate_ids(conn, table_of(Member), len(new))
+            await bulk_insert(
+                conn,
+                table_of(Member),
+                ("id", *_MEMBER_COLUMNS),
+                [(i, *row) for i, row in zip(new_ids, new, strict=True)],
             )
-            for v, mid in zip(new, result.scalars().all(), strict=True):
-                existing[v["member_key"]] = int(mid)
+            for row, mid in zip(new, new_ids, strict=True):
+                existing[row[1]] = mid
         if old:
             members = table_of(Member)
-            conn = await session.connection()
-            await conn.execute(
-                update(members).where(members.c.id == bindparam("b_id")),
-                [
-                    {
-                        **{k: v[k] for k in v if k not in ("plan_sender_id", "member_key")},
-                        "b_id": existing[v["member_key"]],
-                    }
-                    for v in old
-                ],
-            )
+            await conn.execute(update(members).where(members.c.id == bindparam("b_id")), old)
         ids = [existing[k] for k in keyed]
         await session.execute(delete(MemberIdentifier).where(MemberIdentifier.member_id.in_(ids)))
-        ident_rows = [
-            {"member_id": existing[key], "qualifier": q[:3], "value": v[:80]}
-            for key, (m, _) in keyed.items()
-            for q, v in m.member_ids.items()
-            if v
-        ]
-        if ident_rows:
-            await session.execute(insert(MemberIdentifier), ident_rows)
+        await bulk_insert(
+            conn,
+            table_of(MemberIdentifier),
+            ("member_id", "qualifier", "value"),
+            [
+                (existing[key], q[:3], v[:80])
+                for key, (m, _) in keyed.items()
+                for q, v in m.member_ids.items()
+                if v
+            ],
+        )
         await self._apply_coverage(session, keyed, existing, now)
         self.stored += len(keyed)
 
@@ -235,8 +277,7 @@ class EnrollmentSetWriter(SetWriter):
             await session.execute(
                 update(CoverageSpan).where(CoverageSpan.id.in_(supersede)).values(superseded_at=now)
             )
-        if inserts:
-            await session.execute(insert(CoverageSpan), inserts)
+        await _insert_spans(session, inserts)
 
     def _version(
         self, span: CoverageSpan, mid: int, change: dict[str, Any], reason: str, line: int
@@ -315,8 +356,8 @@ class EnrollmentSetWriter(SetWriter):
                     .where(CoverageSpan.id.in_([s.id for s in open_spans]))
                     .values(superseded_at=now)
                 )
-                await session.execute(
-                    insert(CoverageSpan),
+                await _insert_spans(
+                    session,
                     [
                         self._version(
                             s,
