@@ -174,3 +174,12 @@ async def bulk_insert(
         await driver.copy_records_to_table(table.name, records=values, columns=plan.names)
     else:
         await driver.executemany(plan.sql, values)
+
+
+async def bulk_insert_dicts(
+    conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """``bulk_insert`` for rows given as dicts that all have the same keys."""
+    if rows:
+        columns = tuple(rows[0])
+        await bulk_insert(conn, table, columns, [tuple([r[c] for c in columns]) for r in rows])

@@ -9,6 +9,7 @@ from sqlalchemy import insert, or_, select
 from mappings.records import ClaimPayment, PaymentHeader
 from parsers import SetEvent
 
+from ..db import allocate_ids, bulk_insert_dicts, table_of
 from ..models import (
     ClaimPaymentRow,
     Encounter,
@@ -104,11 +105,11 @@ class RemittanceSetWriter(SetWriter):
             }
             for cp, line in batch
         ]
-        result = await session.execute(
-            insert(ClaimPaymentRow).returning(ClaimPaymentRow.id, sort_by_parameter_order=True),
-            rows,
-        )
-        cp_ids = [int(i) for i in result.scalars().all()]
+        conn = await session.connection()
+        cp_ids = await allocate_ids(conn, table_of(ClaimPaymentRow), len(rows))
+        for row, cp_id in zip(rows, cp_ids, strict=True):
+            row["id"] = cp_id
+        await bulk_insert_dicts(conn, table_of(ClaimPaymentRow), rows)
         services: list[dict[str, Any]] = []
         service_adjustments: list[list[dict[str, Any]]] = []
         adjustments: list[dict[str, Any]] = []
@@ -154,17 +155,13 @@ class RemittanceSetWriter(SetWriter):
                         for a in svc.adjustments
                     ]
                 )
-        if services:
-            result = await session.execute(
-                insert(ServicePaymentRow).returning(
-                    ServicePaymentRow.id, sort_by_parameter_order=True
-                ),
-                services,
-            )
-            for sid, adj in zip(result.scalars().all(), service_adjustments, strict=True):
-                adjustments.extend({**a, "service_payment_id": int(sid)} for a in adj)
-        if adjustments:
-            await session.execute(insert(PaymentAdjustment), adjustments)
+        service_ids = await allocate_ids(conn, table_of(ServicePaymentRow), len(services))
+        for row, sid in zip(services, service_ids, strict=True):
+            row["id"] = sid
+        await bulk_insert_dicts(conn, table_of(ServicePaymentRow), services)
+        for sid, adj in zip(service_ids, service_adjustments, strict=True):
+            adjustments.extend({**a, "service_payment_id": sid} for a in adj)
+        await bulk_insert_dicts(conn, table_of(PaymentAdjustment), adjustments)
         self.stored += len(batch)
 
     async def _match(self, batch: list[tuple[ClaimPayment, int]]) -> dict[str, int]:
