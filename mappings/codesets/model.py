@@ -30,6 +30,9 @@ from typing import Any
 
 import yaml
 
+#: PyYAML's safe loader, in C (libyaml) when PyYAML was built with it
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["CodeSet", "CodeSetError", "code_set", "code_set_names", "describe"]
 
 _CODE_SET_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -91,7 +94,7 @@ def read_raw(name: str) -> dict[str, Any]:
         raise KeyError(f"unknown code set {name!r}; known: {', '.join(code_set_names())}")
     where = f"codesets/data/{name}.yaml"
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CodeSetError(f"{where}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):

@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from ..codesets.model import SAFE_LOADER
 from .paths import ValuePath, parse_path
 
 __all__ = ["Condition", "Guide", "GuideError", "Rule", "load_guide_file"]
@@ -241,7 +242,7 @@ def _rule(raw: Any, where: str, known_kinds: dict[str, Any]) -> Rule:
 def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
     where = path.name
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(path.read_text(), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise _fail(where, f"not valid YAML: {exc}") from exc
     except ValueError as exc:  # e.g. an unquoted date that is not a date: 2026-13-01
