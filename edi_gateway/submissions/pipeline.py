@@ -35,6 +35,7 @@ from ..models import (
     TransactionSet,
 )
 from .filestore import FileStore
+from .gctune import fewer_collections
 
 log = logging.getLogger("edi_gateway.ingest")
 
@@ -517,9 +518,15 @@ async def process_submission(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     submission_id: str,
-    on_progress: Callable[[int, int], None] | None = None,
 ) -> Submission:
     """Validate, store and acknowledge one received submission (safe to run again)."""
+    with fewer_collections():
+        return await _process(sessionmaker, settings, submission_id)
+
+
+async def _process(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, submission_id: str
+) -> Submission:
     async with sessionmaker() as session:
         submission = await session.get(Submission, submission_id)
         if submission is None:
