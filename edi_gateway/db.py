@@ -99,6 +99,9 @@ async def allocate_ids(conn: AsyncConnection, table: Table, count: int) -> list[
     return list(range(start, start + count))
 
 
+_MISSING = object()
+
+
 class _BulkPlan:
     """How rows for some columns of a table are written by the driver on one dialect: the
     columns (the caller's, then those filled by Python-side defaults), the bind processor
@@ -135,14 +138,21 @@ class _BulkPlan:
             rows = [row + extra for row in rows]
         if not self.processors:
             return rows
+        # Dates and amounts repeat a lot within a batch: each distinct value is converted
+        # once (the processors are pure functions of the value).
+        columns: list[tuple[int, Any, dict[Any, Any]]] = [
+            (index, processor, {}) for index, processor in self.processors
+        ]
         out = []
-        processors = self.processors
         for row in rows:
             values = list(row)
-            for index, processor in processors:
+            for index, processor, done in columns:
                 value = values[index]
                 if value is not None:
-                    values[index] = processor(value)
+                    converted = done.get(value, _MISSING)
+                    if converted is _MISSING:
+                        converted = done[value] = processor(value)
+                    values[index] = converted
             out.append(tuple(values))
         return out
 
