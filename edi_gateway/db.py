@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Table, event, func, select, text
+from sqlalchemy import Select, Table, event, func, literal, select, text, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -68,6 +68,38 @@ def current_revision_is_head(sync_connection: Any) -> bool:
     context = MigrationContext.configure(sync_connection)
     heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
     return set(context.get_current_heads()) == heads
+
+
+def rows_for_values(
+    columns: list[Any],
+    key: Any,
+    values: list[Any],
+    dialect: str,
+    *where: Any,
+    source: Any = None,
+) -> Select[Any]:
+    """SELECT ``columns`` WHERE ``key`` IN ``values`` (and ``where``): a batch's look-up of
+    hundreds of values.
+
+    On PostgreSQL each value is looked up on its own through the key's index (a LATERAL
+    sub-select per value, kept apart by OFFSET 0), whatever the planner believes about the
+    table. A plain IN list is planned from the table's statistics, and while a large set is
+    being stored those know nothing of the rows this transaction has just written: the
+    planner expected one row per plan where there were thousands and filtered each row
+    against every value (87 ms for 400 members of a 3,000-member roster; 0.2 ms probing).
+    """
+    rows = select(*columns) if source is None else select(*columns).select_from(source)
+    if dialect != "postgresql":
+        return rows.where(key.in_(values), *where)
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    given = (
+        func.unnest(literal(values, ARRAY(key.type)))
+        .table_valued("value")
+        .render_derived(name="given")
+    )
+    probe = rows.where(key == given.c.value, *where).offset(0).lateral()
+    return select(*probe.c).select_from(given).join(probe, true())
 
 
 def table_of(model: Any) -> Table:

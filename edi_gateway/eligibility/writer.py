@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mappings.records import CoverageLine, MemberRecord
 from parsers import SetEvent, Severity
 
-from ..db import allocate_ids, bulk_insert, table_of
+from ..db import allocate_ids, bulk_insert, rows_for_values, table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..submissions.pipeline import SetWriter
 
@@ -153,9 +153,12 @@ class EnrollmentSetWriter(SetWriter):
         keys = sorted(keyed)
         for start in range(0, len(keys), _CHUNK):
             rows = await session.execute(
-                select(Member.member_key, Member.id).where(
+                rows_for_values(
+                    [Member.member_key, Member.id],
+                    Member.member_key,
+                    keys[start : start + _CHUNK],
+                    self.dialect,
                     Member.plan_sender_id == plan,
-                    Member.member_key.in_(keys[start : start + _CHUNK]),
                 )
             )
             existing.update((k, int(i)) for k, i in rows.all())
@@ -227,15 +230,9 @@ class EnrollmentSetWriter(SetWriter):
         now: datetime,
     ) -> None:
         ids = [member_ids[k] for k in keyed]
-        current: dict[int, list[CoverageSpan]] = {}
+        current: dict[int, list[Any]] = {}
         for start in range(0, len(ids), _CHUNK):
-            rows = await session.execute(
-                select(CoverageSpan).where(
-                    CoverageSpan.member_id.in_(ids[start : start + _CHUNK]),
-                    CoverageSpan.superseded_at.is_(None),
-                )
-            )
-            for span in rows.scalars():
+            for span in await self._open_spans(session, ids[start : start + _CHUNK]):
                 current.setdefault(span.member_id, []).append(span)
         supersede: list[int] = []
         inserts: list[dict[str, Any]] = []
@@ -279,8 +276,23 @@ class EnrollmentSetWriter(SetWriter):
             )
         await _insert_spans(session, inserts)
 
+    async def _open_spans(self, session: AsyncSession, member_ids: list[int]) -> list[Any]:
+        """The coverage spans in force (not superseded) of these members, as rows."""
+        spans = table_of(CoverageSpan)
+        return list(
+            await session.execute(
+                rows_for_values(
+                    list(spans.c),
+                    spans.c.member_id,
+                    member_ids,
+                    self.dialect,
+                    spans.c.superseded_at.is_(None),
+                )
+            )
+        )
+
     def _version(
-        self, span: CoverageSpan, mid: int, change: dict[str, Any], reason: str, line: int
+        self, span: Any, mid: int, change: dict[str, Any], reason: str, line: int
     ) -> dict[str, Any]:
         values = {f: getattr(span, f) for f in _SPAN_FIELDS}
         values.update(change)
@@ -338,17 +350,7 @@ class EnrollmentSetWriter(SetWriter):
         ids = list(missing.values())
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            spans = (
-                (
-                    await session.execute(
-                        select(CoverageSpan).where(
-                            CoverageSpan.member_id.in_(chunk), CoverageSpan.superseded_at.is_(None)
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            spans = await self._open_spans(session, chunk)
             open_spans = [s for s in spans if s.end_date is None or s.end_date >= as_of]
             if open_spans:
                 await session.execute(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, join, or_, select, update
 
 from mappings.records import EncounterClaim
 from parsers import Severity
 
-from ..db import allocate_ids, bulk_insert, table_of
+from ..db import allocate_ids, bulk_insert, rows_for_values, table_of
 from ..models import (
     ClaimOutcome,
     ClaimPaymentRow,
@@ -222,8 +222,11 @@ class EncounterSetWriter(SetWriter):
         existing_claims: set[tuple[str, str | None]] = set()
         for start in range(0, len(ids), _CHUNK):
             rows = await session.execute(
-                select(Encounter.claim_id, Encounter.billing_npi).where(
-                    Encounter.claim_id.in_(ids[start : start + _CHUNK]),
+                rows_for_values(
+                    [Encounter.claim_id, Encounter.billing_npi],
+                    Encounter.claim_id,
+                    ids[start : start + _CHUNK],
+                    self.dialect,
                     Encounter.status == "active",
                 )
             )
@@ -240,19 +243,23 @@ class EncounterSetWriter(SetWriter):
         existing_lines: set[tuple[Any, ...]] = set()
         for start in range(0, len(members), _CHUNK):
             rows = await session.execute(
-                select(
+                rows_for_values(
+                    [
+                        Encounter.member_id,
+                        EncounterLine.service_date_from,
+                        EncounterLine.procedure_code,
+                        EncounterLine.revenue_code,
+                        EncounterLine.modifiers,
+                        EncounterLine.rendering_npi,
+                        Encounter.billing_npi,
+                    ],
                     Encounter.member_id,
-                    EncounterLine.service_date_from,
-                    EncounterLine.procedure_code,
-                    EncounterLine.revenue_code,
-                    EncounterLine.modifiers,
-                    EncounterLine.rendering_npi,
-                    Encounter.billing_npi,
-                )
-                .join(Encounter, Encounter.id == EncounterLine.encounter_id)
-                .where(
+                    members[start : start + _CHUNK],
+                    self.dialect,
                     Encounter.status == "active",
-                    Encounter.member_id.in_(members[start : start + _CHUNK]),
+                    source=join(
+                        EncounterLine, Encounter, Encounter.id == EncounterLine.encounter_id
+                    ),
                 )
             )
             for row in rows.all():

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_
 
 from mappings.records import ClaimPayment, PaymentHeader
 from parsers import SetEvent
 
-from ..db import allocate_ids, bulk_insert_dicts, table_of
+from ..db import allocate_ids, bulk_insert_dicts, rows_for_values, table_of
 from ..models import (
     ClaimPaymentRow,
     Encounter,
@@ -177,15 +177,17 @@ class RemittanceSetWriter(SetWriter):
             if payee_npi:
                 scope.append(Encounter.billing_npi == payee_npi)
             rows = await session.execute(
-                select(Encounter.claim_id, Encounter.id)
-                .where(
-                    Encounter.claim_id.in_(ids[start : start + _CHUNK]),
+                rows_for_values(
+                    [Encounter.claim_id, Encounter.id],
+                    Encounter.claim_id,
+                    ids[start : start + _CHUNK],
+                    self.dialect,
                     or_(*scope),
                     Encounter.status.in_(("active", "void")),
                 )
-                .order_by(Encounter.id)
             )
-            found.update((c, int(i)) for c, i in rows.all())
+            # the latest encounter with that CLM01 wins
+            found.update((c, int(i)) for c, i in sorted(rows.all(), key=lambda r: int(r[1])))
         return found
 
     async def complete(self, event: SetEvent) -> str:

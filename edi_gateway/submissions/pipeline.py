@@ -68,11 +68,13 @@ class SetWriter:
         self.rejected = 0
         self.findings: list[Finding] = []
         self.buffer: list[tuple[Any, int]] = []
+        self.dialect = ""  # the database's, known once the set's transaction has begun
 
     async def begin(self, line: int) -> None:
         self.session = self.ctx.sessionmaker()
         await self.session.begin()
         self.set_id = await self._insert_set("storing", line)
+        self.dialect = (await self.session.connection()).dialect.name
 
     async def _insert_set(self, status: str, line: int, session: AsyncSession | None = None) -> int:
         h = self.header
