@@ -75,6 +75,8 @@ _EXTENDED: Final = frozenset(
     "!\"&'()*+,-./:;?= %~@[]_{}\\|<>^`#$"
 )
 _SPACES: Final = re.compile(r" {2,}")
+#: characters that pass through ``_clean`` unchanged
+_PLAIN: Final = _EXTENDED - _DELIMITERS
 _AMOUNT: Final = re.compile(r"-?[0-9]*(\.[0-9]+)?")
 
 #: Entity identifier codes X214 lists for 2200D STC01-3 (the party a claim status is about).
@@ -148,6 +150,8 @@ def _clean(value: str | None, max_len: int) -> str:
     """``value`` without delimiters or characters X12 cannot carry, at most ``max_len``."""
     if not value:
         return ""
+    if _PLAIN.issuperset(value) and "  " not in value:
+        return value.strip()[:max_len].rstrip()  # nothing to replace (the usual case)
     text = unicodedata.normalize("NFKD", value)
     chars = [
         " " if (ch in _DELIMITERS or ch not in _EXTENDED) else ch
