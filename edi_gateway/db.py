@@ -218,6 +218,18 @@ async def bulk_insert(
         await driver.executemany(plan.sql, values)
 
 
+async def insert_with_ids(
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> list[int]:
+    """``bulk_insert`` of new rows with primary keys drawn first (``allocate_ids``), so that
+    their children can be written next; returns the keys in the rows' order."""
+    ids = await allocate_ids(conn, table, len(rows))
+    await bulk_insert(
+        conn, table, ("id", *columns), [(i, *row) for i, row in zip(ids, rows, strict=True)]
+    )
+    return ids
+
+
 async def bulk_insert_dicts(
     conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]
 ) -> None:

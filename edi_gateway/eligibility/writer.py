@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mappings.records import CoverageLine, MemberRecord
 from parsers import SetEvent, Severity
 
-from ..db import allocate_ids, bulk_insert, rows_for_values, table_of
+from ..db import bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..submissions.pipeline import SetWriter
 
@@ -194,13 +194,7 @@ class EnrollmentSetWriter(SetWriter):
                 new.append((plan, key[:200], *values))
         conn = await session.connection()
         if new:
-            new_ids = await allocate_ids(conn, table_of(Member), len(new))
-            await bulk_insert(
-                conn,
-                table_of(Member),
-                ("id", *_MEMBER_COLUMNS),
-                [(i, *row) for i, row in zip(new_ids, new, strict=True)],
-            )
+            new_ids = await insert_with_ids(conn, table_of(Member), _MEMBER_COLUMNS, new)
             for row, mid in zip(new, new_ids, strict=True):
                 existing[row[1]] = mid
         if old:

@@ -9,7 +9,7 @@ from sqlalchemy import and_, join, or_, select, update
 from mappings.records import EncounterClaim
 from parsers import Severity
 
-from ..db import allocate_ids, bulk_insert, rows_for_values, table_of
+from ..db import allocate_ids, bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import (
     ClaimOutcome,
     ClaimPaymentRow,
@@ -455,12 +455,8 @@ class EncounterSetWriter(SetWriter):
         await bulk_insert(conn, table_of(EncounterDiagnosis), _DIAGNOSIS_COLUMNS, dxs)
         await bulk_insert(conn, table_of(EncounterParty), _PARTY_COLUMNS, parties)
         if payers:
-            payer_ids = await allocate_ids(conn, table_of(PriorPayerRow), len(payers))
-            await bulk_insert(
-                conn,
-                table_of(PriorPayerRow),
-                ("id", *_PRIOR_PAYER_COLUMNS),
-                [(pid, *row) for pid, row in zip(payer_ids, payers, strict=True)],
+            payer_ids = await insert_with_ids(
+                conn, table_of(PriorPayerRow), _PRIOR_PAYER_COLUMNS, payers
             )
             await bulk_insert(
                 conn,
