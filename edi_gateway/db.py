@@ -228,12 +228,3 @@ async def insert_with_ids(
         conn, table, ("id", *columns), [(i, *row) for i, row in zip(ids, rows, strict=True)]
     )
     return ids
-
-
-async def bulk_insert_dicts(
-    conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]
-) -> None:
-    """``bulk_insert`` for rows given as dicts that all have the same keys."""
-    if rows:
-        columns = tuple(rows[0])
-        await bulk_insert(conn, table, columns, [tuple([r[c] for c in columns]) for r in rows])

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import insert, or_
 
-from mappings.records import ClaimPayment, PaymentHeader
+from mappings.records import Adjustment, ClaimPayment, PaymentHeader
 from parsers import SetEvent
 
-from ..db import allocate_ids, bulk_insert_dicts, rows_for_values, table_of
+from ..db import bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import (
     ClaimPaymentRow,
     Encounter,
@@ -21,6 +21,52 @@ from ..models import (
 from ..submissions.pipeline import SetWriter
 
 _CHUNK = 400
+#: column order of the rows built in ``RemittanceSetWriter.flush``
+_CLAIM_PAYMENT_COLUMNS = (
+    "payment_id",
+    "encounter_id",
+    "claim_id",
+    "status_code",
+    "charge",
+    "paid",
+    "patient_responsibility",
+    "filing_indicator",
+    "payer_claim_number",
+    "facility_code",
+    "frequency_code",
+    "patient_last_name",
+    "patient_first_name",
+    "patient_member_id",
+    "rendering_npi",
+    "service_date_from",
+    "service_date_to",
+    "received_date",
+    "remark_codes",
+    "line",
+)
+_SERVICE_PAYMENT_COLUMNS = (
+    "claim_payment_id",
+    "procedure_qualifier",
+    "procedure_code",
+    "modifiers",
+    "charge",
+    "paid",
+    "revenue_code",
+    "units_paid",
+    "service_date_from",
+    "service_date_to",
+    "line_control_number",
+    "remark_codes",
+    "line",
+)
+_ADJUSTMENT_COLUMNS = (
+    "claim_payment_id",
+    "service_payment_id",
+    "group_code",
+    "reason_code",
+    "amount",
+    "quantity",
+)
 
 
 class RemittanceSetWriter(SetWriter):
@@ -80,88 +126,73 @@ class RemittanceSetWriter(SetWriter):
         session = self.session
         assert session is not None and self.payment_id is not None
         matches = await self._match(batch)
-        rows = [
-            {
-                "payment_id": self.payment_id,
-                "encounter_id": matches.get(cp.claim_id),
-                "claim_id": cp.claim_id[:40],
-                "status_code": cp.status_code,
-                "charge": cp.charge,
-                "paid": cp.paid,
-                "patient_responsibility": cp.patient_responsibility,
-                "filing_indicator": cp.filing_indicator,
-                "payer_claim_number": cp.payer_claim_number,
-                "facility_code": cp.facility_code,
-                "frequency_code": cp.frequency_code,
-                "patient_last_name": cp.patient.last_name if cp.patient else None,
-                "patient_first_name": cp.patient.first_name if cp.patient else None,
-                "patient_member_id": cp.patient.identifier if cp.patient else None,
-                "rendering_npi": cp.rendering.npi if cp.rendering else None,
-                "service_date_from": cp.service_date_from,
-                "service_date_to": cp.service_date_to,
-                "received_date": cp.received_date,
-                "remark_codes": ",".join(cp.remark_codes)[:200],
-                "line": line,
-            }
-            for cp, line in batch
-        ]
         conn = await session.connection()
-        cp_ids = await allocate_ids(conn, table_of(ClaimPaymentRow), len(rows))
-        for row, cp_id in zip(rows, cp_ids, strict=True):
-            row["id"] = cp_id
-        await bulk_insert_dicts(conn, table_of(ClaimPaymentRow), rows)
-        services: list[dict[str, Any]] = []
-        service_adjustments: list[list[dict[str, Any]]] = []
-        adjustments: list[dict[str, Any]] = []
+        cp_ids = await insert_with_ids(
+            conn,
+            table_of(ClaimPaymentRow),
+            _CLAIM_PAYMENT_COLUMNS,
+            [
+                (
+                    self.payment_id,
+                    matches.get(cp.claim_id),
+                    cp.claim_id[:40],
+                    cp.status_code,
+                    cp.charge,
+                    cp.paid,
+                    cp.patient_responsibility,
+                    cp.filing_indicator,
+                    cp.payer_claim_number,
+                    cp.facility_code,
+                    cp.frequency_code,
+                    cp.patient.last_name if cp.patient else None,
+                    cp.patient.first_name if cp.patient else None,
+                    cp.patient.identifier if cp.patient else None,
+                    cp.rendering.npi if cp.rendering else None,
+                    cp.service_date_from,
+                    cp.service_date_to,
+                    cp.received_date,
+                    ",".join(cp.remark_codes)[:200],
+                    line,
+                )
+                for cp, line in batch
+            ],
+        )
+        services: list[tuple[Any, ...]] = []
+        service_adjustments: list[list[Adjustment]] = []
+        # claim-level adjustments, then each service's once its row has a key
+        adjustments: list[tuple[Any, ...]] = []
         for (cp, _line), cp_id in zip(batch, cp_ids, strict=True):
             adjustments.extend(
-                {
-                    "claim_payment_id": cp_id,
-                    "service_payment_id": None,
-                    "group_code": a.group_code,
-                    "reason_code": a.reason_code,
-                    "amount": a.amount,
-                    "quantity": a.quantity,
-                }
+                (cp_id, None, a.group_code, a.reason_code, a.amount, a.quantity)
                 for a in cp.adjustments
             )
             for svc in cp.services:
                 services.append(
-                    {
-                        "claim_payment_id": cp_id,
-                        "procedure_qualifier": svc.procedure_qualifier,
-                        "procedure_code": svc.procedure_code,
-                        "modifiers": ",".join(svc.modifiers),
-                        "charge": svc.charge,
-                        "paid": svc.paid,
-                        "revenue_code": svc.revenue_code,
-                        "units_paid": svc.units_paid,
-                        "service_date_from": svc.service_date_from,
-                        "service_date_to": svc.service_date_to,
-                        "line_control_number": svc.line_control_number,
-                        "remark_codes": ",".join(svc.remark_codes)[:200],
-                        "line": svc.line,
-                    }
+                    (
+                        cp_id,
+                        svc.procedure_qualifier,
+                        svc.procedure_code,
+                        ",".join(svc.modifiers),
+                        svc.charge,
+                        svc.paid,
+                        svc.revenue_code,
+                        svc.units_paid,
+                        svc.service_date_from,
+                        svc.service_date_to,
+                        svc.line_control_number,
+                        ",".join(svc.remark_codes)[:200],
+                        svc.line,
+                    )
                 )
-                service_adjustments.append(
-                    [
-                        {
-                            "claim_payment_id": cp_id,
-                            "group_code": a.group_code,
-                            "reason_code": a.reason_code,
-                            "amount": a.amount,
-                            "quantity": a.quantity,
-                        }
-                        for a in svc.adjustments
-                    ]
-                )
-        service_ids = await allocate_ids(conn, table_of(ServicePaymentRow), len(services))
-        for row, sid in zip(services, service_ids, strict=True):
-            row["id"] = sid
-        await bulk_insert_dicts(conn, table_of(ServicePaymentRow), services)
-        for sid, adj in zip(service_ids, service_adjustments, strict=True):
-            adjustments.extend({**a, "service_payment_id": sid} for a in adj)
-        await bulk_insert_dicts(conn, table_of(PaymentAdjustment), adjustments)
+                service_adjustments.append(svc.adjustments)
+        service_ids = await insert_with_ids(
+            conn, table_of(ServicePaymentRow), _SERVICE_PAYMENT_COLUMNS, services
+        )
+        for service, sid, adj in zip(services, service_ids, service_adjustments, strict=True):
+            adjustments.extend(
+                (service[0], sid, a.group_code, a.reason_code, a.amount, a.quantity) for a in adj
+            )
+        await bulk_insert(conn, table_of(PaymentAdjustment), _ADJUSTMENT_COLUMNS, adjustments)
         self.stored += len(batch)
 
     async def _match(self, batch: list[tuple[ClaimPayment, int]]) -> dict[str, int]:
