@@ -147,6 +147,8 @@ class _BulkPlan:
         for col in table.columns:
             if col.name in given or col.default is None or col.primary_key:
                 continue
+            if not (col.default.is_scalar or col.default.is_callable):
+                raise TypeError(f"{table.name}.{col.name}: only Python-side defaults are filled")
             names.append(col.name)
             self.defaults.append(col.default)
         self.names = tuple(names)
