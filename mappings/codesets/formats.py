@@ -131,14 +131,8 @@ def medi_cal_cin_format(code: str) -> bool:
 _STATES: list[frozenset[str]] = []
 
 
-def load_states() -> None:
-    """Read the ``states`` code set now (guides call this when they are compiled, so the
-    first claim checked does not pay for reading the file)."""
-    if not _STATES:
-        _STATES.append(code_set("states").codes)
-
-
 def state_code(code: str) -> bool:
     """A US state, DC, territory or military-post code (code set ``states``)."""
-    load_states()
+    if not _STATES:
+        _STATES.append(code_set("states").codes)
     return code in _STATES[0]

@@ -268,7 +268,8 @@ def _validators() -> dict[str, Callable[[str], bool]]:
         "taxonomy": cs.taxonomy_format,
         "zip": cs.zip_format,
         "cin": cs.medi_cal_cin_format,
-        "state": cs.state_code,
+        # the code set is read here, when a guide is compiled, not by the first claim
+        "state": cs.code_set("states").codes.__contains__,
     }
 
 
@@ -304,10 +305,6 @@ class Format(Kind):
         check = str(params["check"])
         table = _validators()
         fns = [table["hcpcs"], table["cpt"]] if check == "hcpcs_or_cpt" else [table[check]]
-        if check == "state":
-            from mappings.codesets.formats import load_states
-
-            load_states()
         comp = params.get("component")
         return c.FormatCheck(
             _slot(params, "field", slots),
