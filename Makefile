@@ -9,9 +9,9 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# parsers/, the mappings and the guide engine are compiled with mypyc (setup.py): rebuild whenever their
-# sources change, and drop old extension modules first so a stale build never shadows the
-# Python source.
+# parsers/, the mappings and the guide engine are compiled with mypyc (setup.py): rebuild
+# whenever their sources change, and drop old extension modules first so a stale build
+# never shadows the Python source.
 COMPILED_DIRS := parsers mappings mappings/guides mappings/codesets
 $(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard $(addsuffix /*.py,$(COMPILED_DIRS)))
 	rm -f $(addsuffix /*.so,$(COMPILED_DIRS)) *__mypyc*.so

@@ -163,6 +163,7 @@ class EnrollmentSetWriter(SetWriter):
             )
             existing.update((k, int(i)) for k, i in rows.all())
         receiver, submission_id = self.header.receiver_id[:15], self.ctx.submission.id
+        new_keys: list[str] = []
         new: list[tuple[Any, ...]] = []  # _MEMBER_COLUMNS
         old: list[dict[str, Any]] = []
         for key, (m, _line) in keyed.items():
@@ -191,12 +192,11 @@ class EnrollmentSetWriter(SetWriter):
             if key in existing:
                 old.append({"b_id": existing[key], **dict(zip(_UPDATED, values, strict=True))})
             else:
+                new_keys.append(key)
                 new.append((plan, key[:200], *values))
         conn = await session.connection()
-        if new:
-            new_ids = await insert_with_ids(conn, table_of(Member), _MEMBER_COLUMNS, new)
-            for row, mid in zip(new, new_ids, strict=True):
-                existing[row[1]] = mid
+        new_ids = await insert_with_ids(conn, table_of(Member), _MEMBER_COLUMNS, new)
+        existing.update(zip(new_keys, new_ids, strict=True))
         if old:
             members = table_of(Member)
             await conn.execute(update(members).where(members.c.id == bindparam("b_id")), old)

@@ -199,9 +199,8 @@ class EncounterSetWriter(SetWriter):
             self.screen(findings or [])
             self.finding(line, f"The claim could not be read: {record}", code="MAP")
             clm = unit.loop.segments[0]
-            unread: list[Any] = [None] * (len(_OUTCOME_COLUMNS) - 3)
-            unread[0], unread[1], unread[-1] = (clm[1] or "?")[:40], False, line
-            self.outcomes.append(tuple(unread))
+            # rejected, with nothing read but CLM01 and where the claim starts
+            self.outcomes.append(((clm[1] or "?")[:40], False, *[None] * 10, line))
             return
         if not self.screen(findings or []):
             self.rejected += 1
@@ -454,20 +453,19 @@ class EncounterSetWriter(SetWriter):
         await bulk_insert(conn, table_of(EncounterLine), _LINE_COLUMNS, lines)
         await bulk_insert(conn, table_of(EncounterDiagnosis), _DIAGNOSIS_COLUMNS, dxs)
         await bulk_insert(conn, table_of(EncounterParty), _PARTY_COLUMNS, parties)
-        if payers:
-            payer_ids = await insert_with_ids(
-                conn, table_of(PriorPayerRow), _PRIOR_PAYER_COLUMNS, payers
-            )
-            await bulk_insert(
-                conn,
-                table_of(PriorPayerAdjustment),
-                _PRIOR_ADJUSTMENT_COLUMNS,
-                [
-                    (pid, *child)
-                    for pid, children in zip(payer_ids, payer_children, strict=True)
-                    for child in children
-                ],
-            )
+        payer_ids = await insert_with_ids(
+            conn, table_of(PriorPayerRow), _PRIOR_PAYER_COLUMNS, payers
+        )
+        await bulk_insert(
+            conn,
+            table_of(PriorPayerAdjustment),
+            _PRIOR_ADJUSTMENT_COLUMNS,
+            [
+                (pid, *child)
+                for pid, children in zip(payer_ids, payer_children, strict=True)
+                for child in children
+            ],
+        )
         self.stored += len(keep)
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             self._outcome(claim, line, enc_id)
