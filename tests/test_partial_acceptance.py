@@ -116,3 +116,57 @@ async def test_277ca_reports_each_claim(db: Db, tmp_path: Path) -> None:
     assert text.count("REF*1K*EG") == 4
     assert "QTY*90*4~" in text and "QTY*AA*1~" in text
     assert validate_ack(bytes(ack)) == []
+
+
+async def test_unreadable_claim_rejected_and_acknowledged(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim that passes the 999 but cannot be mapped to an encounter is rejected on its
+    own (a MAP finding naming it, A3:21 in the 277CA); the other claims are stored."""
+    from pyx12_oracle import validate_ack
+
+    import mappings.x837
+    from edi_gateway.models import Acknowledgment
+
+    real = mappings.x837.map_claim
+
+    def failing(unit: object) -> object:
+        claim = real(unit)
+        if claim.claim_id == "PCN267000032363":
+            raise ValueError("service line 2 has no procedure code")
+        return claim
+
+    monkeypatch.setattr(mappings.x837, "map_claim", failing)
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [BASIC])
+    sub = o.submission
+    assert (sub.status, sub.units_stored, sub.units_rejected) == ("completed", 4, 1)
+    async with db.sessionmaker() as s:
+        stored = set((await s.execute(select(Encounter.claim_id))).scalars())
+        [f] = (
+            await s.execute(
+                select(FindingRow).where(
+                    FindingRow.submission_id == sub.id, FindingRow.code == "MAP"
+                )
+            )
+        ).scalars()
+        ack = (
+            await s.execute(
+                select(Acknowledgment.content).where(
+                    Acknowledgment.submission_id == sub.id, Acknowledgment.kind == "277ca"
+                )
+            )
+        ).scalar_one()
+    assert "PCN267000032363" not in stored and len(stored) == 4
+    assert (f.claim_id, f.severity, f.segment_id, f.loop, f.line) == (
+        "PCN267000032363",
+        "reject_claim",
+        "CLM",
+        "2300",
+        21,
+    )
+    assert "no procedure code" in f.message
+    text = bytes(ack).decode()
+    after = text.split("TRN*2*PCN267000032363~", 1)[1]
+    assert after.lstrip().startswith("STC*A3:21")
+    assert text.count("REF*1K*EG") == 4
+    assert validate_ack(bytes(ack)) == []

@@ -197,10 +197,16 @@ class EncounterSetWriter(SetWriter):
         if not isinstance(record, EncounterClaim):
             self.rejected += 1
             self.screen(findings or [])
-            self.finding(line, f"The claim could not be read: {record}", code="MAP")
-            clm = unit.loop.segments[0]
+            claim_id = unit.loop.segments[0][1] or "?"
+            self.finding(
+                line,
+                f"The claim could not be read: {record}",
+                claim_id=claim_id,
+                code="MAP",
+                loop="2300",
+            )
             # rejected, with nothing read but CLM01 and where the claim starts
-            self.outcomes.append(((clm[1] or "?")[:40], False, *[None] * 10, line))
+            self.outcomes.append((claim_id[:40], False, *[None] * 10, line))
             return
         if not self.screen(findings or []):
             self.rejected += 1
