@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLES, Db
 from sqlalchemy import func, select
 
@@ -14,6 +15,7 @@ from edi_gateway.models import (
     ClaimPaymentRow,
     CoverageSpan,
     Encounter,
+    FindingRow,
     HeldFile,
     Member,
     MemberIdentifier,
@@ -269,3 +271,43 @@ async def test_835_claim_adjustments_balance(db: Db, tmp_path: Path) -> None:
     assert len(cps) == 40 and subs[0].status == "completed"
     for cp in cps:
         assert cp.charge - cp.paid == by_claim.get(cp.id, Decimal(0)), cp.claim_id
+
+
+async def test_unreadable_claim_payment_is_a_finding_naming_it(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim payment that cannot be mapped is not stored; its finding names CLP01 and
+    where it starts, and the other claim payments are stored."""
+    import mappings.x835
+
+    real = mappings.x835.map_claim_payment
+
+    def failing(unit: object) -> object:
+        payment = real(unit)
+        if payment.claim_id == "PCN283000597924":
+            raise ValueError("CAS amount is not a number")
+        return payment
+
+    monkeypatch.setattr(mappings.x835, "map_claim_payment", failing)
+    [o] = await ingest_paths(
+        db.sessionmaker, db.settings, [SAMPLES / "835" / "835_valid_basic.x12"]
+    )
+    sub = o.submission
+    assert sub.status == "completed" and sub.units_rejected == 1
+    async with db.sessionmaker() as s:
+        stored = set((await s.execute(select(ClaimPaymentRow.claim_id))).scalars())
+        [f] = (
+            await s.execute(
+                select(FindingRow).where(
+                    FindingRow.submission_id == sub.id, FindingRow.code == "MAP"
+                )
+            )
+        ).scalars()
+    assert "PCN283000597924" not in stored and len(stored) == sub.units_stored
+    assert (f.claim_id, f.segment_id, f.loop, f.severity) == (
+        "PCN283000597924",
+        "CLP",
+        "2100",
+        "reject_claim",
+    )
+    assert "CAS amount is not a number" in f.message

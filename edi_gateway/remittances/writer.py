@@ -75,6 +75,7 @@ class RemittanceSetWriter(SetWriter):
     unit_name = "claim payment"
     unit_segment = "CLP"
     unit_loop = "2100"
+    unit_claim_element = 1
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

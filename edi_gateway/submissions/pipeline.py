@@ -107,6 +107,8 @@ class SetWriter:
     unit_name = "unit"
     unit_segment = "ST"
     unit_loop: str | None = None
+    #: the element of the unit's first segment naming its claim in findings (835 CLP01)
+    unit_claim_element = 0
     flush_every = 1000
 
     async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
@@ -120,9 +122,11 @@ class SetWriter:
         problem = self.unreadable(record)
         if problem is not None:
             self.rejected += 1
+            id_element = self.unit_claim_element
             self.finding(
                 line,
                 f"The {self.unit_name} could not be read: {problem}",
+                claim_id=(unit.loop.segments[0][id_element] or None) if id_element else None,
                 code="MAP",
                 segment_id=self.unit_segment,
                 loop=self.unit_loop,
