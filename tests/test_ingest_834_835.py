@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, Db
+from parse_support import fail_mapping
 from sqlalchemy import func, select
 
 from edi_gateway.models import (
@@ -280,15 +281,8 @@ async def test_unreadable_claim_payment_is_a_finding_naming_it(
     where it starts, and the other claim payments are stored."""
     import mappings.x835
 
-    real = mappings.x835.map_claim_payment
-
-    def failing(unit: object) -> object:
-        payment = real(unit)
-        if payment.claim_id == "PCN283000597924":
-            raise ValueError("CAS amount is not a number")
-        return payment
-
-    monkeypatch.setattr(mappings.x835, "map_claim_payment", failing)
+    reason = "CAS amount is not a number"
+    fail_mapping(monkeypatch, mappings.x835, "map_claim_payment", "PCN283000597924", reason)
     [o] = await ingest_paths(
         db.sessionmaker, db.settings, [SAMPLES / "835" / "835_valid_basic.x12"]
     )

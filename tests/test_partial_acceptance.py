@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, Db
+from parse_support import fail_mapping
 from sqlalchemy import select
 
 from edi_gateway.models import Encounter, FindingRow, Partner
@@ -128,15 +129,8 @@ async def test_unreadable_claim_rejected_and_acknowledged(
     import mappings.x837
     from edi_gateway.models import Acknowledgment
 
-    real = mappings.x837.map_claim
-
-    def failing(unit: object) -> object:
-        claim = real(unit)
-        if claim.claim_id == "PCN267000032363":
-            raise ValueError("service line 2 has no procedure code")
-        return claim
-
-    monkeypatch.setattr(mappings.x837, "map_claim", failing)
+    reason = "service line 2 has no procedure code"
+    fail_mapping(monkeypatch, mappings.x837, "map_claim", "PCN267000032363", reason)
     [o] = await ingest_paths(db.sessionmaker, db.settings, [BASIC])
     sub = o.submission
     assert (sub.status, sub.units_stored, sub.units_rejected) == ("completed", 4, 1)
