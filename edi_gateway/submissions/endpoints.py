@@ -15,7 +15,8 @@ from sqlalchemy import and_, or_, select
 from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
 from ..api.pagination import Limit
-from ..api.problems import NotFound, TooLarge, Unsupported
+from ..api.problems import NotFound, TooLarge
+from ..api.uploads import UPLOAD_BODY, receive_upload
 from ..models import Acknowledgment, Partner, Submission
 from .filestore import FileStore, FileTooLarge, StoredBytes
 from .schemas import SubmissionAccepted, SubmissionList, SubmissionStatus
@@ -23,44 +24,21 @@ from .service import FINISHED, receive
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
 
-RAW_TYPES = ("application/edi-x12", "text/plain", "application/octet-stream", "application/x12")
 ACK_KINDS = ("ta1", "999", "277ca")
 
 
 async def _store_request(request: Request, store: FileStore, limit: int) -> tuple[StoredBytes, str]:
     """Stream the upload (raw body or the first multipart file) into the file store."""
-    content_type = request.headers.get("content-type", "application/octet-stream")
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit + 65536:
-        raise TooLarge(
-            f"The upload is {int(length):,} bytes; the limit is {limit:,} bytes", limit=limit
-        )
-    filename = request.headers.get("x-filename") or "upload.x12"
     incoming = store.incoming(limit)
     try:
-        if content_type.startswith("multipart/form-data"):
-            form = await request.form(max_files=1)
-            upload = next((v for v in form.values() if hasattr(v, "read")), None)
-            if upload is None:
-                raise Unsupported("The multipart upload has no file part")
-            filename = getattr(upload, "filename", None) or filename
-            while chunk := await upload.read(1 << 20):
-                await anyio.to_thread.run_sync(incoming.write, chunk)
-        elif content_type.split(";")[0].strip() in RAW_TYPES:
-            async for chunk in request.stream():
-                await anyio.to_thread.run_sync(incoming.write, chunk)
-        else:
-            raise Unsupported(
-                f"Content-Type {content_type!r} is not accepted; send the file as "
-                "application/edi-x12, text/plain, application/octet-stream or "
-                "multipart/form-data"
-            )
+        filename = await receive_upload(request, incoming, limit)
         stored = await anyio.to_thread.run_sync(incoming.commit)
-        return stored, Path(filename).name[:255]
     except FileTooLarge as exc:
         raise TooLarge(f"The upload is larger than the {limit:,}-byte limit", limit=limit) from exc
     finally:
         incoming.discard()
+    name = filename or request.headers.get("x-filename") or "upload.x12"
+    return stored, Path(name).name[:255]
 
 
 def _status(sub: Submission, request: Request) -> SubmissionStatus:
@@ -97,22 +75,7 @@ async def _own_submission(session: Session, caller: Caller, submission_id: str) 
         413: {"description": "Larger than the configured limit"},
         415: {"description": "Unsupported content type"},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/edi-x12": {"schema": {"type": "string", "format": "binary"}},
-                "text/plain": {"schema": {"type": "string"}},
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra=UPLOAD_BODY,
 )
 async def create_submission(
     request: Request, response: Response, session: Session, caller: Caller

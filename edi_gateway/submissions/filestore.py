@@ -71,6 +71,11 @@ class Incoming:
         self.digest.update(chunk)
         self.out.write(chunk)
 
+    def written(self) -> Path:
+        """The bytes received so far as a closed file, to be read and then discarded."""
+        self.out.close()
+        return Path(self.tmp_name)
+
     def commit(self) -> StoredBytes:
         self.out.flush()
         os.fsync(self.out.fileno())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ..api.deps import Caller
 from ..api.problems import TooLarge
+from ..api.uploads import UPLOAD_BODY, receive_upload
+from ..submissions.filestore import FileStore, FileTooLarge
 from .service import result_dict, validate_file
 
 router = APIRouter(prefix="/v1", tags=["validation"])
@@ -18,24 +21,23 @@ router = APIRouter(prefix="/v1", tags=["validation"])
     "/validate",
     summary="Validate an X12 file (SNIP 1-2) without storing it",
     response_description="Verdict, transaction sets and findings",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/edi-x12": {"schema": {"type": "string", "format": "binary"}},
-                "text/plain": {"schema": {"type": "string"}},
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
+    responses={
+        413: {"description": "Larger than the configured limit"},
+        415: {"description": "Unsupported content type"},
     },
+    openapi_extra=UPLOAD_BODY,
 )
 async def validate_upload(request: Request, caller: Caller) -> dict[str, Any]:
+    """The upload is streamed to a temporary file under the data directory (bounded by
+    ``max_upload_bytes``), validated from there and deleted."""
     limit = request.app.state.settings.max_upload_bytes
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
-        raise TooLarge(
-            f"The upload is {int(length):,} bytes; the limit is {limit:,} bytes", limit=limit
-        )
-    body = await request.body()
-    result = await run_in_threadpool(validate_file, body)
-    return result_dict(result, request.headers.get("x-filename", "upload"))
+    incoming = FileStore(request.app.state.settings.data_dir).incoming(limit)
+    try:
+        filename = await receive_upload(request, incoming, limit)
+        path = await anyio.to_thread.run_sync(incoming.written)
+        result = await run_in_threadpool(validate_file, str(path))
+    except FileTooLarge as exc:
+        raise TooLarge(f"The upload is larger than the {limit:,}-byte limit", limit=limit) from exc
+    finally:
+        incoming.discard()
+    return result_dict(result, filename or request.headers.get("x-filename", "upload"))
