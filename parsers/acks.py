@@ -9,6 +9,9 @@ Built from a :class:`~parsers.results.FileResult`:
   (with ``CTX*CLM01:<claim>`` for claim segments) and IK4 per finding, IK5, AK9.
 
 The acknowledgment's ISA sender is the received interchange's receiver and vice versa.
+Every value echoed from the received file (ids, control numbers, versions, bad values) is
+cleaned first: delimiters and characters outside printable ASCII become spaces, and a value
+that cannot be echoed as the element requires is replaced (``UNKNOWN``, ``ZZ``, zeros).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .elements import is_valid_date, is_valid_time
 from .findings import Finding, Level
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
 from .tokenizer import Delimiters
@@ -38,8 +42,24 @@ class AckOptions:
     newline: bool = True
 
 
+_ID_QUALIFIERS = frozenset(("01", "14", "20", "27", "28", "29", "30", "33", "ZZ"))
+
+
 def _pad(value: str, width: int) -> str:
     return value[:width].ljust(width)
+
+
+def _qualifier(value: str) -> str:
+    return value if value in _ID_QUALIFIERS else "ZZ"
+
+
+def _isa_id(value: str, opts: AckOptions) -> str:
+    return _pad(_clean(value, 15, opts) or "UNKNOWN", 15)
+
+
+def _digits(value: str, width: int) -> str | None:
+    """``value`` when it is 1-``width`` ASCII digits, else None."""
+    return value if value.isascii() and value.isdigit() and len(value) <= width else None
 
 
 def isa_header(received: InterchangeResult, control: int, now: datetime, opts: AckOptions) -> str:
@@ -51,10 +71,10 @@ def isa_header(received: InterchangeResult, control: int, now: datetime, opts: A
         " " * 10,
         "00",
         " " * 10,
-        _pad(received.receiver_qualifier or "ZZ", 2),
-        _pad(received.receiver_id, 15),
-        _pad(received.sender_qualifier or "ZZ", 2),
-        _pad(received.sender_id, 15),
+        _qualifier(received.receiver_qualifier),
+        _isa_id(received.receiver_id, opts),
+        _qualifier(received.sender_qualifier),
+        _isa_id(received.sender_id, opts),
         now.strftime("%y%m%d"),
         now.strftime("%H%M"),
         opts.repetition_separator,
@@ -99,13 +119,12 @@ def build_ta1(result: FileResult, opts: AckOptions = AckOptions(), always: bool 
         errors = [f for f in isa.findings if f.is_error]
         ta104 = "R" if errors else "A"
         note = errors[0].code if errors else "000"
+        isa13 = _digits(isa.control_number, 9)
         w.seg(
             "TA1",
-            _pad(isa.control_number, 9).replace(" ", "0")
-            if isa.control_number.isdigit()
-            else _pad(isa.control_number, 9),
-            isa.date if len(isa.date) == 6 else now.strftime("%y%m%d"),
-            isa.time if len(isa.time) == 4 else now.strftime("%H%M"),
+            _pad(isa13, 9).replace(" ", "0") if isa13 else "000000000",
+            isa.date if len(isa.date) == 6 and is_valid_date(isa.date) else now.strftime("%y%m%d"),
+            isa.time if len(isa.time) == 4 and is_valid_time(isa.time) else now.strftime("%H%M"),
             ta104,
             note,
         )
@@ -237,11 +256,12 @@ def _group_999(
     include_values: bool,
 ) -> None:
     gs_ctrl = str(index)
+    opts = w.opts
     w.seg(
         "GS",
         "FA",
-        _pad(gs.receiver_id, 15).strip() or isa.receiver_id,
-        _pad(gs.sender_id, 15).strip() or isa.sender_id,
+        _clean(gs.receiver_id, 15, opts) or _isa_id(isa.receiver_id, opts).strip(),
+        _clean(gs.sender_id, 15, opts) or _isa_id(isa.sender_id, opts).strip(),
         now.strftime("%Y%m%d"),
         now.strftime("%H%M"),
         gs_ctrl,
@@ -251,17 +271,25 @@ def _group_999(
     start = len(w.lines)
     w.seg("ST", "999", "0001", "005010X231A1")
     w.seg(
-        "AK1", gs.functional_id or "HC", gs.control_number or "0", gs.version if gs.version else ""
+        "AK1",
+        _clean(gs.functional_id, 2, opts) or "HC",
+        _digits(gs.control_number, 9) or "0",
+        _clean(gs.version, 12, opts),
     )
     group_errors = [f for f in gs.findings if f.is_error]
     accepted = 0
     received = len(gs.transaction_sets)
     any_warning = False
     for st in gs.transaction_sets:
-        w.seg("AK2", st.st01 or "837", st.control_number or "0", st.version if st.version else "")
+        w.seg(
+            "AK2",
+            _clean(st.st01, 3, opts) or "837",
+            _clean(st.control_number, 9, opts) or "0",
+            _clean(st.version, 35, opts),
+        )
         for head, elements in _segment_groups(st.findings):
             seg_id = head.segment_id or ""
-            if not (2 <= len(seg_id) <= 3 and seg_id.isalnum()):
+            if not (2 <= len(seg_id) <= 3 and seg_id.isalnum() and seg_id.isascii()):
                 continue  # no segment id to name (an empty segment): IK5 carries the rejection
             code = head.code if head.level is Level.SEGMENT else "8"
             loop = head.loop if head.loop and len(head.loop) <= 4 else ""
@@ -281,7 +309,7 @@ def _group_999(
                     _clean(e.value or "", 99, w.opts) if include_values and e.code != "1" else ""
                 )
                 # IK402 is a simple element's number; composites (C023) have none to give.
-                ele_num = e.data_element if e.data_element and e.data_element.isdigit() else ""
+                ele_num = _digits(e.data_element or "", 4) or ""
                 w.seg("IK4", ref, ele_num, e.code, value)
         ack, codes = _ik5(st, gs.has_errors or isa.rejected)
         if gs.has_errors and ack in ("A", "E"):

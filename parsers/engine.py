@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from .elements import is_valid_date, is_valid_time
-from .findings import Finding, Level, Severity
+from .findings import Finding, Level, Severity, printable
 from .igmap import GUIDES, guide_for, load_map
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
 from .tokenizer import CHUNK_SIZE, Delimiters, IsaProblem, open_source, read_delimiters, tokenize
@@ -93,6 +93,7 @@ class Validator:
         chunk_size: int = CHUNK_SIZE,
         seen_interchanges: set[tuple[str, str, str]] | None = None,
         allowed_senders: frozenset[str] | None = None,
+        allowed_guides: frozenset[str] | None = None,
     ) -> None:
         self.want_units = units
         self.chunk_size = chunk_size
@@ -101,6 +102,9 @@ class Validator:
         #: when given, an ISA06 outside this set is rejected (TA1 006): the submitting
         #: trading partner may only send under its own interchange ids
         self.allowed_senders = allowed_senders
+        #: when given, the guides ("837P", "834"...) the submitting partner's role may send;
+        #: a set of any other is rejected as not supported for it (IK502 1)
+        self.allowed_guides = allowed_guides
         self.file = FileResult()
         self._reset()
 
@@ -440,16 +444,16 @@ class Validator:
         el = elems + [""] * (17 - len(elems)) if len(elems) < 17 else elems
         delims = self.delims
         isa = InterchangeResult(
-            sender_qualifier=el[5],
-            sender_id=el[6].strip(),
-            receiver_qualifier=el[7],
-            receiver_id=el[8].strip(),
-            date=el[9],
-            time=el[10],
-            version=el[12],
-            control_number=el[13].strip(),
-            ack_requested=el[14],
-            usage=el[15],
+            sender_qualifier=printable(el[5]),
+            sender_id=printable(el[6].strip()),
+            receiver_qualifier=printable(el[7]),
+            receiver_id=printable(el[8].strip()),
+            date=printable(el[9]),
+            time=printable(el[10]),
+            version=printable(el[12]),
+            control_number=printable(el[13].strip()),
+            ack_requested=printable(el[14]),
+            usage=printable(el[15]),
             delimiters=delims,
             line=line,
         )
@@ -479,7 +483,20 @@ class Validator:
             )
         for i, width in enumerate(_ISA_WIDTHS, 1):
             value = el[i]
-            if len(value) != width:
+            if not _plain(value) and i not in (11, 16):
+                self._finding(
+                    Level.INTERCHANGE,
+                    _ISA_NOTE[i],
+                    1,
+                    f"ISA{i:02d} {value!r} holds a character outside the X12 character set "
+                    "(a control character or a non-ASCII byte)",
+                    "ISA",
+                    line,
+                    offset,
+                    f"ISA{i:02d}",
+                    value,
+                )
+            elif len(value) != width:
                 self._finding(
                     Level.INTERCHANGE,
                     _ISA_NOTE[i],
@@ -588,13 +605,13 @@ class Validator:
             self._close_gs()
         el = elems + [""] * (10 - len(elems)) if len(elems) < 10 else elems
         gs = GroupResult(
-            functional_id=el[1],
-            sender_id=el[2],
-            receiver_id=el[3],
-            date=el[4],
-            time=el[5],
-            control_number=el[6],
-            version=el[8],
+            functional_id=printable(el[1]),
+            sender_id=printable(el[2]),
+            receiver_id=printable(el[3]),
+            date=printable(el[4]),
+            time=printable(el[5]),
+            control_number=printable(el[6]),
+            version=printable(el[8]),
             line=line,
         )
         self.gs = gs
@@ -614,6 +631,11 @@ class Validator:
                 "GS06 group control number must be 1-9 digits",
             ),
             (7, el[7] == "X", "GS07 responsible agency code must be X"),
+            *(
+                (pos, False, f"GS{pos:02d} holds a character outside the X12 character set")
+                for pos in range(1, len(elems))
+                if not _plain(elems[pos])
+            ),
         ):
             if not ok:
                 self._finding(
@@ -689,9 +711,9 @@ class Validator:
         version = st03 or self.gs.version
         guide = guide_for(st01, version)
         st = TransactionSetResult(
-            st01=st01,
-            control_number=st02,
-            version=version,
+            st01=printable(st01),
+            control_number=printable(st02),
+            version=printable(version),
             guide=guide.key if guide else None,
             line=line,
         )
@@ -740,6 +762,29 @@ class Validator:
                 st03,
                 position=1,
             )
+        if (
+            guide is not None
+            and self.allowed_guides is not None
+            and guide.key not in self.allowed_guides
+        ):
+            may = ", ".join(sorted(self.allowed_guides)) or "none"
+            self._finding(
+                Level.TRANSACTION,
+                "1",
+                7,
+                f"Transaction set {guide.key} is not accepted from this trading partner: "
+                f"its role may send {may}",
+                "ST",
+                line,
+                offset,
+                "ST01",
+                st01,
+                position=1,
+            )
+            st.guide = None
+            self.walker = None
+            self.header = None
+            return
         if guide is None:
             known = {g.st01 for g in GUIDES}
             if st01 not in known:
@@ -857,7 +902,7 @@ class Validator:
                     se01,
                     position=count,
                 )
-            if se02 != st.control_number:
+            if printable(se02) != st.control_number:
                 self._finding(
                     Level.TRANSACTION,
                     "3",
@@ -906,7 +951,7 @@ class Validator:
             return
         ge01 = elems[1] if len(elems) > 1 else ""
         ge02 = elems[2] if len(elems) > 2 else ""
-        if ge01 != str(self.st_count):
+        if ge01 != str(self.st_count) or not _plain(ge01):
             self._finding(
                 Level.GROUP,
                 "5",
@@ -918,7 +963,7 @@ class Validator:
                 "GE01",
                 ge01,
             )
-        if ge02 != gs.control_number:
+        if printable(ge02) != gs.control_number or not _plain(ge02):
             self._finding(
                 Level.GROUP,
                 "4",
@@ -978,7 +1023,7 @@ class Validator:
             return
         iea01 = elems[1] if len(elems) > 1 else ""
         iea02 = elems[2] if len(elems) > 2 else ""
-        if iea01 != str(self.gs_count):
+        if iea01 != str(self.gs_count) or not _plain(iea01):
             self._finding(
                 Level.INTERCHANGE,
                 "021",
@@ -991,7 +1036,7 @@ class Validator:
                 "IEA01",
                 iea01,
             )
-        if iea02.strip() != isa.control_number:
+        if printable(iea02.strip()) != isa.control_number or not _plain(iea02):
             self._finding(
                 Level.INTERCHANGE,
                 "001",
@@ -1056,6 +1101,11 @@ class Validator:
                 self.last_offset,
             )
             self._close_isa(last_line, 0)
+
+
+def _plain(value: str) -> bool:
+    """Printable ASCII only: no control character (NUL...) and no byte above 0x7E."""
+    return value.isascii() and value.isprintable()
 
 
 def _drain(stream: BinaryIO) -> int:

@@ -6,6 +6,10 @@ its position in the transaction set (ST = 1, as in 999 IK302), its ordinal in th
 on its own line) and byte ``offset``, the loop (2300), the element (CLM05-3) and the bad
 value, plus the claim (CLM01 / CLP01) or member (REF*0F) it belongs to.
 
+Every text field is printable: a control character taken from the file (NUL, a C0 or C1
+control, DEL) is written as ``\\x00``, so a finding can be stored (PostgreSQL refuses NUL
+in text), logged and echoed in an acknowledgment as it is.
+
 ``code`` is the X12 acknowledgment code for the finding's ``level``:
 
 - ``interchange``: TA1 note code (TA105, element I18), e.g. ``001``, ``023``, ``025``;
@@ -23,7 +27,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Finding", "Level", "Severity"]
+__all__ = ["Finding", "Level", "Severity", "printable"]
 
 
 class Level(StrEnum):
@@ -44,6 +48,20 @@ class Severity(StrEnum):
     REJECT_TRANSACTION = "reject_transaction"
     REJECT_CLAIM = "reject_claim"
     WARNING = "warning"
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\x00``, ``\\u2028``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    n = ord(c)
+    if n < 0x100:
+        return f"\\x{n:02x}"
+    return f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
 
 
 @dataclass(slots=True)
@@ -73,6 +91,15 @@ class Finding:
     guide: str | None = None
     fix: str | None = None
 
+    def __post_init__(self) -> None:
+        # Text taken from the file may hold control characters; nothing downstream should.
+        self.code = printable(self.code)
+        self.message = printable(self.message)
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not value.isprintable():
+                setattr(self, name, printable(value))
+
     @property
     def is_error(self) -> bool:
         return self.severity is not Severity.WARNING
@@ -94,3 +121,20 @@ class Finding:
         if where:
             parts.append(where)
         return ", ".join(parts)
+
+
+_TEXT_FIELDS = (
+    "segment_id",
+    "loop",
+    "element",
+    "data_element",
+    "value",
+    "claim_id",
+    "member_id",
+    "interchange_control_number",
+    "group_control_number",
+    "transaction_control_number",
+    "rule_id",
+    "guide",
+    "fix",
+)

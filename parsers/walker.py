@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .elements import check_segment
-from .findings import Finding, Level, Severity
+from .findings import Finding, Level, Severity, printable
 from .igmap import (
     LoopSpec,
     SegmentSpec,
@@ -468,11 +468,9 @@ class TransactionWalker:
                 spec[2] == 0 or (len(elems) > spec[2] and elems[spec[2]] == spec[3])
             ):
                 uid = elems[spec[4]] if len(elems) > spec[4] else ""
-                if not uid:
-                    uid = None  # type: ignore[assignment]
-                self.unit_id = uid
+                self.unit_id = printable(uid) if uid else None
                 for f in self.unit_findings:
-                    setattr(f, spec[5], uid)
+                    setattr(f, spec[5], self.unit_id)
         sid = elems[0]
         if not elems[-1] and len(elems) > 1:
             self._add(
