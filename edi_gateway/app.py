@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from . import __version__
-from .api import metrics, problems
+from .api import docs, metrics, middleware, openapi, problems
+from .api.ratelimit import FailureLimiter
 from .config import Settings, get_settings
 from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router
@@ -59,10 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="X12 5010 exchange for Medi-Cal managed care: 834, 835, 837P/I/D",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.state.auth_failures = FailureLimiter(
+        settings.auth_failure_limit, settings.auth_failure_window_seconds
+    )
     problems.install(app)
     metrics.install(app)
+    docs.install(app)
+    openapi.install(app)
+    middleware.install(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:

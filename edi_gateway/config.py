@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     #: Our own interchange id, used as the sender of acknowledgments.
     interchange_id: str = "EDIGATEWAY"
     log_level: str = "info"
+    #: failed API-key attempts allowed from one client address within the window; past
+    #: that the address is answered 429 (with Retry-After) until the window has passed
+    auth_failure_limit: int = 10
+    auth_failure_window_seconds: float = 60.0
+    #: `GET /metrics` needs an ops key
+    metrics_require_key: bool = False
     #: serve HTTPS directly (no proxy): PEM certificate chain and private key
     tls_cert: Path | None = None
     tls_key: Path | None = None

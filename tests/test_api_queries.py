@@ -337,7 +337,11 @@ async def test_encounter_detail_is_audited(world: World) -> None:
     await world.ok("clinic", f"/v1/encounters/{enc_id}")
     async with world.api.db.sessionmaker() as s:
         event = (
-            await s.execute(select(AuditEvent).where(AuditEvent.resource_type == "encounter"))
+            await s.execute(
+                select(AuditEvent).where(
+                    AuditEvent.resource_type == "encounter", AuditEvent.action == "read"
+                )
+            )
         ).scalar_one()
     assert (event.action, event.resource_id) == ("read", str(enc_id))
 
@@ -420,7 +424,11 @@ async def test_remittance_detail(world: World) -> None:
 
     async with world.api.db.sessionmaker() as s:
         event = (
-            await s.execute(select(AuditEvent).where(AuditEvent.resource_type == "remittance"))
+            await s.execute(
+                select(AuditEvent).where(
+                    AuditEvent.resource_type == "remittance", AuditEvent.action == "read"
+                )
+            )
         ).scalar_one()
     assert event.resource_id == str(rid)
 

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..partners.service import Principal, authenticate
-from .problems import Unauthorized
+from .problems import TooManyRequests, Unauthorized
+from .ratelimit import FailureLimiter
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -27,13 +29,30 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_principal(request: Request, session: Session) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+#: declares the scheme in the OpenAPI document; the problem responses are our own
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def get_principal(request: Request, session: Session, credentials: Credentials) -> Principal:
+    limiter: FailureLimiter = request.app.state.auth_failures
+    address = client_address(request)
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequests(
+            f"Too many failed API-key attempts from this address; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    key = credentials.credentials.strip() if credentials else ""
+    if not key:
         raise Unauthorized("Send your API key as `Authorization: Bearer <key>`")
-    principal = await authenticate(session, key.strip())
+    principal = await authenticate(session, key)
     if principal is None:
+        limiter.failed(address)
         raise Unauthorized("The API key is not valid or has been revoked")
     request.state.principal = principal
     return principal

@@ -6,10 +6,17 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..metrics import LATENCY, QUEUE
+from .deps import Caller
+from .problems import Forbidden
+
+
+async def require_ops(caller: Caller) -> None:
+    if not caller.is_ops:
+        raise Forbidden("The metrics need an ops key")
 
 
 def install(app: FastAPI) -> None:
@@ -24,7 +31,19 @@ def install(app: FastAPI) -> None:
         LATENCY.labels(request.method, path).observe(time.perf_counter() - start)
         return response
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    keyed = app.state.settings.metrics_require_key
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics" + (" (an ops key)" if keyed else ""),
+        response_class=Response,
+        dependencies=[Depends(require_ops)] if keyed else [],
+        responses={
+            200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
+            **({403: {"description": "The key is not an ops key"}} if keyed else {}),
+        },
+    )
     async def metrics(request: Request) -> Response:
         worker = getattr(request.app.state, "worker", None)
         if worker is not None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated, Any, Protocol
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid API key (application/problem+json)"},
@@ -18,6 +21,26 @@ Cursor = Annotated[
 ]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+
+#: the largest primary key a row can have (a signed 64-bit integer on both databases)
+MAX_ROW_ID = 2**63 - 1
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("Expected a date written YYYY-MM-DD")
+    return value
+
+
+#: a calendar date written YYYY-MM-DD, and nothing else: not a timestamp, not a date-time
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def is_row_id(value: int) -> bool:
+    """Whether ``value`` can be a row's id at all (a larger one names no row: 404)."""
+    return 0 < value <= MAX_ROW_ID
 
 
 class _HasId(Protocol):

@@ -113,20 +113,3 @@ def install(app: FastAPI) -> None:
             request.url.path,
             errors=errors,
         )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        import logging
-
-        from ..logsafe import describe
-
-        logging.getLogger("edi_gateway.api").error(
-            "unhandled error on %s %s: %s", request.method, request.url.path, describe(exc)
-        )
-        return problem_response(
-            500,
-            "Internal error",
-            "Something went wrong on our side; the "
-            "request was not completed. Try again or contact support.",
-            request.url.path,
-        )

@@ -48,10 +48,18 @@ def _too_large(limit: int, size: int | None = None) -> TooLarge:
     return TooLarge(f"The upload is {size:,} bytes; the limit is {limit:,} bytes", limit=limit)
 
 
+def clean_filename(name: str) -> str:
+    """A file name as stored: its last path component, without control characters (a NUL
+    cannot be stored in PostgreSQL text), at most 255 characters."""
+    name = "".join(c for c in name if c >= " " and c != "\x7f")
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+
+
 async def receive_upload(request: Request, sink: Sink, limit: int) -> str | None:
     """Write the upload to ``sink`` (in a worker thread, chunk by chunk); returns the file
-    name of a multipart file part. Raises ``TooLarge`` as soon as more than ``limit`` bytes
-    of file (plus ``MULTIPART_OVERHEAD`` of multipart framing) have arrived."""
+    name given (a multipart file part's, else the X-Filename header), if any. Raises
+    ``TooLarge`` as soon as more than ``limit`` bytes of file (plus ``MULTIPART_OVERHEAD``
+    of multipart framing) have arrived."""
     content_type = request.headers.get("content-type", "application/octet-stream")
     media, options = parse_options_header(content_type)
     multipart = media.decode("latin-1").lower() == MULTIPART
@@ -79,9 +87,8 @@ async def receive_upload(request: Request, sink: Sink, limit: int) -> str | None
             await anyio.to_thread.run_sync(sink.write, chunk)
         elif chunk:
             await anyio.to_thread.run_sync(part.feed, chunk)
-    if part is None:
-        return None
-    return part.finish()
+    given = part.finish() if part is not None else request.headers.get("x-filename", "")
+    return clean_filename(given) or None
 
 
 class FilePart:
@@ -142,7 +149,7 @@ class FilePart:
         _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
         name = params.get(b"filename")
         if name is not None and self.filename is None:
-            self.filename = name.decode("utf-8", "replace") or "upload.x12"
+            self.filename = name.decode("utf-8", "replace")
             self.in_file = True
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
+from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, next_cursor
 from ..api.problems import NotFound
 from .repository import CoverageRepository, MemberRepository
 from .schemas import Coverage, Eligibility, MemberList, MemberSummary, own_member_id
@@ -34,7 +34,7 @@ async def get_eligibility(
     session: Session,
     caller: Caller,
     on: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="date", description="The date to check (YYYY-MM-DD); default today"),
     ] = None,
 ) -> Eligibility:
@@ -80,10 +80,10 @@ async def list_members(
         str | None, Query(description="REF*0F (Medi-Cal CIN) or any other 2000 REF value")
     ] = None,
     last_name: Annotated[str | None, Query(description="Exact, case-insensitive")] = None,
-    birth_date: Annotated[date | None, Query()] = None,
+    birth_date: Annotated[IsoDate | None, Query()] = None,
     plan_code: Annotated[str | None, Query(description="HD04 of a current coverage span")] = None,
     active_on: Annotated[
-        date | None, Query(description="Only members with coverage in force on this date")
+        IsoDate | None, Query(description="Only members with coverage in force on this date")
     ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,

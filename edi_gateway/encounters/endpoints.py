@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
+from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, is_row_id, next_cursor
 from ..api.problems import NotFound
 from ..remittances.schemas import Adjustment
 from .repository import EncounterRepository
@@ -44,10 +43,10 @@ async def list_encounters(
         str | None, Query(description="Billing (2010AA) or rendering (2310B/2420A) NPI")
     ] = None,
     service_date_from: Annotated[
-        date | None, Query(description="Service period ends on or after this date")
+        IsoDate | None, Query(description="Service period ends on or after this date")
     ] = None,
     service_date_to: Annotated[
-        date | None, Query(description="Service period starts on or before this date")
+        IsoDate | None, Query(description="Service period starts on or before this date")
     ] = None,
     status: Annotated[
         Literal["active", "replaced", "voided", "void"] | None,
@@ -67,6 +66,7 @@ async def list_encounters(
         status=status,
     )
     rows, more = await encounters.get_page(stmt, limit, after_id(cursor))
+    await audit(session, caller, "search", "encounter", None, f"{len(rows)} results")
     return EncounterList(
         items=[EncounterSummary.model_validate(e) for e in rows],
         next_cursor=next_cursor(rows, more),
@@ -84,7 +84,11 @@ async def list_encounters(
 )
 async def get_encounter(encounter_id: int, session: Session, caller: Caller) -> EncounterDetail:
     encounters = EncounterRepository(session)
-    encounter = await encounters.get_readable_by_id(caller, encounter_id)
+    encounter = (
+        await encounters.get_readable_by_id(caller, encounter_id)
+        if is_row_id(encounter_id)
+        else None
+    )
     if encounter is None:
         raise NotFound(f"No encounter {encounter_id} that this key can see")
     lines = await encounters.lines(encounter.id)

@@ -100,6 +100,14 @@ async def authenticate(session: AsyncSession, key: str) -> Principal | None:
     if row is None:
         return None
     api_key, partner = row
+    now = datetime.now(UTC)
+    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() >= 60:
+        # at most once a minute per key, in a transaction of its own: the request's stays
+        # read-only (SQLite has one writer at a time) and a failed request is a use too
+        async with AsyncSession(session.bind) as own, own.begin():
+            await own.execute(
+                update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)
+            )
     ids = (
         (
             await session.execute(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
+from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, is_row_id, next_cursor
 from ..api.problems import NotFound
 from ..models import PaymentAdjustment, ServicePaymentRow
 from .repository import RemittanceRepository
@@ -40,8 +39,8 @@ async def list_remittances(
         str | None, Query(description="Payer id: N1*PR N104 / REF*2U, or TRN03")
     ] = None,
     payee_npi: Annotated[str | None, Query(description="1000B N1*PE NPI")] = None,
-    payment_date_from: Annotated[date | None, Query(description="BPR16 on or after")] = None,
-    payment_date_to: Annotated[date | None, Query(description="BPR16 on or before")] = None,
+    payment_date_from: Annotated[IsoDate | None, Query(description="BPR16 on or after")] = None,
+    payment_date_to: Annotated[IsoDate | None, Query(description="BPR16 on or before")] = None,
     claim_id: Annotated[
         str | None, Query(description="Remittances paying a claim with this CLP01")
     ] = None,
@@ -59,6 +58,7 @@ async def list_remittances(
         claim_id=claim_id,
     )
     rows, more = await remittances.get_page(stmt, limit, after_id(cursor))
+    await audit(session, caller, "search", "remittance", None, f"{len(rows)} results")
     return RemittanceList(
         items=[RemittanceSummary.model_validate(p) for p in rows],
         next_cursor=next_cursor(rows, more),
@@ -76,7 +76,11 @@ async def list_remittances(
 )
 async def get_remittance(remittance_id: int, session: Session, caller: Caller) -> RemittanceDetail:
     remittances = RemittanceRepository(session)
-    payment = await remittances.get_readable_by_id(caller, remittance_id)
+    payment = (
+        await remittances.get_readable_by_id(caller, remittance_id)
+        if is_row_id(remittance_id)
+        else None
+    )
     if payment is None:
         raise NotFound(f"No remittance {remittance_id} that this key can see")
     claims = await remittances.claim_payments(payment.id)

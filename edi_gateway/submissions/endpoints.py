@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
-from ..api.pagination import Limit
+from ..api.pagination import IsoDate, Limit
 from ..api.problems import NotFound, TooLarge
 from ..api.uploads import UPLOAD_BODY, receive_upload
 from ..models import Acknowledgment, Partner, Submission
@@ -37,7 +37,7 @@ async def _store_request(request: Request, store: FileStore, limit: int) -> tupl
         raise TooLarge(f"The upload is larger than the {limit:,}-byte limit", limit=limit) from exc
     finally:
         incoming.discard()
-    name = filename or request.headers.get("x-filename") or "upload.x12"
+    name = filename or "upload.x12"
     return stored, Path(name).name[:255]
 
 
@@ -217,8 +217,8 @@ async def list_submissions(
         str | None,
         Query(description="received, validating, storing, completed, rejected, held, failed"),
     ] = None,
-    received_from: Annotated[date | None, Query()] = None,
-    received_to: Annotated[date | None, Query()] = None,
+    received_from: Annotated[IsoDate | None, Query()] = None,
+    received_to: Annotated[IsoDate | None, Query()] = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> SubmissionList:

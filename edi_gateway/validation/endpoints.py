@@ -40,4 +40,4 @@ async def validate_upload(request: Request, caller: Caller) -> dict[str, Any]:
         raise TooLarge(f"The upload is larger than the {limit:,}-byte limit", limit=limit) from exc
     finally:
         incoming.discard()
-    return result_dict(result, filename or request.headers.get("x-filename", "upload"))
+    return result_dict(result, filename or "upload")
