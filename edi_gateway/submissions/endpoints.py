@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, select
 from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
 from ..api.pagination import IsoDate, Limit
-from ..api.problems import NotFound, TooLarge
+from ..api.problems import BadRequest, NotFound, TooLarge
 from ..api.uploads import UPLOAD_BODY, receive_upload
 from ..models import Acknowledgment, Partner, Submission
 from .filestore import FileStore, FileTooLarge, StoredBytes
@@ -199,7 +199,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         when, _, sid = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return datetime.fromisoformat(when), sid
     except (ValueError, UnicodeDecodeError) as exc:
-        raise NotFound("The cursor is not valid; start again without one") from exc
+        raise BadRequest("The cursor is not valid; start again without one") from exc
 
 
 @router.get(
