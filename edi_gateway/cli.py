@@ -200,13 +200,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .config import get_settings
+    from .logsafe import log_config
 
     settings = get_settings()
     uvicorn.run(
         create_app(settings),
         host=args.host or settings.host,
         port=args.port or settings.port,
-        log_level=settings.log_level,
+        # our own access log (no paths, no query strings) and levels; see logsafe
+        log_config=log_config(settings.log_level),
+        log_level=None,
+        access_log=False,
         ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
         ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
     )
