@@ -211,6 +211,9 @@ def test_the_server_logs_no_member_ids_names_or_birth_dates(server: Server) -> N
         calls += [
             ("/v1/submissions", {"received_from": "2026-01-01"}, 200),
             ("/v1/remittances", {"payment_date_from": "2026-01-01"}, 200),
+            (f"/v1/submissions/{subs[1]}/acks/277ca", {}, 200),
+            (f"/v1/submissions/{subs[0]}/acks/ta1", {}, 404),
+            ("/openapi.json", {}, 200),
             (f"/v1/members/{member}X/eligibility", {}, 404),  # a 404 naming a member
             (f"/v1/members/{member}/eligibility", {"date": dob + "T00"}, 422),  # bad request
             ("/v1/members", {"last_name": "a\x00" + record["last_name"]}, 400),
@@ -230,6 +233,9 @@ def test_the_server_logs_no_member_ids_names_or_birth_dates(server: Server) -> N
     log = server.log.read_text(errors="replace")
     assert "GET /v1/members/{member_id}/eligibility 200" in log  # the access log is there
     assert "?" not in log  # no query string anywhere
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    asked = set(re.findall(r"edi_gateway\.access: GET (\S+) ", log))
+    assert {p for p, item in spec["paths"].items() if "get" in item} <= asked
     leaks = sorted(n for n in phi.needles() if re.search(rf"(?<![A-Za-z0-9]){re.escape(n)}", log))
     assert leaks == [], f"PHI in the server's output: {leaks}"
 
