@@ -99,6 +99,11 @@ def _worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    import logging.config
+
+    from .logsafe import log_config
+
+    logging.config.dictConfig(log_config(settings.log_level))  # as `serve`: no tracebacks
     asyncio.run(run_worker(settings, args.concurrency))
     return 0
 
