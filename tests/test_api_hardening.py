@@ -4,6 +4,7 @@ docs, failed keys rate-limited, key use recorded, metrics behind a key, reads au
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -280,3 +281,33 @@ async def test_every_read_of_member_claim_or_payment_data_is_audited(api: Api) -
         [event] = await _audited(api, kind)
         assert event.action == "search" and event.key_prefix == api.keys["ops"][:12]
         assert event.detail and event.detail.endswith("results")
+
+
+async def test_an_unexpected_error_is_a_500_problem_logged_once_without_phi(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from edi_gateway.eligibility.repository import MemberRepository
+
+    async def broken(self: Any, stmt: Any) -> Any:
+        raise ValueError("member 97445419Q GARCIA born 1985-04-12")
+
+    monkeypatch.setattr(MemberRepository, "get_one_or_none", broken)
+    auth = await _ops(api)
+    caplog.set_level(logging.DEBUG)
+    # the transport raises what the app lets escape: nothing must
+    response = await api.client.get(
+        "/v1/members/97445419Q/eligibility?date=2026-03-01", headers=auth
+    )
+    body = _problem(response, 500)
+    assert "97445419Q" not in body["detail"]
+    assert response.headers["cache-control"] == "no-store"
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    message = record.getMessage()
+    assert message.startswith(
+        "unhandled error on GET /v1/members/{member_id}/eligibility: ValueError at "
+    )
+    assert record.exc_info is None
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("edi_gateway")]
+    assert ours  # the access log too
+    for phi in ("97445419Q", "GARCIA", "1985"):
+        assert all(phi not in m for m in ours), phi
