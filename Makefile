@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrations-check browser
+.PHONY: run test lint install migrations-check browser fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,3 +44,11 @@ browser:
 
 test: lint migrations-check browser
 	$(BIN)/python -m pytest
+
+# Fuzz the validator, mappers, guides and acknowledgment builders for FUZZ_SECONDS (300) in
+# all, half per harness, with atheris (installed into the venv when missing; fuzz/README.md).
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet atheris
+	FUZZ_SECONDS=$$(( $(FUZZ_SECONDS) / 2 )) $(BIN)/python fuzz/fuzz_validate.py
+	FUZZ_SECONDS=$$(( $(FUZZ_SECONDS) / 2 )) $(BIN)/python fuzz/fuzz_mutate.py

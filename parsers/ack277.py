@@ -41,7 +41,8 @@ STC only) carries the claim's message.
 Values: every delimiter (``*`` ``:`` ``^`` ``~``) and every character outside the X12
 extended character set is replaced by a space (accented letters lose their accent first),
 runs of spaces are collapsed, and values are cut to the element's maximum length. A
-required element whose value is missing or empty after cleaning gets ``UNKNOWN``; a
+required element whose value is missing or empty after cleaning (an identifier: shorter
+than 2 characters) gets ``UNKNOWN``; a
 charge that is not a number becomes ``0``. A STC01 entity code outside the X214 2200D code
 list is dropped (the category and status stay). DTP*472 is required by X214: when a claim
 has neither service date, the set's received date stands in.
@@ -100,6 +101,7 @@ _REF_LEN: Final = 50  # TRN02, REF02, BHT03 (127)
 _CODE_LEN: Final = 30  # STC01-1 / STC01-2 (1271)
 _MESSAGE_LEN: Final = 264  # STC12 (933)
 _ISA_ID_LEN: Final = 15
+_ID_QUALIFIERS: Final = frozenset(("01", "14", "20", "27", "28", "29", "30", "33", "ZZ"))
 _ENTITY_LEN: Final = 3  # (98)
 
 
@@ -228,7 +230,9 @@ class _Set:
         self, entity: str, kind: str, last: str, first: str, id_qual: str, ident: str | None
     ) -> None:
         """NM1 with NM103/NM104 (NM105-NM107 unused) and NM108/NM109."""
-        self.seg("NM1", entity, kind, last, first, "", "", "", id_qual, _required(ident, _ID_LEN))
+        nm109 = _clean(ident, _ID_LEN)
+        nm109 = nm109 if len(nm109) >= 2 else UNKNOWN  # NM109 is 2-80 characters
+        self.seg("NM1", entity, kind, last, first, "", "", "", id_qual, nm109)
 
     def next_hl(self) -> str:
         self.hl += 1
@@ -322,11 +326,15 @@ def _transaction_set(ack: SetAck, st02: str, ref: str, now: datetime) -> list[st
 
 
 def _isa_id(value: str) -> str:
-    return _required(value, _ISA_ID_LEN).ljust(_ISA_ID_LEN)
+    """ISA06/ISA08 (and, stripped, GS02/GS03, which need at least 2 characters)."""
+    text = _clean(value, _ISA_ID_LEN)
+    return (text if len(text) >= 2 else UNKNOWN).ljust(_ISA_ID_LEN)
 
 
 def _qualifier(value: str) -> str:
-    return (_clean(value, 2) or "ZZ").ljust(2)
+    """An interchange id qualifier (ISA05/ISA07); ``ZZ`` for one X12 does not define."""
+    value = _clean(value, 2)
+    return value if value in _ID_QUALIFIERS else "ZZ"
 
 
 def build_277ca(

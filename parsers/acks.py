@@ -57,6 +57,15 @@ def _isa_id(value: str, opts: AckOptions) -> str:
     return _pad(_clean(value, 15, opts) or "UNKNOWN", 15)
 
 
+def _gs_id(opts: AckOptions, *candidates: str) -> str:
+    """GS02/GS03: the first candidate that is 2-15 characters once cleaned."""
+    for value in candidates:
+        text = _clean(value, 15, opts)
+        if len(text) >= 2:
+            return text
+    return "UNKNOWN"
+
+
 def _digits(value: str, width: int) -> str | None:
     """``value`` when it is 1-``width`` ASCII digits, else None."""
     return value if value.isascii() and value.isdigit() and len(value) <= width else None
@@ -260,8 +269,8 @@ def _group_999(
     w.seg(
         "GS",
         "FA",
-        _clean(gs.receiver_id, 15, opts) or _isa_id(isa.receiver_id, opts).strip(),
-        _clean(gs.sender_id, 15, opts) or _isa_id(isa.sender_id, opts).strip(),
+        _gs_id(opts, gs.receiver_id, isa.receiver_id),
+        _gs_id(opts, gs.sender_id, isa.sender_id),
         now.strftime("%Y%m%d"),
         now.strftime("%H%M"),
         gs_ctrl,

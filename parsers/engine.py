@@ -424,7 +424,21 @@ class Validator:
             # its segments are only counted for SE01.
             return
         if sid == "TA1" and self.isa is not None and self.gs is None:
-            return  # TA1 acknowledgments may sit between ISA and the first GS
+            # TA1 acknowledgments may sit between ISA and the first GS
+            bad = next((i for i, e in enumerate(elems[1:], 1) if not _plain(e)), None)
+            if bad is not None:
+                self._finding(
+                    Level.INTERCHANGE,
+                    "024",
+                    1,
+                    f"TA1{bad:02d} holds a character outside the X12 character set",
+                    "TA1",
+                    line,
+                    offset,
+                    f"TA1{bad:02d}",
+                    elems[bad],
+                )
+            return
         else:
             self._finding(Level.INTERCHANGE, code, 1, msg, head, line, offset)
 

@@ -8,7 +8,8 @@ value, plus the claim (CLM01 / CLP01) or member (REF*0F) it belongs to.
 
 Every text field is printable: a control character taken from the file (NUL, a C0 or C1
 control, DEL) is written as ``\\x00``, so a finding can be stored (PostgreSQL refuses NUL
-in text), logged and echoed in an acknowledgment as it is.
+in text), logged and echoed in an acknowledgment as it is; a ``value`` longer than 256
+characters and a ``message`` longer than 1,024 are cut (ending ``...``).
 
 ``code`` is the X12 acknowledgment code for the finding's ``level``:
 
@@ -99,6 +100,11 @@ class Finding:
             value = getattr(self, name)
             if value is not None and not value.isprintable():
                 setattr(self, name, printable(value))
+        if len(self.message) > _MESSAGE_LIMIT:
+            self.message = self.message[: _MESSAGE_LIMIT - 3] + "..."
+        if self.value is not None and len(self.value) > _VALUE_LIMIT:
+            # a huge element is reported, not kept: findings stay small whatever the file
+            self.value = self.value[: _VALUE_LIMIT - 3] + "..."
 
     @property
     def is_error(self) -> bool:
@@ -123,6 +129,8 @@ class Finding:
         return ", ".join(parts)
 
 
+_VALUE_LIMIT = 256
+_MESSAGE_LIMIT = 1024
 _TEXT_FIELDS = (
     "segment_id",
     "loop",
