@@ -18,7 +18,15 @@ from .elements import is_valid_date, is_valid_time
 from .findings import Finding, Level, Severity, printable
 from .igmap import GUIDES, guide_for, load_map
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
-from .tokenizer import CHUNK_SIZE, Delimiters, IsaProblem, open_source, read_delimiters, tokenize
+from .tokenizer import (
+    CHUNK_SIZE,
+    MAX_SEGMENT,
+    Delimiters,
+    IsaProblem,
+    open_source,
+    read_delimiters,
+    tokenize,
+)
 from .tree import Loop, TransactionHeader, Unit
 from .walker import TransactionWalker
 
@@ -226,6 +234,19 @@ class Validator:
                     break
             last_line = first + len(segs) - 1
             self.last_offset = skipped + batch.offset(len(segs) - 1)
+            if batch.cut and not self.stop:
+                self._finding(
+                    Level.INTERCHANGE,
+                    "024",
+                    1,
+                    f"Segment {segs[0][0][:3]!r} is {MAX_SEGMENT + batch.cut:,} bytes long "
+                    f"(more than {MAX_SEGMENT:,}): a segment terminator "
+                    f"{delims.segment!r} is missing or an element is far too long; "
+                    "the rest of it was skipped",
+                    segs[0][0][:3],
+                    line=first,
+                    offset=self.last_offset,
+                )
             if batch.unterminated and segs and not self.stop:
                 self._finding(
                     Level.INTERCHANGE,

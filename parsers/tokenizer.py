@@ -6,6 +6,11 @@ segment terminator the byte after ISA16. Whitespace (CR, LF, spaces, tabs) after
 terminator is ignored, so ``~``, ``~\\n``, ``~\\r\\n`` and newline-as-terminator files
 all read the same.
 
+A segment longer than ``MAX_SEGMENT`` characters (no real segment comes near it: a file
+without terminators, or a huge element) is kept only up to that length, as a batch of its
+own whose ``cut`` says how many bytes were skipped: memory stays bounded and reading stays
+linear whatever the input.
+
 Input is decoded as Latin-1, which maps every byte to one character: character offsets
 in a chunk are byte offsets in the file, and no byte sequence can fail to decode.
 Anything outside the X12 character sets is reported by the validator, not here.
@@ -23,6 +28,7 @@ from typing import BinaryIO
 __all__ = [
     "CHUNK_SIZE",
     "ISA_LENGTH",
+    "MAX_SEGMENT",
     "Delimiters",
     "IsaProblem",
     "SegmentBatch",
@@ -33,6 +39,7 @@ __all__ = [
 
 CHUNK_SIZE = 1 << 20
 ISA_LENGTH = 106
+MAX_SEGMENT = 1 << 20
 _WS = " \t\r\n"
 
 
@@ -118,6 +125,7 @@ class SegmentBatch:
         "_offsets",
         "_pieces",
         "base",
+        "cut",
         "first_ordinal",
         "segments",
         "term_len",
@@ -132,6 +140,7 @@ class SegmentBatch:
         first_ordinal: int,
         unterminated: bool = False,
         term_len: int = 1,
+        cut: int = 0,
     ) -> None:
         self.segments = segments
         self._pieces = pieces
@@ -140,6 +149,8 @@ class SegmentBatch:
         #: True when the last segment of the file has no terminator (truncated file).
         self.unterminated = unterminated
         self.term_len = term_len
+        #: bytes skipped from the end of the (only) segment, longer than MAX_SEGMENT
+        self.cut = cut
         self._offsets: list[int] | None = None
 
     def offset(self, index: int) -> int:
@@ -178,12 +189,43 @@ def tokenize(
     term = delims.segment
     ele = delims.element
     carry = prefix.decode("latin-1")
+    held: list[str] = []  # chunks without a terminator, after carry
+    held_len = 0
+    cut = 0  # characters skipped from the segment being read
     base = 0
     ordinal = 1
     while True:
         data = stream.read(chunk_size)
         final = not data
-        text = carry + data.decode("latin-1") if data else carry
+        chunk = data.decode("latin-1") if data else ""
+        if not final and term not in chunk and term not in carry:
+            # No segment ends here: hold the chunk rather than split the carry again (which
+            # would be quadratic), and no more than MAX_SEGMENT of it.
+            room = max(0, MAX_SEGMENT - len(carry) - held_len)
+            if room:
+                held.append(chunk[:room])
+                held_len += len(held[-1])
+            cut += len(chunk) - min(room, len(chunk))
+            continue
+        if held:
+            carry += "".join(held)
+            held.clear()
+            held_len = 0
+        if cut or len(carry) >= MAX_SEGMENT:
+            end = chunk.find(term)
+            if end < 0:
+                end = len(chunk)
+            whole = carry + chunk[:end]
+            piece = whole[:MAX_SEGMENT]
+            cut += len(whole) - len(piece)
+            seg = piece.split(ele) if piece[:1] not in _WS else piece.lstrip(_WS).split(ele)
+            yield SegmentBatch([seg], [piece], base, ordinal, final, len(term), cut)
+            ordinal += 1
+            base += len(piece) + cut + len(term)
+            carry, chunk, cut = "", chunk[end + len(term) :], 0
+            if final:
+                return
+        text = carry + chunk if chunk else carry
         pieces = text.split(term)
         unterminated = False
         if final:
