@@ -28,7 +28,7 @@ from .tokenizer import (
     tokenize,
 )
 from .tree import Loop, TransactionHeader, Unit
-from .walker import TransactionWalker
+from .walker import MAX_SET_FINDINGS, TransactionWalker
 
 __all__ = ["FileEvent", "SetEvent", "UnitEvent", "Validator", "validate"]
 
@@ -59,6 +59,9 @@ _ISA_NOTE = {
 _ID_QUALIFIERS = frozenset(("01", "14", "20", "27", "28", "29", "30", "33", "ZZ"))
 _SUPPORTED_FUNCTIONAL_IDS = {g.functional_id for g in GUIDES}
 _DEFAULT_DELIMITERS = Delimiters()
+_MORE = "More than"
+#: findings in a file after which reading stops (the file is rejected long before)
+MAX_FILE_FINDINGS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,8 @@ class Validator:
         self.st_ids: set[str] = set()
         self.set_index = 0
         self.stop = False
+        self.total_findings = 0
+        self.last_line = 0
         self.mismatch: Finding | None = None
         self.mismatch_text = ""
         self.mismatch_count = 0
@@ -321,6 +326,20 @@ class Validator:
                 Level.INTERCHANGE: Severity.REJECT_FILE,
                 Level.GROUP: Severity.REJECT_GROUP,
             }.get(level, Severity.REJECT_TRANSACTION)
+        if target is None:
+            if level is Level.INTERCHANGE:
+                target = self.isa.findings if self.isa else self.file.findings
+            elif level is Level.GROUP:
+                target = (
+                    self.gs.findings
+                    if self.gs
+                    else (self.isa.findings if self.isa else self.file.findings)
+                )
+            else:
+                target = self.st.findings if self.st else self.file.findings
+        if len(target) >= MAX_SET_FINDINGS and self._full(target):
+            # already rejected for an error: further findings are not kept (bounded memory)
+            return target[-1]
         f = Finding(
             snip_level=snip,
             severity=severity,
@@ -337,24 +356,52 @@ class Validator:
             group_control_number=self.gs.control_number if self.gs else None,
             transaction_control_number=self.st.control_number if self.st else None,
         )
-        if target is None:
-            if level is Level.INTERCHANGE:
-                target = self.isa.findings if self.isa else self.file.findings
-            elif level is Level.GROUP:
-                target = (
-                    self.gs.findings
-                    if self.gs
-                    else (self.isa.findings if self.isa else self.file.findings)
-                )
-            else:
-                target = self.st.findings if self.st else self.file.findings
         target.append(f)
+        self._count(1)
         return f
+
+    def _count(self, n: int) -> None:
+        self.total_findings += n
+        if self.total_findings > MAX_FILE_FINDINGS and not self.stop:
+            self.stop = True
+            self.file.findings.append(
+                Finding(
+                    1,
+                    Severity.REJECT_FILE,
+                    Level.INTERCHANGE,
+                    "024",
+                    f"{_MORE} {MAX_FILE_FINDINGS:,} problems in this file: reading stopped "
+                    f"at line {self.last_line}; correct the file and send it again",
+                    line=self.last_line,
+                )
+            )
+
+    def _full(self, target: list[Finding]) -> bool:
+        """Whether ``target`` holds an error; then a last finding says the rest is left out."""
+        last = target[-1]
+        if last.message.startswith(_MORE):
+            return True
+        if not any(f.is_error for f in target):
+            return False
+        target.append(
+            Finding(
+                1,
+                last.severity if last.is_error else Severity.REJECT_FILE,
+                last.level,
+                last.code,
+                f"{_MORE} {MAX_SET_FINDINGS:,} problems here: only the first "
+                f"{MAX_SET_FINDINGS:,} are listed",
+                last.segment_id,
+                line=last.line,
+            )
+        )
+        return True
 
     # --- envelope -------------------------------------------------------------------------------
 
     def _envelope(self, elems: list[str], line: int, offset: int, ele: str) -> None:
         sid = elems[0]
+        self.last_line = line
         if sid == "ISA":
             self._isa(elems, line, offset)
         elif sid == "GS":
@@ -909,6 +956,7 @@ class Validator:
     def _close_st(self, se: list[str] | None, line: int = 0, offset: int = 0) -> None:
         st = self.st
         assert st is not None
+        self._count(len(st.findings))
         walker = self.walker
         if se is None:
             st.segment_count = walker.position if walker else 0

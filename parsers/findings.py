@@ -94,17 +94,48 @@ class Finding:
 
     def __post_init__(self) -> None:
         # Text taken from the file may hold control characters; nothing downstream should.
-        self.code = printable(self.code)
-        self.message = printable(self.message)
-        for name in _TEXT_FIELDS:
-            value = getattr(self, name)
-            if value is not None and not value.isprintable():
-                setattr(self, name, printable(value))
+        # (Field by field: a loop over names costs more than the checks themselves.)
+        if not self.code.isprintable():
+            self.code = printable(self.code)
+        if not self.message.isprintable():
+            self.message = printable(self.message)
         if len(self.message) > _MESSAGE_LIMIT:
             self.message = self.message[: _MESSAGE_LIMIT - 3] + "..."
-        if self.value is not None and len(self.value) > _VALUE_LIMIT:
-            # a huge element is reported, not kept: findings stay small whatever the file
-            self.value = self.value[: _VALUE_LIMIT - 3] + "..."
+        value = self.value
+        if value is not None:
+            if not value.isprintable():
+                value = printable(value)
+            if len(value) > _VALUE_LIMIT:
+                # a huge element is reported, not kept: findings stay small whatever the file
+                value = value[: _VALUE_LIMIT - 3] + "..."
+            self.value = value
+        if self.segment_id is not None and not self.segment_id.isprintable():
+            self.segment_id = printable(self.segment_id)
+        if self.loop is not None and not self.loop.isprintable():
+            self.loop = printable(self.loop)
+        if self.element is not None and not self.element.isprintable():
+            self.element = printable(self.element)
+        if self.data_element is not None and not self.data_element.isprintable():
+            self.data_element = printable(self.data_element)
+        if self.claim_id is not None and not self.claim_id.isprintable():
+            self.claim_id = printable(self.claim_id)
+        if self.member_id is not None and not self.member_id.isprintable():
+            self.member_id = printable(self.member_id)
+        isa13, gs06, st02 = (
+            self.interchange_control_number,
+            self.group_control_number,
+            self.transaction_control_number,
+        )
+        if isa13 is not None and not isa13.isprintable():
+            self.interchange_control_number = printable(isa13)
+        if gs06 is not None and not gs06.isprintable():
+            self.group_control_number = printable(gs06)
+        if st02 is not None and not st02.isprintable():
+            self.transaction_control_number = printable(st02)
+        for name in _RARELY_SET:
+            text = getattr(self, name)
+            if text is not None and not text.isprintable():
+                setattr(self, name, printable(text))
 
     @property
     def is_error(self) -> bool:
@@ -131,17 +162,7 @@ class Finding:
 
 _VALUE_LIMIT = 256
 _MESSAGE_LIMIT = 1024
-_TEXT_FIELDS = (
-    "segment_id",
-    "loop",
-    "element",
-    "data_element",
-    "value",
-    "claim_id",
-    "member_id",
-    "interchange_control_number",
-    "group_control_number",
-    "transaction_control_number",
+_RARELY_SET = (
     "rule_id",
     "guide",
     "fix",

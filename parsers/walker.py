@@ -24,7 +24,7 @@ from .igmap import (
 )
 from .tree import Loop, Segment, TransactionHeader, Unit
 
-__all__ = ["UNIT_LOOPS", "TransactionWalker"]
+__all__ = ["MAX_SET_FINDINGS", "UNIT_LOOPS", "TransactionWalker"]
 
 # The loop that is one business unit, and how its id is found.
 #   guide: (loop id, segment id, qualifier position, qualifier, id position, finding field)
@@ -36,6 +36,9 @@ UNIT_LOOPS: dict[str, tuple[str, str, int, str, int, str]] = {
     "834": ("2000", "REF", 1, "0F", 2, "member_id"),
 }
 _SEG_REJECT = Severity.REJECT_TRANSACTION
+#: findings listed per transaction set once it has an error; further ones are dropped (the
+#: set is rejected either way), so a file of junk segments cannot exhaust memory
+MAX_SET_FINDINGS = 10_000
 
 
 class _Hl:
@@ -114,6 +117,7 @@ class TransactionWalker:
         self.hl_count = 0
         self.hl_stack: list[_Hl] = []
         self.errors = 0
+        self.dropped = False
 
     # --- findings -------------------------------------------------------------------------
 
@@ -136,6 +140,9 @@ class TransactionWalker:
         position: int | None = None,
         offset: int | None = None,
     ) -> None:
+        if len(self.findings) >= MAX_SET_FINDINGS and self.errors:
+            self._drop(severity)
+            return
         if value is not None and not value.isascii():
             value = value.encode("latin-1").decode("utf-8", "backslashreplace")
         f = Finding(
@@ -166,6 +173,28 @@ class TransactionWalker:
         self.findings.append(f)
         if f.is_error:
             self.errors += 1
+
+    def _drop(self, severity: Severity) -> None:
+        if severity is not Severity.WARNING:
+            self.errors += 1
+        if self.dropped:
+            return
+        self.dropped = True
+        self.findings.append(
+            Finding(
+                snip_level=1,
+                severity=_SEG_REJECT,
+                level=Level.TRANSACTION,
+                code="5",
+                message=f"More than {MAX_SET_FINDINGS:,} problems in this transaction set: "
+                f"only the first {MAX_SET_FINDINGS:,} are listed",
+                segment_id=None,
+                line=self.line,
+                interchange_control_number=self.header.isa_control_number,
+                group_control_number=self.header.gs_control_number,
+                transaction_control_number=self.header.st_control_number,
+            )
+        )
 
     # --- the walk -------------------------------------------------------------------------
 

@@ -67,3 +67,17 @@ def test_a_segment_without_end_is_cut_in_bounded_time_and_memory(fill: bytes) ->
     assert peak < 48 << 20
     [cut] = [f for f in result.all_findings() if "more than 1,048,576" in f.message]
     assert cut.code == "024" and cut.line == 2 and not result.accepted
+
+
+@pytest.mark.parametrize("junk", [b"ZZZ*1~\n", b"~", b"GS*1~", b"ST*837*0001~SE*2*0001~"])
+def test_a_file_of_junk_segments_keeps_a_bounded_number_of_findings(junk: bytes) -> None:
+    """400,000 bad segments inside a claim: findings were once kept for every one of them
+    (3.6 million for ``GS*1~``, 17 s and gigabytes for a 2 MB file)."""
+    sample = (ROOT / "sample_edi" / "837p" / "837p_valid_basic.x12").read_bytes()
+    at = sample.index(b"~", sample.index(b"CLM*")) + 2
+    started = time.monotonic()
+    result = validate(sample[:at] + junk * 400_000 + sample[at:])
+    assert time.monotonic() - started < 30
+    assert not result.accepted
+    assert sum(1 for _ in result.all_findings()) <= 400_000
+    assert any(f.message.startswith("More than") for f in result.all_findings())
