@@ -89,7 +89,7 @@ def _plan_guide(path: Path, transaction: str) -> str | None:
 
 def _no_database(path: Path) -> None:
     """Parse, build claim trees, map and run the guides as the ingest does, storing nothing."""
-    checks = _GuideSelection(None, datetime.now(UTC).date(), lambda question, **args: None)
+    checks = _GuideSelection(None, datetime.now(UTC).date(), None)
     with fewer_collections():
         pump = _Pump(Validator(units=True).events(str(path)), set(), checks.for_header)
         while pump.next_batch():

@@ -59,15 +59,15 @@ class World:
 async def world(api: Api, tmp_path: Path) -> World:
     """Partners and files:
 
-    - dhcs (clearinghouse, MCALENROLL) sends two rosters: the sample to GPHP1EDI and a
-      generated one to OTHERPLAN01;
+    - dhcs (the state program, a plan partner: MCALENROLL) sends two rosters: the sample to
+      GPHP1EDI and a generated one to OTHERPLAN01;
     - gphp (plan, GPHP1EDI) receives the first roster and the sample encounters, and sends an
       835 to the clinic whose first CLP pays CLAIM_1;
     - otherplan (plan, OTHERPLAN01) receives the second roster;
     - clinic (provider, SUBMITTER9856) sends the sample 837P, then voids CLAIM_2;
     - clinic2 (provider, SUBMITTER9880) sends three generated claims; ops sees everything.
     """
-    await api.partner("dhcs", "clearinghouse", "MCALENROLL")
+    await api.partner("dhcs", "plan", "MCALENROLL")
     await api.partner("gphp", "plan", "GPHP1EDI")
     await api.partner("otherplan", "plan", "OTHERPLAN01")
     await api.partner("clinic", "provider", "SUBMITTER9856")

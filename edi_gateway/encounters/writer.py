@@ -32,6 +32,7 @@ _ENCOUNTER_COLUMNS = (
     "submission_id",
     "transaction_set_id",
     "partner_id",
+    "plan_partner_id",
     "sender_id",
     "receiver_id",
     "guide",
@@ -161,6 +162,9 @@ class EncounterSetWriter(SetWriter):
         self.line_keys: set[tuple[Any, ...]] = set()
         #: what became of each claim, for the 277CA and the correction report
         self.outcomes: list[tuple[Any, ...]] = []  # _OUTCOME_COLUMNS after the first three
+        self.tenant = self.ctx.tenant
+        h = self.header
+        self.plan_partner_id = self.tenant.plan_for(h.receiver_id, h.gs_receiver_id)
 
     def _outcome(self, claim: EncounterClaim, line: int, encounter_id: int | None) -> None:
         self.outcomes.append(
@@ -222,20 +226,23 @@ class EncounterSetWriter(SetWriter):
         batch, self.buffer = self.buffer, []
         session = self.session
         assert session is not None
-        # Duplicates against history: same CLM01 for the same billing provider.
+        tenant = self.tenant
+        # Duplicates against history: same CLM01 for the same billing provider, among the
+        # claims of this partner (and of partners acting for the same provider).
         ids = sorted({c.claim_id for c, _ in batch})
         existing_claims: set[tuple[str, str | None]] = set()
         for start in range(0, len(ids), _CHUNK):
             rows = await session.execute(
                 rows_for_values(
-                    [Encounter.claim_id, Encounter.billing_npi],
+                    [Encounter.claim_id, Encounter.billing_npi, Encounter.partner_id],
                     Encounter.claim_id,
                     ids[start : start + _CHUNK],
                     self.dialect,
                     Encounter.status == "active",
+                    tenant.scope(Encounter.partner_id),
                 )
             )
-            existing_claims.update((a, b) for a, b in rows.all())
+            existing_claims.update((a, b) for a, b, p in rows.all() if tenant.sees(p, b))
         # Duplicate service lines: same member, date, procedure, modifiers and provider.
         # Looked up by member (indexed), then matched on the date here.
         pairs = {
@@ -257,11 +264,13 @@ class EncounterSetWriter(SetWriter):
                         EncounterLine.modifiers,
                         EncounterLine.rendering_npi,
                         Encounter.billing_npi,
+                        Encounter.partner_id,
                     ],
                     Encounter.member_id,
                     members[start : start + _CHUNK],
                     self.dialect,
                     Encounter.status == "active",
+                    tenant.scope(Encounter.partner_id),
                     source=join(
                         EncounterLine, Encounter, Encounter.id == EncounterLine.encounter_id
                     ),
@@ -269,8 +278,8 @@ class EncounterSetWriter(SetWriter):
             )
             for row in rows.all():
                 found: tuple[Any, ...] = tuple(row)
-                member, day, code, revenue, mods, rendering, billing = found
-                if (member, day) not in pairs:
+                member, day, code, revenue, mods, rendering, billing, owner = found
+                if (member, day) not in pairs or not tenant.sees(owner, billing):
                     continue
                 key_code = code or (f"rev:{revenue}" if revenue else None)
                 existing_lines.add((member, day, key_code, mods, rendering or billing))
@@ -280,6 +289,22 @@ class EncounterSetWriter(SetWriter):
             npi = claim.billing.npi
             key = (claim.claim_id, npi)
             replacing = claim.frequency_code in ("7", "8")
+            if not tenant.may_bill_for(npi):
+                self.rejected += 1
+                self._outcome(claim, line, None)
+                self.finding(
+                    line,
+                    f"Billing provider NPI {npi or '(none)'} is not one this trading partner "
+                    "is registered to send claims for; ask the gateway's operators to add it "
+                    "to your partner record, or send the claim from that provider's account.",
+                    claim_id=claim.claim_id,
+                    code="AUTH",
+                    segment_id="NM1",
+                    element="NM109",
+                    value=npi,
+                    loop="2010AA",
+                )
+                continue
             if not replacing and (key in existing_claims or key in self.claim_keys):
                 self.rejected += 1
                 self._outcome(claim, line, None)
@@ -333,6 +358,7 @@ class EncounterSetWriter(SetWriter):
         h = self.header
         submission_id = self.ctx.submission.id
         set_id, partner_id = self.set_id, self.ctx.partner_id
+        plan_partner_id = self.plan_partner_id
         sender, receiver = h.sender_id[:15], h.receiver_id[:15]
         conn = await session.connection()
         enc_ids = await allocate_ids(conn, table_of(Encounter), len(keep))
@@ -350,6 +376,7 @@ class EncounterSetWriter(SetWriter):
                     submission_id,
                     set_id,
                     partner_id,
+                    plan_partner_id,
                     sender,
                     receiver,
                     claim.guide,
@@ -493,19 +520,19 @@ class EncounterSetWriter(SetWriter):
                 ClaimPaymentRow.encounter_id.is_not(None),
             )
             candidates.append(Encounter.id.in_(paid))
-        original = (
-            await session.execute(
-                select(Encounter.id, Encounter.claim_id)
-                .where(
-                    Encounter.id != enc_id,
-                    Encounter.status == "active",
-                    and_(Encounter.billing_npi == npi) if npi else Encounter.billing_npi.is_(None),
-                    or_(*candidates),
-                )
-                .order_by(Encounter.id.desc())
-                .limit(1)
+        found = await session.execute(
+            select(Encounter.id, Encounter.partner_id, Encounter.billing_npi)
+            .where(
+                Encounter.id != enc_id,
+                Encounter.status == "active",
+                and_(Encounter.billing_npi == npi) if npi else Encounter.billing_npi.is_(None),
+                self.tenant.scope(Encounter.partner_id),
+                or_(*candidates),
             )
-        ).first()
+            .order_by(Encounter.id.desc())
+        )
+        # the newest one this partner may change: its own, or its provider's via a peer
+        original = next((row for row in found.all() if self.tenant.sees(row[1], row[2])), None)
         if original is None:
             self.finding(
                 line,

@@ -10,7 +10,7 @@ from .encounters import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
-from .partners import ApiKey, AuditEvent, Partner, PartnerIdentifier
+from .partners import ApiKey, AuditEvent, Partner, PartnerIdentifier, PartnerProvider
 from .remittances import (
     ClaimPaymentRow,
     Payment,
@@ -48,6 +48,7 @@ __all__ = [
     "MemberIdentifier",
     "Partner",
     "PartnerIdentifier",
+    "PartnerProvider",
     "Payment",
     "PaymentAdjustment",
     "PriorPayerAdjustment",

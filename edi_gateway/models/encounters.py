@@ -24,6 +24,8 @@ class Encounter(Base):
         ForeignKey("transaction_sets.id", ondelete="CASCADE"), index=True
     )
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    #: the health plan the claim is for (the plan partner whose id is ISA08 or GS03)
+    plan_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     sender_id: Mapped[str] = mapped_column(String(15), index=True)  # ISA06
     receiver_id: Mapped[str] = mapped_column(String(15), index=True)  # ISA08
     guide: Mapped[str] = mapped_column(String(5))  # 837P, 837I, 837D

@@ -24,6 +24,22 @@ class Partner(Base):
     )
 
 
+class PartnerProvider(Base):
+    """A billing provider (2010AA NPI) a provider or clearinghouse partner sends claims
+    for. A clearinghouse may send only for the NPIs listed on it; a provider with a list
+    only for those. A provider and a clearinghouse that both list an NPI act for the same
+    provider: each may replace or void the other's claims for it."""
+
+    __tablename__ = "partner_providers"
+    __table_args__ = (UniqueConstraint("partner_id", "npi"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    npi: Mapped[str] = mapped_column(String(10), index=True)
+
+
 class PartnerIdentifier(Base):
     """An id the partner uses in envelopes: ISA06/ISA08 (interchange) or GS02/GS03 (group)."""
 

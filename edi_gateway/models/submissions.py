@@ -39,6 +39,8 @@ class Submission(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"), index=True)
     filename: Mapped[str | None] = mapped_column(String(255))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    #: an ops partner that sent the file on behalf of ``partner_id``
+    sent_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     source: Mapped[str] = mapped_column(String(20))  # cli, api
     status: Mapped[str] = mapped_column(String(20), index=True)
     # received, validating, storing, completed, rejected, failed, duplicate, held

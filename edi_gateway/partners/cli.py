@@ -14,9 +14,12 @@ from ..models import ApiKey, Partner, PartnerIdentifier
 from .service import (
     ROLES,
     PartnerError,
+    add_providers,
     create_partner,
     issue_key,
     partner_by_name,
+    providers_of,
+    remove_providers,
     revoke_keys,
     rotate_key,
 )
@@ -48,7 +51,7 @@ def _run(fn: Any) -> int:
 def create(args: argparse.Namespace) -> int:
     async def go(session: Any) -> int:
         partner, key = await create_partner(
-            session, args.name, args.role, args.sender_id or [], args.guide
+            session, args.name, args.role, args.sender_id or [], args.guide, args.npi or []
         )
         await audit(
             session,
@@ -78,8 +81,10 @@ def list_partners(args: argparse.Namespace) -> int:
                 .scalars()
                 .all()
             )
+            npis = await providers_of(session, p.id)
             print(
-                f"{p.name}\t{p.role}\tsender ids: {', '.join(ids) or '-'}\tguide: {p.guide or '-'}"
+                f"{p.name}\t{p.role}\tsender ids: {', '.join(ids) or '-'}\t"
+                f"billing NPIs: {', '.join(npis) or '-'}\tguide: {p.guide or '-'}"
             )
         return 0
 
@@ -137,6 +142,29 @@ def keys(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def providers(args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        partner = await _partner(session, args.name)
+        if args.providers_command == "add":
+            added = await add_providers(session, partner, args.npi)
+            detail = f"cli: added {', '.join(added) or 'none'}"
+        elif args.providers_command == "remove":
+            n = await remove_providers(session, partner, args.npi)
+            detail = f"cli: removed {n}"
+            if n == 0:
+                print("none of those NPIs is listed on the partner", file=sys.stderr)
+                return 1
+        else:
+            print("\n".join(await providers_of(session, partner.id)) or "no billing NPIs listed")
+            return 0
+        await audit(session, None, "update", "partner_providers", str(partner.id), detail)
+        listed = await providers_of(session, partner.id)
+        print(f"{partner.name}: billing NPIs {', '.join(listed) or '-'}")
+        return 0
+
+    return _run(go)
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("partners", help="trading partners and their API keys")
     psub = p.add_subparsers(dest="partners_command", required=True)
@@ -150,6 +178,13 @@ def register(sub: Any) -> None:
         help="an ISA06 id the partner sends under (repeatable)",
     )
     c.add_argument("--guide", help="companion guide name")
+    c.add_argument(
+        "--npi",
+        action="append",
+        metavar="NPI",
+        help="a billing provider (2010AA NPI) the provider or clearinghouse sends for "
+        "(repeatable; a clearinghouse sends only for those listed)",
+    )
     c.set_defaults(func=create)
     ls = psub.add_parser("list", help="list partners")
     ls.set_defaults(func=list_partners)
@@ -158,3 +193,10 @@ def register(sub: Any) -> None:
     k.add_argument("name")
     k.add_argument("--prefix", help="revoke only the key with this prefix")
     k.set_defaults(func=keys)
+    pr = psub.add_parser(
+        "providers", help="list, add or remove the billing NPIs a partner sends claims for"
+    )
+    pr.add_argument("providers_command", choices=("list", "add", "remove"))
+    pr.add_argument("name")
+    pr.add_argument("npi", nargs="*", help="NPIs to add or remove")
+    pr.set_defaults(func=providers)

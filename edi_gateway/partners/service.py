@@ -7,10 +7,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import ApiKey, Partner, PartnerIdentifier
+from mappings.codesets.formats import npi_valid
+
+from ..models import ApiKey, Partner, PartnerIdentifier, PartnerProvider
 
 ROLES = ("plan", "clearinghouse", "provider", "ops")
 KEY_PREFIX = "edi_"
@@ -44,7 +46,12 @@ class PartnerError(ValueError):
 
 
 async def create_partner(
-    session: AsyncSession, name: str, role: str, sender_ids: list[str], guide: str | None
+    session: AsyncSession,
+    name: str,
+    role: str,
+    sender_ids: list[str],
+    guide: str | None,
+    npis: list[str] | None = None,
 ) -> tuple[Partner, str]:
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}")
@@ -65,8 +72,53 @@ async def create_partner(
         session.add(
             PartnerIdentifier(partner_id=partner.id, kind="interchange", value=value.strip())
         )
+    await add_providers(session, partner, npis or [])
     key = await issue_key(session, partner.id)
     return partner, key
+
+
+async def add_providers(session: AsyncSession, partner: Partner, npis: list[str]) -> list[str]:
+    """List billing providers (NPIs) on a provider or clearinghouse; returns those added."""
+    if npis and partner.role not in ("provider", "clearinghouse"):
+        raise PartnerError(
+            "billing providers can be listed only on providers and clearinghouses, "
+            f"not on a {partner.role}"
+        )
+    for npi in npis:
+        if not npi_valid(npi):
+            raise PartnerError(f"{npi!r} is not a valid NPI (10 digits with a Luhn check digit)")
+    held = set(
+        (
+            await session.execute(
+                select(PartnerProvider.npi).where(PartnerProvider.partner_id == partner.id)
+            )
+        ).scalars()
+    )
+    added = [npi for npi in dict.fromkeys(npis) if npi not in held]
+    session.add_all(PartnerProvider(partner_id=partner.id, npi=npi) for npi in added)
+    await session.flush()
+    return added
+
+
+async def remove_providers(session: AsyncSession, partner: Partner, npis: list[str]) -> int:
+    result = await session.execute(
+        delete(PartnerProvider).where(
+            PartnerProvider.partner_id == partner.id, PartnerProvider.npi.in_(npis)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def providers_of(session: AsyncSession, partner_id: int) -> list[str]:
+    return list(
+        (
+            await session.execute(
+                select(PartnerProvider.npi)
+                .where(PartnerProvider.partner_id == partner_id)
+                .order_by(PartnerProvider.npi)
+            )
+        ).scalars()
+    )
 
 
 async def issue_key(session: AsyncSession, partner_id: int) -> str:

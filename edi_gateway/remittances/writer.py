@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, or_
+from sqlalchemy import and_, insert
 
 from mappings.records import Adjustment, ClaimPayment, PaymentHeader
 from parsers import SetEvent
@@ -197,29 +197,35 @@ class RemittanceSetWriter(SetWriter):
         self.stored += len(batch)
 
     async def _match(self, batch: list[tuple[ClaimPayment, int]]) -> dict[str, int]:
-        """CLP01 -> the encounter it pays: same CLM01, sent to this payer or by this payee."""
+        """CLP01 -> the encounter it pays: same CLM01, among the claims sent to the paying
+        plan (the plan partner whose interchange id is this 835's ISA06; without one, the
+        claims addressed to that id that no plan partner owns). Of several, the claim of
+        the payee (N1*PE NPI) first, then the latest."""
         session = self.session
         assert session is not None
         payee_npi = self.payment.payee.npi if self.payment else None
-        plan = self.header.sender_id[:15]
+        payer = self.header.sender_id[:15]
+        plan = self.ctx.tenant.plan_for(payer)
+        scope = (
+            Encounter.plan_partner_id == plan
+            if plan is not None
+            else and_(Encounter.receiver_id == payer, Encounter.plan_partner_id.is_(None))
+        )
         ids = sorted({cp.claim_id for cp, _ in batch})
         found: dict[str, int] = {}
         for start in range(0, len(ids), _CHUNK):
-            scope = [Encounter.receiver_id == plan]
-            if payee_npi:
-                scope.append(Encounter.billing_npi == payee_npi)
             rows = await session.execute(
                 rows_for_values(
-                    [Encounter.claim_id, Encounter.id],
+                    [Encounter.claim_id, Encounter.id, Encounter.billing_npi],
                     Encounter.claim_id,
                     ids[start : start + _CHUNK],
                     self.dialect,
-                    or_(*scope),
+                    scope,
                     Encounter.status.in_(("active", "void")),
                 )
             )
-            # the latest encounter with that CLM01 wins
-            found.update((c, int(i)) for c, i in sorted(rows.all(), key=lambda r: int(r[1])))
+            ranked = sorted(rows.all(), key=lambda r: (r[2] == payee_npi, int(r[1])))
+            found.update((c, int(i)) for c, i, _npi in ranked)  # the best one last wins
         return found
 
     async def complete(self, event: SetEvent) -> str:

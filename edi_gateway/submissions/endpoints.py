@@ -15,12 +15,12 @@ from sqlalchemy import and_, or_, select
 from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
 from ..api.pagination import IsoDate, Limit
-from ..api.problems import BadRequest, NotFound, TooLarge
+from ..api.problems import BadRequest, Forbidden, NotFound, TooLarge
 from ..api.uploads import UPLOAD_BODY, receive_upload
 from ..models import Acknowledgment, Partner, Submission
 from .filestore import FileStore, FileTooLarge, StoredBytes
 from .schemas import SubmissionAccepted, SubmissionList, SubmissionStatus
-from .service import FINISHED, receive
+from .service import FINISHED, find_partner, receive
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
 
@@ -72,15 +72,36 @@ async def _own_submission(session: Session, caller: Caller, submission_id: str) 
             "already received: the earlier submission is returned, nothing stored",
         },
         401: {"description": "Missing or invalid API key"},
+        403: {"description": "on_behalf_of sent with a key that is not ops"},
+        404: {"description": "on_behalf_of names no partner"},
         413: {"description": "Larger than the configured limit"},
         415: {"description": "Unsupported content type"},
     },
     openapi_extra=UPLOAD_BODY,
 )
 async def create_submission(
-    request: Request, response: Response, session: Session, caller: Caller
+    request: Request,
+    response: Response,
+    session: Session,
+    caller: Caller,
+    on_behalf_of: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Ops only: the partner whose file this is; it is checked and stored "
+            "as that partner's (its sender ids, role and records), recorded as sent by ops",
+        ),
+    ] = None,
 ) -> SubmissionAccepted:
     settings = request.app.state.settings
+    owner, sent_by = caller.partner_id, None
+    if on_behalf_of is not None:
+        if not caller.is_ops:
+            raise Forbidden("Only an ops key may send a file on behalf of another partner")
+        partner = await find_partner(session, on_behalf_of)
+        if partner is None:
+            raise NotFound(f"No partner named {on_behalf_of!r}")
+        owner, sent_by = partner.id, caller.partner_id
     store = FileStore(settings.data_dir)
     stored, filename = await _store_request(request, store, settings.max_upload_bytes)
     received = await receive(
@@ -88,8 +109,9 @@ async def create_submission(
         settings,
         stored,
         filename=filename,
-        partner_id=caller.partner_id,
+        partner_id=owner,
         source="api",
+        sent_by=sent_by,
     )
     sub = received.submission
     await audit(
@@ -98,7 +120,8 @@ async def create_submission(
         "submit",
         "submission",
         sub.id,
-        f"{stored.size} bytes sha256={stored.sha256}",
+        f"{stored.size} bytes sha256={stored.sha256}"
+        + (f" on behalf of partner {owner}" if sent_by is not None else ""),
     )
     await session.commit()
     if received.new or sub.status not in (*FINISHED, "failed"):

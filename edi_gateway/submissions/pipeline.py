@@ -30,10 +30,10 @@ from ..models import (
     FindingRow,
     Interchange,
     Partner,
-    PartnerIdentifier,
     Submission,
     TransactionSet,
 )
+from ..partners.tenancy import Tenant, load_tenant
 from .filestore import FileStore
 from .gctune import fewer_collections
 
@@ -48,6 +48,8 @@ class IngestContext:
     settings: Settings
     submission: Submission
     partner_id: int | None
+    #: whose stored records this file's claims, members and payments may link to or judge
+    tenant: Tenant
     #: set when a file-level rule (or the acceptance threshold) rejects the whole file
     file_rejected: bool = False
 
@@ -400,39 +402,54 @@ class _EligibilityLookup:
     ) -> None:
         self.sessionmaker = sessionmaker
         self.loop = loop
-        self.cache: dict[tuple[str, str], bool | None] = {}
-        self.roster: bool | None = None
+        self.cache: dict[tuple[frozenset[str], str, str], bool | None] = {}
+        #: whether any roster of a plan (its ISA06 values) is held
+        self.rosters: dict[frozenset[str], bool] = {}
 
-    def __call__(self, question: str, **args: str) -> bool | None:
-        if question != "member_eligible":
+    def scoped(self, plan_senders: frozenset[str]) -> Callable[..., bool | None]:
+        """The look-up for claims of one plan: its rosters (sent under these ISA06) only."""
+
+        def history(question: str, **args: str) -> bool | None:
+            return self.ask(plan_senders, question, **args)
+
+        return history
+
+    def ask(self, plan_senders: frozenset[str], question: str, **args: str) -> bool | None:
+        if question != "member_eligible" or not plan_senders:
             return None  # duplicates against history are checked when storing
-        if self.roster is False:
-            return None  # no 834 data held at all (found on the first look-up): cannot tell
-        key = (args["member_id"], args["date"])
+        if self.rosters.get(plan_senders) is False:
+            return None  # no roster of this plan held (found on the first look-up)
+        key = (plan_senders, args["member_id"], args["date"])
         if key not in self.cache:
             future = asyncio.run_coroutine_threadsafe(self._eligible(*key), self.loop)
             self.cache[key] = future.result(timeout=60)
         return self.cache[key]
 
-    async def _eligible(self, member_id: str, day: str) -> bool | None:
+    async def _eligible(
+        self, plan_senders: frozenset[str], member_id: str, day: str
+    ) -> bool | None:
         from datetime import date
 
         from ..models import CoverageSpan, Member, MemberIdentifier
 
         on = date.fromisoformat(day)
+        senders = sorted(plan_senders)
         async with self.sessionmaker() as session:
-            if self.roster is None:
-                self.roster = (
-                    await session.execute(select(Member.id).limit(1))
+            if plan_senders not in self.rosters:
+                self.rosters[plan_senders] = (
+                    await session.execute(
+                        select(Member.id).where(Member.plan_sender_id.in_(senders)).limit(1)
+                    )
                 ).first() is not None
-            if not self.roster:
-                return None  # no 834 data held at all: cannot tell
+            if not self.rosters[plan_senders]:
+                return None  # no roster of the claim's plan held: cannot tell
             ids = select(MemberIdentifier.member_id).where(MemberIdentifier.value == member_id)
             found = (
                 await session.execute(
                     select(CoverageSpan.id)
                     .join(Member, Member.id == CoverageSpan.member_id)
                     .where(
+                        Member.plan_sender_id.in_(senders),
                         (Member.subscriber_id == member_id) | Member.id.in_(ids),
                         CoverageSpan.superseded_at.is_(None),
                         CoverageSpan.begin_date <= on,
@@ -448,12 +465,19 @@ class _GuideSelection:
     """Which guides check a file: the base guides always, plus the partner's plan guide or
     the plan guide that serves the file's receiver id."""
 
-    def __init__(self, plan_name: str | None, receipt: Any, history: Any) -> None:
+    def __init__(
+        self,
+        plan_name: str | None,
+        receipt: Any,
+        history: _EligibilityLookup | None,
+        tenant: Tenant | None = None,
+    ) -> None:
         from mappings.guides import load_guide
 
         self.plan = load_guide(plan_name) if plan_name else None
         self.receipt = receipt
         self.history = history
+        self.tenant = tenant or Tenant(None)
         self._by_receiver: dict[tuple[str, str], Any] = {}
 
     def for_header(self, header: Any) -> Any:
@@ -468,7 +492,12 @@ class _GuideSelection:
                 else guide_for_receiver(header.receiver_id, header.guide)
                 or guide_for_receiver(header.gs_receiver_id, header.guide)
             )
-            checks = self._by_receiver[key] = GuideChecks(plan, self.receipt, self.history)
+            history = None
+            if self.history is not None:
+                history = self.history.scoped(
+                    self.tenant.roster_senders(header.receiver_id, header.gs_receiver_id)
+                )
+            checks = self._by_receiver[key] = GuideChecks(plan, self.receipt, history)
         return checks
 
     def needs_prepass(self, path: Any) -> bool:
@@ -478,7 +507,7 @@ class _GuideSelection:
         """Share of units that no guide rule rejects (claim level), for the threshold.
         Runs on fresh runners: rules that remember values (unique in file) start clean."""
         total = bad = 0
-        fresh = _GuideSelection(None, self.receipt, self.history)
+        fresh = _GuideSelection(None, self.receipt, self.history, self.tenant)
         fresh.plan = self.plan
         for event in Validator(units=True).events(str(path)):
             if isinstance(event, UnitEvent):
@@ -560,28 +589,8 @@ async def _process(
         submission.sets_done = len(done)
         submission.started_at = datetime.now(UTC)
         seen = await _seen_interchanges(session, submission_id, settings.duplicate_window_days)
-        allowed: frozenset[str] | None = None
+        tenant = await load_tenant(session, submission.partner_id)
         plan_guide: str | None = None
-        if submission.partner_id is not None:
-            ids = (
-                (
-                    await session.execute(
-                        select(PartnerIdentifier.value).where(
-                            PartnerIdentifier.partner_id == submission.partner_id,
-                            PartnerIdentifier.kind == "interchange",
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            role = (
-                await session.execute(
-                    select(Partner.role).where(Partner.id == submission.partner_id)
-                )
-            ).scalar_one()
-            if role != "ops":
-                allowed = frozenset(ids)
         if submission.partner_id is not None:
             plan_guide = (
                 await session.execute(
@@ -592,11 +601,12 @@ async def _process(
         path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
         partner_id = submission.partner_id
 
-    ctx = IngestContext(sessionmaker, settings, submission, partner_id)
+    ctx = IngestContext(sessionmaker, settings, submission, partner_id, tenant)
     checks = _GuideSelection(
         plan_guide,
         submission.received_at.date(),
         _EligibilityLookup(sessionmaker, asyncio.get_running_loop()),
+        tenant,
     )
     if checks.needs_prepass(path):
         share, threshold = await asyncio.to_thread(checks.acceptance_share, path)
@@ -624,7 +634,12 @@ async def _process(
                         }
                     ],
                 )
-    validator = Validator(units=True, seen_interchanges=seen, allowed_senders=allowed)
+    validator = Validator(
+        units=True,
+        seen_interchanges=seen,
+        allowed_senders=tenant.allowed_senders,
+        allowed_guides=tenant.allowed_guides,
+    )
     pump = _Pump(validator.events(str(path)), done, checks.for_header)
     writer: SetWriter | None = None
     result: FileResult | None = None

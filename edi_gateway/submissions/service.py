@@ -38,6 +38,7 @@ async def receive(
     filename: str | None,
     partner_id: int | None,
     source: str,
+    sent_by: int | None = None,
 ) -> Received:
     async with sessionmaker() as session, session.begin():
         if await session.get(StoredFile, stored.sha256) is None:
@@ -64,6 +65,7 @@ async def receive(
             sha256=stored.sha256,
             filename=(filename or "")[:255] or None,
             partner_id=partner_id,
+            sent_by_partner_id=sent_by,
             source=source,
             status="received",
             size=stored.size,

@@ -1,0 +1,165 @@
+"""Whose records a file may link to or judge.
+
+A file belongs to the partner that sent it (or on whose behalf ops sent it). Every look-up
+that links a new record to a stored one or judges it against stored ones (duplicates,
+replacements and voids, 835 matching, eligibility) goes through a ``Tenant``, so that a
+file from one partner can never change, block or reveal what another partner owns:
+
+- 837 claims are judged against the encounters of the submitting partner and of the
+  partners acting for the same billing provider (a provider and the clearinghouse that
+  both list its NPI); a clearinghouse sends only for the NPIs listed on it.
+- 835 claim payments match encounters sent to the paying plan.
+- Eligibility (companion rule R46) is checked against the roster of the plan the claim is
+  for: the plan partner whose interchange id is the claim's ISA08 or GS03.
+- Files from the command line without a partner are the local operator's: they are judged
+  only against other such files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Partner, PartnerIdentifier, PartnerProvider
+
+CLAIMS = frozenset({"837P", "837I", "837D"})
+#: the transaction sets each role may send; ops may send anything
+ROLE_GUIDES: Mapping[str, frozenset[str]] = {
+    "provider": CLAIMS,
+    "clearinghouse": CLAIMS,
+    "plan": frozenset({"834", "835"}),
+}
+
+
+@dataclass(frozen=True)
+class Tenant:
+    #: the partner the file belongs to; None for a local file sent without a partner
+    partner_id: int | None
+    role: str | None = None
+    #: the partner's own interchange ids (ISA06 it may send under)
+    sender_ids: frozenset[str] = frozenset()
+    #: billing NPIs listed on the partner
+    npis: frozenset[str] = frozenset()
+    #: for each of those NPIs, the other partners that list it
+    peers: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    #: interchange or group id -> the plan partner it belongs to
+    plans: Mapping[str, int] = field(default_factory=dict)
+    #: plan partner -> its interchange ids (the ISA06 of its rosters)
+    plan_senders: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def allowed_guides(self) -> frozenset[str] | None:
+        """What this partner may send (None: anything, for ops and local files)."""
+        if self.role is None or self.role == "ops":
+            return None
+        return ROLE_GUIDES.get(self.role, frozenset())
+
+    @property
+    def allowed_senders(self) -> frozenset[str] | None:
+        """The ISA06 values this partner may send under (None: any)."""
+        if self.role is None or self.role == "ops":
+            return None
+        return self.sender_ids
+
+    def may_bill_for(self, npi: str | None) -> bool:
+        """A clearinghouse sends only for its listed providers; so does a provider that
+        lists its NPIs."""
+        if self.role == "clearinghouse" or (self.role == "provider" and self.npis):
+            return npi is not None and npi in self.npis
+        return True
+
+    def scope(self, partner_col: Any) -> ColumnElement[bool]:
+        """Stored rows that may be in scope: the partner's and its peers' (narrow with
+        ``sees``)."""
+        if self.partner_id is None:
+            return partner_col.is_(None)  # type: ignore[no-any-return]
+        ids = {self.partner_id}
+        for peers in self.peers.values():
+            ids.update(peers)
+        return partner_col.in_(sorted(ids))  # type: ignore[no-any-return]
+
+    def sees(self, partner_id: int | None, billing_npi: str | None) -> bool:
+        """Whether a stored encounter (its partner and billing NPI) is one this partner's
+        claims may be judged against or may replace or void."""
+        if partner_id == self.partner_id:
+            return True
+        return (
+            partner_id is not None
+            and billing_npi is not None
+            and partner_id in self.peers.get(billing_npi, frozenset())
+        )
+
+    def plan_for(self, *ids: str) -> int | None:
+        """The plan partner one of these interchange or group ids belongs to."""
+        for value in ids:
+            plan = self.plans.get(value.strip())
+            if plan is not None:
+                return plan
+        return None
+
+    def roster_senders(self, *receiver_ids: str) -> frozenset[str]:
+        """The ISA06 values of the rosters of the plan a file addressed to these ids is
+        for: that plan partner's interchange ids, or the ids themselves when no plan
+        partner has them (rosters loaded locally under that id)."""
+        plan = self.plan_for(*receiver_ids)
+        if plan is not None:
+            return self.plan_senders.get(plan, frozenset())
+        return frozenset(v.strip() for v in receiver_ids if v.strip())
+
+
+async def load_tenant(session: AsyncSession, partner_id: int | None) -> Tenant:
+    plan_rows = (
+        await session.execute(
+            select(PartnerIdentifier.partner_id, PartnerIdentifier.kind, PartnerIdentifier.value)
+            .join(Partner, Partner.id == PartnerIdentifier.partner_id)
+            .where(Partner.role == "plan")
+        )
+    ).all()
+    plans = {value: int(pid) for pid, _kind, value in plan_rows}
+    senders: dict[int, set[str]] = {}
+    for pid, kind, value in plan_rows:
+        if kind == "interchange":
+            senders.setdefault(int(pid), set()).add(value)
+    plan_senders = {pid: frozenset(values) for pid, values in senders.items()}
+    if partner_id is None:
+        return Tenant(None, plans=plans, plan_senders=plan_senders)
+    role = (
+        await session.execute(select(Partner.role).where(Partner.id == partner_id))
+    ).scalar_one()
+    own = (
+        await session.execute(
+            select(PartnerIdentifier.value).where(
+                PartnerIdentifier.partner_id == partner_id,
+                PartnerIdentifier.kind == "interchange",
+            )
+        )
+    ).scalars()
+    npis = frozenset(
+        (
+            await session.execute(
+                select(PartnerProvider.npi).where(PartnerProvider.partner_id == partner_id)
+            )
+        ).scalars()
+    )
+    peers: dict[str, set[int]] = {}
+    if npis:
+        rows = await session.execute(
+            select(PartnerProvider.npi, PartnerProvider.partner_id).where(
+                PartnerProvider.npi.in_(sorted(npis)), PartnerProvider.partner_id != partner_id
+            )
+        )
+        for npi, pid in rows.all():
+            peers.setdefault(npi, set()).add(int(pid))
+    return Tenant(
+        partner_id,
+        role,
+        frozenset(own),
+        npis,
+        {npi: frozenset(ids) for npi, ids in peers.items()},
+        plans,
+        plan_senders,
+    )
