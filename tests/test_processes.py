@@ -133,3 +133,38 @@ def test_partner_commands_are_audited(tmp_path: Path) -> None:
     assert rows == [("create", "partner"), ("rotate", "api_key"), ("revoke", "api_key")]
     rotated = _cli(env, "partners", "keys", "list", "plan1").stdout
     assert rotated.count("revoked") == 2  # the first key (rotated) and the second (revoked)
+
+
+def test_partner_billing_npis_from_the_command_line(tmp_path: Path) -> None:
+    """A clearinghouse is created with the billing NPIs it sends for; NPIs are added and
+    removed later, a bad NPI is refused with a clear message, and each change is audited."""
+    db = tmp_path / "npis.db"
+    env = {
+        **os.environ,
+        "EDI_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+    }
+    made = _cli(env, "partners", "create", "ch1", "--role", "clearinghouse", "--npi", "1234567893")
+    assert made.returncode == 0, made.stderr
+    added = _cli(env, "partners", "providers", "add", "ch1", "1245319599")
+    assert added.returncode == 0, added.stderr
+    assert "1234567893, 1245319599" in added.stdout
+    bad = _cli(env, "partners", "providers", "add", "ch1", "1234567890")
+    assert bad.returncode != 0
+    assert "not a valid NPI" in bad.stderr and "Traceback" not in bad.stderr
+    removed = _cli(env, "partners", "providers", "remove", "ch1", "1234567893")
+    assert removed.returncode == 0, removed.stderr
+    assert _cli(env, "partners", "providers", "list", "ch1").stdout.split() == ["1245319599"]
+    assert "billing NPIs: 1245319599" in _cli(env, "partners", "list").stdout
+    import sqlite3
+
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT action, resource_type FROM audit_events ORDER BY id")
+        .fetchall()
+    )
+    assert rows == [
+        ("create", "partner"),
+        ("update", "partner_providers"),
+        ("update", "partner_providers"),
+    ]
