@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ..errors import StorageError
+
 CHUNK = 1 << 20
 
 
@@ -97,7 +99,7 @@ class Incoming:
             os.unlink(self.tmp_name)
 
 
-class FileTooLarge(Exception):
+class FileTooLarge(StorageError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"the file is larger than the {limit:,}-byte limit")
         self.limit = limit

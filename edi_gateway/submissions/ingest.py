@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Settings
+from ..errors import NotFound
 from ..models import Acknowledgment, FindingRow, Submission
 from .pipeline import process_submission
 from .service import FINISHED, find_partner, receive, store_path
@@ -24,7 +25,7 @@ class IngestOutcome:
     errors: int
 
 
-class UnknownPartner(LookupError):
+class UnknownPartner(NotFound):
     pass
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from parsers.errors import EdiError
+
 #: PyYAML's safe loader, in C (libyaml) when PyYAML was built with it
 SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -42,7 +44,7 @@ _RANGE = re.compile(r"([A-Z]*)([0-9]+)-([A-Z]*)([0-9]+)")
 _MAX_RANGE = 10_000
 
 
-class CodeSetError(ValueError):
+class CodeSetError(EdiError, ValueError):
     """A code set file that does not follow the format; says which file and what is wrong."""
 
 

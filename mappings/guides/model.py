@@ -34,6 +34,8 @@ from typing import Any
 
 import yaml
 
+from parsers.errors import EdiError
+
 from ..codesets.model import SAFE_LOADER
 from .paths import ValuePath, parse_path
 
@@ -73,7 +75,7 @@ _RULE_KEYS = {
 }
 
 
-class GuideError(ValueError):
+class GuideError(EdiError, ValueError):
     """A guide file that does not follow the format; says which file, rule and key."""
 
 
