@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from edi_gateway.submissions.gctune import fewer_collections  # noqa: E402
-from edi_gateway.submissions.pipeline import _GuideSelection, _Pump  # noqa: E402
 from edi_gateway.validation.service import validate_with_guide  # noqa: E402
+from mappings.check import GuideSelection, check  # noqa: E402
 from mappings.guides import guide_for_receiver  # noqa: E402
-from parsers import Validator, validate  # noqa: E402
+from parsers import validate  # noqa: E402
 from parsers.generate import write_file  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -88,11 +88,11 @@ def _plan_guide(path: Path, transaction: str) -> str | None:
 
 
 def _no_database(path: Path) -> None:
-    """Parse, build claim trees, map and run the guides as the ingest does, storing nothing."""
-    checks = _GuideSelection(None, datetime.now(UTC).date(), None)
+    """The check stream as the ingest runs it (parse, claim trees, map, guides chosen by
+    receiver), storing nothing."""
+    guides = GuideSelection(None, datetime.now(UTC).date(), by_receiver=True)
     with fewer_collections():
-        pump = _Pump(Validator(units=True).events(str(path)), set(), checks.for_header)
-        while pump.next_batch():
+        for _ in check(str(path), guides):
             pass
 
 

@@ -2,10 +2,11 @@
 (fuzz/) and the crash regressions (tests/regressions/).
 
 ``exercise(data)`` runs bytes through everything a submission goes through outside the
-database: the tokenizer, the validator (with units), the mappers and the companion guides
-as ``submissions.pipeline._Pump`` applies them, and the TA1/999/277CA builders; then checks
-what must hold for any input. A mapper may refuse a unit with one of ``MAPPER_REFUSALS``
-(the pipeline turns that into a finding); any other exception is a bug.
+database: the tokenizer, then the check stream (``mappings.check``: the validator with
+units, the mappers and the companion guides, as the pipeline runs it), and the
+TA1/999/277CA builders; then checks what must hold for any input. A mapper may refuse a
+unit with one of ``mappings.check.MAPPER_REFUSALS`` (the stream turns that into a ``MAP``
+finding); any other exception is a bug.
 
 ``mutate(seed, ops)`` applies a list of mutation operations (see ``OPS``) to valid X12.
 """
@@ -14,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parsers import FileResult, Finding, Level, SetEvent, UnitEvent, Validator, validate
+from mappings.check import CheckedSet, CheckedUnit, check
+from mappings.guides import GuideChecks
+from mappings.records import EncounterClaim
+from parsers import FileResult, Finding, Level, TransactionHeader, Validator, validate
 from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 from parsers.generate import generate_bytes
@@ -28,8 +32,6 @@ from parsers.tokenizer import read_delimiters, tokenize
 ROOT = Path(__file__).resolve().parent.parent
 REGRESSIONS = ROOT / "tests" / "regressions"
 
-#: what ``_Pump`` catches around a mapper (edi_gateway/submissions/pipeline.py)
-MAPPER_REFUSALS = (ValueError, KeyError, IndexError, ArithmeticError)
 
 _NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 _OPTS = AckOptions(control_number=42, now=_NOW)
@@ -169,39 +171,30 @@ OPS = (
 # --- the whole path -----------------------------------------------------------------------
 
 
-def _mapper(guide: str) -> Callable[[Any], Any] | None:
-    """As ``submissions.pipeline._mapper``."""
-    if guide in ("837P", "837I", "837D"):
-        from mappings.x837 import map_claim
+class _PlanPerType:
+    """The guides the stream applies: the base guides plus the example plan guide of each
+    transaction type (a ``mappings.check.Guides``)."""
 
-        return map_claim
-    if guide == "834":
-        from mappings.x834 import map_member
-
-        return map_member
-    if guide == "835":
-        from mappings.x835 import map_claim_payment
-
-        return map_claim_payment
-    return None
-
-
-class _Checks:
-    """The companion guides per transaction (base guides plus the example plan)."""
+    acceptance_threshold = None
+    threshold_guide = None
 
     def __init__(self) -> None:
-        self.by_guide: dict[str, Any] = {}
+        self.by_guide: dict[str, GuideChecks] = {}
 
-    def __call__(self, guide: str) -> Any:
-        from mappings.guides import GuideChecks, load_guide
+    def for_header(self, header: TransactionHeader) -> GuideChecks:
+        from mappings.guides import load_guide
 
-        checks = self.by_guide.get(guide)
+        checks = self.by_guide.get(header.guide)
         if checks is None:
-            plan = load_guide(_PLANS[guide]) if guide in _PLANS else None
-            if plan is not None and guide not in plan.transactions:
+            plan = load_guide(_PLANS[header.guide]) if header.guide in _PLANS else None
+            if plan is not None and header.guide not in plan.transactions:
                 plan = None
-            checks = self.by_guide[guide] = GuideChecks(plan, _RECEIPT)
+            checks = self.by_guide[header.guide] = GuideChecks(plan, _RECEIPT)
         return checks
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({n for c in self.by_guide.values() for n in c.names})
 
 
 def _text_fields(f: Finding) -> Iterator[str]:
@@ -305,20 +298,19 @@ def exercise(data: bytes, chunk_size: int = 1 << 20) -> Outcome:
             for i in range(len(batch.segments)):
                 assert batch.offset(i) >= 0
 
-    checks = _Checks()  # fresh: the guides remember claims (duplicates) across calls
+    guides = _PlanPerType()  # fresh: the guides remember claims (duplicates) across calls
     result: FileResult | None = None
     records: list[Any] = []
     refused: list[BaseException] = []
     claims: dict[int, list[ClaimAck]] = {}
     headers: dict[int, Any] = {}
-    for event in Validator(units=True, chunk_size=chunk_size).events(data):
-        if isinstance(event, UnitEvent):
-            unit = event.unit
+    validator = Validator(units=True, chunk_size=chunk_size)
+    for item in check(data, guides, validator=validator):
+        for f in item.findings:
+            check_finding(f)
+        if isinstance(item, CheckedUnit):
+            unit = item.unit
             header = unit.header
-            mapper = _mapper(header.guide)
-            findings = checks(header.guide).check_unit(unit)
-            for f in findings:
-                check_finding(f)
             if header.guide == "834":
                 from mappings.x834 import map_enrollment_header
 
@@ -327,26 +319,23 @@ def exercise(data: bytes, chunk_size: int = 1 << 20) -> Outcome:
                 from mappings.x835 import map_payment_header
 
                 map_payment_header(unit.context[0])
-            if mapper is None:
+            if item.error is not None:
+                refused.append(item.error)
+            if item.record is None:
                 continue
-            try:
-                record = mapper(unit)
-            except MAPPER_REFUSALS as exc:
-                refused.append(exc)
-                continue
-            records.append(record)
-            if header.guide.startswith("837"):
-                claims.setdefault(header.set_index, []).append(_claim_ack(record, findings))
+            records.append(item.record)
+            if isinstance(item.record, EncounterClaim):
+                acked = _claim_ack(item.record, item.findings)
+                claims.setdefault(header.set_index, []).append(acked)
                 headers[header.set_index] = header
-        elif isinstance(event, SetEvent):
-            for f in checks(event.header.guide).check_set(event):
-                check_finding(f)
+        elif isinstance(item, CheckedSet):
+            event = item.event
             if event.root is not None and event.header.guide == "835":
                 from mappings.x835 import map_payment_header
 
                 map_payment_header(event.root)
         else:
-            result = event.result
+            result = item.result
     assert result is not None
     for f in result.all_findings():
         check_finding(f)

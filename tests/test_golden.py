@@ -34,6 +34,11 @@ def test_answers_are_unchanged(path: Path, tmp_path: Path, template_db: Path) ->
     for part in sorted(set(expected) | set(shot)):
         assert shot.get(part) == expected.get(part), f"{target.name}: {part} changed"
     shutil.rmtree(tmp_path, ignore_errors=True)
+    # One path: `validate --guide` and `report FILE --guide` give the file one verdict.
+    guided, report = shot.get("validate_guide", {}), shot["report_file"].get("report")
+    if "result" in guided and isinstance(report, dict) and "header" in report:
+        said = report["header"]["status"] == "accepted"
+        assert guided["result"]["accepted"] == said, f"{target.name}: verdicts differ"
 
 
 def test_every_input_has_a_snapshot() -> None:

@@ -9,11 +9,12 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.records import CoverageLine, MemberRecord
-from parsers import SetEvent, Severity
+from parsers import SetEvent, Severity, TransactionHeader, Unit
 
 from ..db import bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
-from ..submissions.pipeline import SetWriter
+from ..setwriter import IngestContext, SetWriter
+from ..statuses import SetStatus
 
 _CHUNK = 400
 #: columns of a member row that a later roster updates, in the order ``flush`` builds them
@@ -114,30 +115,23 @@ _REASONS = {
 }
 
 
-class EnrollmentSetWriter(SetWriter):
+class EnrollmentSetWriter(SetWriter[MemberRecord]):
+    record_type = MemberRecord
     kind = "834"
-    unit_name = "member"
-    unit_segment = "INS"
-    unit_loop = "2000"
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self, ctx: IngestContext, header: TransactionHeader, ordinal: int) -> None:
+        super().__init__(ctx, header, ordinal)
         self.seen: set[str] = set()
         self.held_reason = ""
         self.held_counts = (0, 0)
         self.file_date: date | None = None
 
-    async def prepare(self, unit: Any) -> None:
+    async def prepare(self, unit: Unit) -> None:
         if self.file_date is None:
             from mappings.x834 import map_enrollment_header
 
             self.info = map_enrollment_header(unit.context[0])
             self.file_date = self.info.date
-
-    def unreadable(self, record: Any) -> str | None:
-        if not isinstance(record, MemberRecord):
-            return str(record)
-        return None if record.subscriber_id else "no REF*0F subscriber id"
 
     async def flush(self) -> None:
         if not self.buffer:
@@ -300,10 +294,10 @@ class EnrollmentSetWriter(SetWriter):
             **values,
         }
 
-    async def complete(self, event: SetEvent) -> str:
+    async def complete(self, event: SetEvent) -> SetStatus:
         info = getattr(self, "info", None)
         if info is None or not info.is_full_file:
-            return "stored"
+            return SetStatus.STORED
         session = self.session
         assert session is not None
         plan = self.header.sender_id[:15]
@@ -338,7 +332,7 @@ class EnrollmentSetWriter(SetWriter):
                 element="BGN08",
                 value=info.action,
             )
-            return "held"
+            return SetStatus.HELD
         end = as_of - timedelta(days=1)
         now = datetime.now(UTC)
         ids = list(missing.values())
@@ -379,7 +373,7 @@ class EnrollmentSetWriter(SetWriter):
                 segment_id="BGN",
                 severity=Severity.WARNING,
             )
-        return "stored"
+        return SetStatus.STORED
 
     async def on_held(self, session: AsyncSession) -> None:
         active, would = self.held_counts

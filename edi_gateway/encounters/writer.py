@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, join, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from mappings.check import CheckedUnit
 from mappings.records import EncounterClaim
-from parsers import Severity
+from parsers import Severity, TransactionHeader
 
 from ..db import allocate_ids, bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import (
@@ -20,9 +22,8 @@ from ..models import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
-from ..submissions.pipeline import SetWriter
+from ..setwriter import IngestContext, SetWriter
 
-FLUSH_EVERY = 1000
 _CHUNK = 400
 
 
@@ -151,11 +152,12 @@ def _line_key(member: str | None, line: Any, provider: str | None) -> tuple[Any,
     return (member, line.service_date_from, code, ",".join(line.modifiers), provider)
 
 
-class EncounterSetWriter(SetWriter):
+class EncounterSetWriter(SetWriter[EncounterClaim]):
+    record_type = EncounterClaim
     kind = "837"
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self, ctx: IngestContext, header: TransactionHeader, ordinal: int) -> None:
+        super().__init__(ctx, header, ordinal)
         self.buffer: list[tuple[EncounterClaim, int]] = []
         # keys stored earlier in this set: claim (CLM01, billing NPI) and service lines
         self.claim_keys: set[tuple[str, str | None]] = set()
@@ -185,7 +187,7 @@ class EncounterSetWriter(SetWriter):
             )
         )
 
-    async def before_commit(self, session: Any) -> None:
+    async def before_commit(self, session: AsyncSession) -> None:
         h = self.header
         head = (self.ctx.submission.id, self.ordinal, h.st_control_number[:9])
         await bulk_insert(
@@ -195,30 +197,13 @@ class EncounterSetWriter(SetWriter):
             [head + o for o in self.outcomes],
         )
 
-    async def add(self, unit: Any, record: Any, findings: list[Any] | None = None) -> None:
-        self.units += 1
-        line = unit.loop.segments[0].line
-        if not isinstance(record, EncounterClaim):
-            self.rejected += 1
-            self.screen(findings or [])
-            claim_id = unit.loop.segments[0][1] or "?"
-            self.finding(
-                line,
-                f"The claim could not be read: {record}",
-                claim_id=claim_id,
-                code="MAP",
-                loop="2300",
-            )
-            # rejected, with nothing read but CLM01 and where the claim starts
-            self.outcomes.append((claim_id[:40], False, *[None] * 10, line))
+    def on_rejected(self, checked: CheckedUnit) -> None:
+        if isinstance(checked.record, EncounterClaim):
+            self._outcome(checked.record, checked.line, None)
             return
-        if not self.screen(findings or []):
-            self.rejected += 1
-            self._outcome(record, line, None)
-            return
-        self.buffer.append((record, line))
-        if len(self.buffer) >= FLUSH_EVERY:
-            await self.flush()
+        # rejected, with nothing read but CLM01 and where the claim starts
+        claim_id = checked.unit.loop.segments[0][1] or "?"
+        self.outcomes.append((claim_id[:40], False, *[None] * 10, checked.line))
 
     async def flush(self) -> None:
         if not self.buffer:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, insert
 
 from mappings.records import Adjustment, ClaimPayment, PaymentHeader
-from parsers import SetEvent
+from parsers import SetEvent, TransactionHeader, Unit
 
 from ..db import bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import (
@@ -18,7 +18,8 @@ from ..models import (
     ProviderAdjustmentRow,
     ServicePaymentRow,
 )
-from ..submissions.pipeline import SetWriter
+from ..setwriter import IngestContext, SetWriter
+from ..statuses import SetStatus
 
 _CHUNK = 400
 #: column order of the rows built in ``RemittanceSetWriter.flush``
@@ -69,16 +70,12 @@ _ADJUSTMENT_COLUMNS = (
 )
 
 
-class RemittanceSetWriter(SetWriter):
-    kind = "835"
+class RemittanceSetWriter(SetWriter[ClaimPayment]):
     record_type = ClaimPayment
-    unit_name = "claim payment"
-    unit_segment = "CLP"
-    unit_loop = "2100"
-    unit_claim_element = 1
+    kind = "835"
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self, ctx: IngestContext, header: TransactionHeader, ordinal: int) -> None:
+        super().__init__(ctx, header, ordinal)
         self.payment_id: int | None = None
         self.payment: PaymentHeader | None = None
 
@@ -117,7 +114,7 @@ class RemittanceSetWriter(SetWriter):
         )
         self.payment_id = int(result.scalar_one())
 
-    async def prepare(self, unit: Any) -> None:
+    async def prepare(self, unit: Unit) -> None:
         await self._ensure_payment(unit.context[0])
 
     async def flush(self) -> None:
@@ -228,9 +225,9 @@ class RemittanceSetWriter(SetWriter):
             found.update((c, int(i)) for c, i, _npi in ranked)  # the best one last wins
         return found
 
-    async def complete(self, event: SetEvent) -> str:
+    async def complete(self, event: SetEvent) -> SetStatus:
         if event.root is None:
-            return "stored"
+            return SetStatus.STORED
         from mappings.x835 import map_payment_header
 
         await self._ensure_payment(event.root)
@@ -253,4 +250,4 @@ class RemittanceSetWriter(SetWriter):
                     for a in footer.provider_adjustments
                 ],
             )
-        return "stored"
+        return SetStatus.STORED

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
-from parsers import FileResult, Finding, validate
+from mappings.check import CheckedFile, FileVerdict, Guides, GuideSelection, check
+from parsers import FileResult, Finding
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 
 FINDING_FIELDS = (
@@ -95,42 +96,48 @@ def result_dict(
 
 
 def validate_file(source: bytes | str | BinaryIO) -> FileResult:
-    return validate(source)
+    """SNIP 1-2 only: the check stream without guides or mapping."""
+    return check_file(source, None, map_units=False).result
 
 
 @dataclass
 class GuidedResult:
-    """SNIP 1-2 results plus the findings of the companion guides (SNIP 3-7)."""
+    """SNIP 1-2 results plus the findings of the companion guides (SNIP 3-7) and the
+    unit-level decisions of the check stream (claims that cannot be read, the threshold)."""
 
     result: FileResult
     guide_findings: list[Finding]
     guides: list[str]
+    verdict: FileVerdict
 
     @property
     def accepted(self) -> bool:
-        return self.result.accepted and not any(f.is_error for f in self.guide_findings)
+        return self.verdict is FileVerdict.ACCEPTED
+
+
+def check_file(
+    source: bytes | str | BinaryIO, guides: Guides | None, *, map_units: bool = True
+) -> GuidedResult:
+    """Run the check stream over a whole file and keep its findings and verdict."""
+    findings: list[Finding] = []
+    last: CheckedFile | None = None
+    for item in check(source, guides, map_units=map_units):
+        if isinstance(item, CheckedFile):
+            last = item
+        findings.extend(item.findings)
+    assert last is not None
+    return GuidedResult(last.result, findings, last.guides, last.verdict)
 
 
 def validate_with_guide(
     source: bytes | str | BinaryIO, guide_name: str | None, receipt_date: date | None = None
 ) -> GuidedResult:
-    """Validate and run the base guides plus the named plan guide over every unit."""
-    from mappings.guides import GuideChecks, load_guide
-    from parsers import FileEvent, SetEvent, UnitEvent, Validator
+    """Validate with the base guides plus the named plan guide (raises
+    ``mappings.guides.GuideError`` for an unknown name)."""
+    from mappings.guides import load_guide
 
     plan = load_guide(guide_name) if guide_name else None
-    checks = GuideChecks(plan, receipt_date)
-    findings: list[Finding] = []
-    result: FileResult | None = None
-    for event in Validator(units=True).events(source):
-        if isinstance(event, UnitEvent):
-            findings.extend(checks.check_unit(event.unit))
-        elif isinstance(event, SetEvent):
-            findings.extend(checks.check_set(event))
-        elif isinstance(event, FileEvent):
-            result = event.result
-    assert result is not None
-    return GuidedResult(result, findings, checks.names)
+    return check_file(source, GuideSelection(plan, receipt_date))
 
 
 def acknowledgments(result: FileResult, our_id: str = "EDIGATEWAY") -> Acks:

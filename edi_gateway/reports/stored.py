@@ -1,0 +1,233 @@
+"""The report of a stored submission, from the database (any status): the submission, its
+interchanges and transaction sets, every finding (SNIP 1-7) and the claim outcomes, plus
+the original bytes from the file store for the offending segments."""
+
+from __future__ import annotations
+
+import contextlib
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..config import Settings
+from ..errors import NotFound
+from ..models import ClaimOutcome, FindingRow, Interchange, Partner, Submission, TransactionSet
+from ..submissions.filestore import FileStore
+from .assemble import RawFinding, ReportClaim, assemble, decimal_or_none, unique
+from .explain import (
+    FileScan,
+    guide_info,
+    scan_file,
+)
+from .model import (
+    ClaimEntry,
+    GuideApplied,
+    Header,
+    Report,
+    SetSummary,
+)
+
+__all__ = ["ReportNotFound", "build_report"]
+
+_FINISHED = ("completed", "rejected", "held", "duplicate", "failed")
+
+
+class ReportNotFound(NotFound):
+    pass
+
+
+# --- from the database -----------------------------------------------------------------------
+
+
+async def build_report(session: AsyncSession, settings: Settings, submission_id: str) -> Report:
+    """The report of a stored submission, whatever its status. Raises ReportNotFound."""
+    sub = await session.get(Submission, submission_id)
+    if sub is None:
+        raise ReportNotFound(f"no submission {submission_id}")
+    partner = await session.get(Partner, sub.partner_id) if sub.partner_id is not None else None
+    interchanges = (
+        (
+            await session.execute(
+                select(Interchange)
+                .where(Interchange.submission_id == sub.id)
+                .order_by(Interchange.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    set_rows = (
+        (
+            await session.execute(
+                select(TransactionSet)
+                .where(TransactionSet.submission_id == sub.id)
+                .order_by(TransactionSet.ordinal)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    finding_rows = (
+        (
+            await session.execute(
+                select(FindingRow).where(FindingRow.submission_id == sub.id).order_by(FindingRow.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    outcome_rows = (
+        (
+            await session.execute(
+                select(ClaimOutcome)
+                .where(ClaimOutcome.submission_id == sub.id)
+                .order_by(ClaimOutcome.set_ordinal, ClaimOutcome.line, ClaimOutcome.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+    sets = [
+        SetSummary(
+            ordinal=s.ordinal,
+            transaction_type=s.transaction_type,
+            implementation_guide=s.version,
+            interchange_control_number=s.isa_control_number,
+            group_control_number=s.gs_control_number,
+            st_control_number=s.st_control_number,
+            status=s.status,
+            units=s.units,
+            units_accepted=s.units_stored,
+            units_rejected=s.units_rejected,
+        )
+        for s in set_rows
+    ]
+    raws = [
+        RawFinding(
+            r.snip_level,
+            r.severity,
+            r.level,
+            r.code,
+            r.message,
+            r.segment_id,
+            r.line,
+            r.loop,
+            r.element,
+            r.value,
+            r.claim_id,
+            r.member_id,
+            r.isa_control_number,
+            r.gs_control_number,
+            r.st_control_number,
+            r.rule_id,
+            r.guide,
+            r.set_ordinal,
+        )
+        for r in finding_rows
+    ]
+    claims = [
+        ReportClaim(
+            ClaimEntry(
+                claim_id=o.claim_id,
+                patient_last_name=o.patient_last_name,
+                patient_first_name=o.patient_first_name,
+                member_id=o.member_id,
+                service_date_from=o.service_date_from,
+                service_date_to=o.service_date_to,
+                amount=decimal_or_none(o.charge),
+                billing_npi=o.billing_npi,
+                billing_name=o.billing_name,
+                set_ordinal=o.set_ordinal,
+                st_control_number=o.st_control_number,
+                line=o.line or None,
+            ),
+            o.accepted,
+        )
+        for o in outcome_rows
+    ]
+
+    notes: list[str] = []
+    path = FileStore(settings.data_dir).path(FileStore.relative_for(sub.sha256))
+    wanted = {r.line for r in raws if r.line}
+    scan: FileScan | None = None
+    if path.is_file():
+        try:
+            scan = await anyio.to_thread.run_sync(scan_file, path, wanted)
+        except OSError:
+            scan = None
+    if scan is None:
+        notes.append(
+            "The original file is no longer in the file store: the offending segments "
+            "cannot be shown."
+        )
+    if sub.status not in _FINISHED:
+        notes.append(
+            f"Processing has not finished (status {sub.status}): this report is incomplete. "
+            "Download it again when the submission is completed."
+        )
+    if sub.status == "failed":
+        notes.append(
+            "Processing failed on our side"
+            + (f" ({sub.error})" if sub.error else "")
+            + "; the file has not been fully checked. Contact support before resending."
+        )
+    if sub.status == "duplicate" and sub.duplicate_of:
+        notes.append(
+            f"These exact bytes were already received as submission {sub.duplicate_of}; "
+            "nothing was processed again. See that submission's report."
+        )
+
+    header = Header(
+        file_name=sub.filename,
+        partner_name=partner.name if partner else None,
+        received_at=sub.received_at,
+        submission_id=sub.id,
+        status=sub.status,
+        outcome="",
+        transaction_type=sub.transaction_type,
+        interchange_control_numbers=unique(
+            [i.control_number for i in interchanges] + [s.interchange_control_number for s in sets]
+        ),
+        group_control_numbers=unique([s.group_control_number for s in sets]),
+        transaction_control_numbers=unique([s.st_control_number for s in sets]),
+        guides=_guides_applied(
+            partner.guide if partner else None,
+            [(s.transaction_type, s.receiver_id, s.gs_receiver_id) for s in set_rows],
+            [r.guide for r in raws],
+        ),
+        sets=sets,
+    )
+    return assemble(header, sets, raws, claims, scan, notes)
+
+
+def _guides_applied(
+    plan: str | None, sets: list[tuple[str, str, str]], named: list[str | None]
+) -> list[GuideApplied]:
+    """The guides that checked the file, as the pipeline chooses them: the base guides of its
+    transaction types, plus the partner's plan guide or the one serving the receiver id."""
+    from mappings.guides import GuideError, base_guides, guide_for_receiver
+
+    names: list[str] = []
+    types = {t for t, _, _ in sets}
+    with contextlib.suppress(GuideError):  # a broken guide file must not break the report
+        names.extend(g.name for g in base_guides() if types & set(g.transactions))
+    plan_guide = guide_info(plan)
+    for transaction, receiver, gs_receiver in sets:
+        if plan_guide is not None and transaction in plan_guide.transactions:
+            names.append(plan_guide.name)
+            continue
+        found = None
+        with contextlib.suppress(GuideError):
+            found = guide_for_receiver(receiver, transaction) or guide_for_receiver(
+                gs_receiver, transaction
+            )
+        if found is not None:
+            names.append(found.name)
+    names.extend(n for n in named if n)
+    out = []
+    for name in unique(names):
+        g = guide_info(name)
+        out.append(GuideApplied(name, g.title, g.version, g.source) if g else GuideApplied(name))
+    return out

@@ -1,0 +1,297 @@
+"""How a transaction set is stored: the base every domain writer (encounters, eligibility,
+remittances) extends, and the finding rows they all write.
+
+The check stream (``mappings.check``) decides; a writer stores what it decided, one
+transaction set per database transaction, so a set is all there or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mappings.check import CheckedSet, CheckedUnit, UnitRecord
+from parsers import Finding, Level, SetEvent, Severity, TransactionHeader, Unit
+
+from .config import Settings
+from .db import bulk_insert, table_of
+from .models import FindingRow, Submission, TransactionSet
+from .partners.tenancy import Tenant
+from .statuses import SetStatus
+
+#: the record type a writer stores
+R = TypeVar("R", bound=UnitRecord)
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "IngestContext",
+    "SetWriter",
+    "finding_row",
+    "write_findings",
+]
+
+
+@dataclass
+class IngestContext:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    submission: Submission
+    partner_id: int | None
+    #: whose stored records this file's claims, members and payments may link to or judge
+    tenant: Tenant
+    #: set when a file-level rule (or the acceptance threshold) rejects the whole file
+    file_rejected: bool = False
+
+
+class SetWriter(Generic[R]):
+    """Stores one transaction set's units inside one database transaction."""
+
+    kind = "base"
+
+    def __init__(self, ctx: IngestContext, event_header: TransactionHeader, ordinal: int) -> None:
+        self.ctx = ctx
+        self.header = event_header
+        self.ordinal = ordinal
+        self.session: AsyncSession | None = None
+        self.set_id = 0
+        self.units = 0
+        self.stored = 0
+        self.rejected = 0
+        self.findings: list[Finding] = []
+        self.buffer: list[tuple[R, int]] = []
+        self.dialect = ""  # the database's, known once the set's transaction has begun
+
+    async def begin(self, line: int) -> None:
+        self.session = self.ctx.sessionmaker()
+        await self.session.begin()
+        self.set_id = await self._insert_set(SetStatus.STORING, line)
+        self.dialect = (await self.session.connection()).dialect.name
+
+    async def _insert_set(self, status: str, line: int, session: AsyncSession | None = None) -> int:
+        h = self.header
+        db = session or self.session
+        assert db is not None
+        result = await db.execute(
+            insert(TransactionSet).returning(TransactionSet.id),
+            [
+                {
+                    "submission_id": self.ctx.submission.id,
+                    "ordinal": self.ordinal,
+                    "isa_control_number": h.isa_control_number[:9],
+                    "gs_control_number": h.gs_control_number[:9],
+                    "st_control_number": h.st_control_number[:9],
+                    "sender_id": h.sender_id[:15],
+                    "receiver_id": h.receiver_id[:15],
+                    "gs_sender_id": h.gs_sender_id[:15],
+                    "gs_receiver_id": h.gs_receiver_id[:15],
+                    "transaction_type": h.guide,
+                    "version": h.version[:12],
+                    "status": status,
+                    "line": line,
+                }
+            ],
+        )
+        return int(result.scalar_one())
+
+    flush_every = 1000
+    #: what the units of this writer's transaction type map to
+    record_type: type[R]
+
+    async def add(self, checked: CheckedUnit) -> None:
+        """Buffer one unit for storing, unless the check stream rejected it."""
+        self.units += 1
+        await self.prepare(checked.unit)
+        self.findings.extend(checked.findings)
+        if not checked.accepted:
+            self.rejected += 1
+            self.on_rejected(checked)
+            return
+        record = checked.record
+        if record is None:
+            return  # a unit of a transaction type nothing is stored for
+        assert isinstance(record, self.record_type)
+        self.buffer.append((record, checked.line))
+        if len(self.buffer) >= self.flush_every:
+            await self.flush()
+
+    def on_rejected(self, checked: CheckedUnit) -> None:
+        """Remember a rejected unit (subclasses: the 837 claim outcomes)."""
+
+    async def prepare(self, unit: Unit) -> None:
+        """Set-level details taken from the first unit (subclasses)."""
+
+    async def flush(self) -> None:
+        """Write buffered records (subclasses)."""
+
+    async def complete(self, event: SetEvent) -> SetStatus:
+        """Set-level work before commit: the set's status, stored or held."""
+        return SetStatus.STORED
+
+    def finding(
+        self,
+        unit_line: int,
+        message: str,
+        *,
+        claim_id: str | None = None,
+        member_id: str | None = None,
+        code: str = "DUP",
+        segment_id: str = "CLM",
+        severity: Severity = Severity.REJECT_CLAIM,
+        element: str | None = None,
+        value: str | None = None,
+        loop: str | None = None,
+    ) -> None:
+        h = self.header
+        self.findings.append(
+            Finding(
+                snip_level=7,
+                severity=severity,
+                level=Level.CLAIM,
+                code=code,
+                message=message,
+                segment_id=segment_id,
+                line=unit_line,
+                loop=loop,
+                element=element,
+                value=value,
+                claim_id=claim_id,
+                member_id=member_id,
+                interchange_control_number=h.isa_control_number,
+                group_control_number=h.gs_control_number,
+                transaction_control_number=h.st_control_number,
+            )
+        )
+
+    async def finish(self, checked: CheckedSet) -> SetStatus:
+        """Store or reject the set as the check stream decided; returns its status."""
+        assert self.session is not None
+        event = checked.event
+        session = self.session
+        try:
+            self.findings.extend(checked.findings)
+            if not checked.accepted:
+                await session.rollback()
+                status = SetStatus.REJECTED
+                async with self.ctx.sessionmaker() as s2, s2.begin():
+                    await self._insert_set(status, event.result.line, s2)
+                    await s2.execute(
+                        update(TransactionSet)
+                        .where(
+                            TransactionSet.submission_id == self.ctx.submission.id,
+                            TransactionSet.ordinal == self.ordinal,
+                        )
+                        .values(
+                            units=event.result.units,
+                            units_rejected=event.result.units,
+                            segments=event.result.segment_count,
+                        )
+                    )
+                    await self._write_findings(s2)
+                self.stored = 0
+                self.rejected = event.result.units
+                return status
+            await self.flush()
+            status = await self.complete(event)
+            if status is SetStatus.HELD:
+                await session.rollback()
+                async with self.ctx.sessionmaker() as s2, s2.begin():
+                    await self._insert_set(status, event.result.line, s2)
+                    await self._write_findings(s2)
+                    await self.on_held(s2)
+                return status
+            await session.execute(
+                update(TransactionSet)
+                .where(TransactionSet.id == self.set_id)
+                .values(
+                    status=status,
+                    units=event.result.units,
+                    units_stored=self.stored,
+                    units_rejected=self.rejected,
+                    segments=event.result.segment_count,
+                )
+            )
+            await self._write_findings(session)
+            await self.before_commit(session)
+            await session.commit()
+            return status
+        finally:
+            await session.close()
+
+    async def on_held(self, session: AsyncSession) -> None:
+        """Record why a set was held (834 full files)."""
+
+    async def before_commit(self, session: AsyncSession) -> None:
+        """Last rows of a stored set, in its transaction (subclasses)."""
+
+    async def _write_findings(self, session: AsyncSession) -> None:
+        await write_findings(session, self.ctx.submission.id, self.findings, self.ordinal)
+
+    async def abort(self) -> None:
+        if self.session is not None:
+            await self.session.rollback()
+            await self.session.close()
+
+
+#: column order of ``finding_row``
+FINDING_COLUMNS = (
+    "submission_id",
+    "set_ordinal",
+    "snip_level",
+    "severity",
+    "level",
+    "code",
+    "message",
+    "segment_id",
+    "segment_position",
+    "line",
+    "offset",
+    "loop",
+    "element",
+    "value",
+    "claim_id",
+    "member_id",
+    "isa_control_number",
+    "gs_control_number",
+    "st_control_number",
+    "rule_id",
+    "guide",
+)
+
+
+def finding_row(submission_id: str, f: Finding, ordinal: int | None) -> tuple[Any, ...]:
+    """A finding as a ``findings`` row (``FINDING_COLUMNS`` order)."""
+    return (
+        submission_id,
+        ordinal,
+        f.snip_level,
+        f.severity.value,
+        f.level.value,
+        f.code[:10],
+        f.message,
+        (f.segment_id or None) and f.segment_id[:10],
+        f.segment_position,
+        f.line,
+        f.offset,
+        f.loop,
+        f.element,
+        f.value,
+        f.claim_id and f.claim_id[:80],
+        f.member_id and f.member_id[:80],
+        f.interchange_control_number and f.interchange_control_number[:9],
+        f.group_control_number and f.group_control_number[:9],
+        f.transaction_control_number and f.transaction_control_number[:9],
+        f.rule_id,
+        f.guide,
+    )
+
+
+async def write_findings(
+    session: AsyncSession, submission_id: str, findings: Iterable[Finding], ordinal: int | None
+) -> None:
+    rows = [finding_row(submission_id, f, ordinal) for f in findings]
+    if rows:
+        await bulk_insert(await session.connection(), table_of(FindingRow), FINDING_COLUMNS, rows)
