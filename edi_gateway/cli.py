@@ -281,7 +281,35 @@ def _guides_parser(sub: Any) -> None:
     g.set_defaults(func=_guides)
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: commands whose parsers live with their feature and import the database layer: built
+#: only when that command is run, so ``--help``, ``validate``, ``generate`` and ``guides``
+#: start without importing the web, database or queue libraries
+_LAZY_COMMANDS = {
+    "partners": ("edi_gateway.partners.cli", "trading partners and their API keys"),
+    "report": (
+        "edi_gateway.reports.cli",
+        "the error-correction report of a submission or a file (HTML, CSV or JSON)",
+    ),
+}
+
+
+def _lazy_command(sub: Any, name: str, wanted: str | None) -> None:
+    module, help_text = _LAZY_COMMANDS[name]
+    if wanted is None or wanted == name:
+        import importlib
+
+        importlib.import_module(module).register(sub)
+    else:
+        sub.add_parser(name, help=help_text, add_help=False)
+
+
+def _command_of(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; ``command`` (the one being run) decides which feature parsers
+    are imported (every one when None, e.g. for documentation)."""
     parser = argparse.ArgumentParser(
         prog="edi-gateway",
         description="X12 5010 exchange for Medi-Cal managed care (834, 835, 837P/I/D).",
@@ -333,14 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--concurrency", type=int, default=1)
     w.set_defaults(func=_worker)
 
-    from .partners.cli import register
-
-    register(sub)
+    _lazy_command(sub, "partners", command)
     _guides_parser(sub)
-
-    from .reports.cli import register as register_report
-
-    register_report(sub)
+    _lazy_command(sub, "report", command)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")
@@ -350,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_of(arguments) or "").parse_args(arguments)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
