@@ -253,7 +253,10 @@ def check_ack(ack: bytes, kind: str) -> FileResult | None:
     if not any(f.segment_id in ("AK1", "AK2") for f in errors):
         assert errors == [], (kind, errors, text)
     for f in errors:
-        assert f.level in (Level.SEGMENT, Level.ELEMENT), (kind, f, text)
+        # ... including, on a 999 of thousands of IK3/IK4, the note that the findings were
+        # cut off at the per-set limit (parsers.engine) once the AK1/AK2 is questioned
+        cut_off = f.level is Level.TRANSACTION and f.message.startswith("More than")
+        assert f.level in (Level.SEGMENT, Level.ELEMENT) or cut_off, (kind, f, text)
     return result
 
 
