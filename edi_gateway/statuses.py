@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["PROCESSED", "EncounterStatus", "SetStatus", "SubmissionStatus"]
+__all__ = [
+    "OPEN_STATES",
+    "PROCESSED",
+    "EncounterStatus",
+    "SetStatus",
+    "SubmissionStatus",
+    "WorkItemKind",
+    "WorkItemState",
+]
 
 
 class SubmissionStatus(StrEnum):
@@ -42,3 +50,22 @@ class EncounterStatus(StrEnum):
     ACTIVE = "active"
     REPLACED = "replaced"
     VOIDED = "voided"
+
+
+class WorkItemState(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_PROVIDER = "waiting_on_provider"
+    RESOLVED = "resolved"
+    WONT_FIX = "wont_fix"
+    CLOSED_BY_RESUBMISSION = "closed_by_resubmission"
+
+
+#: states in which an item still needs someone
+OPEN_STATES = (WorkItemState.OPEN, WorkItemState.IN_PROGRESS, WorkItemState.WAITING_ON_PROVIDER)
+
+
+class WorkItemKind(StrEnum):
+    REJECTED_BY_GATEWAY = "rejected_by_gateway"
+    DENIED = "denied"
+    REJECTED_BY_PLAN = "rejected_by_plan"

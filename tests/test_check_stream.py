@@ -138,7 +138,7 @@ def test_a_claim_that_cannot_be_read_is_a_map_finding(monkeypatch: pytest.Monkey
 
 def test_a_set_the_999_rejects_takes_its_units_with_it() -> None:
     data = BASIC.read_bytes()
-    se = data[data.index(b"SE*") :].split(b"~")[0]
+    se = next(seg.strip() for seg in data.split(b"~") if seg.strip().startswith(b"SE*"))
     broken = data.replace(se, b"SE*999*" + se.split(b"*")[2])
     items = _items(broken, GuideSelection(None))
     [s] = [i for i in items if isinstance(i, CheckedSet)]

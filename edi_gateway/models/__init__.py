@@ -11,6 +11,7 @@ from .encounters import (
     PriorPayerRow,
 )
 from .partners import ApiKey, AuditEvent, Partner, PartnerIdentifier, PartnerProvider
+from .rejections import WorkItem, WorkItemEvent
 from .remittances import (
     ClaimPaymentRow,
     Payment,
@@ -58,4 +59,6 @@ __all__ = [
     "StoredFile",
     "Submission",
     "TransactionSet",
+    "WorkItem",
+    "WorkItemEvent",
 ]

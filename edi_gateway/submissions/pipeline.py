@@ -32,6 +32,7 @@ from ..eligibility.writer import EnrollmentSetWriter
 from ..encounters.writer import EncounterSetWriter
 from ..models import Acknowledgment, FindingRow, Interchange, Partner, Submission, TransactionSet
 from ..partners.tenancy import load_tenant
+from ..rejections.service import record_outcome
 from ..remittances.writer import RemittanceSetWriter
 from ..setwriter import IngestContext, SetWriter, write_findings
 from ..statuses import SetStatus, SubmissionStatus
@@ -301,6 +302,7 @@ async def _finish(
         else:
             submission.status = SubmissionStatus.COMPLETED
         submission.completed_at = datetime.now(UTC)
+        await record_outcome(session, submission)
         _count(submission, result)
 
 

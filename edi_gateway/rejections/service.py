@@ -1,0 +1,287 @@
+"""Opening and closing work items as submissions are processed.
+
+``record_outcome(session, submission)`` runs in the same transaction that finishes a
+submission (``submissions.pipeline``): it opens an item for each claim a business edit
+rejected, each 834 member change rejected, each transaction set rejected as a whole and a
+file rejected before any set could be read; and it closes, as ``closed_by_resubmission``,
+the open items of the same submitter that this submission's accepted claims correct (the
+same CLM01 and billing NPI, or a replacement or void whose REF*F8 names the claim).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import (
+    ClaimOutcome,
+    Encounter,
+    FindingRow,
+    Partner,
+    PartnerIdentifier,
+    Submission,
+    TransactionSet,
+    WorkItem,
+    WorkItemEvent,
+)
+from ..statuses import OPEN_STATES, SetStatus, WorkItemKind, WorkItemState
+
+__all__ = ["GATEWAY", "record_outcome"]
+
+#: the actor of changes the gateway makes itself
+GATEWAY = "gateway"
+_ERRORS = ("reject_claim", "reject_transaction", "reject_file")
+_ENVELOPE_LEVELS = ("interchange", "group")
+
+
+def _finding(f: FindingRow) -> dict[str, object]:
+    return {
+        "rule_id": f.rule_id,
+        "code": f.code,
+        "snip_level": f.snip_level,
+        "severity": f.severity,
+        "message": f.message,
+        "segment_id": f.segment_id,
+        "element": f.element,
+        "loop": f.loop,
+        "line": f.line,
+        "guide": f.guide,
+    }
+
+
+def _amount(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+async def _plans(session: AsyncSession, receivers: Iterable[str]) -> dict[str, int]:
+    """Plan partners by the interchange receiver ids they answer to."""
+    wanted = sorted(set(receivers))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(PartnerIdentifier.value, Partner.id)
+        .join(Partner, Partner.id == PartnerIdentifier.partner_id)
+        .where(Partner.role == "plan", PartnerIdentifier.value.in_(wanted))
+    )
+    return {value: int(pid) for value, pid in rows.all()}
+
+
+async def record_outcome(session: AsyncSession, submission: Submission) -> tuple[int, int]:
+    """Open the items this submission's rejections call for and close those its accepted
+    claims correct; returns (opened, closed). Safe to run again for the same submission."""
+    already = (
+        await session.execute(
+            select(WorkItem.id).where(WorkItem.submission_id == submission.id).limit(1)
+        )
+    ).first()
+    opened = 0 if already else await _open(session, submission)
+    closed = await _close_corrected(session, submission)
+    return opened, closed
+
+
+async def _open(session: AsyncSession, submission: Submission) -> int:
+    sets = {
+        s.ordinal: s
+        for s in (
+            await session.execute(
+                select(TransactionSet).where(TransactionSet.submission_id == submission.id)
+            )
+        ).scalars()
+    }
+    findings = (
+        (
+            await session.execute(
+                select(FindingRow)
+                .where(FindingRow.submission_id == submission.id, FindingRow.severity.in_(_ERRORS))
+                .order_by(FindingRow.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    plans = await _plans(session, (s.receiver_id for s in sets.values()))
+    items: list[WorkItem] = []
+
+    def item(
+        subject: str, found: list[FindingRow], s: TransactionSet | None, **values: object
+    ) -> None:
+        first = found[0] if found else None
+        items.append(
+            WorkItem(
+                kind=WorkItemKind.REJECTED_BY_GATEWAY,
+                subject=subject,
+                state=WorkItemState.OPEN,
+                partner_id=submission.partner_id,
+                plan_partner_id=plans.get(s.receiver_id) if s is not None else None,
+                submission_id=submission.id,
+                transaction_type=(s.transaction_type if s is not None else None)
+                or submission.transaction_type,
+                st_control_number=s.st_control_number if s is not None else None,
+                findings=[_finding(f) for f in found],
+                rule_id=(first.rule_id or first.code) if first is not None else None,
+                code=first.code if first is not None else None,
+                **values,
+            )
+        )
+
+    # SNIP 1-2 findings are stored with the file (no set ordinal): place those of a
+    # transaction set by its control number
+    by_st = {(ts.st_control_number, ts.gs_control_number): o for o, ts in sets.items()}
+    by_set: dict[int | None, list[FindingRow]] = defaultdict(list)
+    envelope: list[FindingRow] = []
+    for f in findings:
+        ordinal = f.set_ordinal
+        if ordinal is None and f.level not in _ENVELOPE_LEVELS:
+            ordinal = by_st.get((f.st_control_number or "", f.gs_control_number or ""))
+        if ordinal is None:
+            envelope.append(f)
+        else:
+            by_set[ordinal].append(f)
+    rejected_sets = {o for o, ts in sets.items() if ts.status == SetStatus.REJECTED}
+    if submission.sets_accepted == 0 and (envelope or not sets):
+        # rejected as a whole (not X12, the envelope, the acceptance threshold): one item
+        item("file", envelope, None, line=envelope[0].line if envelope else None)
+        rejected_sets = set(sets)
+    else:
+        for ordinal in sorted(rejected_sets):
+            ts = sets[ordinal]
+            item("transaction_set", by_set.get(ordinal, []), ts, set_ordinal=ordinal, line=ts.line)
+    # claims a business edit rejected, in sets that were stored
+    outcomes = (
+        await session.execute(
+            select(ClaimOutcome).where(
+                ClaimOutcome.submission_id == submission.id, ClaimOutcome.accepted.is_(False)
+            )
+        )
+    ).scalars()
+    for o in outcomes:
+        found = [
+            f
+            for f in by_set.get(o.set_ordinal, [])
+            if f.claim_id == o.claim_id and f.level == "claim"
+        ]
+        item(
+            "claim",
+            found,
+            sets.get(o.set_ordinal),
+            set_ordinal=o.set_ordinal,
+            line=o.line,
+            claim_id=o.claim_id,
+            member_id=o.member_id,
+            billing_npi=o.billing_npi,
+            service_date=o.service_date_from,
+            amount=_amount(o.charge),
+        )
+    # 834 member changes rejected in sets that were stored
+    for set_ordinal, found in by_set.items():
+        ts834 = sets.get(set_ordinal) if set_ordinal is not None else None
+        if ts834 is None or ts834.transaction_type != "834" or set_ordinal in rejected_sets:
+            continue
+        members: dict[str, list[FindingRow]] = defaultdict(list)
+        for f in found:
+            if f.level == "claim":
+                members[f.member_id or f"line {f.line}"].append(f)
+        for member_findings in members.values():
+            item(
+                "member",
+                member_findings,
+                ts834,
+                set_ordinal=set_ordinal,
+                line=member_findings[0].line,
+                member_id=member_findings[0].member_id,
+            )
+    session.add_all(items)
+    await session.flush()
+    session.add_all(
+        WorkItemEvent(item_id=i.id, actor=GATEWAY, action="created", new_value=i.state)
+        for i in items
+    )
+    return len(items)
+
+
+async def _close_corrected(session: AsyncSession, submission: Submission) -> int:
+    accepted = (
+        await session.execute(
+            select(
+                ClaimOutcome.claim_id,
+                Encounter.billing_npi,
+                Encounter.id,
+                Encounter.original_claim_ref,
+            )
+            .join(Encounter, Encounter.id == ClaimOutcome.encounter_id)
+            .where(ClaimOutcome.submission_id == submission.id, ClaimOutcome.accepted.is_(True))
+        )
+    ).all()
+    if not accepted:
+        return 0
+    by_key: dict[tuple[str, str | None], int] = {}
+    for claim_id, npi, encounter_id, original in accepted:
+        by_key[(claim_id, npi)] = int(encounter_id)
+        if original:
+            by_key.setdefault((original, npi), int(encounter_id))
+    owner = (
+        WorkItem.partner_id == submission.partner_id
+        if submission.partner_id is not None
+        else WorkItem.partner_id.is_(None)
+    )
+    keys = sorted(by_key, key=lambda k: (k[0], k[1] or ""))
+    candidates: list[WorkItem] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        candidates += (
+            (
+                await session.execute(
+                    select(WorkItem).where(
+                        owner,
+                        WorkItem.subject == "claim",
+                        WorkItem.state.in_(OPEN_STATES),
+                        WorkItem.submission_id != submission.id,
+                        or_(
+                            *(
+                                and_(
+                                    WorkItem.claim_id == claim_id,
+                                    WorkItem.billing_npi == npi
+                                    if npi is not None
+                                    else WorkItem.billing_npi.is_(None),
+                                )
+                                for claim_id, npi in chunk
+                            )
+                        ),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    now = datetime.now(UTC)
+    for it in candidates:
+        old = it.state
+        it.state = WorkItemState.CLOSED_BY_RESUBMISSION
+        it.closed_at = it.updated_at = now
+        it.closed_by_submission_id = submission.id
+        it.closed_by_encounter_id = by_key[(it.claim_id or "", it.billing_npi)]
+        session.add(
+            WorkItemEvent(
+                item_id=it.id,
+                actor=GATEWAY,
+                action="closed",
+                old_value=old,
+                new_value=it.state,
+                note=f"accepted in submission {submission.id}",
+            )
+        )
+    return len(candidates)
+
+
+def age_days(item: WorkItem, today: date | None = None) -> int:
+    """Days since the item was opened."""
+    day = today or datetime.now(UTC).date()
+    return (day - item.created_at.date()).days

@@ -1,0 +1,125 @@
+"""The work queue: processing opens an item for each claim, set or file it rejects, and
+the corrected claim, accepted from the same submitter, closes it by itself; another
+tenant's file never closes or reveals it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SAMPLES, Db
+from sqlalchemy import select
+
+from edi_gateway.models import WorkItem, WorkItemEvent
+from edi_gateway.partners.service import create_partner
+from edi_gateway.submissions.ingest import ingest_paths
+
+BASIC = SAMPLES / "837p" / "837p_valid_basic.x12"
+CLAIM = b"CLM*PCN267000032363*312*"
+
+
+def _file(tmp_path: Path, name: str, *edits: tuple[bytes, bytes]) -> Path:
+    data = BASIC.read_bytes()
+    for old, new in edits:
+        assert old in data
+        data = data.replace(old, new)
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+async def _partners(db: Db) -> None:
+    async with db.sessionmaker() as s, s.begin():
+        await create_partner(s, "clinic-a", "provider", ["SUBMITTER9856"], None)
+        await create_partner(s, "clinic-b", "provider", ["SUBMITTER9857"], None)
+
+
+async def _items(db: Db) -> list[WorkItem]:
+    async with db.sessionmaker() as s:
+        return list((await s.execute(select(WorkItem).order_by(WorkItem.id))).scalars())
+
+
+async def test_a_rejected_claim_opens_an_item_that_says_why(db: Db, tmp_path: Path) -> None:
+    await _partners(db)
+    bad = _file(tmp_path, "bad.x12", (CLAIM, b"CLM*PCN267000032363*313*"))
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [bad], "clinic-a")
+    [item] = await _items(db)
+    assert (item.kind, item.subject, item.state) == ("rejected_by_gateway", "claim", "open")
+    assert (item.claim_id, item.billing_npi, str(item.amount)) == (
+        "PCN267000032363",
+        "1551312931",
+        "313.00",
+    )
+    assert item.submission_id == o.submission.id and item.transaction_type == "837P"
+    assert str(item.service_date) == "2026-09-07" and item.line == 21
+    [f] = [f for f in item.findings if f["element"] == "CLM02"]
+    assert (f["snip_level"], f["severity"], f["guide"]) == (3, "reject_claim", "x12-837-base")
+    assert item.rule_id == f["rule_id"]
+    async with db.sessionmaker() as s:
+        [event] = (await s.execute(select(WorkItemEvent))).scalars()
+    assert (event.item_id, event.actor, event.action) == (item.id, "gateway", "created")
+
+
+async def test_the_corrected_claim_closes_the_item(db: Db, tmp_path: Path) -> None:
+    """The same submitter sends the claim again, corrected: the item is closed by the
+    resubmission, linked to the accepted encounter, with the change in its history."""
+    await _partners(db)
+    bad = _file(tmp_path, "bad.x12", (CLAIM, b"CLM*PCN267000032363*313*"))
+    await ingest_paths(db.sessionmaker, db.settings, [bad], "clinic-a")
+    fixed = _file(tmp_path, "fixed.x12", (b"514296314", b"514296315"))
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [fixed], "clinic-a")
+    items = await _items(db)
+    first = items[0]
+    assert first.state == "closed_by_resubmission"
+    assert first.closed_by_submission_id == o.submission.id
+    assert first.closed_by_encounter_id is not None and first.closed_at is not None
+    # the four claims sent again unchanged are duplicates: each an item of its own
+    assert sorted((i.claim_id, i.state, i.code) for i in items[1:]) == [
+        (c, "open", "DUP")
+        for c in ("PCN267000032364", "PCN267000032365", "PCN267000032366", "PCN267000032367")
+    ]
+    async with db.sessionmaker() as s:
+        history = (
+            await s.execute(
+                select(WorkItemEvent.action, WorkItemEvent.new_value)
+                .where(WorkItemEvent.item_id == first.id)
+                .order_by(WorkItemEvent.id)
+            )
+        ).all()
+    assert [tuple(h) for h in history] == [
+        ("created", "open"),
+        ("closed", "closed_by_resubmission"),
+    ]
+
+
+async def test_another_partners_claim_never_closes_the_item(db: Db, tmp_path: Path) -> None:
+    await _partners(db)
+    bad = _file(tmp_path, "bad.x12", (CLAIM, b"CLM*PCN267000032363*313*"))
+    await ingest_paths(db.sessionmaker, db.settings, [bad], "clinic-a")
+    other = _file(tmp_path, "other.x12", (b"SUBMITTER9856", b"SUBMITTER9857"))
+    await ingest_paths(db.sessionmaker, db.settings, [other], "clinic-b")
+    [item] = [i for i in await _items(db) if i.claim_id == "PCN267000032363"]
+    assert item.state == "open" and item.partner_id is not None
+
+
+async def test_a_file_that_is_not_x12_is_one_item(db: Db, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.x12"
+    junk.write_bytes(b"this is not an interchange")
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [junk])
+    [item] = await _items(db)
+    assert (item.subject, item.state, item.submission_id) == ("file", "open", o.submission.id)
+    assert item.findings and item.code == item.findings[0]["code"]
+
+
+async def test_a_set_the_999_rejects_is_one_item(db: Db, tmp_path: Path) -> None:
+    data = BASIC.read_bytes()
+    se = next(seg.strip() for seg in data.split(b"~") if seg.strip().startswith(b"SE*"))
+    broken = _file(tmp_path, "se.x12", (se, b"SE*999*" + se.split(b"*")[2]))
+    await ingest_paths(db.sessionmaker, db.settings, [broken])
+    [item] = await _items(db)
+    assert (item.subject, item.set_ordinal, item.transaction_type) == (
+        "transaction_set",
+        1,
+        "837P",
+    )
+    assert any(f["segment_id"] == "SE" for f in item.findings)
+    assert data.count(b"CLM*") == 5  # its five claims are not items of their own
