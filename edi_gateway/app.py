@@ -17,6 +17,7 @@ from .config import Settings, get_settings
 from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
+from .rejections.endpoints import router as rejections_router
 from .remittances.endpoints import router as remittances_router
 from .reports.endpoints import router as reports_router
 from .submissions.endpoints import router as submissions_router
@@ -106,4 +107,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(encounters_router)
     app.include_router(remittances_router)
     app.include_router(reports_router)
+    app.include_router(rejections_router)
     return app

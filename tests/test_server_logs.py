@@ -198,6 +198,12 @@ def test_the_server_logs_no_member_ids_names_or_birth_dates(server: Server) -> N
         for cin in sorted(phi.member_ids):
             calls.append(("/v1/encounters", {"member_id": cin}, 200))
         calls += [(f"/v1/encounters/{e['id']}", {}, 200) for e in encounters]
+        for cin in sorted(phi.member_ids):
+            calls.append(("/v1/rejections", {"member_id": cin}, 200))
+            calls.append(("/v1/rejections", {"q": cin}, 200))
+        items = client.get("/v1/rejections", headers=ops).json()["items"]
+        calls += [(f"/v1/rejections/{i['id']}", {}, 200) for i in items]
+        calls.append(("/v1/rejections/987654321", {}, 404))
         calls += [(f"/v1/remittances/{r['id']}", {}, 200) for r in remittances]
         for sub in subs:
             calls += [

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..statuses import OPEN_STATES, SetStatus, WorkItemKind, WorkItemState
 
-__all__ = ["GATEWAY", "record_outcome"]
+__all__ = ["GATEWAY", "age_days", "change_item", "fix_of", "record_outcome"]
 
 #: the actor of changes the gateway makes itself
 GATEWAY = "gateway"
@@ -45,6 +45,7 @@ def _finding(f: FindingRow) -> dict[str, object]:
         "code": f.code,
         "snip_level": f.snip_level,
         "severity": f.severity,
+        "level": f.level,
         "message": f.message,
         "segment_id": f.segment_id,
         "element": f.element,
@@ -285,3 +286,63 @@ def age_days(item: WorkItem, today: date | None = None) -> int:
     """Days since the item was opened."""
     day = today or datetime.now(UTC).date()
     return (day - item.created_at.date()).days
+
+
+def fix_of(finding: dict[str, object]) -> str | None:
+    """How to correct one finding: the guide rule's fix, or the code's."""
+    from mappings.guides import GuideError, load_guide
+
+    from ..reports.codes import fix_for
+
+    rule_id, guide = finding.get("rule_id"), finding.get("guide")
+    if isinstance(rule_id, str) and isinstance(guide, str):
+        try:
+            rule = next((r for r in load_guide(guide).rules if r.id == rule_id), None)
+        except GuideError:
+            rule = None
+        if rule is not None and rule.fix:
+            return rule.fix
+    level, code = finding.get("level"), finding.get("code")
+    if isinstance(level, str) and isinstance(code, str):
+        return fix_for(level, code)
+    return None
+
+
+async def change_item(
+    session: AsyncSession,
+    item: WorkItem,
+    actor: str,
+    *,
+    state: str | None = None,
+    assignee: str | None = None,
+    note: str | None = None,
+) -> list[WorkItemEvent]:
+    """Change an item's state or assignee, or add a note; each change is in its history."""
+    events: list[WorkItemEvent] = []
+    now = datetime.now(UTC)
+    if state is not None and state != item.state:
+        events.append(
+            WorkItemEvent(
+                item_id=item.id, actor=actor, action="state", old_value=item.state, new_value=state
+            )
+        )
+        item.state = state
+        closed = state in (WorkItemState.RESOLVED, WorkItemState.WONT_FIX)
+        item.closed_at = now if closed else None
+    if assignee is not None and assignee != (item.assignee or ""):
+        events.append(
+            WorkItemEvent(
+                item_id=item.id,
+                actor=actor,
+                action="assignee",
+                old_value=item.assignee,
+                new_value=assignee or None,
+            )
+        )
+        item.assignee = assignee or None
+    if note:
+        events.append(WorkItemEvent(item_id=item.id, actor=actor, action="note", note=note))
+    if events:
+        item.updated_at = now
+        session.add_all(events)
+    return events
