@@ -20,6 +20,7 @@ from .encounters.endpoints import router as encounters_router
 from .rejections.endpoints import router as rejections_router
 from .remittances.endpoints import router as remittances_router
 from .reports.endpoints import router as reports_router
+from .stats.endpoints import router as stats_router
 from .submissions.endpoints import router as submissions_router
 from .submissions.worker import InProcessWorker
 from .validation.endpoints import router as validation_router
@@ -108,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(remittances_router)
     app.include_router(reports_router)
     app.include_router(rejections_router)
+    app.include_router(stats_router)
     return app
