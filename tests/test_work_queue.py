@@ -123,3 +123,44 @@ async def test_a_set_the_999_rejects_is_one_item(db: Db, tmp_path: Path) -> None
     )
     assert any(f["segment_id"] == "SE" for f in item.findings)
     assert data.count(b"CLM*") == 5  # its five claims are not items of their own
+
+
+REMIT = SAMPLES / "835" / "835_valid_basic.x12"
+
+
+async def test_a_denial_opens_an_item_and_a_later_payment_closes_it(db: Db, tmp_path: Path) -> None:
+    """The plan's 835 denies two claims (CLP02 = 4): an item each, with the CARCs; a later
+    835 from the same plan paying one of them closes that item, not the other."""
+    async with db.sessionmaker() as s, s.begin():
+        await create_partner(s, "gphp", "plan", ["GPHP1EDI"], None)
+    await ingest_paths(db.sessionmaker, db.settings, [REMIT], "gphp")
+    items = {i.claim_id: i for i in await _items(db)}
+    assert set(items) == {"PCN283000597925", "PCN283000597926"}
+    first = items["PCN283000597925"]
+    assert (first.kind, first.state, first.transaction_type, str(first.amount)) == (
+        "denied",
+        "open",
+        "835",
+        "442.00",
+    )
+    assert [f["code"] for f in first.findings][:2] == ["CO-197", "CO-96"]
+    assert "N130" in [f["code"] for f in first.findings]  # the RARC (LQ*HE)
+    # the plan pays the 22.00 lab line of PCN283000597925 after all (balanced: the claim,
+    # the line, the BPR total and the segment count follow)
+    repaid = REMIT.read_bytes()
+    for old, new in (
+        (b"CLP*PCN283000597925*4*442*0*", b"CLP*PCN283000597925*1*442*22*"),
+        (b"SVC*HC:85025*22*0**1", b"SVC*HC:85025*22*22**1"),
+        (b"BPR*I*575.72*", b"BPR*I*597.72*"),
+        (b"SE*78*0955", b"SE*77*0955"),
+    ):
+        assert repaid.count(old) == 1, old
+        repaid = repaid.replace(old, new)
+    cas = repaid.index(b"CAS*CO*96*22")
+    repaid = repaid[:cas] + repaid[repaid.index(b"~", cas) + 1 :].lstrip(b"\r\n")
+    later = tmp_path / "later.x12"
+    later.write_bytes(repaid.replace(b"228968731", b"228968732"))
+    await ingest_paths(db.sessionmaker, db.settings, [later], "gphp")
+    after = {(i.claim_id, i.submission_id): i for i in await _items(db)}
+    assert after[("PCN283000597925", first.submission_id)].state == "closed_by_resubmission"
+    assert after[("PCN283000597926", first.submission_id)].state == "open"

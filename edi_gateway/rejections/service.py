@@ -15,15 +15,19 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
     ClaimOutcome,
+    ClaimPaymentRow,
     Encounter,
     FindingRow,
     Partner,
     PartnerIdentifier,
+    Payment,
+    PaymentAdjustment,
+    ServicePaymentRow,
     Submission,
     TransactionSet,
     WorkItem,
@@ -83,8 +87,12 @@ async def record_outcome(session: AsyncSession, submission: Submission) -> tuple
             select(WorkItem.id).where(WorkItem.submission_id == submission.id).limit(1)
         )
     ).first()
-    opened = 0 if already else await _open(session, submission)
-    closed = await _close_corrected(session, submission)
+    opened = (
+        0
+        if already
+        else await _open(session, submission) + await _open_denials(session, submission)
+    )
+    closed = await _close_corrected(session, submission) + await _close_paid(session, submission)
     return opened, closed
 
 
@@ -280,6 +288,177 @@ async def _close_corrected(session: AsyncSession, submission: Submission) -> int
             )
         )
     return len(candidates)
+
+
+#: a claim payment that denies the claim: CLP02 = 4, or nothing paid on a charge (a
+#: reversal, CLP02 = 22, is not a denial)
+def _denied() -> ColumnElement[bool]:
+    return or_(
+        ClaimPaymentRow.status_code == "4",
+        and_(
+            ClaimPaymentRow.paid == 0,
+            ClaimPaymentRow.charge > 0,
+            ClaimPaymentRow.status_code != "22",
+        ),
+    )
+
+
+async def _open_denials(session: AsyncSession, submission: Submission) -> int:
+    """An item per claim this 835 denies, owned by the provider whose claim it is (when
+    the payment matched one of its encounters), with the CARCs and RARCs."""
+    rows = (
+        await session.execute(
+            select(ClaimPaymentRow, Encounter.partner_id, Encounter.billing_npi)
+            .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
+            .outerjoin(Encounter, Encounter.id == ClaimPaymentRow.encounter_id)
+            .where(Payment.submission_id == submission.id, _denied())
+        )
+    ).all()
+    if not rows:
+        return 0
+    ids = [cp.id for cp, _, _ in rows]
+    carcs: dict[int, list[str]] = defaultdict(list)
+    for cp_id, group, reason in (
+        await session.execute(
+            select(
+                PaymentAdjustment.claim_payment_id,
+                PaymentAdjustment.group_code,
+                PaymentAdjustment.reason_code,
+            ).where(PaymentAdjustment.claim_payment_id.in_(ids))
+        )
+    ).all():
+        code = f"{group}-{reason}"
+        if code not in carcs[cp_id]:
+            carcs[cp_id].append(code)
+    # remark codes of the claim (MOA) and of its service lines (LQ*HE), in order, once each
+    rarcs: dict[int, list[str]] = defaultdict(list)
+    for cp, _, _ in rows:
+        for r in (cp.remark_codes or "").split(","):
+            if r and r not in rarcs[cp.id]:
+                rarcs[cp.id].append(r)
+    for cp_id, codes in (
+        await session.execute(
+            select(ServicePaymentRow.claim_payment_id, ServicePaymentRow.remark_codes)
+            .where(ServicePaymentRow.claim_payment_id.in_(ids))
+            .order_by(ServicePaymentRow.id)
+        )
+    ).all():
+        for r in (codes or "").split(","):
+            if r and r not in rarcs[cp_id]:
+                rarcs[cp_id].append(r)
+    items = []
+    for cp, provider_id, npi in rows:
+        found: list[dict[str, object]] = [
+            {
+                "rule_id": None,
+                "code": code,
+                "snip_level": None,
+                "severity": "denied",
+                "level": "claim",
+                "message": f"Adjustment {code} (CARC) on a denied claim",
+                "segment_id": "CAS",
+                "element": None,
+                "loop": None,
+                "line": None,
+                "guide": None,
+            }
+            for code in carcs.get(cp.id, [])
+        ]
+        for rarc in rarcs.get(cp.id, []):
+            found.append(
+                {
+                    "rule_id": None,
+                    "code": rarc,
+                    "snip_level": None,
+                    "severity": "denied",
+                    "level": "claim",
+                    "message": f"Remark {rarc} (RARC)",
+                    "segment_id": "MOA/LQ",
+                    "element": None,
+                    "loop": None,
+                    "line": None,
+                    "guide": None,
+                }
+            )
+        first = carcs.get(cp.id, [None])[0]
+        items.append(
+            WorkItem(
+                kind=WorkItemKind.DENIED,
+                subject="claim",
+                state=WorkItemState.OPEN,
+                partner_id=provider_id,
+                plan_partner_id=submission.partner_id,
+                submission_id=submission.id,
+                transaction_type="835",
+                claim_id=cp.claim_id,
+                member_id=cp.patient_member_id,
+                billing_npi=npi,
+                service_date=cp.service_date_from,
+                amount=cp.charge,
+                findings=found,
+                rule_id=first,
+                code=first.split("-", 1)[1][:10] if first else None,
+            )
+        )
+    session.add_all(items)
+    await session.flush()
+    session.add_all(
+        WorkItemEvent(item_id=i.id, actor=GATEWAY, action="created", new_value=i.state)
+        for i in items
+    )
+    return len(items)
+
+
+async def _close_paid(session: AsyncSession, submission: Submission) -> int:
+    """A denial closes when a later 835 from the same plan pays the same claim (CLP01)."""
+    paid = (
+        await session.execute(
+            select(ClaimPaymentRow.claim_id, ClaimPaymentRow.encounter_id)
+            .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
+            .where(Payment.submission_id == submission.id, ClaimPaymentRow.paid > 0)
+        )
+    ).all()
+    if not paid:
+        return 0
+    by_claim: dict[str, int | None] = {c: e for c, e in paid}  # noqa: C416
+    same_plan = (
+        WorkItem.plan_partner_id == submission.partner_id
+        if submission.partner_id is not None
+        else WorkItem.plan_partner_id.is_(None)
+    )
+    claims = sorted(by_claim)
+    now = datetime.now(UTC)
+    closed = 0
+    for start in range(0, len(claims), 500):
+        items = (
+            await session.execute(
+                select(WorkItem).where(
+                    same_plan,
+                    WorkItem.kind == WorkItemKind.DENIED,
+                    WorkItem.state.in_(OPEN_STATES),
+                    WorkItem.submission_id != submission.id,
+                    WorkItem.claim_id.in_(claims[start : start + 500]),
+                )
+            )
+        ).scalars()
+        for it in items:
+            old = it.state
+            it.state = WorkItemState.CLOSED_BY_RESUBMISSION
+            it.closed_at = it.updated_at = now
+            it.closed_by_submission_id = submission.id
+            it.closed_by_encounter_id = by_claim.get(it.claim_id or "")
+            session.add(
+                WorkItemEvent(
+                    item_id=it.id,
+                    actor=GATEWAY,
+                    action="closed",
+                    old_value=old,
+                    new_value=it.state,
+                    note=f"paid in the 835 of submission {submission.id}",
+                )
+            )
+            closed += 1
+    return closed
 
 
 def age_days(item: WorkItem, today: date | None = None) -> int:
