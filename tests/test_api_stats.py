@@ -3,7 +3,8 @@
 clinic-a sends the 5-claim 837P with one claim out of balance (4 accepted, 1 rejected),
 then the corrected file (the corrected claim accepted, the 4 others duplicates): 2 files,
 10 claims received, 5 accepted, 5 rejected, 50%. The plan's 835 pays 6 claims in March
-2026, 2 of them denied (CLP02 = 4): a denial rate of 33.33%, over the 4% target."""
+2026, 2 of them denied (CLP02 = 4): a denial rate of 33.33%, over the 4% target. Open
+items: the 4 duplicates and the 2 denials; the one closed item took no time to close."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ async def test_figures_worked_out_by_hand(api: Api, tmp_path: Path) -> None:
         {"carc": "CO-197", "claims": 1},
         {"carc": "CO-96", "claims": 1},
     ]
-    assert stats["open_items_by_age"] == {"0-7": 4, "8-30": 0, "31-60": 0, "61-90": 0, "91+": 0}
+    # open: the 4 duplicates and the 2 denials
+    assert stats["open_items_by_age"] == {"0-7": 6, "8-30": 0, "31-60": 0, "61-90": 0, "91+": 0}
     assert stats["mean_days_to_resolve"] is not None and stats["mean_days_to_resolve"] < 0.01
 
 
