@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from . import __version__
 from .api import docs, metrics, middleware, openapi, problems
 from .api.ratelimit import FailureLimiter
+from .audit.endpoints import router as audit_router
 from .config import Settings, get_settings
 from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router
@@ -110,4 +111,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(rejections_router)
     app.include_router(stats_router)
+    app.include_router(audit_router)
     return app

@@ -286,6 +286,7 @@ def _guides_parser(sub: Any) -> None:
 #: start without importing the web, database or queue libraries
 _LAZY_COMMANDS = {
     "partners": ("edi_gateway.partners.cli", "trading partners and their API keys"),
+    "audit": ("edi_gateway.audit.cli", "the audit trail: export it as CSV"),
     "report": (
         "edi_gateway.reports.cli",
         "the error-correction report of a submission or a file (HTML, CSV or JSON)",
@@ -364,6 +365,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _lazy_command(sub, "partners", command)
     _guides_parser(sub)
     _lazy_command(sub, "report", command)
+    _lazy_command(sub, "audit", command)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

@@ -205,6 +205,7 @@ def test_the_server_logs_no_member_ids_names_or_birth_dates(server: Server) -> N
         calls += [(f"/v1/rejections/{i['id']}", {}, 200) for i in items]
         calls.append(("/v1/rejections/987654321", {}, 404))
         calls.append(("/v1/stats", {"period": "week"}, 200))
+        calls.append(("/v1/audit", {"object_type": "member"}, 200))
         calls += [(f"/v1/remittances/{r['id']}", {}, 200) for r in remittances]
         for sub in subs:
             calls += [

@@ -1,0 +1,1 @@
+"""The audit trail, readable: who read, sent or changed what, when (ids only, never PHI)."""
