@@ -16,6 +16,7 @@ from .remittances import (
     ClaimPaymentRow,
     Payment,
     PaymentAdjustment,
+    PaymentDenialCode,
     ProviderAdjustmentRow,
     ServicePaymentRow,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "PartnerProvider",
     "Payment",
     "PaymentAdjustment",
+    "PaymentDenialCode",
     "PriorPayerAdjustment",
     "PriorPayerRow",
     "ProviderAdjustmentRow",

@@ -36,6 +36,10 @@ class Payment(Base):
     payee_name: Mapped[str | None] = mapped_column(String(80))
     payee_npi: Mapped[str | None] = mapped_column(String(10), index=True)
     payee_tax_id: Mapped[str | None] = mapped_column(String(20))
+    #: claim payments in this 835 and how many of them deny the claim (kept by the writer,
+    #: so denial rates are read from one row per 835, not one per claim)
+    claims_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claims_denied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -119,3 +123,17 @@ class ProviderAdjustmentRow(Base):
     reason_code: Mapped[str] = mapped_column(String(2))
     reference: Mapped[str | None] = mapped_column(String(50))
     amount: Mapped[Decimal] = mapped_column(Amount)
+
+
+class PaymentDenialCode(Base):
+    """Per 835: how many denied claims carry each adjustment reason (group-CARC, once per
+    claim), for the statistics' top CARCs."""
+
+    __tablename__ = "payment_denial_codes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    carc: Mapped[str] = mapped_column(String(8))  # CO-16
+    claims: Mapped[int] = mapped_column(Integer)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -33,6 +33,7 @@ from ..models import (
     WorkItem,
     WorkItemEvent,
 )
+from ..remittances.denials import denied_clause
 from ..statuses import OPEN_STATES, SetStatus, WorkItemKind, WorkItemState
 
 __all__ = ["GATEWAY", "age_days", "change_item", "fix_of", "record_outcome"]
@@ -290,19 +291,6 @@ async def _close_corrected(session: AsyncSession, submission: Submission) -> int
     return len(candidates)
 
 
-#: a claim payment that denies the claim: CLP02 = 4, or nothing paid on a charge (a
-#: reversal, CLP02 = 22, is not a denial)
-def _denied() -> ColumnElement[bool]:
-    return or_(
-        ClaimPaymentRow.status_code == "4",
-        and_(
-            ClaimPaymentRow.paid == 0,
-            ClaimPaymentRow.charge > 0,
-            ClaimPaymentRow.status_code != "22",
-        ),
-    )
-
-
 async def _open_denials(session: AsyncSession, submission: Submission) -> int:
     """An item per claim this 835 denies, owned by the provider whose claim it is (when
     the payment matched one of its encounters), with the CARCs and RARCs."""
@@ -311,7 +299,7 @@ async def _open_denials(session: AsyncSession, submission: Submission) -> int:
             select(ClaimPaymentRow, Encounter.partner_id, Encounter.billing_npi)
             .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
             .outerjoin(Encounter, Encounter.id == ClaimPaymentRow.encounter_id)
-            .where(Payment.submission_id == submission.id, _denied())
+            .where(Payment.submission_id == submission.id, denied_clause())
         )
     ).all()
     if not rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, insert
+from sqlalchemy import and_, insert, update
 
 from mappings.records import Adjustment, ClaimPayment, PaymentHeader
 from parsers import SetEvent, TransactionHeader, Unit
@@ -15,11 +15,13 @@ from ..models import (
     Encounter,
     Payment,
     PaymentAdjustment,
+    PaymentDenialCode,
     ProviderAdjustmentRow,
     ServicePaymentRow,
 )
 from ..setwriter import IngestContext, SetWriter
 from ..statuses import SetStatus
+from .denials import is_denial
 
 _CHUNK = 400
 #: column order of the rows built in ``RemittanceSetWriter.flush``
@@ -77,6 +79,11 @@ class RemittanceSetWriter(SetWriter[ClaimPayment]):
     def __init__(self, ctx: IngestContext, header: TransactionHeader, ordinal: int) -> None:
         super().__init__(ctx, header, ordinal)
         self.payment_id: int | None = None
+        #: the 835's denial counts (payments.claims_count / claims_denied) and, per
+        #: group-CARC, how many denied claims carry it (payment_denial_codes)
+        self.claims_count = 0
+        self.claims_denied = 0
+        self.denial_codes: dict[str, int] = {}
         self.payment: PaymentHeader | None = None
 
     async def _ensure_payment(self, root: Any) -> None:
@@ -159,6 +166,17 @@ class RemittanceSetWriter(SetWriter[ClaimPayment]):
         service_adjustments: list[list[Adjustment]] = []
         # claim-level adjustments, then each service's once its row has a key
         adjustments: list[tuple[Any, ...]] = []
+        for cp, _line in batch:
+            self.claims_count += 1
+            if is_denial(cp.status_code, cp.charge, cp.paid):
+                self.claims_denied += 1
+                codes = {f"{a.group_code}-{a.reason_code}" for a in cp.adjustments} | {
+                    f"{a.group_code}-{a.reason_code}"
+                    for svc in cp.services
+                    for a in svc.adjustments
+                }
+                for code in codes:
+                    self.denial_codes[code] = self.denial_codes.get(code, 0) + 1
         for (cp, _line), cp_id in zip(batch, cp_ids, strict=True):
             adjustments.extend(
                 (cp_id, None, a.group_code, a.reason_code, a.amount, a.quantity)
@@ -233,6 +251,19 @@ class RemittanceSetWriter(SetWriter[ClaimPayment]):
         await self._ensure_payment(event.root)
         session = self.session
         assert session is not None
+        await session.execute(
+            update(Payment)
+            .where(Payment.id == self.payment_id)
+            .values(claims_count=self.claims_count, claims_denied=self.claims_denied)
+        )
+        if self.denial_codes:
+            await session.execute(
+                insert(PaymentDenialCode),
+                [
+                    {"payment_id": self.payment_id, "carc": code[:8], "claims": n}
+                    for code, n in sorted(self.denial_codes.items())
+                ],
+            )
         # PLB sits in the footer, after every claim: read it from the finished set's tree.
         footer = map_payment_header(event.root)
         if footer.provider_adjustments:

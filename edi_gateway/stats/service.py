@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
-    case,
     false,
     func,
     literal_column,
@@ -33,13 +32,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
-    ClaimOutcome,
-    ClaimPaymentRow,
     Partner,
     PartnerIdentifier,
     PartnerProvider,
     Payment,
-    PaymentAdjustment,
+    PaymentDenialCode,
     Submission,
     TransactionSet,
     WorkItem,
@@ -124,27 +121,23 @@ async def statistics(
         ).all()
     }
 
-    # claims received and accepted, per submitting partner, plan (receiver) and period
+    # claims received and accepted, per submitting partner, plan (receiver) and period,
+    # from the per-set counts the pipeline keeps (one row per transaction set, not per
+    # claim: the figures stay fast at millions of claims; benchmarks/bench_queue.py)
     bucket = _bucket(Submission.received_at, period, dialect)
     rows = await session.execute(
         select(
             Submission.partner_id,
             TransactionSet.receiver_id,
             bucket,
-            func.count(),
-            func.sum(case((ClaimOutcome.accepted.is_(True), 1), else_=0)),
+            func.sum(TransactionSet.units),
+            func.sum(TransactionSet.units_stored),
         )
-        .select_from(ClaimOutcome)
-        .join(Submission, Submission.id == ClaimOutcome.submission_id)
-        .join(
-            TransactionSet,
-            and_(
-                TransactionSet.submission_id == ClaimOutcome.submission_id,
-                TransactionSet.ordinal == ClaimOutcome.set_ordinal,
-            ),
-        )
+        .select_from(TransactionSet)
+        .join(Submission, Submission.id == TransactionSet.submission_id)
         .where(
             _submissions_scope(caller),
+            TransactionSet.transaction_type.in_(("837P", "837I", "837D")),
             Submission.received_at >= start,
             Submission.received_at < end,
         )
@@ -156,7 +149,7 @@ async def statistics(
         who = names.get(partner_id) if partner_id is not None else None
         plan = names.get(plan_of[receiver]) if receiver in plan_of else None
         for target, key in ((by_partner, (who, when)), (by_plan, (plan, when))):
-            target[key][0] += int(total)
+            target[key][0] += int(total or 0)
             target[key][1] += int(accepted or 0)
     files = await session.execute(
         select(
@@ -219,15 +212,8 @@ async def statistics(
     )
     out.top_rules = [{"rule_id": r, "items": int(n)} for r, n in top.all()]
 
-    # denials from 835s, per paying plan and month
-    denied = or_(
-        ClaimPaymentRow.status_code == "4",
-        and_(
-            ClaimPaymentRow.paid == 0,
-            ClaimPaymentRow.charge > 0,
-            ClaimPaymentRow.status_code != "22",
-        ),
-    )
+    # denials from 835s, per paying plan and month, from the per-835 counts the writer
+    # keeps (payments.claims_count / claims_denied, payment_denial_codes)
     pay_scope: ColumnElement[bool] = true()
     if not caller.is_ops:
         ids = sorted(caller.identifiers)
@@ -240,37 +226,28 @@ async def statistics(
         )
     paid_month = _bucket(Payment.payment_date, "month", dialect)
     payer = func.coalesce(Payment.payer_name, Payment.sender_id)
+    in_range = and_(
+        pay_scope, Payment.payment_date >= start.date(), Payment.payment_date < end.date()
+    )
     rows = await session.execute(
-        select(payer, paid_month, func.count(), func.sum(case((denied, 1), else_=0)))
-        .select_from(ClaimPaymentRow)
-        .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
-        .where(pay_scope, Payment.payment_date >= start.date(), Payment.payment_date < end.date())
+        select(payer, paid_month, func.sum(Payment.claims_count), func.sum(Payment.claims_denied))
+        .where(in_range)
         .group_by(payer, paid_month)
         .order_by(paid_month, payer)
     )
     carcs = await session.execute(
-        select(
-            payer,
-            paid_month,
-            PaymentAdjustment.group_code,
-            PaymentAdjustment.reason_code,
-            func.count(func.distinct(PaymentAdjustment.claim_payment_id)),
-        )
-        .select_from(PaymentAdjustment)
-        .join(ClaimPaymentRow, ClaimPaymentRow.id == PaymentAdjustment.claim_payment_id)
-        .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
-        .where(
-            pay_scope,
-            denied,
-            Payment.payment_date >= start.date(),
-            Payment.payment_date < end.date(),
-        )
-        .group_by(payer, paid_month, PaymentAdjustment.group_code, PaymentAdjustment.reason_code)
+        select(payer, paid_month, PaymentDenialCode.carc, func.sum(PaymentDenialCode.claims))
+        .select_from(PaymentDenialCode)
+        .join(Payment, Payment.id == PaymentDenialCode.payment_id)
+        .where(in_range)
+        .group_by(payer, paid_month, PaymentDenialCode.carc)
     )
     top_carcs: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for who, when, group, reason, n in carcs.all():
-        top_carcs[(who, when)].append((int(n), f"{group}-{reason}"))
+    for who, when, code, n in carcs.all():
+        top_carcs[(who, when)].append((int(n), code))
     for who, when, total, n_denied in rows.all():
+        if not total:
+            continue
         rate = _rate(int(n_denied or 0), int(total))
         out.denials.append(
             {
