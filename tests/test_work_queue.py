@@ -164,3 +164,31 @@ async def test_a_denial_opens_an_item_and_a_later_payment_closes_it(db: Db, tmp_
     after = {(i.claim_id, i.submission_id): i for i in await _items(db)}
     assert after[("PCN283000597925", first.submission_id)].state == "closed_by_resubmission"
     assert after[("PCN283000597926", first.submission_id)].state == "open"
+
+
+ROSTER = SAMPLES / "834" / "834_valid_basic.x12"
+
+
+async def test_a_rejected_member_change_closes_when_the_next_one_is_accepted(
+    db: Db, tmp_path: Path
+) -> None:
+    async with db.sessionmaker() as s, s.begin():
+        await create_partner(s, "dhcs", "plan", ["MCALENROLL"], None)
+    bad = tmp_path / "bad834.x12"
+    # the subscriber's PCP NPI fails its check digit (R30): that member change alone is
+    # rejected
+    bad.write_bytes(ROSTER.read_bytes().replace(b"XX*2166156424", b"XX*2166156425", 1))
+    await ingest_paths(db.sessionmaker, db.settings, [bad], "dhcs")
+    [item] = await _items(db)
+    assert (item.subject, item.member_id, item.rule_id, item.state) == (
+        "member",
+        "97445419Q",
+        "R30-NPI-PCP",
+        "open",
+    )
+    fixed = tmp_path / "fixed834.x12"
+    fixed.write_bytes(ROSTER.read_bytes().replace(b"565723568", b"565723569"))
+    [o] = await ingest_paths(db.sessionmaker, db.settings, [fixed], "dhcs")
+    [after] = await _items(db)
+    assert after.state == "closed_by_resubmission"
+    assert after.closed_by_submission_id == o.submission.id

@@ -23,6 +23,7 @@ from ..models import (
     ClaimPaymentRow,
     Encounter,
     FindingRow,
+    Member,
     Partner,
     PartnerIdentifier,
     Payment,
@@ -93,7 +94,11 @@ async def record_outcome(session: AsyncSession, submission: Submission) -> tuple
         if already
         else await _open(session, submission) + await _open_denials(session, submission)
     )
-    closed = await _close_corrected(session, submission) + await _close_paid(session, submission)
+    closed = (
+        await _close_corrected(session, submission)
+        + await _close_members(session, submission)
+        + await _close_paid(session, submission)
+    )
     return opened, closed
 
 
@@ -395,6 +400,58 @@ async def _open_denials(session: AsyncSession, submission: Submission) -> int:
         for i in items
     )
     return len(items)
+
+
+async def _close_members(session: AsyncSession, submission: Submission) -> int:
+    """An 834 member item closes when the same sender's next change for the member (its
+    subscriber id, REF*0F) is accepted."""
+    accepted = sorted(
+        set(
+            (
+                await session.execute(
+                    select(Member.subscriber_id).where(Member.last_submission_id == submission.id)
+                )
+            ).scalars()
+        )
+    )
+    if not accepted:
+        return 0
+    owner = (
+        WorkItem.partner_id == submission.partner_id
+        if submission.partner_id is not None
+        else WorkItem.partner_id.is_(None)
+    )
+    now = datetime.now(UTC)
+    closed = 0
+    for start in range(0, len(accepted), 500):
+        items = (
+            await session.execute(
+                select(WorkItem).where(
+                    owner,
+                    WorkItem.subject == "member",
+                    WorkItem.state.in_(OPEN_STATES),
+                    WorkItem.submission_id != submission.id,
+                    WorkItem.member_id.in_(accepted[start : start + 500]),
+                )
+            )
+        ).scalars()
+        for it in items:
+            old = it.state
+            it.state = WorkItemState.CLOSED_BY_RESUBMISSION
+            it.closed_at = it.updated_at = now
+            it.closed_by_submission_id = submission.id
+            session.add(
+                WorkItemEvent(
+                    item_id=it.id,
+                    actor=GATEWAY,
+                    action="closed",
+                    old_value=old,
+                    new_value=it.state,
+                    note=f"the member's change accepted in submission {submission.id}",
+                )
+            )
+            closed += 1
+    return closed
 
 
 async def _close_paid(session: AsyncSession, submission: Submission) -> int:
