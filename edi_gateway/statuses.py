@@ -23,8 +23,10 @@ class SubmissionStatus(StrEnum):
     RECEIVED = "received"
     VALIDATING = "validating"
     STORING = "storing"
-    #: at least one transaction set stored
+    #: everything stored: every transaction set and every claim, member or payment in it
     COMPLETED = "completed"
+    #: some units stored, some rejected (a claim, a member change or a whole set)
+    PARTIALLY_ACCEPTED = "partially_accepted"
     #: nothing stored
     REJECTED = "rejected"
     #: an 834 full file ending too many members, waiting for ops
@@ -35,7 +37,12 @@ class SubmissionStatus(StrEnum):
 
 
 #: a submission processed to the end (what it stored, if anything, is final)
-PROCESSED = (SubmissionStatus.COMPLETED, SubmissionStatus.REJECTED, SubmissionStatus.HELD)
+PROCESSED = (
+    SubmissionStatus.COMPLETED,
+    SubmissionStatus.PARTIALLY_ACCEPTED,
+    SubmissionStatus.REJECTED,
+    SubmissionStatus.HELD,
+)
 
 
 class SetStatus(StrEnum):

@@ -130,7 +130,7 @@ async def test_duplicate_claims_become_findings_not_rows(db: Db, tmp_path: Path)
     resent.write_bytes(original.replace(b"514296314", b"514296315"))  # new ISA13 and IEA02
     [outcome] = await ingest_paths(db.sessionmaker, db.settings, [resent])
     sub = outcome.submission
-    assert sub.status == "completed" and sub.units_stored == 0 and sub.units_rejected == 5
+    assert sub.status == "rejected" and sub.units_stored == 0 and sub.units_rejected == 5
     async with db.sessionmaker() as s:
         dups = (
             (
@@ -166,7 +166,7 @@ async def test_replacement_and_void_change_the_original(db: Db, tmp_path: Path) 
     path = tmp_path / "replacement.x12"
     path.write_text("~\n".join(lines))
     [outcome] = await ingest_paths(db.sessionmaker, db.settings, [path])
-    assert outcome.submission.status == "completed", outcome
+    assert outcome.submission.status == "partially_accepted", outcome
     async with db.sessionmaker() as s:
         rows = (
             await s.execute(

@@ -97,7 +97,7 @@ async def test_summary_and_rejected_claim(api: Api, tmp_path: Path) -> None:
     h = doc["header"]
     assert h["submission_id"] == mixed and h["file_name"] == "mixed_837p.x12"
     assert h["partner_name"] == "Sierra <Vista> & Co"
-    assert h["status"] == "completed" and h["outcome"] == "partially accepted"
+    assert h["status"] == "partially_accepted" and h["outcome"] == "partially accepted"
     assert h["interchange_control_numbers"] == ["514296314"]
     assert h["group_control_numbers"] == ["191703486"]
     assert h["transaction_control_numbers"] == ["1923"]

@@ -156,3 +156,21 @@ def test_light_commands_import_no_service_library(argv: list[str]) -> None:
     )
     assert "Traceback" not in done.stderr, done.stderr
     assert "HEAVY=\n" in done.stderr, done.stderr
+
+
+def test_no_private_name_imported_from_another_module() -> None:
+    """What another module needs is public: no ``from ours import _name`` anywhere (the
+    benchmarks once imported the pipeline's ``_Pump``)."""
+    found = []
+    for folder in (*PACKAGES, "benchmarks", "tests", "fuzz"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.ImportFrom):
+                    continue
+                ours = node.level or (node.module or "").split(".")[0] in PACKAGES
+                found += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {a.name}"
+                    for a in node.names
+                    if ours and a.name.startswith("_") and not a.name.startswith("__")
+                ]
+    assert found == []

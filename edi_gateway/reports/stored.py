@@ -30,7 +30,7 @@ from .model import (
 
 __all__ = ["ReportNotFound", "build_report"]
 
-_FINISHED = ("completed", "rejected", "held", "duplicate", "failed")
+_FINISHED = ("completed", "partially_accepted", "rejected", "held", "duplicate", "failed")
 
 
 class ReportNotFound(NotFound):

@@ -60,7 +60,13 @@ def submit(
         status = {}
         while time.monotonic() < deadline:
             status = client.get(f"/v1/submissions/{accepted['id']}", headers=auth).json()
-            if status.get("status") in ("completed", "rejected", "held", "failed"):
+            if status.get("status") in (
+                "completed",
+                "partially_accepted",
+                "rejected",
+                "held",
+                "failed",
+            ):
                 break
             if show:
                 done = status.get("progress", {}).get("transaction_sets_done", 0)

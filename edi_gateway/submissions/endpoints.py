@@ -238,7 +238,10 @@ async def list_submissions(
     type: Annotated[str | None, Query(description="837P, 837I, 837D, 834 or 835")] = None,
     status: Annotated[
         str | None,
-        Query(description="received, validating, storing, completed, rejected, held, failed"),
+        Query(
+            description="received, validating, storing, completed, partially_accepted, "
+            "rejected, held, duplicate, failed"
+        ),
     ] = None,
     received_from: Annotated[IsoDate | None, Query()] = None,
     received_to: Annotated[IsoDate | None, Query()] = None,

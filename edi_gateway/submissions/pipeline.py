@@ -297,8 +297,12 @@ async def _finish(
         submission.sets_done = submission.sets_total
         if any(s.status == SetStatus.HELD for s in sets):
             submission.status = SubmissionStatus.HELD
-        elif submission.sets_accepted == 0:
+        elif submission.sets_accepted == 0 or (
+            submission.units_total and not submission.units_stored
+        ):
             submission.status = SubmissionStatus.REJECTED
+        elif submission.sets_rejected or submission.units_rejected:
+            submission.status = SubmissionStatus.PARTIALLY_ACCEPTED
         else:
             submission.status = SubmissionStatus.COMPLETED
         submission.completed_at = datetime.now(UTC)

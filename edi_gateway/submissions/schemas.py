@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import Submission
+from ..statuses import PROCESSED
 
 
 class SubmissionAccepted(BaseModel):
@@ -54,7 +55,8 @@ class Counts(BaseModel):
 class SubmissionStatus(BaseModel):
     id: str
     status: str = Field(
-        description="received, validating, storing, completed, rejected, held, failed"
+        description="received, validating, storing, completed (all stored), partially_accepted "
+        "(some claims, members or sets rejected), rejected, held, duplicate, failed"
     )
     filename: str | None
     sha256: str
@@ -70,7 +72,7 @@ class SubmissionStatus(BaseModel):
 
     @classmethod
     def from_row(cls, s: Submission, url: str) -> SubmissionStatus:
-        finished = s.status in ("completed", "rejected", "held")
+        finished = s.status in PROCESSED
         return cls(
             id=s.id,
             status=s.status,

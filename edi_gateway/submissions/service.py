@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Settings
 from ..models import Partner, StoredFile, Submission
+from ..statuses import PROCESSED
 from .filestore import FileStore, StoredBytes
 
 #: Submissions that are finished; anything else can be resumed.
-FINISHED = ("completed", "rejected", "held")
+FINISHED = PROCESSED
 
 
 @dataclass(frozen=True, slots=True)
