@@ -1,7 +1,8 @@
 # edi_gateway: the same install and entry point as `make run` in the README
 # (pip install of this project, then `edi-gateway serve`).
 
-# Build stage: parsers/ is compiled with mypyc, which needs a C compiler.
+# Build stage: the modules listed in pyproject.toml ([tool.edi_gateway] compiled) are
+# compiled with mypyc, which needs a C compiler.
 FROM python:3.11-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*

@@ -9,12 +9,17 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# parsers/, the mappings and the guide engine are compiled with mypyc (setup.py): rebuild
-# whenever their sources change, and drop old extension modules first so a stale build
-# never shadows the Python source.
-COMPILED_DIRS := parsers mappings mappings/guides mappings/codesets
-$(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard $(addsuffix /*.py,$(COMPILED_DIRS)))
-	rm -f $(addsuffix /*.so,$(COMPILED_DIRS)) *__mypyc*.so
+# The modules compiled with mypyc (setup.py) are listed once, in pyproject.toml
+# ([tool.edi_gateway] compiled): rebuild whenever one of them changes, and drop old
+# extension modules first so a stale build never shadows the Python source.
+READ_COMPILED := -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["edi_gateway"]["compiled"])'
+COMPILED := $(shell $(PYTHON) $(READ_COMPILED) 2>/dev/null || python3 $(READ_COMPILED))
+ifeq ($(strip $(COMPILED)),)
+$(error cannot read [tool.edi_gateway] compiled from pyproject.toml (needs Python 3.11+))
+endif
+COMPILED_DIRS := $(sort $(dir $(COMPILED)))
+$(STAMP): $(BIN)/python pyproject.toml setup.py $(COMPILED)
+	rm -f $(addsuffix *.so,$(COMPILED_DIRS)) *__mypyc*.so
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

@@ -4,6 +4,7 @@ import asyncio
 import os
 import shutil
 import sys
+import tomllib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,18 +19,28 @@ SAMPLES = ROOT / "sample_edi"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def compiled_modules() -> list[str]:
+    """The modules built with mypyc: ``[tool.edi_gateway] compiled`` in pyproject.toml."""
+    with open(ROOT / "pyproject.toml", "rb") as pyproject:
+        return list(tomllib.load(pyproject)["tool"]["edi_gateway"]["compiled"])
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse to test a stale mypyc build: an extension module shadows its .py source."""
+    compiled = {ROOT / name for name in compiled_modules()}
     stale = []
-    folders = ("parsers", "mappings", "mappings/guides", "mappings/codesets")
-    for folder in (ROOT / name for name in folders):
+    for folder in sorted({path.parent for path in compiled}):
         for so in folder.glob("*.so"):
             source = so.with_name(so.name.split(".")[0] + ".py")
-            if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
+            if source not in compiled or (
+                source.exists() and source.stat().st_mtime > so.stat().st_mtime
+            ):
                 stale.append(str(source.relative_to(ROOT)))
     if stale:
         raise pytest.UsageError(
-            f"{', '.join(stale)} changed after the compiled build; run `make install`"
+            f"stale compiled build of {', '.join(stale)} (the source changed after it, or it "
+            "is no longer listed in pyproject.toml [tool.edi_gateway] compiled); "
+            "run `make install`"
         )
 
 

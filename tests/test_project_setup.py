@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from conftest import ROOT
+from conftest import ROOT, compiled_modules
 
 
 def _text(name: str) -> str:
@@ -55,3 +55,16 @@ def test_dockerfile_matches_the_readme_install_and_entry_point() -> None:
         assert f"COPY {package} ./{package}" in docker
     for name in ("pyproject.toml", "setup.py", "README.md"):
         assert name in docker
+
+
+def test_the_compiled_modules_are_listed_in_one_place() -> None:
+    compiled = compiled_modules()
+    assert compiled and len(set(compiled)) == len(compiled)
+    for name in compiled:
+        assert name.split("/")[0] in ("parsers", "mappings") and (ROOT / name).is_file(), name
+    # setup.py, the Makefile, the stale-build check, the README and the Dockerfile read or
+    # point to pyproject.toml's list instead of repeating it.
+    for other in ("setup.py", "Makefile", "tests/conftest.py", "README.md", "Dockerfile"):
+        text = _text(other)
+        assert [name for name in compiled if name in text] == [], other
+        assert "[tool.edi_gateway] compiled" in text or '["edi_gateway"]["compiled"]' in text
