@@ -114,3 +114,28 @@ async def test_filters_and_csv_export(api: Api, tmp_path: Path) -> None:
     assert [r[rows[0].index("claim_id")] for r in rows[1:]] == ["PCN267000032363"]
     bad = await api.client.get("/v1/rejections", params={"state": "closed"}, headers=ops)
     assert bad.status_code == 422
+
+
+async def test_bulk_change_over_a_filter(api: Api, tmp_path: Path) -> None:
+    """Ops assigns every open item of one partner at once; another partner's items and a
+    provider's reach stay untouched."""
+    await _setup(api, tmp_path)
+    done = await api.client.post(
+        "/v1/rejections/bulk",
+        json={"filter": {"partner": "clinic-a", "state": "open"}, "assignee": "lee"},
+        headers=api.auth("ops"),
+    )
+    assert done.status_code == 200, done.text
+    assert done.json() == {"matched": 1, "changed": 1}
+    items = (await api.client.get("/v1/rejections", headers=api.auth("ops"))).json()["items"]
+    assert {i["partner"]: i["assignee"] for i in items} == {"clinic-a": "lee", "clinic-b": None}
+    mine = await api.client.post(
+        "/v1/rejections/bulk",
+        json={"filter": {}, "state": "in_progress"},
+        headers=api.auth("clinic-b"),
+    )
+    assert mine.json() == {"matched": 1, "changed": 1}  # only its own item
+    empty = await api.client.post(
+        "/v1/rejections/bulk", json={"filter": {}}, headers=api.auth("ops")
+    )
+    assert empty.status_code == 400

@@ -17,6 +17,8 @@ from ..api.problems import BadRequest, NotFound
 from ..models import WorkItem
 from .repository import ItemFilters, WorkItemRepository
 from .schemas import (
+    BulkChange,
+    BulkResult,
     ItemEvent,
     ItemFinding,
     WorkItemChange,
@@ -238,3 +240,36 @@ async def change(
         ", ".join(e.action for e in events) or "no change",
     )
     return await _detail(repo, item)
+
+
+BULK_CAP = 10_000
+
+
+@router.post(
+    "/rejections/bulk",
+    response_model=BulkResult,
+    summary="Change every work item a filter matches (state, assignee, note)",
+    description=f"Applies to the items the caller may see, up to {BULK_CAP:,} at a time; "
+    "each item's history records the change.",
+    responses={**PROBLEMS, 400: {"description": "Nothing to change (problem+json)"}},
+)
+async def bulk_change(session: Session, caller: Caller, body: BulkChange) -> BulkResult:
+    if body.state is None and body.assignee is None and not body.note:
+        raise BadRequest("Send at least one of state, assignee or note")
+    repo = WorkItemRepository(session)
+    f = body.filter
+    filters = ItemFilters(
+        f.state, f.kind, f.partner, f.plan, f.transaction_type, f.rule_id, f.code,
+        f.claim_id, f.member_id, f.assignee, f.min_age_days,
+    )  # fmt: skip
+    items = await repo.all(repo.search(caller, filters), BULK_CAP)
+    changed = 0
+    for item in items:
+        events = await change_item(
+            session, item, caller.name, state=body.state, assignee=body.assignee, note=body.note
+        )
+        changed += bool(events)
+    await audit(
+        session, caller, "update", "work_item", None, f"bulk: {changed} of {len(items)} items"
+    )
+    return BulkResult(matched=len(items), changed=changed)

@@ -82,3 +82,30 @@ class WorkItemChange(BaseModel):
     state: SettableState | None = None
     assignee: str | None = Field(default=None, max_length=120)
     note: str | None = Field(default=None, max_length=4000)
+
+
+class ItemFilter(BaseModel):
+    """Which items a bulk change applies to (the list route's filters)."""
+
+    state: str | None = Field(default=None, max_length=30)
+    kind: str | None = Field(default=None, max_length=30)
+    partner: str | None = Field(default=None, max_length=120)
+    plan: str | None = Field(default=None, max_length=120)
+    transaction_type: str | None = Field(default=None, max_length=10)
+    rule_id: str | None = Field(default=None, max_length=40)
+    code: str | None = Field(default=None, max_length=10)
+    claim_id: str | None = Field(default=None, max_length=80)
+    member_id: str | None = Field(default=None, max_length=80)
+    assignee: str | None = Field(default=None, max_length=120)
+    min_age_days: int | None = Field(default=None, ge=0, le=36500)
+
+
+class BulkChange(WorkItemChange):
+    """One change applied to every item the filter matches (up to 10,000)."""
+
+    filter: ItemFilter
+
+
+class BulkResult(BaseModel):
+    matched: int
+    changed: int
