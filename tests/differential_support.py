@@ -1,4 +1,4 @@
-"""Plumbing for the differential test against pyx12 (tests/test_differential.py).
+"""Plumbing for the differential test against pyx12 (tests/parsers/test_differential.py).
 
 * ``differential_files()``: every input the test compares, by id: the files under
   ``sample_edi/`` and ``tests/corpus/``, plus the files of ``../shared/corpus/`` that

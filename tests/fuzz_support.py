@@ -1,4 +1,4 @@
-"""Hostile input, for the property tests (tests/test_fuzz.py), the atheris harnesses
+"""Hostile input, for the property tests (tests/parsers/test_fuzz.py), the atheris harnesses
 (fuzz/) and the crash regressions (tests/regressions/).
 
 ``exercise(data)`` runs bytes through everything a submission goes through outside the

@@ -65,7 +65,7 @@ and paths are decoded as strict ASCII with universal newlines, exactly as
 pyx12 opens a file; a ``str`` is X12 text, never a path. ``ParamsBase()`` is
 used, so no pyx12 config file on the machine changes the result.
 
-Agreement with MANIFEST.json (tests/test_pyx12_oracle.py checks it): for all 62
+Agreement with MANIFEST.json (tests/parsers/test_pyx12_oracle.py checks it): for all 62
 corpus files the verdict ("exception" there = "crashed" here), the exception
 text and the first logged messages agree, and so does the error count (the
 ``crash`` error excluded), except for the four 835 files, where MANIFEST counted

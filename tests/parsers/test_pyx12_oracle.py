@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pyx12_oracle import OracleError, OracleResult, run_pyx12, validate_ack
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MANIFEST: dict[str, dict[str, Any]] = json.loads((CORPUS / "MANIFEST.json").read_text())
 VERDICTS = {"accepted": "accepted", "rejected": "rejected", "exception": "crashed"}
 
