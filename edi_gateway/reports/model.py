@@ -1,6 +1,6 @@
 """The correction report as typed data: what a provider's billing office reads to fix and
 resubmit. Built by :mod:`.service` (from the database or straight from a file) and turned
-into JSON, CSV or one HTML page by :mod:`.render`."""
+into JSON, CSV or one HTML page by :mod:`.render` (one module per format)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,89 @@
+"""The correction report as CSV: :func:`render_csv`, one row per finding, columns
+:data:`CSV_COLUMNS`. A cell that a spreadsheet would run as a formula starts with ``'``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from ..model import Report
+from .values import iso, money
+
+__all__ = ["CSV_COLUMNS", "render_csv"]
+
+CSV_COLUMNS = (
+    "submission_id",
+    "file",
+    "claim_id",
+    "patient",
+    "member_id",
+    "service_from",
+    "service_to",
+    "amount",
+    "level",
+    "snip_level",
+    "severity",
+    "code",
+    "rule_id",
+    "guide",
+    "loop",
+    "segment_id",
+    "element",
+    "line",
+    "value",
+    "message",
+    "fix",
+    "source",
+    "expected",
+)
+
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula is prefixed with '."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START) or (
+        text.startswith("-") and not text[1:].replace(".", "", 1).isdigit()
+    ):
+        return "'" + text
+    return text
+
+
+def render_csv(report: Report) -> str:
+    """One row per finding (every finding of the report, in report order)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    h = report.header
+    for f, claim in report.all_findings():
+        row = {
+            "submission_id": h.submission_id,
+            "file": h.file_name,
+            "claim_id": f.claim_id or (claim.claim_id if claim else None),
+            "patient": claim.patient_name if claim else None,
+            "member_id": f.member_id or (claim.member_id if claim else None),
+            "service_from": iso(claim.service_date_from) if claim else None,
+            "service_to": iso(claim.service_date_to) if claim else None,
+            "amount": money(claim.amount) if claim else None,
+            "level": f.level,
+            "snip_level": f.snip_level,
+            "severity": f.severity,
+            "code": f.code,
+            "rule_id": f.rule_id,
+            "guide": f.guide,
+            "loop": f.loop,
+            "segment_id": f.segment_id,
+            "element": f.element,
+            "line": f.line,
+            "value": f.value,
+            "message": f.message,
+            "fix": f.fix,
+            "source": f.source,
+            "expected": f.expected,
+        }
+        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,194 @@
+"""The correction report as JSON: :func:`render_json`, ``"version": 1``; keys are stable, new
+keys may be added::
+
+    {
+      "report": "correction_report", "version": 1, "generated_at": ISO-8601 UTC,
+      "header": {file_name, partner_name, received_at, submission_id, status, outcome,
+                 transaction_type, interchange_control_numbers, group_control_numbers,
+                 transaction_control_numbers, guides: [{name, title, version, source}],
+                 transaction_sets: [SET]},
+      "summary": {unit_label, received, accepted, rejected, amount_received,
+                  amount_accepted, amount_rejected, transaction_sets_total,
+                  transaction_sets_rejected, errors, warnings,
+                  top_problems: [{label, count, claims, severity, code, rule_id, guide,
+                                  level, fix}]},
+      "file_problems": [FINDING],           # envelopes and file rules: block everything
+      "rejected_sets": [{transaction_set: SET, claims, amount, findings: [FINDING]}],
+      "rejected_claims": [{claim_id, patient_name, patient_last_name, patient_first_name,
+                           member_id, service_date_from, service_date_to, amount,
+                           billing_npi, billing_name, transaction_set, st_control_number,
+                           line, findings: [FINDING]}],
+      "other_findings": [FINDING],          # reject nothing (warnings)
+      "notes": [str]
+    }
+    SET = {ordinal, transaction_type, implementation_guide, interchange_control_number,
+           group_control_number, st_control_number, status, units, units_accepted,
+           units_rejected}
+    FINDING = {snip_level, severity, level, code, code_meaning, message, loop, segment_id,
+               segment_name, element, element_name, line, value, expected, rule_id,
+               rule_title, guide, guide_source, source, fix, claim_id, member_id,
+               transaction_set, st_control_number,
+               segment: {line, text, before, marked, after, element_position,
+                         component_position, missing} | null}
+
+Amounts are strings with two decimals ("312.00"), or null when unknown (834/835 files);
+dates are ISO (YYYY-MM-DD), times ISO-8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import ClaimEntry, FindingEntry, ProblemCount, Report, SegmentExcerpt, SetSummary
+from .values import iso, money
+
+__all__ = ["JSON_VERSION", "render_json"]
+
+JSON_VERSION = 1
+
+
+def _set_json(s: SetSummary) -> dict[str, Any]:
+    return {
+        "ordinal": s.ordinal,
+        "transaction_type": s.transaction_type,
+        "implementation_guide": s.implementation_guide,
+        "interchange_control_number": s.interchange_control_number,
+        "group_control_number": s.group_control_number,
+        "st_control_number": s.st_control_number,
+        "status": s.status,
+        "units": s.units,
+        "units_accepted": s.units_accepted,
+        "units_rejected": s.units_rejected,
+    }
+
+
+def _segment_json(seg: SegmentExcerpt | None) -> dict[str, Any] | None:
+    if seg is None:
+        return None
+    return {
+        "line": seg.line,
+        "text": seg.text,
+        "before": seg.before,
+        "marked": seg.marked,
+        "after": seg.after,
+        "element_position": seg.element_position,
+        "component_position": seg.component_position,
+        "missing": seg.missing,
+    }
+
+
+def _finding_json(f: FindingEntry) -> dict[str, Any]:
+    return {
+        "snip_level": f.snip_level,
+        "severity": f.severity,
+        "level": f.level,
+        "code": f.code,
+        "code_meaning": f.code_meaning,
+        "message": f.message,
+        "loop": f.loop,
+        "segment_id": f.segment_id,
+        "segment_name": f.segment_name,
+        "element": f.element,
+        "element_name": f.element_name,
+        "line": f.line,
+        "value": f.value,
+        "expected": f.expected,
+        "rule_id": f.rule_id,
+        "rule_title": f.rule_title,
+        "guide": f.guide,
+        "guide_source": f.guide_source,
+        "source": f.source,
+        "fix": f.fix,
+        "claim_id": f.claim_id,
+        "member_id": f.member_id,
+        "transaction_set": f.set_ordinal,
+        "st_control_number": f.st_control_number,
+        "segment": _segment_json(f.segment),
+    }
+
+
+def _claim_json(c: ClaimEntry) -> dict[str, Any]:
+    return {
+        "claim_id": c.claim_id,
+        "patient_name": c.patient_name,
+        "patient_last_name": c.patient_last_name,
+        "patient_first_name": c.patient_first_name,
+        "member_id": c.member_id,
+        "service_date_from": iso(c.service_date_from),
+        "service_date_to": iso(c.service_date_to),
+        "amount": money(c.amount),
+        "billing_npi": c.billing_npi,
+        "billing_name": c.billing_name,
+        "transaction_set": c.set_ordinal,
+        "st_control_number": c.st_control_number,
+        "line": c.line,
+        "findings": [_finding_json(f) for f in c.findings],
+    }
+
+
+def _problem_json(p: ProblemCount) -> dict[str, Any]:
+    return {
+        "label": p.label,
+        "count": p.count,
+        "claims": p.claims,
+        "severity": p.severity,
+        "code": p.code,
+        "rule_id": p.rule_id,
+        "guide": p.guide,
+        "level": p.level,
+        "fix": p.fix,
+    }
+
+
+def render_json(report: Report) -> dict[str, Any]:
+    """The report as a JSON-ready dict (see the module docstring for the keys)."""
+    h, s = report.header, report.summary
+    return {
+        "report": "correction_report",
+        "version": JSON_VERSION,
+        "generated_at": iso(report.generated_at),
+        "header": {
+            "file_name": h.file_name,
+            "partner_name": h.partner_name,
+            "received_at": iso(h.received_at),
+            "submission_id": h.submission_id,
+            "status": h.status,
+            "outcome": h.outcome,
+            "transaction_type": h.transaction_type,
+            "interchange_control_numbers": list(h.interchange_control_numbers),
+            "group_control_numbers": list(h.group_control_numbers),
+            "transaction_control_numbers": list(h.transaction_control_numbers),
+            "guides": [
+                {"name": g.name, "title": g.title, "version": g.version, "source": g.source}
+                for g in h.guides
+            ],
+            "transaction_sets": [_set_json(x) for x in h.sets],
+        },
+        "summary": {
+            "unit_label": s.unit_label,
+            "received": s.received,
+            "accepted": s.accepted,
+            "rejected": s.rejected,
+            "amount_received": money(s.amount_received),
+            "amount_accepted": money(s.amount_accepted),
+            "amount_rejected": money(s.amount_rejected),
+            "transaction_sets_total": s.sets_total,
+            "transaction_sets_rejected": s.sets_rejected,
+            "errors": s.errors,
+            "warnings": s.warnings,
+            "top_problems": [_problem_json(p) for p in s.top_problems],
+        },
+        "file_problems": [_finding_json(f) for f in report.file_problems],
+        "rejected_sets": [
+            {
+                "transaction_set": _set_json(rs.set),
+                "claims": rs.set.units,
+                "amount": money(rs.amount),
+                "findings": [_finding_json(f) for f in rs.findings],
+            }
+            for rs in report.rejected_sets
+        ],
+        "rejected_claims": [_claim_json(c) for c in report.rejected_claims],
+        "other_findings": [_finding_json(f) for f in report.other_findings],
+        "notes": list(report.notes),
+    }
