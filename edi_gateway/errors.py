@@ -1,30 +1,100 @@
-"""The service's exceptions, under the project's one base (``parsers.errors.EdiError``):
+"""The service's errors, under the project's one base (``parsers.errors.EdiError``).
 
-- :class:`StorageError`: the file store cannot take or give back a file (e.g.
-  ``submissions.filestore.FileTooLarge``);
-- :class:`NotFound`: a look-up by id or name found nothing the caller may see
-  (``reports.service.ReportNotFound``, ``submissions.ingest.UnknownPartner``);
-- :class:`InvalidRequest`: a request the service refuses as given
-  (``partners.service.PartnerError``).
+Domain errors carry their HTTP status: services and repositories raise them without
+knowing about HTTP, and one handler in ``api/problems.py`` renders each as RFC 9457
+``application/problem+json``::
 
-HTTP problems (``api.problems.Problem``) are the web layer's own and stay outside: the
-service never raises them.
+    EdiError (parsers.errors)
+    ├── StorageError        the file store cannot take or give back a file
+    └── Problem
+        ├── BadRequest        400  (also a ValueError; InvalidRequest)
+        ├── Unauthorized      401
+        ├── Forbidden         403
+        ├── NotFound          404  (also a LookupError: ReportNotFound, UnknownPartner)
+        ├── Conflict          409
+        ├── TooLarge          413
+        ├── Unsupported       415
+        └── TooManyRequests   429
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from parsers.errors import EdiError
 
-__all__ = ["EdiError", "InvalidRequest", "NotFound", "StorageError"]
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "EdiError",
+    "Forbidden",
+    "InvalidRequest",
+    "NotFound",
+    "Problem",
+    "StorageError",
+    "TooLarge",
+    "TooManyRequests",
+    "Unauthorized",
+    "Unsupported",
+]
 
 
 class StorageError(EdiError):
     """The file store cannot take or give back a file."""
 
 
-class NotFound(EdiError, LookupError):
-    """Nothing with that id or name that the caller may see."""
+class Problem(EdiError):
+    """A domain error that knows its HTTP status and how to explain itself."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
 
 
-class InvalidRequest(EdiError, ValueError):
-    """A request refused as given; the message says why."""
+class BadRequest(Problem, ValueError):
+    status = 400
+    title = "Bad request"
+
+
+#: a request refused as given (the service's name for a 400)
+InvalidRequest = BadRequest
+
+
+class Unauthorized(Problem):
+    status = 401
+    title = "Missing or invalid API key"
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "Not allowed"
+
+
+class NotFound(Problem, LookupError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+
+
+class TooLarge(Problem):
+    status = 413
+    title = "File too large"
+
+
+class Unsupported(Problem):
+    status = 415
+    title = "Unsupported media type"
+
+
+class TooManyRequests(Problem):
+    status = 429
+    title = "Too many requests"

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..errors import TooManyRequests, Unauthorized
 from ..partners.service import Principal, authenticate
-from .problems import TooManyRequests, Unauthorized
+from ..repository import ReadScope
 from .ratelimit import FailureLimiter
 
 
@@ -61,19 +62,5 @@ async def get_principal(request: Request, session: Session, credentials: Credent
 Caller = Annotated[Principal, Depends(get_principal)]
 
 
-def visible(
-    principal: Principal,
-    partner_col: Any,
-    receiver_col: Any | None = None,
-    sender_col: Any | None = None,
-) -> ColumnElement[bool]:
-    """Rows a caller may see: ops sees all; others what they sent or what was sent to them."""
-    if principal.is_ops:
-        return true()
-    clauses = [partner_col == principal.partner_id]
-    ids = sorted(principal.identifiers)
-    if ids and receiver_col is not None:
-        clauses.append(receiver_col.in_(ids))
-    if ids and sender_col is not None:
-        clauses.append(sender_col.in_(ids))
-    return or_(*clauses)
+def visible(principal: Principal, partner_col: Any) -> ColumnElement[bool]:
+    return ReadScope(partner_col).readable_by(principal)

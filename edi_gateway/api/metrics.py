@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ..errors import Forbidden
 from ..metrics import LATENCY, QUEUE
 from .deps import Caller
-from .problems import Forbidden
 
 
 async def require_ops(caller: Caller) -> None:

@@ -22,9 +22,6 @@ Cursor = Annotated[
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 
-#: the largest primary key a row can have (a signed 64-bit integer on both databases)
-MAX_ROW_ID = 2**63 - 1
-
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -36,11 +33,6 @@ def _iso_date(value: object) -> object:
 
 #: a calendar date written YYYY-MM-DD, and nothing else: not a timestamp, not a date-time
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-
-
-def is_row_id(value: int) -> bool:
-    """Whether ``value`` can be a row's id at all (a larger one names no row: 404)."""
-    return 0 < value <= MAX_ROW_ID
 
 
 class _HasId(Protocol):

@@ -1,4 +1,5 @@
-"""Errors as RFC 9457 ``application/problem+json``; domain errors carry their status."""
+"""Errors as RFC 9457 ``application/problem+json``: the domain errors of
+``edi_gateway.errors`` carry their status; FastAPI's own errors are rendered alike."""
 
 from __future__ import annotations
 
@@ -10,60 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..errors import Problem
+
 PROBLEM = "application/problem+json"
-
-
-class Problem(Exception):
-    """A domain error that knows its HTTP status and how to explain itself."""
-
-    status = 400
-    title = "Bad request"
-
-    def __init__(self, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.headers = headers
-        self.extra = extra
-
-
-class BadRequest(Problem):
-    status = 400
-    title = "Bad request"
-
-
-class Unauthorized(Problem):
-    status = 401
-    title = "Missing or invalid API key"
-
-
-class Forbidden(Problem):
-    status = 403
-    title = "Not allowed"
-
-
-class NotFound(Problem):
-    status = 404
-    title = "Not found"
-
-
-class Conflict(Problem):
-    status = 409
-    title = "Conflict"
-
-
-class TooLarge(Problem):
-    status = 413
-    title = "File too large"
-
-
-class Unsupported(Problem):
-    status = 415
-    title = "Unsupported media type"
-
-
-class TooManyRequests(Problem):
-    status = 429
-    title = "Too many requests"
 
 
 def problem_response(

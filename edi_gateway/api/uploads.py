@@ -11,7 +11,7 @@ from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from .problems import BadRequest, TooLarge, Unsupported
+from ..errors import BadRequest, TooLarge, Unsupported
 
 RAW_TYPES = ("application/edi-x12", "text/plain", "application/octet-stream", "application/x12")
 MULTIPART = "multipart/form-data"

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from ..api.audit import audit
 from ..api.deps import Caller, Session
 from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id
-from ..api.problems import Forbidden
+from ..audit import audit
+from ..errors import Forbidden
 from .service import AuditFilters, audit_csv, search_audit
 
 router = APIRouter(prefix="/v1", tags=["audit"])

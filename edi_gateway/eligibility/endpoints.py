@@ -7,11 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..api.audit import audit
 from ..api.deps import Caller, Session
 from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, next_cursor
-from ..api.problems import NotFound
-from .repository import CoverageRepository, MemberRepository
+from . import service
 from .schemas import Coverage, Eligibility, MemberList, MemberSummary, own_member_id
 
 router = APIRouter(prefix="/v1", tags=["eligibility"])
@@ -39,19 +37,12 @@ async def get_eligibility(
     ] = None,
 ) -> Eligibility:
     day = on or date.today()
-    members = MemberRepository(session)
-    member = await members.get_one_or_none(
-        members.by_member_id(members.get_readable_statement(caller), member_id)
-    )
-    if member is None:
-        raise NotFound(f"No member {member_id} in a roster that this key can see")
-    identifiers = (await members.identifiers([member.id]))[member.id]
-    spans = await CoverageRepository(session).in_force(member.id, day)
-    coverages = [Coverage.from_span(span, day) for span in spans]
+    found = await service.get_eligibility(session, caller, member_id, day)
+    member = found.member
+    coverages = [Coverage.from_span(span, day) for span in found.spans]
     primary = coverages[0] if coverages else None
-    await audit(session, caller, "read", "eligibility", str(member.id), f"date={day}")
     return Eligibility(
-        member_id=own_member_id(member, identifiers),
+        member_id=own_member_id(member, found.identifiers),
         subscriber_id=member.subscriber_id,
         is_subscriber=member.is_subscriber,
         relationship_code=member.relationship_code,
@@ -88,19 +79,19 @@ async def list_members(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> MemberList:
-    members = MemberRepository(session)
-    stmt = members.search(
-        members.get_readable_statement(caller),
+    found = await service.search_members(
+        session,
+        caller,
         member_id=member_id,
         last_name=last_name,
         birth_date=birth_date,
         plan_code=plan_code,
         active_on=active_on,
+        limit=limit,
+        after=after_id(cursor),
     )
-    rows, more = await members.get_page(stmt, limit, after_id(cursor))
-    identifiers = await members.identifiers([m.id for m in rows])
-    await audit(session, caller, "search", "member", None, f"{len(rows)} results")
+    rows = found.page.items
     return MemberList(
-        items=[MemberSummary.from_row(m, identifiers[m.id]) for m in rows],
-        next_cursor=next_cursor(rows, more),
+        items=[MemberSummary.from_row(m, found.identifiers[m.id]) for m in rows],
+        next_cursor=next_cursor(rows, found.page.more),
     )

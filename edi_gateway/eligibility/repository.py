@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..api.deps import visible
 from ..models import CoverageSpan, Member, MemberIdentifier
-from ..partners.service import Principal
+from ..repository import ReadScope, Repository, ScopedRepository
 
 #: 2000 REF qualifiers that name the member themself rather than the subscriber.
 OWN_ID_QUALIFIERS = ("23", "17", "ZZ", "3H")
@@ -35,15 +33,10 @@ def matches_member_id(member_id: str) -> ColumnElement[bool]:
     )
 
 
-class MemberRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def get_readable_statement(self, principal: Principal) -> Select[Member]:
-        """Members of rosters the caller sent (ISA06) or that were addressed to it (ISA08)."""
-        return select(Member).where(
-            visible(principal, Member.plan_partner_id, Member.receiver_id, Member.plan_sender_id)
-        )
+class MemberRepository(ScopedRepository[Member]):
+    model = Member
+    #: members of rosters the caller sent (ISA06) or that were addressed to it (ISA08)
+    scope = ReadScope(Member.plan_partner_id, Member.receiver_id, Member.plan_sender_id)
 
     def by_member_id(self, stmt: Select[Member], member_id: str) -> Select[Member]:
         """The person a member id names. A subscriber's CIN (REF*0F) is also sent on each of
@@ -92,22 +85,6 @@ class MemberRepository:
             stmt = stmt.where(Member.id.in_(spans))
         return stmt
 
-    async def get_one_or_none(self, stmt: Select[Member]) -> Member | None:
-        return (await self.session.execute(stmt)).scalars().first()
-
-    async def get_page(
-        self, stmt: Select[Member], limit: int, after: int | None
-    ) -> tuple[Sequence[Member], bool]:
-        """Newest first, ``limit`` rows after the cursor, and whether more follow."""
-        if after is not None:
-            stmt = stmt.where(Member.id < after)
-        rows = (
-            (await self.session.execute(stmt.order_by(Member.id.desc()).limit(limit + 1)))
-            .scalars()
-            .all()
-        )
-        return rows[:limit], len(rows) > limit
-
     async def identifiers(self, member_ids: Sequence[int]) -> dict[int, dict[str, str]]:
         """2000 REF qualifier -> value, for each member (one query for a whole page)."""
         found: dict[int, dict[str, str]] = {mid: {} for mid in member_ids}
@@ -123,9 +100,8 @@ class MemberRepository:
         return found
 
 
-class CoverageRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class CoverageRepository(Repository[CoverageSpan]):
+    model = CoverageSpan
 
     def in_force_statement(self, member_id: int, day: date) -> Select[CoverageSpan]:
         """Health coverage (HD03 HLT) first, then the span that started most recently."""
@@ -140,4 +116,4 @@ class CoverageRepository:
         )
 
     async def in_force(self, member_id: int, day: date) -> Sequence[CoverageSpan]:
-        return (await self.session.execute(self.in_force_statement(member_id, day))).scalars().all()
+        return await self.get_all(self.in_force_statement(member_id, day))

@@ -7,12 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, is_row_id, next_cursor
-from ..api.problems import NotFound
+from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, next_cursor
 from ..remittances.schemas import Adjustment
-from .repository import EncounterRepository
+from . import service
 from .schemas import (
     Diagnosis,
     EncounterDetail,
@@ -55,21 +53,21 @@ async def list_encounters(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> EncounterList:
-    encounters = EncounterRepository(session)
-    stmt = encounters.search(
-        encounters.get_readable_statement(caller),
+    page = await service.search_encounters(
+        session,
+        caller,
         claim_id=claim_id,
         member_id=member_id,
         npi=npi,
         service_date_from=service_date_from,
         service_date_to=service_date_to,
         status=status,
+        limit=limit,
+        after=after_id(cursor),
     )
-    rows, more = await encounters.get_page(stmt, limit, after_id(cursor))
-    await audit(session, caller, "search", "encounter", None, f"{len(rows)} results")
     return EncounterList(
-        items=[EncounterSummary.model_validate(e) for e in rows],
-        next_cursor=next_cursor(rows, more),
+        items=[EncounterSummary.model_validate(e) for e in page.items],
+        next_cursor=next_cursor(page.items, page.more),
     )
 
 
@@ -83,32 +81,20 @@ async def list_encounters(
     },
 )
 async def get_encounter(encounter_id: int, session: Session, caller: Caller) -> EncounterDetail:
-    encounters = EncounterRepository(session)
-    encounter = (
-        await encounters.get_readable_by_id(caller, encounter_id)
-        if is_row_id(encounter_id)
-        else None
-    )
-    if encounter is None:
-        raise NotFound(f"No encounter {encounter_id} that this key can see")
-    lines = await encounters.lines(encounter.id)
-    diagnoses = await encounters.diagnoses(encounter.id)
-    parties = await encounters.parties(encounter.id)
-    payers, payer_adjustments = await encounters.prior_payers(encounter.id)
-    payments, cas = await encounters.payments(encounter.id)
-    await audit(session, caller, "read", "encounter", str(encounter.id))
-
+    found = await service.get_encounter(session, caller, encounter_id)
     by_payer: dict[int, list[OtherPayerAdjustment]] = defaultdict(list)
-    for ppa in payer_adjustments:
+    for ppa in found.prior_payer_adjustments:
         by_payer[ppa.prior_payer_id].append(OtherPayerAdjustment.model_validate(ppa))
     by_claim: dict[int, list[Adjustment]] = defaultdict(list)
-    for adj in cas:
+    for adj in found.payment_adjustments:
         by_claim[adj.claim_payment_id].append(Adjustment.model_validate(adj))
     return EncounterDetail.from_rows(
-        encounter,
-        lines=[ServiceLine.model_validate(ln) for ln in lines],
-        diagnoses=[Diagnosis.model_validate(dx) for dx in diagnoses],
-        parties=[Party.model_validate(p) for p in parties],
-        prior_payers=[PriorPayer.from_row(p, by_payer[p.id]) for p in payers],
-        payments=[EncounterPayment.from_rows(cp, pay, by_claim[cp.id]) for cp, pay in payments],
+        found.encounter,
+        lines=[ServiceLine.model_validate(ln) for ln in found.lines],
+        diagnoses=[Diagnosis.model_validate(dx) for dx in found.diagnoses],
+        parties=[Party.model_validate(p) for p in found.parties],
+        prior_payers=[PriorPayer.from_row(p, by_payer[p.id]) for p in found.prior_payers],
+        payments=[
+            EncounterPayment.from_rows(cp, pay, by_claim[cp.id]) for cp, pay in found.payments
+        ],
     )

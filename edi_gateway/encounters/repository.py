@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..api.deps import visible
 from ..models import (
     ClaimPaymentRow,
     Encounter,
@@ -21,21 +19,16 @@ from ..models import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
-from ..partners.service import Principal
+from ..repository import ReadScope, ScopedRepository
 
 #: Party roles whose NPI the ``npi`` filter matches (2010AA billing, 2310B rendering).
 PROVIDER_ROLES = ("billing", "rendering")
 
 
-class EncounterRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def get_readable_statement(self, principal: Principal) -> Select[Encounter]:
-        """Encounters the caller submitted, sent (ISA06) or that were addressed to it (ISA08)."""
-        return select(Encounter).where(
-            visible(principal, Encounter.partner_id, Encounter.receiver_id, Encounter.sender_id)
-        )
+class EncounterRepository(ScopedRepository[Encounter]):
+    model = Encounter
+    #: encounters the caller submitted, sent (ISA06) or that were addressed to it (ISA08)
+    scope = ReadScope(Encounter.partner_id, Encounter.receiver_id, Encounter.sender_id)
 
     def search(
         self,
@@ -77,30 +70,13 @@ class EncounterRepository:
             stmt = stmt.where(Encounter.status == status)
         return stmt
 
-    async def get_readable_by_id(self, principal: Principal, encounter_id: int) -> Encounter | None:
-        stmt = self.get_readable_statement(principal).where(Encounter.id == encounter_id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def get_page(
-        self, stmt: Select[Encounter], limit: int, after: int | None
-    ) -> tuple[Sequence[Encounter], bool]:
-        """Newest first, ``limit`` rows after the cursor, and whether more follow."""
-        if after is not None:
-            stmt = stmt.where(Encounter.id < after)
-        rows = (
-            (await self.session.execute(stmt.order_by(Encounter.id.desc()).limit(limit + 1)))
-            .scalars()
-            .all()
-        )
-        return rows[:limit], len(rows) > limit
-
     async def lines(self, encounter_id: int) -> Sequence[EncounterLine]:
         stmt = (
             select(EncounterLine)
             .where(EncounterLine.encounter_id == encounter_id)
             .order_by(EncounterLine.line_number, EncounterLine.id)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return await self.get_all(stmt)
 
     async def diagnoses(self, encounter_id: int) -> Sequence[EncounterDiagnosis]:
         stmt = (
@@ -108,7 +84,7 @@ class EncounterRepository:
             .where(EncounterDiagnosis.encounter_id == encounter_id)
             .order_by(EncounterDiagnosis.sequence, EncounterDiagnosis.id)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return await self.get_all(stmt)
 
     async def parties(self, encounter_id: int) -> Sequence[EncounterParty]:
         stmt = (
@@ -116,35 +92,23 @@ class EncounterRepository:
             .where(EncounterParty.encounter_id == encounter_id)
             .order_by(EncounterParty.id)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return await self.get_all(stmt)
 
     async def prior_payers(
         self, encounter_id: int
     ) -> tuple[Sequence[PriorPayerRow], Sequence[PriorPayerAdjustment]]:
         """2320 other payers, and all their 2320/2430 adjustments in one more query."""
-        payers = (
-            (
-                await self.session.execute(
-                    select(PriorPayerRow)
-                    .where(PriorPayerRow.encounter_id == encounter_id)
-                    .order_by(PriorPayerRow.sequence, PriorPayerRow.id)
-                )
-            )
-            .scalars()
-            .all()
+        payers = await self.get_all(
+            select(PriorPayerRow)
+            .where(PriorPayerRow.encounter_id == encounter_id)
+            .order_by(PriorPayerRow.sequence, PriorPayerRow.id)
         )
         if not payers:
             return payers, []
-        adjustments = (
-            (
-                await self.session.execute(
-                    select(PriorPayerAdjustment)
-                    .where(PriorPayerAdjustment.prior_payer_id.in_([p.id for p in payers]))
-                    .order_by(PriorPayerAdjustment.id)
-                )
-            )
-            .scalars()
-            .all()
+        adjustments = await self.get_all(
+            select(PriorPayerAdjustment)
+            .where(PriorPayerAdjustment.prior_payer_id.in_([p.id for p in payers]))
+            .order_by(PriorPayerAdjustment.id)
         )
         return payers, adjustments
 
@@ -164,17 +128,9 @@ class EncounterRepository:
         claim_payments = [(cp, payment) for cp, payment in rows]
         if not claim_payments:
             return claim_payments, []
-        adjustments = (
-            (
-                await self.session.execute(
-                    select(PaymentAdjustment)
-                    .where(
-                        PaymentAdjustment.claim_payment_id.in_([cp.id for cp, _ in claim_payments])
-                    )
-                    .order_by(PaymentAdjustment.id)
-                )
-            )
-            .scalars()
-            .all()
+        adjustments = await self.get_all(
+            select(PaymentAdjustment)
+            .where(PaymentAdjustment.claim_payment_id.in_([cp.id for cp, _ in claim_payments]))
+            .order_by(PaymentAdjustment.id)
         )
         return claim_payments, adjustments

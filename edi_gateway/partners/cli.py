@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..api.audit import audit
+from ..audit import audit
 from ..models import ApiKey, Partner, PartnerIdentifier
 from .service import (
     ROLES,

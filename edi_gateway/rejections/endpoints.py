@@ -10,11 +10,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, is_row_id, next_cursor
-from ..api.problems import BadRequest, NotFound
+from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, next_cursor
+from ..audit import audit
+from ..errors import BadRequest, NotFound
 from ..models import WorkItem
+from ..repository import is_row_id
 from .repository import ItemFilters, WorkItemRepository
 from .schemas import (
     BulkChange,

@@ -7,12 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..api.audit import audit
 from ..api.deps import Caller, Session
-from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, is_row_id, next_cursor
-from ..api.problems import NotFound
+from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, next_cursor
 from ..models import PaymentAdjustment, ServicePaymentRow
-from .repository import RemittanceRepository
+from . import service
 from .schemas import (
     Adjustment,
     ClaimPayment,
@@ -47,21 +45,21 @@ async def list_remittances(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> RemittanceList:
-    remittances = RemittanceRepository(session)
-    stmt = remittances.search(
-        remittances.get_readable_statement(caller),
+    page = await service.search_remittances(
+        session,
+        caller,
         trace_number=trace_number,
         payer_id=payer_id,
         payee_npi=payee_npi,
         payment_date_from=payment_date_from,
         payment_date_to=payment_date_to,
         claim_id=claim_id,
+        limit=limit,
+        after=after_id(cursor),
     )
-    rows, more = await remittances.get_page(stmt, limit, after_id(cursor))
-    await audit(session, caller, "search", "remittance", None, f"{len(rows)} results")
     return RemittanceList(
-        items=[RemittanceSummary.model_validate(p) for p in rows],
-        next_cursor=next_cursor(rows, more),
+        items=[RemittanceSummary.model_validate(p) for p in page.items],
+        next_cursor=next_cursor(page.items, page.more),
     )
 
 
@@ -75,33 +73,20 @@ async def list_remittances(
     },
 )
 async def get_remittance(remittance_id: int, session: Session, caller: Caller) -> RemittanceDetail:
-    remittances = RemittanceRepository(session)
-    payment = (
-        await remittances.get_readable_by_id(caller, remittance_id)
-        if is_row_id(remittance_id)
-        else None
-    )
-    if payment is None:
-        raise NotFound(f"No remittance {remittance_id} that this key can see")
-    claims = await remittances.claim_payments(payment.id)
-    services = await remittances.service_payments(payment.id)
-    adjustments = await remittances.adjustments(payment.id)
-    plb = await remittances.provider_adjustments(payment.id)
-    await audit(session, caller, "read", "remittance", str(payment.id))
-
+    found = await service.get_remittance(session, caller, remittance_id)
     claim_cas: dict[int, list[PaymentAdjustment]] = defaultdict(list)
     line_cas: dict[int, list[PaymentAdjustment]] = defaultdict(list)
-    for adj in adjustments:
+    for adj in found.adjustments:
         if adj.service_payment_id is None:
             claim_cas[adj.claim_payment_id].append(adj)
         else:
             line_cas[adj.service_payment_id].append(adj)
     lines: dict[int, list[ServicePaymentRow]] = defaultdict(list)
-    for svc in services:
+    for svc in found.services:
         lines[svc.claim_payment_id].append(svc)
 
     return RemittanceDetail.from_row(
-        payment,
+        found.payment,
         [
             ClaimPayment.from_row(
                 cp,
@@ -113,7 +98,7 @@ async def get_remittance(remittance_id: int, session: Session, caller: Caller) -
                     for svc in lines[cp.id]
                 ],
             )
-            for cp in claims
+            for cp in found.claims
         ],
-        list(plb),
+        list(found.provider_adjustments),
     )

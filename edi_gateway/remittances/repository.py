@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..api.deps import visible
 from ..models import (
     ClaimPaymentRow,
     Payment,
@@ -17,18 +15,13 @@ from ..models import (
     ProviderAdjustmentRow,
     ServicePaymentRow,
 )
-from ..partners.service import Principal
+from ..repository import ReadScope, ScopedRepository
 
 
-class RemittanceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def get_readable_statement(self, principal: Principal) -> Select[Payment]:
-        """Remittances the caller submitted, sent (ISA06) or that were addressed to it (ISA08)."""
-        return select(Payment).where(
-            visible(principal, Payment.partner_id, Payment.receiver_id, Payment.sender_id)
-        )
+class RemittanceRepository(ScopedRepository[Payment]):
+    model = Payment
+    #: remittances the caller submitted, sent (ISA06) or that were addressed to it (ISA08)
+    scope = ReadScope(Payment.partner_id, Payment.receiver_id, Payment.sender_id)
 
     def search(
         self,
@@ -59,30 +52,13 @@ class RemittanceRepository:
             )
         return stmt
 
-    async def get_readable_by_id(self, principal: Principal, payment_id: int) -> Payment | None:
-        stmt = self.get_readable_statement(principal).where(Payment.id == payment_id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def get_page(
-        self, stmt: Select[Payment], limit: int, after: int | None
-    ) -> tuple[Sequence[Payment], bool]:
-        """Newest first, ``limit`` rows after the cursor, and whether more follow."""
-        if after is not None:
-            stmt = stmt.where(Payment.id < after)
-        rows = (
-            (await self.session.execute(stmt.order_by(Payment.id.desc()).limit(limit + 1)))
-            .scalars()
-            .all()
-        )
-        return rows[:limit], len(rows) > limit
-
     async def claim_payments(self, payment_id: int) -> Sequence[ClaimPaymentRow]:
         stmt = (
             select(ClaimPaymentRow)
             .where(ClaimPaymentRow.payment_id == payment_id)
             .order_by(ClaimPaymentRow.line, ClaimPaymentRow.id)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return await self.get_all(stmt)
 
     def _claims_of(self, payment_id: int) -> Select[int]:
         return select(ClaimPaymentRow.id).where(ClaimPaymentRow.payment_id == payment_id)
@@ -93,7 +69,7 @@ class RemittanceRepository:
             .where(ServicePaymentRow.claim_payment_id.in_(self._claims_of(payment_id)))
             .order_by(ServicePaymentRow.line, ServicePaymentRow.id)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return await self.get_all(stmt)
 
     async def adjustments(self, payment_id: int) -> Sequence[PaymentAdjustment]:
         stmt = (
@@ -101,7 +77,7 @@ class RemittanceRepository:
             .where(PaymentAdjustment.claim_payment_id.in_(self._claims_of(payment_id)))
             .order_by(PaymentAdjustment.id)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return await self.get_all(stmt)
 
     async def provider_adjustments(self, payment_id: int) -> Sequence[ProviderAdjustmentRow]:
         stmt = (
@@ -109,4 +85,4 @@ class RemittanceRepository:
             .where(ProviderAdjustmentRow.payment_id == payment_id)
             .order_by(ProviderAdjustmentRow.id)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return await self.get_all(stmt)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
-from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
-from ..api.problems import NotFound, Problem
+from ..audit import audit
+from ..errors import NotFound, Problem
 from ..models import Submission
 from .render import render_csv, render_html, render_json
 from .service import build_report

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy import and_, or_, select
 
-from ..api.audit import audit
 from ..api.deps import Caller, Session, visible
 from ..api.pagination import IsoDate, Limit
-from ..api.problems import BadRequest, Forbidden, NotFound, TooLarge
 from ..api.uploads import UPLOAD_BODY, receive_upload
+from ..audit import audit
+from ..errors import BadRequest, Forbidden, NotFound, TooLarge
 from ..models import Acknowledgment, Partner, Submission
 from .filestore import FileStore, FileTooLarge, StoredBytes
 from .schemas import SubmissionAccepted, SubmissionList, SubmissionStatus

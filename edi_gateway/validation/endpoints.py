@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ..api.deps import Caller
-from ..api.problems import TooLarge
 from ..api.uploads import UPLOAD_BODY, receive_upload
+from ..errors import TooLarge
 from ..submissions.filestore import FileStore, FileTooLarge
 from .service import result_dict, validate_file
 
