@@ -7,16 +7,16 @@ import asyncio
 import sys
 from typing import Any
 
-from sqlalchemy import select
-
 from ..audit import audit
-from ..models import ApiKey, Partner, PartnerIdentifier
+from ..models import Partner
+from . import service
 from .service import (
     ROLES,
     PartnerError,
     add_providers,
     create_partner,
     issue_key,
+    keys_of,
     partner_by_name,
     providers_of,
     remove_providers,
@@ -70,18 +70,8 @@ def create(args: argparse.Namespace) -> int:
 
 def list_partners(args: argparse.Namespace) -> int:
     async def go(session: Any) -> int:
-        rows = (await session.execute(select(Partner).order_by(Partner.name))).scalars().all()
-        for p in rows:
-            ids = (
-                (
-                    await session.execute(
-                        select(PartnerIdentifier.value).where(PartnerIdentifier.partner_id == p.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            npis = await providers_of(session, p.id)
+        for listed in await service.list_partners(session):
+            p, ids, npis = listed.partner, listed.identifiers, listed.npis
             print(
                 f"{p.name}\t{p.role}\tsender ids: {', '.join(ids) or '-'}\t"
                 f"billing NPIs: {', '.join(npis) or '-'}\tguide: {p.guide or '-'}"
@@ -102,18 +92,7 @@ def keys(args: argparse.Namespace) -> int:
     async def go(session: Any) -> int:
         partner = await _partner(session, args.name)
         if args.keys_command == "list":
-            rows = (
-                (
-                    await session.execute(
-                        select(ApiKey)
-                        .where(ApiKey.partner_id == partner.id)
-                        .order_by(ApiKey.created_at)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            for k in rows:
+            for k in await keys_of(session, partner.id):
                 state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
                 print(f"{k.prefix}...\tcreated {k.created_at:%Y-%m-%d %H:%M}\t{state}")
         elif args.keys_command == "create":

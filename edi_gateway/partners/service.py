@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.codesets.formats import npi_valid
 
-from ..models import ApiKey, Partner, PartnerIdentifier, PartnerProvider
+from ..models import ApiKey, Partner, PartnerProvider
+from .repository import ApiKeyRepository, PartnerProviderRepository, PartnerRepository
 
 ROLES = ("plan", "clearinghouse", "provider", "ops")
 KEY_PREFIX = "edi_"
@@ -55,23 +56,16 @@ async def create_partner(
 ) -> tuple[Partner, str]:
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}")
-    if (await session.execute(select(Partner).where(Partner.name == name))).first():
+    partners = PartnerRepository(session)
+    if await partners.get_by_name(name) is not None:
         raise PartnerError(f"a partner named {name!r} already exists")
     for value in sender_ids:
-        taken = (
-            await session.execute(
-                select(PartnerIdentifier).where(PartnerIdentifier.value == value.strip())
-            )
-        ).first()
-        if taken:
+        if await partners.identifier_taken(value.strip()):
             raise PartnerError(f"sender id {value!r} already belongs to another partner")
-    partner = Partner(name=name, role=role, guide=guide)
-    session.add(partner)
-    await session.flush()
+    partner = partners.add(Partner(name=name, role=role, guide=guide))
+    await partners.flush()
     for value in sender_ids:
-        session.add(
-            PartnerIdentifier(partner_id=partner.id, kind="interchange", value=value.strip())
-        )
+        partners.add_interchange_id(partner.id, value.strip())
     await add_providers(session, partner, npis or [])
     key = await issue_key(session, partner.id)
     return partner, key
@@ -87,53 +81,33 @@ async def add_providers(session: AsyncSession, partner: Partner, npis: list[str]
     for npi in npis:
         if not npi_valid(npi):
             raise PartnerError(f"{npi!r} is not a valid NPI (10 digits with a Luhn check digit)")
-    held = set(
-        (
-            await session.execute(
-                select(PartnerProvider.npi).where(PartnerProvider.partner_id == partner.id)
-            )
-        ).scalars()
-    )
+    providers = PartnerProviderRepository(session)
+    held = set(await providers.npis_of(partner.id))
     added = [npi for npi in dict.fromkeys(npis) if npi not in held]
-    session.add_all(PartnerProvider(partner_id=partner.id, npi=npi) for npi in added)
-    await session.flush()
+    for npi in added:
+        providers.add(PartnerProvider(partner_id=partner.id, npi=npi))
+    await providers.flush()
     return added
 
 
 async def remove_providers(session: AsyncSession, partner: Partner, npis: list[str]) -> int:
-    result = await session.execute(
-        delete(PartnerProvider).where(
-            PartnerProvider.partner_id == partner.id, PartnerProvider.npi.in_(npis)
-        )
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await PartnerProviderRepository(session).remove(partner.id, npis)
 
 
 async def providers_of(session: AsyncSession, partner_id: int) -> list[str]:
-    return list(
-        (
-            await session.execute(
-                select(PartnerProvider.npi)
-                .where(PartnerProvider.partner_id == partner_id)
-                .order_by(PartnerProvider.npi)
-            )
-        ).scalars()
-    )
+    return list(await PartnerProviderRepository(session).npis_of(partner_id))
 
 
 async def issue_key(session: AsyncSession, partner_id: int) -> str:
     key = new_key()
-    session.add(ApiKey(partner_id=partner_id, prefix=key[:12], key_hash=hash_key(key)))
-    await session.flush()
+    keys = ApiKeyRepository(session)
+    keys.add(ApiKey(partner_id=partner_id, prefix=key[:12], key_hash=hash_key(key)))
+    await keys.flush()
     return key
 
 
 async def revoke_keys(session: AsyncSession, partner_id: int, prefix: str | None = None) -> int:
-    stmt = update(ApiKey).where(ApiKey.partner_id == partner_id, ApiKey.revoked_at.is_(None))
-    if prefix:
-        stmt = stmt.where(ApiKey.prefix == prefix)
-    result = await session.execute(stmt.values(revoked_at=datetime.now(UTC)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await ApiKeyRepository(session).revoke(partner_id, prefix, datetime.now(UTC))
 
 
 async def rotate_key(session: AsyncSession, partner_id: int) -> str:
@@ -142,35 +116,43 @@ async def rotate_key(session: AsyncSession, partner_id: int) -> str:
 
 
 async def authenticate(session: AsyncSession, key: str) -> Principal | None:
-    row = (
-        await session.execute(
-            select(ApiKey, Partner)
-            .join(Partner, Partner.id == ApiKey.partner_id)
-            .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-        )
-    ).first()
-    if row is None:
+    found = await ApiKeyRepository(session).get_active_by_hash(hash_key(key))
+    if found is None:
         return None
-    api_key, partner = row
+    api_key, partner = found
     now = datetime.now(UTC)
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() >= 60:
         # at most once a minute per key, in a transaction of its own: the request's stays
         # read-only (SQLite has one writer at a time) and a failed request is a use too
         async with AsyncSession(session.bind) as own, own.begin():
-            await own.execute(
-                update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)
-            )
-    ids = (
-        (
-            await session.execute(
-                select(PartnerIdentifier.value).where(PartnerIdentifier.partner_id == partner.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+            await ApiKeyRepository(own).mark_used(api_key.id, now)
+    ids = await PartnerRepository(session).identifiers_of(partner.id)
     return Principal(partner.id, partner.name, partner.role, api_key.prefix, frozenset(ids))
 
 
 async def partner_by_name(session: AsyncSession, name: str) -> Partner | None:
-    return (await session.execute(select(Partner).where(Partner.name == name))).scalar_one_or_none()
+    return await PartnerRepository(session).get_by_name(name)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerListing:
+    partner: Partner
+    #: envelope ids (ISA06/ISA08, GS02/GS03)
+    identifiers: Sequence[str]
+    #: billing NPIs listed on the partner
+    npis: Sequence[str]
+
+
+async def list_partners(session: AsyncSession) -> list[PartnerListing]:
+    """Every partner, by name, with its envelope ids and billing NPIs."""
+    partners = PartnerRepository(session)
+    providers = PartnerProviderRepository(session)
+    return [
+        PartnerListing(p, await partners.identifiers_of(p.id), await providers.npis_of(p.id))
+        for p in await partners.get_all_by_name()
+    ]
+
+
+async def keys_of(session: AsyncSession, partner_id: int) -> Sequence[ApiKey]:
+    """The partner's keys, oldest first, revoked ones included."""
+    return await ApiKeyRepository(session).get_all_of(partner_id)

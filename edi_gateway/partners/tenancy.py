@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Partner, PartnerIdentifier, PartnerProvider
+from .repository import PartnerProviderRepository, PartnerRepository
 
 CLAIMS = frozenset({"837P", "837I", "837D"})
 #: the transaction sets each role may send; ops may send anything
@@ -112,48 +112,24 @@ class Tenant:
 
 
 async def load_tenant(session: AsyncSession, partner_id: int | None) -> Tenant:
-    plan_rows = (
-        await session.execute(
-            select(PartnerIdentifier.partner_id, PartnerIdentifier.kind, PartnerIdentifier.value)
-            .join(Partner, Partner.id == PartnerIdentifier.partner_id)
-            .where(Partner.role == "plan")
-        )
-    ).all()
-    plans = {value: int(pid) for pid, _kind, value in plan_rows}
+    partners = PartnerRepository(session)
+    plan_rows = await partners.plan_identifiers()
+    plans = {value: pid for pid, _kind, value in plan_rows}
     senders: dict[int, set[str]] = {}
     for pid, kind, value in plan_rows:
         if kind == "interchange":
-            senders.setdefault(int(pid), set()).add(value)
+            senders.setdefault(pid, set()).add(value)
     plan_senders = {pid: frozenset(values) for pid, values in senders.items()}
     if partner_id is None:
         return Tenant(None, plans=plans, plan_senders=plan_senders)
-    role = (
-        await session.execute(select(Partner.role).where(Partner.id == partner_id))
-    ).scalar_one()
-    own = (
-        await session.execute(
-            select(PartnerIdentifier.value).where(
-                PartnerIdentifier.partner_id == partner_id,
-                PartnerIdentifier.kind == "interchange",
-            )
-        )
-    ).scalars()
-    npis = frozenset(
-        (
-            await session.execute(
-                select(PartnerProvider.npi).where(PartnerProvider.partner_id == partner_id)
-            )
-        ).scalars()
-    )
+    role = await partners.role_of(partner_id)
+    own = await partners.interchange_ids_of(partner_id)
+    providers = PartnerProviderRepository(session)
+    npis = frozenset(await providers.npis_of(partner_id))
     peers: dict[str, set[int]] = {}
     if npis:
-        rows = await session.execute(
-            select(PartnerProvider.npi, PartnerProvider.partner_id).where(
-                PartnerProvider.npi.in_(sorted(npis)), PartnerProvider.partner_id != partner_id
-            )
-        )
-        for npi, pid in rows.all():
-            peers.setdefault(npi, set()).add(int(pid))
+        for npi, pid in await providers.partners_listing(sorted(npis), besides=partner_id):
+            peers.setdefault(npi, set()).add(pid)
     return Tenant(
         partner_id,
         role,

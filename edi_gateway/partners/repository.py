@@ -1,0 +1,123 @@
+"""SQL for trading partners: the partners, their envelope ids, the billing NPIs listed on
+them and their API keys (kept as SHA-256 hashes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from ..models import ApiKey, Partner, PartnerIdentifier, PartnerProvider
+from ..repository import Repository
+
+
+class PartnerRepository(Repository[Partner]):
+    model = Partner
+
+    async def get_by_name(self, name: str) -> Partner | None:
+        return await self.get_one_or_none(select(Partner).where(Partner.name == name))
+
+    async def get_all_by_name(self) -> Sequence[Partner]:
+        return await self.get_all(select(Partner).order_by(Partner.name))
+
+    async def role_of(self, partner_id: int) -> str:
+        return (
+            await self.session.execute(select(Partner.role).where(Partner.id == partner_id))
+        ).scalar_one()
+
+    async def identifier_taken(self, value: str) -> bool:
+        stmt = select(PartnerIdentifier).where(PartnerIdentifier.value == value)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def identifiers_of(self, partner_id: int) -> Sequence[str]:
+        """Every envelope id of the partner: interchange (ISA06/ISA08) and group (GS02/GS03)."""
+        return await self.get_all(
+            select(PartnerIdentifier.value).where(PartnerIdentifier.partner_id == partner_id)
+        )
+
+    def add_interchange_id(self, partner_id: int, value: str) -> None:
+        """An ISA06/ISA08 id of the partner."""
+        self.session.add(PartnerIdentifier(partner_id=partner_id, kind="interchange", value=value))
+
+    async def interchange_ids_of(self, partner_id: int) -> Sequence[str]:
+        return await self.get_all(
+            select(PartnerIdentifier.value).where(
+                PartnerIdentifier.partner_id == partner_id,
+                PartnerIdentifier.kind == "interchange",
+            )
+        )
+
+    async def plan_identifiers(self) -> Sequence[tuple[int, str, str]]:
+        """(partner id, kind, value) of every envelope id of every plan partner."""
+        rows = await self.session.execute(
+            select(PartnerIdentifier.partner_id, PartnerIdentifier.kind, PartnerIdentifier.value)
+            .join(Partner, Partner.id == PartnerIdentifier.partner_id)
+            .where(Partner.role == "plan")
+        )
+        return [(int(pid), kind, value) for pid, kind, value in rows.all()]
+
+
+class PartnerProviderRepository(Repository[PartnerProvider]):
+    """Billing providers (2010AA NPIs) listed on provider and clearinghouse partners."""
+
+    model = PartnerProvider
+
+    async def npis_of(self, partner_id: int) -> Sequence[str]:
+        return await self.get_all(
+            select(PartnerProvider.npi)
+            .where(PartnerProvider.partner_id == partner_id)
+            .order_by(PartnerProvider.npi)
+        )
+
+    async def partners_listing(
+        self, npis: Sequence[str], *, besides: int
+    ) -> Sequence[tuple[str, int]]:
+        """(NPI, partner id) of the other partners that list one of these NPIs."""
+        rows = await self.session.execute(
+            select(PartnerProvider.npi, PartnerProvider.partner_id).where(
+                PartnerProvider.npi.in_(sorted(npis)), PartnerProvider.partner_id != besides
+            )
+        )
+        return [(npi, int(pid)) for npi, pid in rows.all()]
+
+    async def remove(self, partner_id: int, npis: Sequence[str]) -> int:
+        result = await self.session.execute(
+            delete(PartnerProvider).where(
+                PartnerProvider.partner_id == partner_id, PartnerProvider.npi.in_(npis)
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class ApiKeyRepository(Repository[ApiKey]):
+    model = ApiKey
+
+    async def get_active_by_hash(self, key_hash: str) -> tuple[ApiKey, Partner] | None:
+        """The unrevoked key with this hash, and its partner."""
+        row = (
+            await self.session.execute(
+                select(ApiKey, Partner)
+                .join(Partner, Partner.id == ApiKey.partner_id)
+                .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def get_all_of(self, partner_id: int) -> Sequence[ApiKey]:
+        return await self.get_all(
+            select(ApiKey).where(ApiKey.partner_id == partner_id).order_by(ApiKey.created_at)
+        )
+
+    async def revoke(self, partner_id: int, prefix: str | None, at: datetime) -> int:
+        """Revoke the partner's active keys (only the one with ``prefix``, when given)."""
+        stmt = update(ApiKey).where(ApiKey.partner_id == partner_id, ApiKey.revoked_at.is_(None))
+        if prefix:
+            stmt = stmt.where(ApiKey.prefix == prefix)
+        result = await self.session.execute(stmt.values(revoked_at=at))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def mark_used(self, key_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at)
+        )
