@@ -127,8 +127,8 @@ class ScopedRepository(Repository[ModelT]):
         """The rows ``reader`` may read, to narrow further."""
         return select(self.model).where(self.scope.readable_by(reader))
 
-    async def get_readable_by_id(self, reader: Reader, row_id: int) -> ModelT | None:
-        if not is_row_id(row_id):
+    async def get_readable_by_id(self, reader: Reader, row_id: int | str) -> ModelT | None:
+        if isinstance(row_id, int) and not is_row_id(row_id):
             return None
         stmt = self.get_readable_statement(reader).where(self._id == row_id)
         return await self.get_one_or_none(stmt)

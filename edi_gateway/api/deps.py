@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import TooManyRequests, Unauthorized
 from ..partners.service import Principal, authenticate
-from ..repository import ReadScope
 from .ratelimit import FailureLimiter
 
 
@@ -60,7 +58,3 @@ async def get_principal(request: Request, session: Session, credentials: Credent
 
 
 Caller = Annotated[Principal, Depends(get_principal)]
-
-
-def visible(principal: Principal, partner_col: Any) -> ColumnElement[bool]:
-    return ReadScope(partner_col).readable_by(principal)

@@ -6,12 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import select
 
-from ..api.deps import Caller, Session, visible
+from ..api.deps import Caller, Session
 from ..audit import audit
-from ..errors import NotFound, Problem
-from ..models import Submission
+from ..errors import Problem
+from ..submissions.service import get_submission
 from .render import render_csv, render_html, render_json
 from .service import build_report
 
@@ -109,15 +108,7 @@ async def get_report(
         Format | None, Query(alias="format", description="html, csv or json (overrides Accept)")
     ] = None,
 ) -> Response:
-    visible_id = (
-        await session.execute(
-            select(Submission.id).where(
-                Submission.id == submission_id, visible(caller, Submission.partner_id)
-            )
-        )
-    ).scalar_one_or_none()
-    if visible_id is None:
-        raise NotFound(f"No submission {submission_id} that this key can see")
+    visible_id = (await get_submission(session, caller, submission_id)).id
     fmt = requested or negotiate(request.headers.get("accept"))
     report = await build_report(session, request.app.state.settings, visible_id)
     await audit(session, caller, "download", f"report:{fmt}", visible_id)

@@ -10,21 +10,17 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
-from sqlalchemy import and_, or_, select
 
-from ..api.deps import Caller, Session, visible
+from ..api.deps import Caller, Session
 from ..api.pagination import IsoDate, Limit
 from ..api.uploads import UPLOAD_BODY, receive_upload
-from ..audit import audit
-from ..errors import BadRequest, Forbidden, NotFound, TooLarge
-from ..models import Acknowledgment, Partner, Submission
+from ..errors import BadRequest, TooLarge
+from ..models import Submission
+from . import service
 from .filestore import FileStore, FileTooLarge, StoredBytes
 from .schemas import SubmissionAccepted, SubmissionList, SubmissionStatus
-from .service import FINISHED, find_partner, receive
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
-
-ACK_KINDS = ("ta1", "999", "277ca")
 
 
 async def _store_request(request: Request, store: FileStore, limit: int) -> tuple[StoredBytes, str]:
@@ -45,19 +41,6 @@ def _status(sub: Submission, request: Request) -> SubmissionStatus:
     return SubmissionStatus.from_row(
         sub, str(request.url_for("get_submission", submission_id=sub.id))
     )
-
-
-async def _own_submission(session: Session, caller: Caller, submission_id: str) -> Submission:
-    sub = (
-        await session.execute(
-            select(Submission).where(
-                Submission.id == submission_id, visible(caller, Submission.partner_id)
-            )
-        )
-    ).scalar_one_or_none()
-    if sub is None:
-        raise NotFound(f"No submission {submission_id} that this key can see")
-    return sub
 
 
 @router.post(
@@ -94,37 +77,23 @@ async def create_submission(
     ] = None,
 ) -> SubmissionAccepted:
     settings = request.app.state.settings
-    owner, sent_by = caller.partner_id, None
-    if on_behalf_of is not None:
-        if not caller.is_ops:
-            raise Forbidden("Only an ops key may send a file on behalf of another partner")
-        partner = await find_partner(session, on_behalf_of)
-        if partner is None:
-            raise NotFound(f"No partner named {on_behalf_of!r}")
-        owner, sent_by = partner.id, caller.partner_id
+    owner, sent_by = await service.owner_of_upload(session, caller, on_behalf_of)
     store = FileStore(settings.data_dir)
     stored, filename = await _store_request(request, store, settings.max_upload_bytes)
-    received = await receive(
+    received = await service.submit(
+        session,
         request.app.state.sessionmaker,
         settings,
+        caller,
         stored,
         filename=filename,
-        partner_id=owner,
-        source="api",
+        owner=owner,
         sent_by=sent_by,
     )
     sub = received.submission
-    await audit(
-        session,
-        caller,
-        "submit",
-        "submission",
-        sub.id,
-        f"{stored.size} bytes sha256={stored.sha256}"
-        + (f" on behalf of partner {owner}" if sent_by is not None else ""),
-    )
+    # the job is sent only once the submission and its audit event are committed
     await session.commit()
-    if received.new or sub.status not in (*FINISHED, "failed"):
+    if received.to_process:
         await request.app.state.worker.enqueue(sub.id)
     if not received.new:
         response.status_code = 200
@@ -148,8 +117,7 @@ async def create_submission(
 async def get_submission(
     submission_id: str, request: Request, session: Session, caller: Caller
 ) -> SubmissionStatus:
-    sub = await _own_submission(session, caller, submission_id)
-    return _status(sub, request)
+    return _status(await service.get_submission(session, caller, submission_id), request)
 
 
 @router.get(
@@ -162,31 +130,9 @@ async def get_submission(
     },
 )
 async def get_ack(submission_id: str, kind: str, session: Session, caller: Caller) -> Response:
-    if kind.lower() not in ACK_KINDS:
-        raise NotFound(f"Unknown acknowledgment {kind!r}; use one of {', '.join(ACK_KINDS)}")
-    sub = await _own_submission(session, caller, submission_id)
-    content = (
-        await session.execute(
-            select(Acknowledgment.content).where(
-                Acknowledgment.submission_id == sub.id, Acknowledgment.kind == kind.lower()
-            )
-        )
-    ).scalar_one_or_none()
-    if content is None:
-        why = (
-            "processing has not finished"
-            if sub.status not in (*FINISHED, "failed")
-            else "none was produced for this file"
-            + (
-                " (a TA1 is sent only for interchange errors or when ISA14=1)"
-                if kind.lower() == "ta1"
-                else ""
-            )
-        )
-        raise NotFound(f"No {kind.upper()} for submission {sub.id}: {why}")
-    await audit(session, caller, "download", f"ack:{kind.lower()}", sub.id)
+    sub, content = await service.get_acknowledgment(session, caller, submission_id, kind)
     return Response(
-        bytes(content),
+        content,
         media_type="application/edi-x12",
         headers={"Content-Disposition": f'attachment; filename="{sub.id}.{kind.lower()}"'},
     )
@@ -201,11 +147,9 @@ async def get_ack(submission_id: str, kind: str, session: Session, caller: Calle
 async def get_file(
     submission_id: str, request: Request, session: Session, caller: Caller
 ) -> FileResponse:
-    sub = await _own_submission(session, caller, submission_id)
-    store = FileStore(request.app.state.settings.data_dir)
-    await audit(session, caller, "download", "file", sub.id)
+    sub, path = await service.get_file(session, request.app.state.settings, caller, submission_id)
     return FileResponse(
-        store.path(store.relative_for(sub.sha256)),
+        path,
         media_type="application/edi-x12",
         filename=sub.filename or f"{sub.id}.x12",
         headers={"X-Content-SHA256": sub.sha256},
@@ -248,42 +192,19 @@ async def list_submissions(
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> SubmissionList:
-    stmt = select(Submission).where(visible(caller, Submission.partner_id))
-    if partner:
-        stmt = stmt.join(Partner, Partner.id == Submission.partner_id).where(
-            Partner.name == partner
-        )
-    if type:
-        stmt = stmt.where(Submission.transaction_type.contains(type.upper()))
-    if status:
-        stmt = stmt.where(Submission.status == status)
-    if received_from:
-        stmt = stmt.where(
-            Submission.received_at >= datetime.combine(received_from, datetime.min.time())
-        )
-    if received_to:
-        stmt = stmt.where(
-            Submission.received_at < datetime.combine(received_to, datetime.max.time())
-        )
-    if cursor:
-        when, sid = _decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                Submission.received_at < when,
-                and_(Submission.received_at == when, Submission.id < sid),
-            )
-        )
-    rows = (
-        (
-            await session.execute(
-                stmt.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit + 1)
-            )
-        )
-        .scalars()
-        .all()
+    page = await service.search_submissions(
+        session,
+        caller,
+        partner=partner,
+        transaction_type=type,
+        status=status,
+        received_from=received_from,
+        received_to=received_to,
+        limit=limit,
+        after=_decode_cursor(cursor) if cursor else None,
     )
-    items = [_status(s, request) for s in rows[:limit]]
-    next_cursor = _cursor(rows[limit - 1]) if len(rows) > limit else None
+    items = [_status(s, request) for s in page.items]
+    next_cursor = _cursor(page.items[-1]) if page.more else None
     return SubmissionList(items=items, next_cursor=next_cursor)
 
 

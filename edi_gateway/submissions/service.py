@@ -1,22 +1,29 @@
-"""Receive a file: keep its bytes, create (or find) its submission."""
+"""Submission use cases: receive a file (keep its bytes, create or find its submission),
+read a submission, its acknowledgments and its original file, list submissions."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ..audit import audit
 from ..config import Settings
-from ..models import Partner, StoredFile, Submission
+from ..errors import Forbidden, NotFound
+from ..models import Partner, Submission
+from ..partners.service import Principal, partner_by_name
+from ..repository import Page
 from ..statuses import PROCESSED
 from .filestore import FileStore, StoredBytes
+from .repository import AcknowledgmentRepository, SubmissionRepository
 
 #: Submissions that are finished; anything else can be resumed.
 FINISHED = PROCESSED
+ACK_KINDS = ("ta1", "999", "277ca")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +33,14 @@ class Received:
     #: nothing new is stored, and an unfinished earlier run can be resumed.
     new: bool
 
+    @property
+    def to_process(self) -> bool:
+        """New, or an earlier run that neither finished nor failed (resumed)."""
+        return self.new or self.submission.status not in (*FINISHED, "failed")
+
 
 async def find_partner(session: AsyncSession, name: str) -> Partner | None:
-    return (await session.execute(select(Partner).where(Partner.name == name))).scalar_one_or_none()
+    return await partner_by_name(session, name)
 
 
 async def receive(
@@ -42,36 +54,23 @@ async def receive(
     sent_by: int | None = None,
 ) -> Received:
     async with sessionmaker() as session, session.begin():
-        if await session.get(StoredFile, stored.sha256) is None:
-            session.add(
-                StoredFile(sha256=stored.sha256, size=stored.size, path=stored.relative_path)
-            )
-        previous = (
-            await session.execute(
-                select(Submission)
-                .where(
-                    Submission.sha256 == stored.sha256,
-                    Submission.partner_id == partner_id
-                    if partner_id is not None
-                    else Submission.partner_id.is_(None),
-                )
-                .order_by(Submission.received_at)
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        submissions = SubmissionRepository(session)
+        await submissions.keep_file(stored.sha256, stored.size, stored.relative_path)
+        previous = await submissions.get_first_of_bytes(stored.sha256, partner_id)
         if previous is not None:
             return Received(previous, new=False)
-        submission = Submission(
-            id=uuid.uuid4().hex,
-            sha256=stored.sha256,
-            filename=(filename or "")[:255] or None,
-            partner_id=partner_id,
-            sent_by_partner_id=sent_by,
-            source=source,
-            status="received",
-            size=stored.size,
+        submission = submissions.add(
+            Submission(
+                id=uuid.uuid4().hex,
+                sha256=stored.sha256,
+                filename=(filename or "")[:255] or None,
+                partner_id=partner_id,
+                sent_by_partner_id=sent_by,
+                source=source,
+                status="received",
+                size=stored.size,
+            )
         )
-        session.add(submission)
     return Received(submission, new=True)
 
 
@@ -81,3 +80,120 @@ def store_bytes(settings: Settings, stream: BinaryIO, max_bytes: int | None = No
 
 def store_path(settings: Settings, path: Path) -> StoredBytes:
     return FileStore(settings.data_dir).put_path(path)
+
+
+async def owner_of_upload(
+    session: AsyncSession, caller: Principal, on_behalf_of: str | None
+) -> tuple[int, int | None]:
+    """Whose file an upload is, and the ops partner that sent it for them (None: the
+    caller's own file). Only ops may send on behalf of another partner."""
+    if on_behalf_of is None:
+        return caller.partner_id, None
+    if not caller.is_ops:
+        raise Forbidden("Only an ops key may send a file on behalf of another partner")
+    partner = await find_partner(session, on_behalf_of)
+    if partner is None:
+        raise NotFound(f"No partner named {on_behalf_of!r}")
+    return partner.id, caller.partner_id
+
+
+async def submit(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    caller: Principal,
+    stored: StoredBytes,
+    *,
+    filename: str,
+    owner: int,
+    sent_by: int | None,
+) -> Received:
+    """Receive an uploaded file (in a transaction of its own) and audit the upload in the
+    caller's; the caller commits, then enqueues the submission when ``to_process``."""
+    received = await receive(
+        sessionmaker,
+        settings,
+        stored,
+        filename=filename,
+        partner_id=owner,
+        source="api",
+        sent_by=sent_by,
+    )
+    await audit(
+        session,
+        caller,
+        "submit",
+        "submission",
+        received.submission.id,
+        f"{stored.size} bytes sha256={stored.sha256}"
+        + (f" on behalf of partner {owner}" if sent_by is not None else ""),
+    )
+    return received
+
+
+async def get_submission(
+    session: AsyncSession, caller: Principal, submission_id: str
+) -> Submission:
+    sub = await SubmissionRepository(session).get_readable_by_id(caller, submission_id)
+    if sub is None:
+        raise NotFound(f"No submission {submission_id} that this key can see")
+    return sub
+
+
+async def get_acknowledgment(
+    session: AsyncSession, caller: Principal, submission_id: str, kind: str
+) -> tuple[Submission, bytes]:
+    """An acknowledgment's X12 (``kind``: ta1, 999 or 277ca, any case), audited."""
+    if kind.lower() not in ACK_KINDS:
+        raise NotFound(f"Unknown acknowledgment {kind!r}; use one of {', '.join(ACK_KINDS)}")
+    kind = kind.lower()
+    sub = await get_submission(session, caller, submission_id)
+    content = await AcknowledgmentRepository(session).get_content(sub.id, kind)
+    if content is None:
+        why = (
+            "processing has not finished"
+            if sub.status not in (*FINISHED, "failed")
+            else "none was produced for this file"
+            + (
+                " (a TA1 is sent only for interchange errors or when ISA14=1)"
+                if kind == "ta1"
+                else ""
+            )
+        )
+        raise NotFound(f"No {kind.upper()} for submission {sub.id}: {why}")
+    await audit(session, caller, "download", f"ack:{kind}", sub.id)
+    return sub, content
+
+
+async def get_file(
+    session: AsyncSession, settings: Settings, caller: Principal, submission_id: str
+) -> tuple[Submission, Path]:
+    """The original file of a submission, where the file store keeps it; audited."""
+    sub = await get_submission(session, caller, submission_id)
+    store = FileStore(settings.data_dir)
+    await audit(session, caller, "download", "file", sub.id)
+    return sub, store.path(store.relative_for(sub.sha256))
+
+
+async def search_submissions(
+    session: AsyncSession,
+    caller: Principal,
+    *,
+    partner: str | None = None,
+    transaction_type: str | None = None,
+    status: str | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    limit: int,
+    after: tuple[datetime, str] | None,
+) -> Page[Submission]:
+    submissions = SubmissionRepository(session)
+    stmt = submissions.search(
+        submissions.get_readable_statement(caller),
+        partner=partner,
+        transaction_type=transaction_type,
+        status=status,
+        received_from=received_from,
+        received_to=received_to,
+    )
+    return await submissions.get_page_by_received(stmt, limit, after)
