@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.codesets.formats import npi_valid
 
+from ..errors import InvalidRequest
 from ..models import ApiKey, Partner, PartnerProvider
 from .repository import ApiKeyRepository, PartnerProviderRepository, PartnerRepository
 
@@ -42,7 +43,7 @@ class Principal:
         return self.role == "ops"
 
 
-class PartnerError(ValueError):
+class PartnerError(InvalidRequest):
     pass
 
 
