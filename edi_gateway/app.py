@@ -23,6 +23,7 @@ from .remittances.endpoints import router as remittances_router
 from .reports.endpoints import router as reports_router
 from .stats.endpoints import router as stats_router
 from .submissions.endpoints import router as submissions_router
+from .submissions.filestore import FileStore
 from .submissions.worker import InProcessWorker
 from .validation.endpoints import router as validation_router
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             load_map(key)  # compile the guides before the first request
         if settings.should_migrate:
             await anyio.to_thread.run_sync(upgrade, settings.effective_database_url)
+        FileStore(settings.data_dir).remove_stale_incoming()  # uploads cut off by a stop
         engine = make_engine(settings.effective_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

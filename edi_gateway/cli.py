@@ -287,6 +287,7 @@ def _guides_parser(sub: Any) -> None:
 _LAZY_COMMANDS = {
     "partners": ("edi_gateway.partners.cli", "trading partners and their API keys"),
     "audit": ("edi_gateway.audit.cli", "the audit trail: export it as CSV"),
+    "submissions": ("edi_gateway.submissions.cli", "submissions: run a failed one again"),
     "report": (
         "edi_gateway.reports.cli",
         "the error-correction report of a submission or a file (HTML, CSV or JSON)",
@@ -366,6 +367,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _guides_parser(sub)
     _lazy_command(sub, "report", command)
     _lazy_command(sub, "audit", command)
+    _lazy_command(sub, "submissions", command)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

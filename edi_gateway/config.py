@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     queue: str | None = None
     workers: int = 1
     run_workers: bool = True
+    #: job queue: runs of a submission after the first failed one, waiting
+    #: retry_base_seconds ** n between them (2, 4, 8, 16 s by default)
+    job_retries: int = 4
+    retry_base_seconds: float = 2.0
+    #: a worker beats every heartbeat_seconds; a job whose worker has not beaten for
+    #: stalled_after_seconds (killed, host lost) is queued again by the other workers,
+    #: which look every recovery_interval_seconds
+    heartbeat_seconds: float = 10.0
+    stalled_after_seconds: float = 60.0
+    recovery_interval_seconds: float = 30.0
 
     @property
     def effective_queue(self) -> str:

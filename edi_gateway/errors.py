@@ -14,7 +14,8 @@ knowing about HTTP, and one handler in ``api/problems.py`` renders each as RFC 9
         ├── Conflict          409
         ├── TooLarge          413
         ├── Unsupported       415
-        └── TooManyRequests   429
+        ├── TooManyRequests   429
+        └── InsufficientStorage 507 (the data directory's disk is full)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "Conflict",
     "EdiError",
     "Forbidden",
+    "InsufficientStorage",
     "InvalidRequest",
     "NotFound",
     "Problem",
@@ -98,3 +100,8 @@ class Unsupported(Problem):
 class TooManyRequests(Problem):
     status = 429
     title = "Too many requests"
+
+
+class InsufficientStorage(Problem):
+    status = 507
+    title = "Insufficient storage"

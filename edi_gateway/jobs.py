@@ -1,14 +1,31 @@
 """Scale-out processing on PostgreSQL: submissions are procrastinate jobs that any number
 of `edi-gateway worker` processes run. (The embedded SQLite default processes in-process;
-see submissions/worker.py.)"""
+see submissions/worker.py.)
+
+Nothing received is lost or run twice at once:
+
+- one job per submission at a time: a job's ``lock`` and ``queueing_lock`` are the
+  submission id, so posting the same bytes while they are being processed queues nothing
+  new, and a second job never runs beside the first;
+- a run that fails is retried with exponential backoff (``RETRIES`` times); after the last
+  try the submission is ``failed`` with a message saying how to retry it
+  (``POST /v1/submissions/{id}/retry``, ``edi-gateway submissions retry ID``);
+- jobs whose worker stopped sending heartbeats (killed, host lost) are found by every
+  worker's recovery loop and queued again; so are submissions committed but never queued
+  (``serve`` stopped between the two);
+- re-running a submission skips the sets it already stored, so nothing is stored twice.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -16,6 +33,8 @@ from .config import Settings, get_settings
 
 QUEUE = "submissions"
 TASK = "process_submission"
+
+log = logging.getLogger("edi_gateway.jobs")
 
 blueprint = procrastinate.Blueprint()
 
@@ -34,15 +53,31 @@ def job_app(url: str) -> procrastinate.App:
     return app
 
 
-@blueprint.task(name=TASK, queue=QUEUE, retry=2)
-async def process_submission_job(submission_id: str) -> None:
+class Backoff(procrastinate.BaseRetryStrategy):
+    """Exponential backoff with the settings read when a run fails (``job_retries``,
+    ``retry_base_seconds``), so an operator changes them without a release."""
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: procrastinate.jobs.Job
+    ) -> procrastinate.RetryDecision | None:
+        settings = get_settings()
+        if job.attempts >= settings.job_retries:
+            return None
+        wait = timedelta(seconds=settings.retry_base_seconds ** (job.attempts + 1))
+        return procrastinate.RetryDecision(retry_at=datetime.now(UTC) + wait)
+
+
+@blueprint.task(name=TASK, queue=QUEUE, pass_context=True, retry=Backoff())
+async def process_submission_job(context: procrastinate.JobContext, submission_id: str) -> None:
     from .db import make_engine, make_sessionmaker
-    from .submissions.worker import run_one
+    from .submissions.worker import Attempt, run_one
 
     settings = get_settings()
+    attempt = Attempt(context.job.attempts + 1, settings.job_retries + 1)
+    log.info("submission %s: run %d of at most %d", submission_id, attempt.number, attempt.of)
     engine = make_engine(settings.effective_database_url)
     try:
-        await run_one(make_sessionmaker(engine), settings, submission_id)
+        await run_one(make_sessionmaker(engine), settings, submission_id, attempt)
     finally:
         await engine.dispose()
 
@@ -77,7 +112,7 @@ class JobQueueDispatcher:
         await self._opened.__aenter__()
 
     async def enqueue(self, submission_id: str) -> None:
-        await self.app.configure_task(f"edi:{TASK}").defer_async(submission_id=submission_id)
+        await enqueue(self.app, submission_id)
 
     async def depth(self) -> int:
         rows = await self.app.connector.execute_query_all_async(
@@ -96,9 +131,97 @@ class JobQueueDispatcher:
             await self._opened.__aexit__(None, None, None)
 
 
+async def enqueue(app: procrastinate.App, submission_id: str) -> bool:
+    """Queue a submission's job; False when one is already waiting for it."""
+    try:
+        await app.configure_task(
+            f"edi:{TASK}", lock=submission_id, queueing_lock=submission_id
+        ).defer_async(submission_id=submission_id)
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+async def recover(app: procrastinate.App, settings: Settings) -> tuple[int, int]:
+    """Queue again the jobs of workers that stopped sending heartbeats, and the
+    submissions received but never queued (older than a minute, so that a submission
+    being queued right now is left alone). Returns (stalled jobs, submissions queued)."""
+    from .db import make_engine, make_sessionmaker
+    from .submissions.worker import unqueued
+
+    stalled = list(
+        await app.job_manager.get_stalled_jobs(
+            queue=QUEUE, seconds_since_heartbeat=settings.stalled_after_seconds
+        )
+    )
+    for job in stalled:
+        log.warning("job %s (%s) stalled: its worker stopped; queued again", job.id, job.lock)
+        try:
+            await app.job_manager.retry_job(job)
+        except AlreadyEnqueued:  # the same submission is already waiting in another job
+            assert job.id is not None
+            await app.job_manager.cancel_job_by_id_async(job.id, delete_job=False)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        waiting = await unqueued(
+            make_sessionmaker(engine), datetime.now(UTC) - timedelta(seconds=60)
+        )
+    finally:
+        await engine.dispose()
+    queued = 0
+    for submission_id in waiting:
+        if await _has_job(app, submission_id):
+            continue
+        if await enqueue(app, submission_id):
+            log.warning("submission %s was received but never queued; queued", submission_id)
+            queued += 1
+    return len(stalled), queued
+
+
+async def _has_job(app: procrastinate.App, submission_id: str) -> bool:
+    rows = await app.connector.execute_query_all_async(
+        "SELECT 1 AS x FROM procrastinate_jobs WHERE lock = %(lock)s "
+        "AND status IN ('todo', 'doing') LIMIT 1",
+        lock=submission_id,
+    )
+    return bool(rows)
+
+
+async def _recovery_loop(app: procrastinate.App, settings: Settings) -> None:
+    while True:
+        try:
+            await recover(app, settings)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database may be away for a moment; try again
+            log.error("recovery pass failed: %s", type(exc).__name__)
+        await asyncio.sleep(settings.recovery_interval_seconds)
+
+
 async def run_worker(settings: Settings, concurrency: int) -> None:
+    from .submissions.filestore import FileStore
+
+    removed = FileStore(settings.data_dir).remove_stale_incoming()
+    if removed:
+        log.info("removed %d interrupted upload(s) from the data directory", removed)
     app = job_app(settings.effective_database_url)
     async with app.open_async():
-        await app.run_worker_async(
-            queues=[QUEUE], concurrency=concurrency, install_signal_handlers=True
+        log.info(
+            "worker started: queue %s, concurrency %d, data directory %s",
+            QUEUE,
+            concurrency,
+            settings.data_dir,
         )
+        recovery = asyncio.create_task(_recovery_loop(app, settings))
+        try:
+            await app.run_worker_async(
+                queues=[QUEUE],
+                concurrency=concurrency,
+                install_signal_handlers=True,
+                update_heartbeat_interval=settings.heartbeat_seconds,
+                stalled_worker_timeout=settings.stalled_after_seconds,
+            )
+        finally:
+            recovery.cancel()
+            await asyncio.gather(recovery, return_exceptions=True)
+            log.info("worker stopped")

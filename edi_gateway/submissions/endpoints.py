@@ -108,6 +108,29 @@ async def create_submission(
     )
 
 
+@router.post(
+    "/submissions/{submission_id}/retry",
+    status_code=202,
+    response_model=SubmissionStatus,
+    summary="Run a failed submission again (ops)",
+    description="A submission whose processing failed after its automatic retries is put "
+    "back in the queue. What was already stored is kept and skipped, so nothing is stored "
+    "twice; the acknowledgments and report are rebuilt when the run ends.",
+    responses={
+        403: {"description": "The key is not an ops key"},
+        404: {"description": "No such submission"},
+        409: {"description": "The submission is not failed (nothing to retry)"},
+    },
+)
+async def retry_submission(
+    submission_id: str, request: Request, session: Session, caller: Caller
+) -> SubmissionStatus:
+    sub = await service.retry_submission(session, caller, submission_id)
+    await session.commit()
+    await request.app.state.worker.enqueue(sub.id)
+    return _status(sub, request)
+
+
 @router.get(
     "/submissions/{submission_id}",
     response_model=SubmissionStatus,

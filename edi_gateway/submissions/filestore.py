@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import StorageError
+from ..errors import InsufficientStorage, StorageError
+
+log = logging.getLogger("edi_gateway.filestore")
 
 CHUNK = 1 << 20
+INCOMING_PREFIX = ".incoming-"
+#: an upload file untouched for this long belongs to a process that stopped mid-upload
+STALE_INCOMING_SECONDS = 3600.0
+
+
+@contextmanager
+def _disk_full_is_clear() -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.error("the data directory is full (%s): an upload was refused", exc.strerror)
+            raise StorageFull() from exc
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +73,31 @@ class FileStore:
         with open(path, "rb") as stream:
             return self.put_stream(stream)
 
+    def remove_stale_incoming(self, older_than: float = STALE_INCOMING_SECONDS) -> int:
+        """Delete upload files left by a process that stopped mid-upload (untouched for
+        ``older_than`` seconds, so uploads in progress in another process stay)."""
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self.root.glob(f"{INCOMING_PREFIX}*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # finished or removed by its own process meanwhile
+        return removed
+
 
 class Incoming:
     """A file being received: written to a temporary file inside the store and hashed as
     it arrives; ``commit`` moves it to its content address, ``discard`` drops it."""
 
     def __init__(self, store: FileStore, max_bytes: int | None) -> None:
-        store.root.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp_name = tempfile.mkstemp(dir=store.root, prefix=".incoming-")
+        with _disk_full_is_clear():
+            store.root.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp_name = tempfile.mkstemp(dir=store.root, prefix=INCOMING_PREFIX)
         self.out = os.fdopen(fd, "wb")
         self.store = store
         self.max_bytes = max_bytes
@@ -71,7 +109,8 @@ class Incoming:
         if self.max_bytes is not None and self.size > self.max_bytes:
             raise FileTooLarge(self.max_bytes)
         self.digest.update(chunk)
-        self.out.write(chunk)
+        with _disk_full_is_clear():
+            self.out.write(chunk)
 
     def written(self) -> Path:
         """The bytes received so far as a closed file, to be read and then discarded."""
@@ -79,9 +118,10 @@ class Incoming:
         return Path(self.tmp_name)
 
     def commit(self) -> StoredBytes:
-        self.out.flush()
-        os.fsync(self.out.fileno())
-        self.out.close()
+        with _disk_full_is_clear():
+            self.out.flush()
+            os.fsync(self.out.fileno())
+            self.out.close()
         sha = self.digest.hexdigest()
         relative = self.store.relative_for(sha)
         target = self.store.path(relative)
@@ -94,7 +134,9 @@ class Incoming:
 
     def discard(self) -> None:
         if not self.out.closed:
-            self.out.close()
+            # a full disk may refuse the buffered tail; the file is dropped anyway
+            with suppress(OSError):
+                self.out.close()
         if os.path.exists(self.tmp_name):
             os.unlink(self.tmp_name)
 
@@ -103,3 +145,13 @@ class FileTooLarge(StorageError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"the file is larger than the {limit:,}-byte limit")
         self.limit = limit
+
+
+class StorageFull(InsufficientStorage, StorageError):
+    """The data directory's disk is full (answered 507): nothing of the file is kept."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The gateway's data directory is full, so nothing of this file was kept. "
+            "Send it again later; the gateway's operators see this error in its log."
+        )

@@ -30,6 +30,7 @@ from ..config import Settings
 from ..eligibility.history import RosterHistory
 from ..eligibility.writer import EnrollmentSetWriter
 from ..encounters.writer import EncounterSetWriter
+from ..errors import StorageError
 from ..models import Acknowledgment, FindingRow, Interchange, Partner, Submission, TransactionSet
 from ..partners.tenancy import load_tenant
 from ..rejections.service import record_outcome
@@ -140,6 +141,11 @@ async def _process(
         await session.commit()
         path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
         partner_id = submission.partner_id
+    if not path.is_file():
+        raise StorageError(
+            f"its file is not in this process's data directory ({settings.data_dir}); the "
+            "service and every worker must share one data directory"
+        )
 
     ctx = IngestContext(sessionmaker, settings, submission, partner_id, tenant)
     rosters = RosterHistory(sessionmaker, asyncio.get_running_loop())

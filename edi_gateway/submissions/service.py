@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit import audit
 from ..config import Settings
-from ..errors import Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..models import Partner, Submission
 from ..partners.service import Principal, partner_by_name
 from ..repository import Page
-from ..statuses import PROCESSED
+from ..statuses import PROCESSED, SubmissionStatus
 from .filestore import FileStore, StoredBytes
 from .repository import AcknowledgmentRepository, SubmissionRepository
 
@@ -197,3 +197,36 @@ async def search_submissions(
         received_to=received_to,
     )
     return await submissions.get_page_by_received(stmt, limit, after)
+
+
+#: what ``retry`` takes: a submission whose last run failed for good, or one never started
+RETRYABLE = (SubmissionStatus.FAILED, SubmissionStatus.RECEIVED)
+
+
+async def mark_for_retry(
+    session: AsyncSession, caller: Principal | None, submission: Submission
+) -> Submission:
+    """Put a failed submission back to ``received`` so it is run again (audited; the
+    caller commits, then queues it). Sets already stored are kept and skipped by the run,
+    so retrying never stores anything twice."""
+    if submission.status not in RETRYABLE:
+        raise Conflict(
+            f"Submission {submission.id} is {submission.status}: only a failed submission "
+            "(or one received and never started) can be retried",
+            status_now=submission.status,
+        )
+    was = submission.status
+    submission.status = SubmissionStatus.RECEIVED
+    submission.error = None
+    await audit(session, caller, "retry", "submission", submission.id, f"was {was}")
+    return submission
+
+
+async def retry_submission(
+    session: AsyncSession, caller: Principal, submission_id: str
+) -> Submission:
+    if not caller.is_ops:
+        raise Forbidden("Only an ops key may retry a submission")
+    return await mark_for_retry(
+        session, caller, await get_submission(session, caller, submission_id)
+    )

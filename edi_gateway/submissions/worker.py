@@ -1,46 +1,102 @@
-"""Processing off the request: an in-process worker pool (the embedded default).
+"""Running a submission, and the in-process worker pool (the embedded default).
 
 Submissions are queued only after their row is committed. At start-up, submissions left
-unfinished by a stopped process are queued again, so nothing received is lost.
+unfinished by a stopped process are queued again, so nothing received is lost. A run that
+fails is retried (the job queue's backoff, see ``jobs.py``); after the last try the
+submission is ``failed`` and says how ops retry it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Settings
+from ..errors import StorageError
 from ..logsafe import describe
 from ..models import Submission
+from ..statuses import SubmissionStatus
 from .pipeline import process_submission
 from .service import FINISHED
 
 log = logging.getLogger("edi_gateway.worker")
 
+RETRY_HINT = (
+    "ops can run it again with POST /v1/submissions/{id}/retry or "
+    "`edi-gateway submissions retry {id}`; what was already stored is kept, not stored twice"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """Which run of a submission this is (1-based) and how many runs it may get."""
+
+    number: int = 1
+    of: int = 1
+
+    @property
+    def last(self) -> bool:
+        return self.number >= self.of
+
 
 async def run_one(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, submission_id: str
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    submission_id: str,
+    attempt: Attempt = Attempt(),
 ) -> None:
-    """Process one submission; a failure is recorded on it (no PHI), never raised."""
+    """Process one submission (nothing, when it is already finished).
+
+    A failure is recorded on the submission (no PHI). Before the last attempt it is raised
+    again, so the job queue retries the run later; after the last one the submission is
+    ``failed`` and the error is not raised."""
+    async with sessionmaker() as session:
+        status = (
+            await session.execute(select(Submission.status).where(Submission.id == submission_id))
+        ).scalar_one_or_none()
+    if status is None or status in FINISHED or status == SubmissionStatus.DUPLICATE:
+        return  # finished by an earlier job, or gone
     try:
         await process_submission(sessionmaker, settings, submission_id)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.error("submission %s failed: %s", submission_id, describe(exc))
+        log.error(
+            "submission %s: run %d of %d failed: %s",
+            submission_id,
+            attempt.number,
+            attempt.of,
+            describe(exc),
+        )
+        what = (
+            "processing failed ("
+            + (str(exc) if isinstance(exc, StorageError) else describe(exc))
+            + ")"
+        )
+        if attempt.last:
+            tries = f" after {attempt.of} attempts" if attempt.of > 1 else ""
+            values = {
+                "status": SubmissionStatus.FAILED,
+                "error": f"{what}{tries}; " + RETRY_HINT.format(id=submission_id),
+            }
+        else:
+            values = {
+                "status": SubmissionStatus.RECEIVED,
+                "error": f"{what} on attempt {attempt.number} of {attempt.of}; "
+                "it is retried automatically",
+            }
         async with sessionmaker() as session, session.begin():
             await session.execute(
-                update(Submission)
-                .where(Submission.id == submission_id)
-                .values(
-                    status="failed",
-                    error=f"processing failed ({type(exc).__name__}); it can be retried",
-                )
+                update(Submission).where(Submission.id == submission_id).values(**values)
             )
+        if not attempt.last:
+            raise
 
 
 async def unfinished(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
@@ -48,6 +104,22 @@ async def unfinished(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str
         rows = await session.execute(
             select(Submission.id)
             .where(Submission.status.not_in((*FINISHED, "failed", "duplicate")))
+            .order_by(Submission.received_at)
+        )
+        return list(rows.scalars())
+
+
+async def unqueued(
+    sessionmaker: async_sessionmaker[AsyncSession], received_before: datetime
+) -> list[str]:
+    """Submissions still ``received`` (never started) since before this time."""
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(Submission.id)
+            .where(
+                Submission.status == SubmissionStatus.RECEIVED,
+                Submission.received_at < received_before,
+            )
             .order_by(Submission.received_at)
         )
         return list(rows.scalars())
@@ -66,16 +138,21 @@ class InProcessWorker:
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.tasks: list[asyncio.Task[Any]] = []
         self.busy = 0
+        #: queued or running: a submission is never queued twice at once
+        self.pending: set[str] = set()
 
     async def depth(self) -> int:
         return self.queue.qsize() + self.busy
 
     async def start(self) -> None:
         for submission_id in await unfinished(self.sessionmaker):
-            self.queue.put_nowait(submission_id)
+            await self.enqueue(submission_id)
         self.tasks = [asyncio.create_task(self._loop()) for _ in range(self.concurrency)]
 
     async def enqueue(self, submission_id: str) -> None:
+        if submission_id in self.pending:
+            return  # the same bytes again while the first run is queued or running
+        self.pending.add(submission_id)
         self.queue.put_nowait(submission_id)
 
     async def _loop(self) -> None:
@@ -85,6 +162,7 @@ class InProcessWorker:
             try:
                 await run_one(self.sessionmaker, self.settings, submission_id)
             finally:
+                self.pending.discard(submission_id)
                 self.busy -= 1
                 self.queue.task_done()
 

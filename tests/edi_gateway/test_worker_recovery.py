@@ -1,0 +1,229 @@
+"""Scale-out on PostgreSQL survives what kills workers (issue 19): `edi-gateway worker`
+processes on the job queue; one is SIGKILLed mid-file, or its database connections are
+terminated mid-file. Every claim ends stored once and the submission completes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import _run_sync, _truncate_all
+
+CLI = [sys.executable, "-m", "edi_gateway.cli"]
+SETS = 4
+CLAIMS_PER_SET = 1500
+
+
+def _big_file(tmp_path: Path) -> tuple[Path, int]:
+    """One interchange of SETS transaction sets, each a generated 837P of its own."""
+    sets: list[str] = []
+    head = tail = ""
+    for n in range(SETS):
+        out = tmp_path / f"part{n}.x12"
+        subprocess.run(
+            [*CLI, "generate", "837p", "--count", str(CLAIMS_PER_SET), "--seed", str(n + 1)],
+            check=True,
+            stdout=out.open("wb"),
+        )
+        segments = out.read_text().split("~")
+        st = next(i for i, s in enumerate(segments) if s.strip().startswith("ST*"))
+        se = next(i for i, s in enumerate(segments) if s.strip().startswith("SE*"))
+        body = segments[st : se + 1]
+        control = f"{n + 1:04d}"
+        body[0] = "\n" + "*".join([*body[0].strip().split("*")[:2], control, "005010X222A1"])
+        body[-1] = "\n" + "*".join([*body[-1].strip().split("*")[:2], control])
+        # patient control numbers unique across the sets
+        body = [
+            s.replace("CLM*", f"CLM*S{n}", 1) if s.strip().startswith("CLM*") else s for s in body
+        ]
+        sets.append("~".join(body))
+        if n == 0:
+            head = "~".join(segments[:st])
+            tail = "~".join(segments[se + 1 :])
+    ge = tail.strip().split("~")[0].split("*")
+    tail = tail.replace("*".join(ge), "*".join([ge[0], str(SETS), ge[2]]), 1)
+    path = tmp_path / "big.x12"
+    path.write_text(head + "~" + "~".join(sets) + "~" + tail)
+    return path, SETS * CLAIMS_PER_SET
+
+
+async def _sql(url: str, query: str, **params: Any) -> list[Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        names = list(params)
+        q = query
+        for i, name in enumerate(names, 1):
+            q = q.replace(f":{name}", f"${i}")
+        return list(await conn.fetch(q, *params.values()))
+    finally:
+        await conn.close()
+
+
+def _env(url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EDI_GATEWAY_DATABASE_URL": url,
+        "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+        "EDI_GATEWAY_QUEUE": "procrastinate",
+        "EDI_GATEWAY_HEARTBEAT_SECONDS": "0.5",
+        "EDI_GATEWAY_STALLED_AFTER_SECONDS": "3",
+        "EDI_GATEWAY_RECOVERY_INTERVAL_SECONDS": "1",
+        "EDI_GATEWAY_RETRY_BASE_SECONDS": "1.5",
+    }
+
+
+def _queued(url: str, tmp_path: Path, path: Path) -> str:
+    """Receive the file as the API does and queue its job; its submission id."""
+    from edi_gateway.config import Settings
+    from edi_gateway.db import make_engine, make_sessionmaker
+    from edi_gateway.jobs import apply_schema, enqueue, job_app
+    from edi_gateway.submissions.service import receive, store_path
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, queue="procrastinate")
+
+    async def go() -> str:
+        await apply_schema(url)
+        await _sql(url, "DELETE FROM procrastinate_jobs")
+        await _sql(url, "DELETE FROM procrastinate_workers")
+        engine = make_engine(url)
+        try:
+            stored = store_path(settings, path)
+            received = await receive(
+                make_sessionmaker(engine),
+                settings,
+                stored,
+                filename=path.name,
+                partner_id=None,
+                source="cli",
+            )
+        finally:
+            await engine.dispose()
+        app = job_app(url)
+        async with app.open_async():
+            assert await enqueue(app, received.submission.id)
+            assert not await enqueue(app, received.submission.id)  # one job per submission
+        return received.submission.id
+
+    return str(_run_sync(go))
+
+
+def _state(url: str, sid: str) -> tuple[str, int, int, int]:
+    async def go() -> tuple[str, int, int, int]:
+        [row] = await _sql(
+            url, "SELECT status, sets_done, units_stored FROM submissions WHERE id = :sid", sid=sid
+        )
+        [count] = await _sql(url, "SELECT count(*) AS n FROM encounters")
+        return str(row["status"]), int(row["sets_done"]), int(row["units_stored"]), int(count["n"])
+
+    return _run_sync(go)  # type: ignore[no-any-return]
+
+
+def _wait(until: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = until()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*CLI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def _stop(*procs: subprocess.Popen[bytes]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _distinct_claims(url: str) -> tuple[int, int]:
+    async def go() -> tuple[int, int]:
+        [row] = await _sql(
+            url, "SELECT count(*) AS n, count(DISTINCT claim_id) AS d FROM encounters"
+        )
+        return int(row["n"]), int(row["d"])
+
+    return _run_sync(go)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def pg(postgres_url: str) -> str:
+    _run_sync(lambda: _truncate_all(postgres_url))
+    return postgres_url
+
+
+def test_a_killed_worker_s_submission_is_finished_by_another(pg: str, tmp_path: Path) -> None:
+    path, claims = _big_file(tmp_path)
+    env = _env(pg, tmp_path)
+    sid = _queued(pg, tmp_path, path)
+    first = _worker(env)
+    try:
+        _wait(lambda: _state(pg, sid)[1] >= 1, 240, "the first set to be stored")
+        first.send_signal(signal.SIGKILL)  # no goodbye: its job stays "doing"
+        first.wait(timeout=10)
+        status, sets_done, _, _ = _state(pg, sid)
+        assert status in ("validating", "storing") and sets_done < SETS
+        second = _worker(env)
+        try:
+            final = _wait(
+                lambda: (
+                    (s := _state(pg, sid))[0] not in ("received", "validating", "storing") and s
+                ),
+                240,
+                "another worker to finish the submission",
+            )
+        finally:
+            _stop(second)
+    finally:
+        _stop(first)
+    assert final[0] == "completed", final
+    assert final[2] == claims
+    assert _distinct_claims(pg) == (claims, claims)  # every claim stored once
+    jobs = _run_sync(lambda: _sql(pg, "SELECT status FROM procrastinate_jobs"))
+    assert [j["status"] for j in jobs] == ["succeeded"]  # the same job, taken over
+
+
+def test_a_run_whose_connections_die_is_retried(pg: str, tmp_path: Path) -> None:
+    path, claims = _big_file(tmp_path)
+    env = _env(pg, tmp_path)
+    sid = _queued(pg, tmp_path, path)
+    worker = _worker(env)
+    try:
+        _wait(lambda: _state(pg, sid)[1] >= 1, 240, "the first set to be stored")
+
+        async def cut() -> None:  # as a database fail-over or an admin would
+            await _sql(
+                pg,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+
+        _run_sync(cut)
+        final = _wait(
+            lambda: (s := _state(pg, sid))[0] in ("completed", "failed") and s,
+            240,
+            "the submission to end",
+        )
+    finally:
+        _stop(worker)
+    assert final[0] == "completed", final
+    assert _distinct_claims(pg) == (claims, claims)
+    [row] = _run_sync(lambda: _sql(pg, "SELECT error FROM submissions"))
+    assert row["error"] is None
