@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..models import CoverageSpan, Member, MemberIdentifier
@@ -24,7 +24,10 @@ class RosterHistory:
     ) -> None:
         self.sessionmaker = sessionmaker
         self.loop = loop
-        self.cache: dict[tuple[frozenset[str], str, str], bool | None] = {}
+        #: a member's current coverage spans, by (plan's ISA06 values, member id)
+        self.spans: dict[
+            tuple[frozenset[str], str], list[tuple[date | None, date | None]] | None
+        ] = {}
         #: whether any roster of a plan (its ISA06 values) is held
         self.rosters: dict[frozenset[str], bool] = {}
 
@@ -41,16 +44,23 @@ class RosterHistory:
             return None  # duplicates against history are checked when storing
         if self.rosters.get(plan_senders) is False:
             return None  # no roster of this plan held (found on the first look-up)
-        key = (plan_senders, args["member_id"], args["date"])
-        if key not in self.cache:
-            future = asyncio.run_coroutine_threadsafe(self._eligible(*key), self.loop)
-            self.cache[key] = future.result(timeout=60)
-        return self.cache[key]
+        key = (plan_senders, args["member_id"])
+        if key not in self.spans:
+            future = asyncio.run_coroutine_threadsafe(self._spans(*key), self.loop)
+            self.spans[key] = future.result(timeout=60)
+        spans = self.spans[key]
+        if spans is None:
+            return None  # no roster of the claim's plan held: cannot tell
+        on = date.fromisoformat(args["date"])
+        return any(b is not None and b <= on and (e is None or e >= on) for b, e in spans)
 
-    async def _eligible(
-        self, plan_senders: frozenset[str], member_id: str, day: str
-    ) -> bool | None:
-        on = date.fromisoformat(day)
+    async def _spans(
+        self, plan_senders: frozenset[str], member_id: str
+    ) -> list[tuple[date | None, date | None]] | None:
+        """The member's coverage in force now, as (begin, end) spans, from the plan's
+        rosters; None when no roster of the plan is held. Two indexed look-ups (the
+        subscriber id, then any other id of the member) and the member's current spans
+        (``ix_coverage_spans_current``): the cost does not grow with the roster."""
         senders = sorted(plan_senders)
         async with self.sessionmaker() as session:
             if plan_senders not in self.rosters:
@@ -60,20 +70,19 @@ class RosterHistory:
                     )
                 ).first() is not None
             if not self.rosters[plan_senders]:
-                return None  # no roster of the claim's plan held: cannot tell
-            ids = select(MemberIdentifier.member_id).where(MemberIdentifier.value == member_id)
-            found = (
-                await session.execute(
-                    select(CoverageSpan.id)
-                    .join(Member, Member.id == CoverageSpan.member_id)
-                    .where(
-                        Member.plan_sender_id.in_(senders),
-                        (Member.subscriber_id == member_id) | Member.id.in_(ids),
-                        CoverageSpan.superseded_at.is_(None),
-                        CoverageSpan.begin_date <= on,
-                        (CoverageSpan.end_date.is_(None)) | (CoverageSpan.end_date >= on),
-                    )
-                    .limit(1)
+                return None
+            members = union(
+                select(Member.id.label("id")).where(
+                    Member.subscriber_id == member_id, Member.plan_sender_id.in_(senders)
+                ),
+                select(MemberIdentifier.member_id.label("id"))
+                .join(Member, Member.id == MemberIdentifier.member_id)
+                .where(MemberIdentifier.value == member_id, Member.plan_sender_id.in_(senders)),
+            ).subquery()
+            rows = await session.execute(
+                select(CoverageSpan.begin_date, CoverageSpan.end_date).where(
+                    CoverageSpan.member_id.in_(select(members.c.id)),
+                    CoverageSpan.superseded_at.is_(None),
                 )
-            ).first()
-            return found is not None
+            )
+            return [(b, e) for b, e in rows.all()]
