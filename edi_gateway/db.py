@@ -223,6 +223,55 @@ async def bulk_insert(
         await driver.executemany(plan.sql, values)
 
 
+async def insert_new(
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> set[int]:
+    """``bulk_insert`` that leaves out the rows a unique index already holds (another run,
+    perhaps in another worker, stored them first) and returns the ids of the rows it
+    inserted; ``columns`` starts with ``id``, drawn by ``allocate_ids``.
+
+    On PostgreSQL the rows are copied into a temporary table and moved with one
+    ``INSERT ... ON CONFLICT DO NOTHING``: a concurrent transaction inserting the same key
+    is waited for, so of two workers storing the same claim exactly one row is kept. On
+    SQLite (one writer at a time) ``ON CONFLICT DO NOTHING`` does the same."""
+    if not rows:
+        return set()
+    assert columns[0] == "id"
+    dialect = conn.dialect
+    key = (dialect.name, table.name, columns)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _BulkPlan(dialect, table, columns)
+    values = plan.values(rows)
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    names = ", ".join(f'"{n}"' for n in plan.names)
+    if dialect.name == "postgresql":
+        stage = f"_stage_{table.name}"
+        await conn.execute(
+            text(
+                f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
+                f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+            )
+        )
+        await driver.copy_records_to_table(stage, records=values, columns=plan.names)
+        inserted = await conn.execute(
+            text(
+                f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
+                "ON CONFLICT DO NOTHING RETURNING id"
+            )
+        )
+        ids = {int(r[0]) for r in inserted}
+        await conn.execute(text(f'TRUNCATE "{stage}"'))
+        return ids
+    await driver.executemany(plan.sql + " ON CONFLICT DO NOTHING", values)
+    wanted = [int(row[0]) for row in rows]
+    found = await conn.execute(
+        select(table.c.id).where(table.c.id.between(min(wanted), max(wanted)))
+    )
+    return {int(r[0]) for r in found} & set(wanted)
+
+
 async def insert_with_ids(
     conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> list[int]:

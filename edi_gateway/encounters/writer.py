@@ -11,7 +11,14 @@ from mappings.check import CheckedUnit
 from mappings.records import EncounterClaim
 from parsers import Severity, TransactionHeader
 
-from ..db import allocate_ids, bulk_insert, insert_with_ids, rows_for_values, table_of
+from ..db import (
+    allocate_ids,
+    bulk_insert,
+    insert_new,
+    insert_with_ids,
+    rows_for_values,
+    table_of,
+)
 from ..models import (
     ClaimOutcome,
     ClaimPaymentRow,
@@ -65,6 +72,7 @@ _ENCOUNTER_COLUMNS = (
     "subscriber_group",
     "claim_filing_indicator",
     "status",
+    "claim_key",
     "line",
 )
 _LINE_COLUMNS = (
@@ -293,16 +301,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             if not replacing and (key in existing_claims or key in self.claim_keys):
                 self.rejected += 1
                 self._outcome(claim, line, None)
-                self.finding(
-                    line,
-                    f"Duplicate claim: patient control number {claim.claim_id} was "
-                    f"already received from billing provider {npi}. Send a replacement "
-                    "(CLM05-3 = 7) to change it, or a void (8) to cancel it.",
-                    claim_id=claim.claim_id,
-                    element="CLM01",
-                    value=claim.claim_id,
-                    loop="2300",
-                )
+                self._duplicate_claim(claim, line)
                 continue
             if not replacing:
                 dup = None
@@ -393,6 +392,10 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     claim.subscriber_group,
                     claim.claim_filing_indicator,
                     "void" if claim.frequency_code == "8" else "active",
+                    # a replacement takes its key once the original has let go of it
+                    None
+                    if claim.frequency_code in ("7", "8")
+                    else self.tenant.claim_key(billing.npi, claim.claim_id[:40]),
                     line,
                 )
             )
@@ -467,7 +470,17 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                         for a in adjustments
                     )
                 payer_children.append(children)
-        await bulk_insert(conn, table_of(Encounter), _ENCOUNTER_COLUMNS, rows)
+        inserted = await insert_new(conn, table_of(Encounter), _ENCOUNTER_COLUMNS, rows)
+        if len(inserted) < len(rows):
+            # stored meanwhile by another run (another worker, the same claim in another
+            # file): found by the unique claim key at insert time, a duplicate like any
+            keep, enc_ids = self._drop_stored_meanwhile(keep, enc_ids, inserted)
+            lines = [r for r in lines if r[0] in inserted]
+            dxs = [r for r in dxs if r[0] in inserted]
+            parties = [r for r in parties if r[0] in inserted]
+            kept = [i for i, r in enumerate(payers) if r[0] in inserted]
+            payers = [payers[i] for i in kept]
+            payer_children = [payer_children[i] for i in kept]
         await bulk_insert(conn, table_of(EncounterLine), _LINE_COLUMNS, lines)
         await bulk_insert(conn, table_of(EncounterDiagnosis), _DIAGNOSIS_COLUMNS, dxs)
         await bulk_insert(conn, table_of(EncounterParty), _PARTY_COLUMNS, parties)
@@ -490,6 +503,33 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             if claim.frequency_code in ("7", "8"):
                 await self._link_original(claim, line, enc_id)
+
+    def _drop_stored_meanwhile(
+        self, keep: list[tuple[EncounterClaim, int]], enc_ids: list[int], inserted: set[int]
+    ) -> tuple[list[tuple[EncounterClaim, int]], list[int]]:
+        still: list[tuple[EncounterClaim, int]] = []
+        ids: list[int] = []
+        for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
+            if enc_id in inserted:
+                still.append((claim, line))
+                ids.append(enc_id)
+                continue
+            self.rejected += 1
+            self._outcome(claim, line, None)
+            self._duplicate_claim(claim, line)
+        return still, ids
+
+    def _duplicate_claim(self, claim: EncounterClaim, line: int) -> None:
+        self.finding(
+            line,
+            f"Duplicate claim: patient control number {claim.claim_id} was "
+            f"already received from billing provider {claim.billing.npi}. Send a replacement "
+            "(CLM05-3 = 7) to change it, or a void (8) to cancel it.",
+            claim_id=claim.claim_id,
+            element="CLM01",
+            value=claim.claim_id,
+            loop="2300",
+        )
 
     async def _link_original(self, claim: EncounterClaim, line: int, enc_id: int) -> None:
         """Frequency 7 replaces and 8 voids the claim named by REF*F8 (or the same CLM01)."""
@@ -535,8 +575,15 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             return
         new_status = "replaced" if claim.frequency_code == "7" else "voided"
         await session.execute(
-            update(Encounter).where(Encounter.id == original.id).values(status=new_status)
+            update(Encounter)
+            .where(Encounter.id == original.id)
+            .values(status=new_status, claim_key=None)
+        )
+        key = (
+            self.tenant.claim_key(npi, claim.claim_id[:40]) if claim.frequency_code == "7" else None
         )
         await session.execute(
-            update(Encounter).where(Encounter.id == enc_id).values(replaces_id=original.id)
+            update(Encounter)
+            .where(Encounter.id == enc_id)
+            .values(replaces_id=original.id, claim_key=key)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Amount, Base, Id, UTCDateTime, utcnow
@@ -16,6 +16,14 @@ class Encounter(Base):
     __table_args__ = (
         Index("ix_encounters_claim", "claim_id", "billing_npi"),
         Index("ix_encounters_member_date", "member_id", "service_date_from"),
+        # one active claim per key (Tenant.claim_key): duplicates cannot be stored twice
+        Index(
+            "uq_encounters_claim_key",
+            "claim_key",
+            unique=True,
+            sqlite_where=text("claim_key IS NOT NULL"),
+            postgresql_where=text("claim_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -59,6 +67,9 @@ class Encounter(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))
+    #: who owns the claim, billing NPI and CLM01 while it is active (None once replaced
+    #: or voided, and on voids): unique, see ``Tenant.claim_key``
+    claim_key: Mapped[str | None] = mapped_column(String(80))
     line: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

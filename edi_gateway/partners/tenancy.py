@@ -93,6 +93,21 @@ class Tenant:
             and partner_id in self.peers.get(billing_npi, frozenset())
         )
 
+    def claim_key(self, billing_npi: str | None, claim_id: str) -> str:
+        """The key of an active claim (CLM01 for a billing provider) that is unique among
+        the claims this partner's claims are judged against: two claims with the same key
+        are duplicates (``sees``). Claims for an NPI the partner lists share the key with
+        its peers' claims for it; otherwise the key is the partner's own (or the local
+        operator's). Stored on the encounter under a unique index, so that the database
+        itself keeps a claim from being stored twice, even by two workers at once."""
+        if billing_npi is not None and billing_npi in self.npis:
+            owner = "n"
+        elif self.partner_id is None:
+            owner = "local"
+        else:
+            owner = f"p{self.partner_id}"
+        return f"{owner}|{billing_npi or ''}|{claim_id}"
+
     def plan_for(self, *ids: str) -> int | None:
         """The plan partner one of these interchange or group ids belongs to."""
         for value in ids:
