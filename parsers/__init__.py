@@ -6,6 +6,7 @@ levels 1 (X12 syntax) and 2 (implementation guide); acknowledgments are TA1 and 
 """
 
 from .engine import FileEvent, SetEvent, UnitEvent, Validator, validate
+from .envelope.state import SeenInterchanges
 from .findings import Finding, Level, Severity
 from .igmap import GUIDES, GuideInfo, guide_for, load_map
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
@@ -23,6 +24,7 @@ __all__ = [
     "InterchangeResult",
     "Level",
     "Loop",
+    "SeenInterchanges",
     "Segment",
     "SetEvent",
     "Severity",

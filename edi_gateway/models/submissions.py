@@ -87,6 +87,24 @@ class Interchange(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class InterchangeKey(Base):
+    """The submission that holds an interchange control number (ISA06, ISA08, ISA13) in a
+    tenant's scope: claimed when the ISA is read, kept while the interchange is accepted,
+    taken over only after the duplicate window. The primary key makes two files with the
+    same ISA13 read at the same time (by two workers) end with one accepted interchange."""
+
+    __tablename__ = "interchange_keys"
+
+    scope: Mapped[str] = mapped_column(String(24), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(15), primary_key=True)
+    receiver_id: Mapped[str] = mapped_column(String(15), primary_key=True)
+    control_number: Mapped[str] = mapped_column(String(9), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class TransactionSet(Base):
     """One ST..SE: stored whole or not at all (its rows commit with this row)."""
 

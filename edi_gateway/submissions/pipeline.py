@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -39,6 +39,7 @@ from ..setwriter import IngestContext, SetWriter, write_findings
 from ..statuses import SetStatus, SubmissionStatus
 from .filestore import FileStore
 from .gctune import fewer_collections
+from .interchanges import InterchangeRegistry, release_rejected
 
 log = logging.getLogger("edi_gateway.ingest")
 
@@ -72,20 +73,6 @@ def _writer_for(ctx: IngestContext, header: TransactionHeader, ordinal: int) -> 
     if header.guide == "835":
         return RemittanceSetWriter(ctx, header, ordinal)
     return SetWriter(ctx, header, ordinal)
-
-
-async def _seen_interchanges(
-    session: AsyncSession, submission_id: str, window_days: int
-) -> set[tuple[str, str, str]]:
-    since = datetime.now(UTC) - timedelta(days=window_days)
-    rows = await session.execute(
-        select(Interchange.sender_id, Interchange.receiver_id, Interchange.control_number).where(
-            Interchange.submission_id != submission_id,
-            Interchange.received_at >= since,
-            Interchange.accepted.is_(True),
-        )
-    )
-    return {(a, b, c) for a, b, c in rows.all()}
 
 
 async def process_submission(
@@ -129,7 +116,6 @@ async def _process(
         submission.error = None
         submission.sets_done = len(done)
         submission.started_at = datetime.now(UTC)
-        seen = await _seen_interchanges(session, submission_id, settings.duplicate_window_days)
         tenant = await load_tenant(session, submission.partner_id)
         plan_guide: str | None = None
         if submission.partner_id is not None:
@@ -156,6 +142,13 @@ async def _process(
         history_for=lambda h: rosters.scoped(
             tenant.roster_senders(h.receiver_id, h.gs_receiver_id)
         ),
+    )
+    seen = InterchangeRegistry(
+        sessionmaker,
+        asyncio.get_running_loop(),
+        submission_id,
+        partner_id,
+        settings.duplicate_window_days,
     )
     validator = Validator(
         units=True,
@@ -263,6 +256,7 @@ async def _finish(
                     for isa in result.interchanges
                 ],
             )
+        await release_rejected(session, submission_id)
         await session.execute(
             delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
         )

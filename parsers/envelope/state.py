@@ -8,6 +8,8 @@ the whole file.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from ..events import Event
 from ..findings import Finding, Level, Severity
 from ..results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
@@ -15,12 +17,22 @@ from ..tokenizer import CHUNK_SIZE, Delimiters, IsaProblem
 from ..tree import TransactionHeader, Unit
 from ..walker import MAX_SET_FINDINGS, TransactionWalker
 
-__all__ = ["MAX_FILE_FINDINGS", "EnvelopeState", "plain"]
+__all__ = ["MAX_FILE_FINDINGS", "EnvelopeState", "SeenInterchanges", "plain"]
 
 #: findings in a file after which reading stops (the file is rejected long before)
 MAX_FILE_FINDINGS = 200_000
 _DEFAULT_DELIMITERS = Delimiters()
 MORE = "More than"
+
+
+class SeenInterchanges(Protocol):
+    """The (ISA06 sender, ISA08 receiver, ISA13) interchanges already received: a set, or
+    a registry that claims each new one as it is read (so that two files with the same
+    ISA13 read at once are not both accepted)."""
+
+    def __contains__(self, key: object, /) -> bool: ...
+
+    def add(self, key: tuple[str, str, str], /) -> None: ...
 
 
 def plain(value: str) -> bool:
@@ -36,14 +48,14 @@ class EnvelopeState:
         *,
         units: bool = False,
         chunk_size: int = CHUNK_SIZE,
-        seen_interchanges: set[tuple[str, str, str]] | None = None,
+        seen_interchanges: SeenInterchanges | None = None,
         allowed_senders: frozenset[str] | None = None,
         allowed_guides: frozenset[str] | None = None,
     ) -> None:
         self.want_units = units
         self.chunk_size = chunk_size
         # (sender, receiver, ISA13) already received in this file (or before it, when given).
-        self.seen = seen_interchanges if seen_interchanges is not None else set()
+        self.seen: SeenInterchanges = seen_interchanges if seen_interchanges is not None else set()
         #: when given, an ISA06 outside this set is rejected (TA1 006): the submitting
         #: trading partner may only send under its own interchange ids
         self.allowed_senders = allowed_senders

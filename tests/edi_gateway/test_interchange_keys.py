@@ -1,0 +1,132 @@
+"""Interchange control numbers are held once per tenant, by construction (issue 19): two
+files with the same ISA06/ISA08/ISA13 read at the same time end with one accepted
+interchange and one TA1 025; a rejected interchange lets its number go; another
+partner's number is not ours to judge."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from conftest import Db
+from sqlalchemy import select
+
+from edi_gateway.models import Acknowledgment, Encounter, Interchange, InterchangeKey
+from edi_gateway.partners.service import create_partner, partner_by_name
+from edi_gateway.submissions.pipeline import process_submission
+from edi_gateway.submissions.service import receive, store_path
+from parsers.generate import write_file
+
+
+async def _partner(db: Db, name: str, sender: str) -> int:
+    async with db.sessionmaker() as s, s.begin():
+        await create_partner(s, name, "provider", [sender], None)
+    async with db.sessionmaker() as s:
+        partner = await partner_by_name(s, name)
+        assert partner is not None
+        return partner.id
+
+
+async def _received(db: Db, path: Path, partner_id: int) -> str:
+    got = await receive(
+        db.sessionmaker,
+        db.settings,
+        store_path(db.settings, path),
+        filename=path.name,
+        partner_id=partner_id,
+        source="api",
+    )
+    return got.submission.id
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path, str]:
+    """Two files with other claims under the same sender, receiver and ISA13."""
+    first = tmp_path / "first.x12"
+    write_file(first, "837p", 60, seed=5)
+    second = tmp_path / "second.x12"
+    second.write_text(first.read_text().replace("CLM*", "CLM*B"))
+    one = first.read_text().split("*")
+    return first, second, one[6].strip()
+
+
+async def _ta1(db: Db, submission_id: str) -> bytes:
+    """The TA1 sent back (none for an accepted interchange that asked for none, ISA14 0)."""
+    async with db.sessionmaker() as s:
+        content = (
+            await s.execute(
+                select(Acknowledgment.content).where(
+                    Acknowledgment.submission_id == submission_id,
+                    Acknowledgment.kind == "ta1",
+                )
+            )
+        ).scalar_one_or_none()
+    return bytes(content or b"")
+
+
+async def test_same_isa13_read_at_once_is_accepted_once(db: Db, tmp_path: Path) -> None:
+    first, second, sender = _files(tmp_path)
+    partner_id = await _partner(db, "clinic", sender)
+    ids = [await _received(db, p, partner_id) for p in (first, second)]
+
+    done = await asyncio.gather(
+        *(process_submission(db.sessionmaker, db.settings, sid) for sid in ids)
+    )
+
+    statuses = sorted(d.status for d in done)
+    assert statuses == ["completed", "rejected"]
+    ta1s = [await _ta1(db, sid) for sid in ids]
+    assert sorted(b"*R*025~" in t for t in ta1s) == [False, True]
+    async with db.sessionmaker() as s:
+        accepted = (
+            (await s.execute(select(Interchange.submission_id).where(Interchange.accepted)))
+            .scalars()
+            .all()
+        )
+        held = (await s.execute(select(InterchangeKey.submission_id))).scalars().all()
+        stored = len((await s.execute(select(Encounter.id))).all())
+    winner = next(d.id for d in done if d.status == "completed")
+    assert accepted == [winner] and held == [winner]
+    assert stored == 60
+
+
+async def test_rejected_interchange_lets_its_number_go(db: Db, tmp_path: Path) -> None:
+    first, second, sender = _files(tmp_path)
+    partner_id = await _partner(db, "clinic", sender)
+    # the first file's IEA names another ISA13: the interchange is rejected (TA1 001)
+    broken = tmp_path / "broken.x12"
+    text = first.read_text()
+    isa13 = text.split("*")[13]
+    broken.write_text(text.replace(f"IEA*1*{isa13}", "IEA*1*000000999"))
+    rejected = await process_submission(
+        db.sessionmaker, db.settings, await _received(db, broken, partner_id)
+    )
+    assert rejected.status == "rejected"
+    async with db.sessionmaker() as s:
+        assert (await s.execute(select(InterchangeKey))).first() is None
+
+    # the corrected file, same ISA13, is not a duplicate of the rejected one
+    again = await process_submission(
+        db.sessionmaker, db.settings, await _received(db, second, partner_id)
+    )
+    assert again.status == "completed"
+
+
+async def test_another_tenants_isa13_is_not_a_duplicate(db: Db, tmp_path: Path) -> None:
+    """The operator's own files (no partner) and a partner's hold numbers apart."""
+    first, second, sender = _files(tmp_path)
+    one = await _partner(db, "clinic", sender)
+    a = await process_submission(db.sessionmaker, db.settings, await _received(db, first, one))
+    local = await receive(
+        db.sessionmaker,
+        db.settings,
+        store_path(db.settings, second),
+        filename=second.name,
+        partner_id=None,
+        source="cli",
+    )
+    b = await process_submission(db.sessionmaker, db.settings, local.submission.id)
+    assert (a.status, b.status) == ("completed", "completed")
+    assert b"*R*025~" not in await _ta1(db, b.id)
+    async with db.sessionmaker() as s:
+        scopes = sorted((await s.execute(select(InterchangeKey.scope))).scalars().all())
+    assert scopes == ["local", f"p{one}"]
