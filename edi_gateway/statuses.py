@@ -11,7 +11,9 @@ from enum import StrEnum
 __all__ = [
     "OPEN_STATES",
     "PROCESSED",
+    "DeliveryStatus",
     "EncounterStatus",
+    "EventType",
     "SetStatus",
     "SubmissionStatus",
     "WorkItemKind",
@@ -76,3 +78,22 @@ class WorkItemKind(StrEnum):
     REJECTED_BY_GATEWAY = "rejected_by_gateway"
     DENIED = "denied"
     REJECTED_BY_PLAN = "rejected_by_plan"
+
+
+class EventType(StrEnum):
+    """What partners may subscribe to with a webhook (the ``type`` of each payload)."""
+
+    #: a submission was processed to the end (completed, partially accepted, rejected, held)
+    SUBMISSION_COMPLETED = "submission.completed"
+    #: the gateway rejected one claim of a submission
+    CLAIM_REJECTED = "claim.rejected"
+    #: a forwarded encounter's state at the plan moved
+    ENCOUNTER_PLAN_STATE_CHANGED = "encounter.plan_state_changed"
+    #: a work-queue item closed (resolved, won't fix, closed by a resubmission)
+    REJECTION_CLOSED = "rejection.closed"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"

@@ -31,6 +31,7 @@ from .submissions import (
     Submission,
     TransactionSet,
 )
+from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Acknowledgment",
@@ -63,6 +64,9 @@ __all__ = [
     "StoredFile",
     "Submission",
     "TransactionSet",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "WorkItem",
     "WorkItemEvent",
 ]
