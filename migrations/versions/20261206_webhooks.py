@@ -1,7 +1,7 @@
 """webhooks: subscriptions, deliveries (the outbox) and attempts
 
 Revision ID: 0006w
-Revises: 0005s
+Revises: 0006i
 Create Date: 2026-12-06 02:10:10.970357
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import edi_gateway.models.base
 
 revision: str = "0006w"
-down_revision: str | None = "0005s"
+down_revision: str | None = "0006i"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
