@@ -10,6 +10,14 @@ from .encounters import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
+from .forwarding import (
+    ForwardedClaim,
+    ForwardingBatch,
+    OutboundPayerId,
+    OutboundSettings,
+    PlanAnswer,
+    PlanStateEvent,
+)
 from .partners import ApiKey, AuditEvent, Partner, PartnerIdentifier, PartnerProvider
 from .rejections import WorkItem, WorkItemEvent
 from .remittances import (
@@ -46,17 +54,23 @@ __all__ = [
     "EncounterLine",
     "EncounterParty",
     "FindingRow",
+    "ForwardedClaim",
+    "ForwardingBatch",
     "HeldFile",
     "Interchange",
     "InterchangeKey",
     "Member",
     "MemberIdentifier",
+    "OutboundPayerId",
+    "OutboundSettings",
     "Partner",
     "PartnerIdentifier",
     "PartnerProvider",
     "Payment",
     "PaymentAdjustment",
     "PaymentDenialCode",
+    "PlanAnswer",
+    "PlanStateEvent",
     "PriorPayerAdjustment",
     "PriorPayerRow",
     "ProviderAdjustmentRow",

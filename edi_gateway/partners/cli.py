@@ -179,3 +179,6 @@ def register(sub: Any) -> None:
     pr.add_argument("name")
     pr.add_argument("npi", nargs="*", help="NPIs to add or remove")
     pr.set_defaults(func=providers)
+    from ..forwarding.cli import register_outbound
+
+    register_outbound(psub)

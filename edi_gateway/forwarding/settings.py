@@ -1,0 +1,222 @@
+"""A plan's outbound settings: how the 837s we forward to it are addressed, checked,
+split and delivered (``edi-gateway partners outbound set``, ``PUT
+/v1/partners/{name}/outbound``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mappings.guides import list_guides, load_guide
+
+from ..errors import InvalidRequest, NotFound
+from ..models import OutboundSettings, Partner
+from ..partners.repository import PartnerRepository
+from .repository import OutboundRepository
+
+__all__ = ["OutboundChange", "OutboundError", "OutboundView", "get_outbound", "set_outbound"]
+
+#: envelope ids: letters, digits, blanks and the few marks ids use, never a separator
+_ID = re.compile(r"[A-Za-z0-9 .\-_/]{1,15}")
+_QUALIFIER = re.compile(r"[A-Z0-9]{2}")
+_NAME = re.compile(r"[A-Za-z0-9 .,&'\-/()#@]{1,60}")
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+class OutboundError(InvalidRequest):
+    pass
+
+
+@dataclass(slots=True)
+class OutboundChange:
+    """What to set (None: keep the current value, or the default on first setting)."""
+
+    receiver_id: str
+    sender_id: str
+    payer_ids: list[str] | None = None
+    guide: str | None = None
+    url: str | None = None
+    directory: str | None = None
+    download: bool = False
+    sender_qualifier: str | None = None
+    receiver_qualifier: str | None = None
+    gs_sender_id: str | None = None
+    gs_receiver_id: str | None = None
+    usage: str | None = None
+    submitter_name: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    claims_per_set: int | None = None
+    sets_per_file: int | None = None
+    bytes_per_file: int | None = None
+    every_minutes: int | None = None
+
+
+@dataclass(slots=True)
+class OutboundView:
+    plan: str
+    settings: OutboundSettings
+    payer_ids: list[str] = field(default_factory=list)
+
+
+def _check_id(label: str, value: str) -> str:
+    value = value.strip()
+    if not _ID.fullmatch(value):
+        raise OutboundError(
+            f"{label} {value!r} must be 1-15 letters, digits, blanks or . - _ / (no X12 separator)"
+        )
+    return value
+
+
+def _check_destination(change: OutboundChange) -> None:
+    if change.url is not None and change.directory is not None:
+        raise OutboundError("give either a URL or a drop directory, not both")
+    if change.url is not None:
+        parts = urlsplit(change.url)
+        loopback = parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK
+        if not parts.hostname or (parts.scheme != "https" and not loopback):
+            raise OutboundError(
+                f"destination URL {change.url!r} must be https:// (http only to this machine)"
+            )
+    if change.directory is not None and not Path(change.directory).is_absolute():
+        raise OutboundError(f"drop directory {change.directory!r} must be an absolute path")
+
+
+def _check_limits(change: OutboundChange) -> None:
+    for label, value, low in (
+        ("claims per transaction set", change.claims_per_set, 1),
+        ("transaction sets per file", change.sets_per_file, 1),
+        ("bytes per file", change.bytes_per_file, 10_000),
+        ("minutes between runs", change.every_minutes, 1),
+    ):
+        if value is not None and value < low:
+            raise OutboundError(f"{label} must be at least {low}")
+    if change.claims_per_set is not None and change.claims_per_set > 5000:
+        raise OutboundError("claims per transaction set must be at most 5000 (the 837 limit)")
+
+
+def _check_guide(name: str) -> str:
+    if name not in list_guides():
+        raise OutboundError(f"no companion guide named {name!r} (see `edi-gateway guides list`)")
+    guide = load_guide(name)
+    if not {"837P", "837I", "837D"} & set(guide.transactions):
+        raise OutboundError(f"companion guide {name!r} is not a guide for 837 claims")
+    return name
+
+
+async def _plan(session: AsyncSession, name: str) -> Partner:
+    partner = await PartnerRepository(session).get_by_name(name)
+    if partner is None:
+        raise NotFound(f"no partner named {name!r}")
+    if partner.role != "plan":
+        raise OutboundError(f"{name!r} is a {partner.role}: only a plan has outbound settings")
+    return partner
+
+
+async def set_outbound(session: AsyncSession, name: str, change: OutboundChange) -> OutboundView:
+    """Create or change a plan's outbound settings (validated first, nothing half-set)."""
+    plan = await _plan(session, name)
+    receiver_id = _check_id("receiver id", change.receiver_id)
+    sender_id = _check_id("sender id", change.sender_id)
+    gs_sender = _check_id("GS02 sender id", change.gs_sender_id or sender_id)
+    gs_receiver = _check_id("GS03 receiver id", change.gs_receiver_id or receiver_id)
+    for label, qualifier in (
+        ("ISA05", change.sender_qualifier),
+        ("ISA07", change.receiver_qualifier),
+    ):
+        if qualifier is not None and not _QUALIFIER.fullmatch(qualifier):
+            raise OutboundError(f"{label} qualifier {qualifier!r} must be two letters or digits")
+    if change.usage is not None and change.usage not in ("T", "P"):
+        raise OutboundError("usage indicator must be T (test) or P (production)")
+    for label, text in (
+        ("submitter name", change.submitter_name),
+        ("contact name", change.contact_name),
+    ):
+        if text is not None and not _NAME.fullmatch(text):
+            raise OutboundError(f"{label} {text!r}: 1-60 letters, digits, blanks, punctuation")
+    if change.contact_email is not None and not re.fullmatch(
+        r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", change.contact_email
+    ):
+        raise OutboundError(f"contact e-mail {change.contact_email!r} is not an address")
+    _check_destination(change)
+    _check_limits(change)
+    guide = _check_guide(change.guide) if change.guide is not None else None
+    repo = OutboundRepository(session)
+    payer_ids = None
+    if change.payer_ids is not None:
+        payer_ids = sorted({_check_id_long(p) for p in change.payer_ids})
+        for payer_id in payer_ids:
+            owner = await repo.payer_id_owner(payer_id)
+            if owner is not None and owner != plan.id:
+                raise OutboundError(f"payer id {payer_id!r} already routes to another plan")
+    row = await repo.get(plan.id)
+    if row is None:
+        row = repo.add(
+            OutboundSettings(
+                partner_id=plan.id,
+                sender_qualifier="ZZ",
+                receiver_qualifier="ZZ",
+                usage="T",
+                submitter_name="EDI GATEWAY",
+                contact_name="EDI SUPPORT",
+                contact_email="edi-support@example.org",
+                claims_per_set=5000,
+                sets_per_file=10,
+                bytes_per_file=50_000_000,
+                destination="download",
+            )
+        )
+    row.sender_id, row.receiver_id = sender_id, receiver_id
+    row.gs_sender_id, row.gs_receiver_id = gs_sender, gs_receiver
+    for attr in (
+        "sender_qualifier",
+        "receiver_qualifier",
+        "usage",
+        "submitter_name",
+        "contact_name",
+        "contact_email",
+        "claims_per_set",
+        "sets_per_file",
+        "bytes_per_file",
+        "every_minutes",
+    ):
+        value = getattr(change, attr)
+        if value is not None:
+            setattr(row, attr, value)
+    if guide is not None:
+        row.guide = guide
+    if change.url is not None:
+        row.destination, row.url, row.directory = "https", change.url, None
+    elif change.directory is not None:
+        row.destination, row.url, row.directory = "directory", None, change.directory
+    elif change.download:
+        row.destination, row.url, row.directory = "download", None, None
+    row.updated_at = datetime.now(UTC)
+    if payer_ids is not None:
+        await repo.replace_payer_ids(plan.id, payer_ids)
+    await session.flush()
+    return OutboundView(plan.name, row, list(await repo.payer_ids_of(plan.id)))
+
+
+def _check_id_long(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"[A-Za-z0-9 .\-_/]{1,80}", value):
+        raise OutboundError(f"payer id {value!r} must be 1-80 letters or digits")
+    return value
+
+
+async def get_outbound(session: AsyncSession, name: str) -> OutboundView:
+    plan = await _plan(session, name)
+    repo = OutboundRepository(session)
+    row = await repo.get(plan.id)
+    if row is None:
+        raise NotFound(
+            f"plan {name!r} has no outbound settings (set them with "
+            "`edi-gateway partners outbound set`)"
+        )
+    return OutboundView(plan.name, row, list(await repo.payer_ids_of(plan.id)))

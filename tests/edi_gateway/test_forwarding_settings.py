@@ -1,0 +1,87 @@
+"""A plan's outbound settings from the command line, on both databases: set, shown,
+changed, and refused with a clear message (exit 2) when they cannot be right."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import Db
+from sqlalchemy import select
+
+from edi_gateway.models import OutboundPayerId, OutboundSettings
+
+CLI = [sys.executable, "-m", "edi_gateway.cli"]
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, check=False)
+
+
+async def test_outbound_set_show_and_refusals(db: Db, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "EDI_GATEWAY_DATABASE_URL": db.url,
+        "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+    }
+    for name, role in (("goldplan", "plan"), ("otherplan", "plan"), ("clinic", "provider")):
+        made = _cli(env, "partners", "create", name, "--role", role)
+        assert made.returncode == 0, made.stderr
+    drop = tmp_path / "drop"
+    done = _cli(
+        env, "partners", "outbound", "set", "goldplan", "--receiver-id", "GPHP1EDI",
+        "--sender-id", "OURMSO", "--payer-id", "GPHP1", "--payer-id", "GPHP2",
+        "--guide", "medi-cal-encounters-837", "--dir", str(drop), "--usage", "P",
+        "--claims-per-set", "2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "payer ids GPHP1, GPHP2" in done.stdout
+    assert f"destination directory: {drop}" in done.stdout
+    shown = _cli(env, "partners", "outbound", "show", "goldplan")
+    assert "ISA07/08 ZZ/GPHP1EDI" in shown.stdout and "usage P" in shown.stdout
+
+    # changed: a URL instead of the directory; the payer ids kept when not given
+    again = _cli(
+        env, "partners", "outbound", "set", "goldplan", "--receiver-id", "GPHP1EDI",
+        "--sender-id", "OURMSO", "--url", "https://plan.example.org/edi",
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    async with db.sessionmaker() as s:
+        row = (await s.execute(select(OutboundSettings))).scalar_one()
+        payers = list((await s.execute(select(OutboundPayerId.payer_id))).scalars())
+    assert (row.destination, row.url, row.directory) == (
+        "https",
+        "https://plan.example.org/edi",
+        None,
+    )
+    assert (row.usage, row.claims_per_set, row.guide) == ("P", 2, "medi-cal-encounters-837")
+    assert sorted(payers) == ["GPHP1", "GPHP2"]
+
+    refusals = [
+        (("clinic", "--receiver-id", "X", "--sender-id", "Y"), "only a plan"),
+        (("nobody", "--receiver-id", "X", "--sender-id", "Y"), "no partner named"),
+        (("goldplan", "--receiver-id", "A*B", "--sender-id", "Y"), "X12 separator"),
+        (("goldplan", "--receiver-id", "A", "--sender-id", "B", "--guide", "nope"), "guide"),
+        (
+            ("goldplan", "--receiver-id", "A", "--sender-id", "B", "--url", "http://x.org/a"),
+            "https",
+        ),
+        (("goldplan", "--receiver-id", "A", "--sender-id", "B", "--dir", "rel/dir"), "absolute"),
+        (
+            ("otherplan", "--receiver-id", "A", "--sender-id", "B", "--payer-id", "GPHP1"),
+            "another plan",
+        ),
+        (
+            ("goldplan", "--receiver-id", "A", "--sender-id", "B", "--claims-per-set", "6000"),
+            "at most 5000",
+        ),
+    ]
+    for args, message in refusals:
+        refused = _cli(env, "partners", "outbound", "set", *args)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert message in refused.stderr and "Traceback" not in refused.stderr
+    async with db.sessionmaker() as s:  # nothing half-set by a refusal
+        rows = list((await s.execute(select(OutboundSettings))).scalars())
+    assert len(rows) == 1 and rows[0].receiver_id == "GPHP1EDI"
