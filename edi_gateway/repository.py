@@ -96,6 +96,10 @@ class Repository(Generic[ModelT]):
     def _id(self) -> Any:
         return inspect(self.model).primary_key[0]
 
+    async def get_by_id(self, row_id: int | str) -> ModelT | None:
+        row: ModelT | None = await self.session.get(self.model, row_id)
+        return row
+
     async def get_one_or_none(self, stmt: Select[T]) -> T | None:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 

@@ -7,31 +7,27 @@ transaction set per database transaction, so a set is all there or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.check import CheckedSet, CheckedUnit, UnitRecord
 from parsers import Finding, Level, SetEvent, Severity, TransactionHeader, Unit
 
 from .config import Settings
-from .db import bulk_insert, table_of
-from .models import FindingRow, Submission, TransactionSet
+from .models import Submission
 from .partners.tenancy import Tenant
 from .statuses import SetStatus
+from .submissions.repository import TransactionSetRepository
+from .submissions.results_repository import FindingRepository
 
 #: the record type a writer stores
 R = TypeVar("R", bound=UnitRecord)
 
 __all__ = [
-    "FINDING_COLUMNS",
     "IngestContext",
     "SetWriter",
-    "finding_row",
-    "write_findings",
 ]
 
 
@@ -72,30 +68,11 @@ class SetWriter(Generic[R]):
         self.dialect = (await self.session.connection()).dialect.name
 
     async def _insert_set(self, status: str, line: int, session: AsyncSession | None = None) -> int:
-        h = self.header
         db = session or self.session
         assert db is not None
-        result = await db.execute(
-            insert(TransactionSet).returning(TransactionSet.id),
-            [
-                {
-                    "submission_id": self.ctx.submission.id,
-                    "ordinal": self.ordinal,
-                    "isa_control_number": h.isa_control_number[:9],
-                    "gs_control_number": h.gs_control_number[:9],
-                    "st_control_number": h.st_control_number[:9],
-                    "sender_id": h.sender_id[:15],
-                    "receiver_id": h.receiver_id[:15],
-                    "gs_sender_id": h.gs_sender_id[:15],
-                    "gs_receiver_id": h.gs_receiver_id[:15],
-                    "transaction_type": h.guide,
-                    "version": h.version[:12],
-                    "status": status,
-                    "line": line,
-                }
-            ],
+        return await TransactionSetRepository(db).insert(
+            self.ctx.submission.id, self.ordinal, self.header, status, line
         )
-        return int(result.scalar_one())
 
     flush_every = 1000
     #: what the units of this writer's transaction type map to
@@ -177,18 +154,14 @@ class SetWriter(Generic[R]):
                 await session.rollback()
                 status = SetStatus.REJECTED
                 async with self.ctx.sessionmaker() as s2, s2.begin():
-                    await self._insert_set(status, event.result.line, s2)
-                    await s2.execute(
-                        update(TransactionSet)
-                        .where(
-                            TransactionSet.submission_id == self.ctx.submission.id,
-                            TransactionSet.ordinal == self.ordinal,
-                        )
-                        .values(
-                            units=event.result.units,
-                            units_rejected=event.result.units,
-                            segments=event.result.segment_count,
-                        )
+                    set_id = await self._insert_set(status, event.result.line, s2)
+                    await TransactionSetRepository(s2).finish(
+                        set_id,
+                        status,
+                        units=event.result.units,
+                        units_stored=0,
+                        units_rejected=event.result.units,
+                        segments=event.result.segment_count,
                     )
                     await self._write_findings(s2)
                 self.stored = 0
@@ -203,16 +176,13 @@ class SetWriter(Generic[R]):
                     await self._write_findings(s2)
                     await self.on_held(s2)
                 return status
-            await session.execute(
-                update(TransactionSet)
-                .where(TransactionSet.id == self.set_id)
-                .values(
-                    status=status,
-                    units=event.result.units,
-                    units_stored=self.stored,
-                    units_rejected=self.rejected,
-                    segments=event.result.segment_count,
-                )
+            await TransactionSetRepository(session).finish(
+                self.set_id,
+                status,
+                units=event.result.units,
+                units_stored=self.stored,
+                units_rejected=self.rejected,
+                segments=event.result.segment_count,
             )
             await self._write_findings(session)
             await self.before_commit(session)
@@ -228,70 +198,11 @@ class SetWriter(Generic[R]):
         """Last rows of a stored set, in its transaction (subclasses)."""
 
     async def _write_findings(self, session: AsyncSession) -> None:
-        await write_findings(session, self.ctx.submission.id, self.findings, self.ordinal)
+        await FindingRepository(session).add_all(
+            self.ctx.submission.id, self.findings, self.ordinal
+        )
 
     async def abort(self) -> None:
         if self.session is not None:
             await self.session.rollback()
             await self.session.close()
-
-
-#: column order of ``finding_row``
-FINDING_COLUMNS = (
-    "submission_id",
-    "set_ordinal",
-    "snip_level",
-    "severity",
-    "level",
-    "code",
-    "message",
-    "segment_id",
-    "segment_position",
-    "line",
-    "offset",
-    "loop",
-    "element",
-    "value",
-    "claim_id",
-    "member_id",
-    "isa_control_number",
-    "gs_control_number",
-    "st_control_number",
-    "rule_id",
-    "guide",
-)
-
-
-def finding_row(submission_id: str, f: Finding, ordinal: int | None) -> tuple[Any, ...]:
-    """A finding as a ``findings`` row (``FINDING_COLUMNS`` order)."""
-    return (
-        submission_id,
-        ordinal,
-        f.snip_level,
-        f.severity.value,
-        f.level.value,
-        f.code[:10],
-        f.message,
-        (f.segment_id or None) and f.segment_id[:10],
-        f.segment_position,
-        f.line,
-        f.offset,
-        f.loop,
-        f.element,
-        f.value,
-        f.claim_id and f.claim_id[:80],
-        f.member_id and f.member_id[:80],
-        f.interchange_control_number and f.interchange_control_number[:9],
-        f.group_control_number and f.group_control_number[:9],
-        f.transaction_control_number and f.transaction_control_number[:9],
-        f.rule_id,
-        f.guide,
-    )
-
-
-async def write_findings(
-    session: AsyncSession, submission_id: str, findings: Iterable[Finding], ordinal: int | None
-) -> None:
-    rows = [finding_row(submission_id, f, ordinal) for f in findings]
-    if rows:
-        await bulk_insert(await session.connection(), table_of(FindingRow), FINDING_COLUMNS, rows)

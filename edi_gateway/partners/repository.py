@@ -26,6 +26,12 @@ class PartnerRepository(Repository[Partner]):
             await self.session.execute(select(Partner.role).where(Partner.id == partner_id))
         ).scalar_one()
 
+    async def guide_of(self, partner_id: int) -> str | None:
+        """The partner's plan companion guide (plans), if any."""
+        return (
+            await self.session.execute(select(Partner.guide).where(Partner.id == partner_id))
+        ).scalar_one()
+
     async def identifier_taken(self, value: str) -> bool:
         stmt = select(PartnerIdentifier).where(PartnerIdentifier.value == value)
         return (await self.session.execute(stmt)).first() is not None

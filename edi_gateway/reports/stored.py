@@ -7,13 +7,18 @@ from __future__ import annotations
 import contextlib
 
 import anyio
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
 from ..errors import NotFound
-from ..models import ClaimOutcome, FindingRow, Interchange, Partner, Submission, TransactionSet
+from ..partners.repository import PartnerRepository
 from ..submissions.filestore import FileStore
+from ..submissions.repository import (
+    InterchangeRepository,
+    SubmissionRunRepository,
+    TransactionSetRepository,
+)
+from ..submissions.results_repository import ClaimOutcomeRepository, FindingRepository
 from .assemble import RawFinding, ReportClaim, assemble, decimal_or_none, unique
 from .explain import (
     FileScan,
@@ -42,52 +47,18 @@ class ReportNotFound(NotFound):
 
 async def build_report(session: AsyncSession, settings: Settings, submission_id: str) -> Report:
     """The report of a stored submission, whatever its status. Raises ReportNotFound."""
-    sub = await session.get(Submission, submission_id)
+    sub = await SubmissionRunRepository(session).get_by_id(submission_id)
     if sub is None:
         raise ReportNotFound(f"no submission {submission_id}")
-    partner = await session.get(Partner, sub.partner_id) if sub.partner_id is not None else None
-    interchanges = (
-        (
-            await session.execute(
-                select(Interchange)
-                .where(Interchange.submission_id == sub.id)
-                .order_by(Interchange.id)
-            )
-        )
-        .scalars()
-        .all()
+    partner = (
+        await PartnerRepository(session).get_by_id(sub.partner_id)
+        if sub.partner_id is not None
+        else None
     )
-    set_rows = (
-        (
-            await session.execute(
-                select(TransactionSet)
-                .where(TransactionSet.submission_id == sub.id)
-                .order_by(TransactionSet.ordinal)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    finding_rows = (
-        (
-            await session.execute(
-                select(FindingRow).where(FindingRow.submission_id == sub.id).order_by(FindingRow.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    outcome_rows = (
-        (
-            await session.execute(
-                select(ClaimOutcome)
-                .where(ClaimOutcome.submission_id == sub.id)
-                .order_by(ClaimOutcome.set_ordinal, ClaimOutcome.line, ClaimOutcome.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    interchanges = await InterchangeRepository(session).get_all_of(sub.id)
+    set_rows = await TransactionSetRepository(session).get_all_of(sub.id)
+    finding_rows = await FindingRepository(session).get_all_of(sub.id)
+    outcome_rows = await ClaimOutcomeRepository(session).get_all_of(sub.id)
 
     sets = [
         SetSummary(

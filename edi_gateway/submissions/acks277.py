@@ -6,10 +6,10 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import ClaimOutcome, FindingRow, Interchange, Submission, TransactionSet
+from .repository import InterchangeRepository, SubmissionRunRepository, TransactionSetRepository
+from .results_repository import ClaimOutcomeRepository, FindingRepository
 
 #: Status composites for findings whose rule gives none: by rule kind, else by our codes.
 _BY_KIND = {
@@ -50,67 +50,20 @@ async def build_277ca_for(
     """The 277CA for every claim of the submission's sets that passed the 999; b"" if none."""
     from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
 
-    o = ClaimOutcome
-    outcomes = (
-        await session.execute(
-            select(
-                o.set_ordinal,
-                o.claim_id,
-                o.accepted,
-                o.charge,
-                o.service_date_from,
-                o.service_date_to,
-                o.patient_last_name,
-                o.patient_first_name,
-                o.member_id,
-                o.billing_npi,
-                o.billing_name,
-                o.encounter_id,
-                o.type_of_bill,
-            )
-            .where(o.submission_id == submission_id)
-            .order_by(o.set_ordinal, o.line)
-        )
-    ).all()
+    outcomes = await ClaimOutcomeRepository(session).get_for_277(submission_id)
     if not outcomes:
         return b""
-    submission = await session.get(Submission, submission_id)
+    submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
-    sets = {
-        s.ordinal: s
-        for s in (
-            await session.execute(
-                select(TransactionSet).where(TransactionSet.submission_id == submission_id)
-            )
-        ).scalars()
-    }
+    sets = {s.ordinal: s for s in await TransactionSetRepository(session).get_all_of(submission_id)}
     # the claim-level errors (not warnings) by claim: (guide, rule id, code, message)
     findings: dict[str, list[tuple[str | None, str | None, str, str]]] = defaultdict(list)
-    for found_claim, guide, rule_id, code, text in (
-        await session.execute(
-            select(
-                FindingRow.claim_id,
-                FindingRow.guide,
-                FindingRow.rule_id,
-                FindingRow.code,
-                FindingRow.message,
-            )
-            .where(
-                FindingRow.submission_id == submission_id,
-                FindingRow.claim_id.is_not(None),
-                FindingRow.level == "claim",
-                FindingRow.severity != "warning",
-            )
-            .order_by(FindingRow.line)
-        )
-    ).all():
+    for found_claim, guide, rule_id, code, text in await FindingRepository(
+        session
+    ).get_claim_errors(submission_id):
         if found_claim:
             findings[found_claim].append((guide, rule_id, code, text))
-    isa = (
-        await session.execute(
-            select(Interchange).where(Interchange.submission_id == submission_id).limit(1)
-        )
-    ).scalar_one_or_none()
+    isa = await InterchangeRepository(session).get_first_of(submission_id)
     by_set: dict[int, list[Any]] = defaultdict(list)
     for (
         ordinal,

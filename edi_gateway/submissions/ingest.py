@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Settings
 from ..errors import NotFound
-from ..models import Acknowledgment, FindingRow, Submission
+from ..models import Submission
 from .pipeline import process_submission
+from .repository import AcknowledgmentRepository
+from .results_repository import FindingRepository
 from .service import FINISHED, find_partner, receive, store_path
 
 
@@ -57,16 +58,7 @@ async def ingest_paths(
             resumed = not received.new
             submission = await process_submission(sessionmaker, settings, submission.id)
         async with sessionmaker() as session:
-            errors = len(
-                (
-                    await session.execute(
-                        select(FindingRow.id).where(
-                            FindingRow.submission_id == submission.id,
-                            FindingRow.severity != "warning",
-                        )
-                    )
-                ).all()
-            )
+            errors = await FindingRepository(session).count_errors(submission.id)
         outcomes.append(IngestOutcome(path, submission, not received.new, resumed, errors))
     return outcomes
 
@@ -75,9 +67,4 @@ async def acknowledgments_of(
     sessionmaker: async_sessionmaker[AsyncSession], submission_id: str
 ) -> dict[str, bytes]:
     async with sessionmaker() as session:
-        rows = await session.execute(
-            select(Acknowledgment.kind, Acknowledgment.content).where(
-                Acknowledgment.submission_id == submission_id
-            )
-        )
-        return {kind: bytes(content) for kind, content in rows.all()}
+        return await AcknowledgmentRepository(session).get_all_of(submission_id)

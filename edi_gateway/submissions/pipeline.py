@@ -18,12 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.check import Checked, CheckedFile, CheckedSet, CheckedUnit, GuideSelection, check
 from mappings.guides import load_guide
-from parsers import FileResult, Level, SetEvent, TransactionHeader, Validator
+from parsers import FileResult, SetEvent, TransactionHeader, Validator
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 
 from ..config import Settings
@@ -31,15 +30,24 @@ from ..eligibility.history import RosterHistory
 from ..eligibility.writer import EnrollmentSetWriter
 from ..encounters.writer import EncounterSetWriter
 from ..errors import StorageError
-from ..models import Acknowledgment, FindingRow, Interchange, Partner, Submission, TransactionSet
+from ..models import Submission
+from ..partners.repository import PartnerRepository
 from ..partners.tenancy import load_tenant
 from ..rejections.service import record_outcome
 from ..remittances.writer import RemittanceSetWriter
-from ..setwriter import IngestContext, SetWriter, write_findings
+from ..setwriter import IngestContext, SetWriter
 from ..statuses import SetStatus, SubmissionStatus
+from .acks277 import build_277ca_for
 from .filestore import FileStore
 from .gctune import fewer_collections
 from .interchanges import InterchangeRegistry, release_rejected
+from .repository import (
+    AcknowledgmentRepository,
+    InterchangeRepository,
+    SubmissionRunRepository,
+    TransactionSetRepository,
+)
+from .results_repository import FindingRepository
 
 log = logging.getLogger("edi_gateway.ingest")
 
@@ -89,29 +97,14 @@ async def _process(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, submission_id: str
 ) -> Submission:
     async with sessionmaker() as session:
-        submission = await session.get(Submission, submission_id)
+        submission = await SubmissionRunRepository(session).get_by_id(submission_id)
         if submission is None:
             raise LookupError(f"no submission {submission_id}")
-        done = set(
-            (
-                await session.execute(
-                    select(TransactionSet.ordinal).where(
-                        TransactionSet.submission_id == submission_id,
-                        TransactionSet.status.in_(
-                            (SetStatus.STORED, SetStatus.REJECTED, SetStatus.HELD)
-                        ),
-                    )
-                )
-            ).scalars()
-        )
+        sets = TransactionSetRepository(session)
+        done = await sets.get_finished_ordinals(submission_id)
         # A set left half-written by a killed run has status "storing": its transaction
         # never committed, so only an orphan row could exist; remove it to redo the set.
-        await session.execute(
-            delete(TransactionSet).where(
-                TransactionSet.submission_id == submission_id,
-                TransactionSet.status == SetStatus.STORING,
-            )
-        )
+        await sets.delete_storing(submission_id)
         submission.status = SubmissionStatus.VALIDATING
         submission.error = None
         submission.sets_done = len(done)
@@ -119,11 +112,7 @@ async def _process(
         tenant = await load_tenant(session, submission.partner_id)
         plan_guide: str | None = None
         if submission.partner_id is not None:
-            plan_guide = (
-                await session.execute(
-                    select(Partner.guide).where(Partner.id == submission.partner_id)
-                )
-            ).scalar_one()
+            plan_guide = await PartnerRepository(session).guide_of(submission.partner_id)
         await session.commit()
         path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
         partner_id = submission.partner_id
@@ -204,7 +193,7 @@ async def _process(
     assert checked_file is not None
     await _finish(sessionmaker, settings, submission_id, checked_file)
     async with sessionmaker() as session:
-        final = await session.get(Submission, submission_id)
+        final = await SubmissionRunRepository(session).get_by_id(submission_id)
         assert final is not None
         return final
 
@@ -226,61 +215,19 @@ async def _finish(
         ta1 = build_unusable_ta1("UNKNOWN", settings.interchange_id, note, opts)
         x999 = b""
     async with sessionmaker() as session, session.begin():
-        await session.execute(
-            delete(FindingRow).where(
-                FindingRow.submission_id == submission_id,
-                FindingRow.level != Level.CLAIM.value,
-                FindingRow.rule_id.is_(None) | (FindingRow.rule_id == "THRESHOLD"),
-            )
-        )
-        await write_findings(
-            session, submission_id, [*checked.findings, *result.all_findings()], None
-        )
-        await session.execute(delete(Interchange).where(Interchange.submission_id == submission_id))
-        if result.interchanges:
-            await session.execute(
-                insert(Interchange),
-                [
-                    {
-                        "submission_id": submission_id,
-                        "sender_qualifier": isa.sender_qualifier[:2],
-                        "sender_id": isa.sender_id[:15],
-                        "receiver_qualifier": isa.receiver_qualifier[:2],
-                        "receiver_id": isa.receiver_id[:15],
-                        "control_number": isa.control_number[:9],
-                        "interchange_date": isa.date[:6],
-                        "usage": isa.usage[:1],
-                        "accepted": not isa.rejected,
-                        "note_code": isa.note_code,
-                    }
-                    for isa in result.interchanges
-                ],
-            )
+        findings = FindingRepository(session)
+        await findings.delete_file_level(submission_id)
+        await findings.add_all(submission_id, [*checked.findings, *result.all_findings()], None)
+        await InterchangeRepository(session).replace_all_of(submission_id, result.interchanges)
         await release_rejected(session, submission_id)
-        await session.execute(
-            delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
-        )
-        from .acks277 import build_277ca_for
-
         x277 = await build_277ca_for(
             session, submission_id, opts.control_number + 1, settings.interchange_id
         )
-        for kind, content in (("ta1", ta1), ("999", x999), ("277ca", x277)):
-            if content:
-                await session.execute(
-                    insert(Acknowledgment),
-                    [{"submission_id": submission_id, "kind": kind, "content": content}],
-                )
-        sets = (
-            (
-                await session.execute(
-                    select(TransactionSet).where(TransactionSet.submission_id == submission_id)
-                )
-            )
-            .scalars()
-            .all()
+        await AcknowledgmentRepository(session).replace_all_of(
+            submission_id, {"ta1": ta1, "999": x999, "277ca": x277}
         )
-        submission = await session.get(Submission, submission_id)
+        sets = await TransactionSetRepository(session).get_all_of(submission_id)
+        submission = await SubmissionRunRepository(session).get_by_id(submission_id)
         assert submission is not None
         types = sorted({s.transaction_type for s in sets})
         submission.transaction_type = ",".join(types)[:10] or None
@@ -326,14 +273,8 @@ async def _progress(
 ) -> None:
     """Record that one more transaction set is done (for GET /v1/submissions/{id})."""
     async with sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Submission)
-            .where(Submission.id == submission_id)
-            .values(
-                status=SubmissionStatus.STORING,
-                sets_done=Submission.sets_done + 1,
-                segments_done=event.result.line + event.result.segment_count,
-            )
+        await SubmissionRunRepository(session).count_set_done(
+            submission_id, event.result.line + event.result.segment_count
         )
 
 

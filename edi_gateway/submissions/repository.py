@@ -1,13 +1,34 @@
-"""SQL for submissions, the files they keep and their acknowledgments."""
+"""SQL for submissions, the files they keep, and what the pipeline stores of each run: the
+run's state, its transaction sets, interchanges and acknowledgments (its findings and
+claim outcomes: ``results_repository``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, delete, insert, or_, select, update
 
-from ..models import Acknowledgment, Partner, StoredFile, Submission
+from parsers import InterchangeResult, TransactionHeader
+
+from ..models import (
+    Acknowledgment,
+    Interchange,
+    Partner,
+    StoredFile,
+    Submission,
+    TransactionSet,
+)
 from ..repository import Page, ReadScope, Repository, ScopedRepository
+from ..statuses import SetStatus, SubmissionStatus
+
+__all__ = [
+    "AcknowledgmentRepository",
+    "InterchangeRepository",
+    "SubmissionRepository",
+    "SubmissionRunRepository",
+    "TransactionSetRepository",
+]
 
 
 class SubmissionRepository(ScopedRepository[Submission]):
@@ -95,3 +116,204 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
             )
         ).scalar_one_or_none()
         return None if content is None else bytes(content)
+
+    async def get_all_of(self, submission_id: str) -> dict[str, bytes]:
+        """The submission's acknowledgments by kind."""
+        rows = await self.session.execute(
+            select(Acknowledgment.kind, Acknowledgment.content).where(
+                Acknowledgment.submission_id == submission_id
+            )
+        )
+        return {kind: bytes(content) for kind, content in rows.all()}
+
+    async def replace_all_of(self, submission_id: str, acks: Mapping[str, bytes]) -> None:
+        """The submission's acknowledgments as this run built them (empty ones left out)."""
+        await self.session.execute(
+            delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
+        )
+        for kind, content in acks.items():
+            if content:
+                await self.session.execute(
+                    insert(Acknowledgment),
+                    [{"submission_id": submission_id, "kind": kind, "content": content}],
+                )
+
+
+class SubmissionRunRepository(Repository[Submission]):
+    """The state of a submission's run: what the pipeline and the workers record."""
+
+    model = Submission
+
+    async def get_status(self, submission_id: str) -> str | None:
+        return await self.get_one_or_none(
+            select(Submission.status).where(Submission.id == submission_id)
+        )
+
+    async def set_status(self, submission_id: str, status: str, error: str | None) -> None:
+        await self.session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id)
+            .values(status=status, error=error)
+        )
+
+    async def count_set_done(self, submission_id: str, segments_done: int) -> None:
+        """One more transaction set is done (for GET /v1/submissions/{id})."""
+        await self.session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id)
+            .values(
+                status=SubmissionStatus.STORING,
+                sets_done=Submission.sets_done + 1,
+                segments_done=segments_done,
+            )
+        )
+
+    async def get_ids_not_in(self, statuses: Iterable[str]) -> list[str]:
+        """Submissions in none of these statuses, oldest first."""
+        return list(
+            await self.get_all(
+                select(Submission.id)
+                .where(Submission.status.not_in(tuple(statuses)))
+                .order_by(Submission.received_at)
+            )
+        )
+
+    async def get_ids_received_before(self, when: datetime) -> list[str]:
+        """Submissions still ``received`` (never started) since before ``when``."""
+        return list(
+            await self.get_all(
+                select(Submission.id)
+                .where(
+                    Submission.status == SubmissionStatus.RECEIVED,
+                    Submission.received_at < when,
+                )
+                .order_by(Submission.received_at)
+            )
+        )
+
+
+class TransactionSetRepository(Repository[TransactionSet]):
+    model = TransactionSet
+
+    async def get_all_of(self, submission_id: str) -> Sequence[TransactionSet]:
+        return await self.get_all(
+            select(TransactionSet)
+            .where(TransactionSet.submission_id == submission_id)
+            .order_by(TransactionSet.ordinal)
+        )
+
+    async def get_finished_ordinals(self, submission_id: str) -> set[int]:
+        """The sets stored, rejected or held by an earlier run."""
+        return set(
+            await self.get_all(
+                select(TransactionSet.ordinal).where(
+                    TransactionSet.submission_id == submission_id,
+                    TransactionSet.status.in_(
+                        (SetStatus.STORED, SetStatus.REJECTED, SetStatus.HELD)
+                    ),
+                )
+            )
+        )
+
+    async def delete_storing(self, submission_id: str) -> None:
+        """Sets a killed run left ``storing``."""
+        await self.session.execute(
+            delete(TransactionSet).where(
+                TransactionSet.submission_id == submission_id,
+                TransactionSet.status == SetStatus.STORING,
+            )
+        )
+
+    async def insert(
+        self, submission_id: str, ordinal: int, header: TransactionHeader, status: str, line: int
+    ) -> int:
+        """A set's row from its envelope; returns its id."""
+        h = header
+        result = await self.session.execute(
+            insert(TransactionSet).returning(TransactionSet.id),
+            [
+                {
+                    "submission_id": submission_id,
+                    "ordinal": ordinal,
+                    "isa_control_number": h.isa_control_number[:9],
+                    "gs_control_number": h.gs_control_number[:9],
+                    "st_control_number": h.st_control_number[:9],
+                    "sender_id": h.sender_id[:15],
+                    "receiver_id": h.receiver_id[:15],
+                    "gs_sender_id": h.gs_sender_id[:15],
+                    "gs_receiver_id": h.gs_receiver_id[:15],
+                    "transaction_type": h.guide,
+                    "version": h.version[:12],
+                    "status": status,
+                    "line": line,
+                }
+            ],
+        )
+        return int(result.scalar_one())
+
+    async def finish(
+        self,
+        set_id: int,
+        status: str,
+        *,
+        units: int,
+        units_stored: int,
+        units_rejected: int,
+        segments: int,
+    ) -> None:
+        """A set's status and counts once it is stored, rejected or held."""
+        await self.session.execute(
+            update(TransactionSet)
+            .where(TransactionSet.id == set_id)
+            .values(
+                status=status,
+                units=units,
+                units_stored=units_stored,
+                units_rejected=units_rejected,
+                segments=segments,
+            )
+        )
+
+
+class InterchangeRepository(Repository[Interchange]):
+    model = Interchange
+
+    async def get_all_of(self, submission_id: str) -> Sequence[Interchange]:
+        return await self.get_all(
+            select(Interchange)
+            .where(Interchange.submission_id == submission_id)
+            .order_by(Interchange.id)
+        )
+
+    async def get_first_of(self, submission_id: str) -> Interchange | None:
+        return await self.get_one_or_none(
+            select(Interchange).where(Interchange.submission_id == submission_id).limit(1)
+        )
+
+    async def replace_all_of(
+        self, submission_id: str, interchanges: Sequence[InterchangeResult]
+    ) -> None:
+        """The submission's interchanges (ISA) as this run read them."""
+        await self.session.execute(
+            delete(Interchange).where(Interchange.submission_id == submission_id)
+        )
+        if not interchanges:
+            return
+        await self.session.execute(
+            insert(Interchange),
+            [
+                {
+                    "submission_id": submission_id,
+                    "sender_qualifier": isa.sender_qualifier[:2],
+                    "sender_id": isa.sender_id[:15],
+                    "receiver_qualifier": isa.receiver_qualifier[:2],
+                    "receiver_id": isa.receiver_id[:15],
+                    "control_number": isa.control_number[:9],
+                    "interchange_date": isa.date[:6],
+                    "usage": isa.usage[:1],
+                    "accepted": not isa.rejected,
+                    "note_code": isa.note_code,
+                }
+                for isa in interchanges
+            ],
+        )

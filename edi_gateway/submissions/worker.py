@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Settings
 from ..errors import StorageError
 from ..logsafe import describe
-from ..models import Submission
 from ..statuses import SubmissionStatus
 from .pipeline import process_submission
+from .repository import SubmissionRunRepository
 from .service import FINISHED
 
 log = logging.getLogger("edi_gateway.worker")
@@ -57,9 +56,7 @@ async def run_one(
     again, so the job queue retries the run later; after the last one the submission is
     ``failed`` and the error is not raised."""
     async with sessionmaker() as session:
-        status = (
-            await session.execute(select(Submission.status).where(Submission.id == submission_id))
-        ).scalar_one_or_none()
+        status = await SubmissionRunRepository(session).get_status(submission_id)
     if status is None or status in FINISHED or status == SubmissionStatus.DUPLICATE:
         return  # finished by an earlier job, or gone
     try:
@@ -81,32 +78,24 @@ async def run_one(
         )
         if attempt.last:
             tries = f" after {attempt.of} attempts" if attempt.of > 1 else ""
-            values = {
-                "status": SubmissionStatus.FAILED,
-                "error": f"{what}{tries}; " + RETRY_HINT.format(id=submission_id),
-            }
+            new_status = SubmissionStatus.FAILED
+            error = f"{what}{tries}; " + RETRY_HINT.format(id=submission_id)
         else:
-            values = {
-                "status": SubmissionStatus.RECEIVED,
-                "error": f"{what} on attempt {attempt.number} of {attempt.of}; "
-                "it is retried automatically",
-            }
-        async with sessionmaker() as session, session.begin():
-            await session.execute(
-                update(Submission).where(Submission.id == submission_id).values(**values)
+            new_status = SubmissionStatus.RECEIVED
+            error = (
+                f"{what} on attempt {attempt.number} of {attempt.of}; it is retried automatically"
             )
+        async with sessionmaker() as session, session.begin():
+            await SubmissionRunRepository(session).set_status(submission_id, new_status, error)
         if not attempt.last:
             raise
 
 
 async def unfinished(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
     async with sessionmaker() as session:
-        rows = await session.execute(
-            select(Submission.id)
-            .where(Submission.status.not_in((*FINISHED, "failed", "duplicate")))
-            .order_by(Submission.received_at)
+        return await SubmissionRunRepository(session).get_ids_not_in(
+            (*FINISHED, SubmissionStatus.FAILED, SubmissionStatus.DUPLICATE)
         )
-        return list(rows.scalars())
 
 
 async def unqueued(
@@ -114,15 +103,7 @@ async def unqueued(
 ) -> list[str]:
     """Submissions still ``received`` (never started) since before this time."""
     async with sessionmaker() as session:
-        rows = await session.execute(
-            select(Submission.id)
-            .where(
-                Submission.status == SubmissionStatus.RECEIVED,
-                Submission.received_at < received_before,
-            )
-            .order_by(Submission.received_at)
-        )
-        return list(rows.scalars())
+        return await SubmissionRunRepository(session).get_ids_received_before(received_before)
 
 
 class InProcessWorker:
