@@ -10,8 +10,8 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from . import __version__
-from .api import docs, metrics, middleware, openapi, problems
+from . import __version__, console
+from .api import docs, metrics, middleware, openapi, problems, static
 from .api.ratelimit import FailureLimiter
 from .audit.endpoints import router as audit_router
 from .config import Settings, get_settings
@@ -114,4 +114,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rejections_router)
     app.include_router(stats_router)
     app.include_router(audit_router)
+    static.install(app)
+    console.install(app)
     return app

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = 10.0
     stalled_after_seconds: float = 60.0
     recovery_interval_seconds: float = 30.0
+    #: a console session not used for this many minutes is over (sign in again)
+    console_idle_minutes: float = 30.0
 
     @property
     def effective_queue(self) -> str:

@@ -1,6 +1,7 @@
 """All ORM models, on one metadata so Alembic sees the whole schema."""
 
 from .base import Base
+from .console import ConsoleSession
 from .eligibility import CoverageSpan, Member, MemberIdentifier
 from .encounters import (
     Encounter,
@@ -48,6 +49,7 @@ __all__ = [
     "Base",
     "ClaimOutcome",
     "ClaimPaymentRow",
+    "ConsoleSession",
     "CoverageSpan",
     "Encounter",
     "EncounterDiagnosis",

@@ -110,6 +110,17 @@ class ApiKeyRepository(Repository[ApiKey]):
         ).first()
         return None if row is None else (row[0], row[1])
 
+    async def get_active_by_id(self, key_id: int) -> tuple[ApiKey, Partner] | None:
+        """The key with this id, unless revoked, and its partner."""
+        row = (
+            await self.session.execute(
+                select(ApiKey, Partner)
+                .join(Partner, Partner.id == ApiKey.partner_id)
+                .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
     async def get_all_of(self, partner_id: int) -> Sequence[ApiKey]:
         return await self.get_all(
             select(ApiKey).where(ApiKey.partner_id == partner_id).order_by(ApiKey.created_at)

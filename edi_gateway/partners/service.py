@@ -120,7 +120,25 @@ async def authenticate(session: AsyncSession, key: str) -> Principal | None:
     found = await ApiKeyRepository(session).get_active_by_hash(hash_key(key))
     if found is None:
         return None
-    api_key, partner = found
+    return await _principal(session, *found)
+
+
+async def principal_of_key(session: AsyncSession, key_id: int) -> Principal | None:
+    """Who acts through the key with this id (None once it is revoked): a console session
+    holds the id of the key it was opened with."""
+    found = await ApiKeyRepository(session).get_active_by_id(key_id)
+    if found is None:
+        return None
+    return await _principal(session, *found)
+
+
+async def key_id_of(session: AsyncSession, key: str) -> int | None:
+    """The id of an unrevoked key."""
+    found = await ApiKeyRepository(session).get_active_by_hash(hash_key(key))
+    return None if found is None else found[0].id
+
+
+async def _principal(session: AsyncSession, api_key: ApiKey, partner: Partner) -> Principal:
     now = datetime.now(UTC)
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() >= 60:
         # at most once a minute per key, in a transaction of its own: the request's stays
