@@ -1,7 +1,7 @@
 """console sessions: a browser signed in with an API key
 
 Revision ID: 0006c
-Revises: 0006w
+Revises: 0006f
 Create Date: 2026-12-06 02:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import edi_gateway.models.base
 
 revision: str = "0006c"
-down_revision: str | None = "0006w"
+down_revision: str | None = "0006f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
