@@ -1,7 +1,14 @@
 """The HTTP service under load: 200 files of 50 claims from 8 concurrent clients.
 
     .venv/bin/python benchmarks/bench_api.py [--files 200] [--claims 50] [--clients 8]
-                                             [--postgres URL]
+                                             [--postgres URL [--workers N]]
+    .venv/bin/python benchmarks/bench_api.py --postgres URL --clients 50 --duration 120 \
+        --min-claims 5 --claims 50 --background-claims 100000
+
+The second form is the scale-out case of issue 19: 50 clients post files of 5 to 50
+claims (sizes drawn at random, every file new bytes) for two minutes while a
+100,000-claim file posted first is processed; it prints upload latency, how every
+submission ended and whether any failed or is still unfinished.
 
 Starts `edi-gateway serve` as a real process on loopback (SQLite with in-process workers
 by default; with --postgres, PostgreSQL with one `edi-gateway worker` process), submits
@@ -15,12 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -45,40 +55,81 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
-async def _load(url: str, key: str, files: list[bytes], clients: int) -> dict[str, object]:
+FINAL = ("completed", "partially_accepted", "rejected", "held", "failed", "duplicate")
+
+
+async def _load(
+    url: str,
+    key: str,
+    files: list[bytes],
+    clients: int,
+    make: Callable[[], bytes] | None = None,
+    duration: float = 0.0,
+    background: bytes | None = None,
+) -> dict[str, object]:
+    """Post ``files`` (or, for ``duration`` seconds, what ``make`` returns) from
+    ``clients`` clients, after ``background`` when given; wait for every submission."""
     post_times: list[float] = []
     get_times: list[float] = []
     ids: list[str] = []
+    errors: list[str] = []
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in files:
         queue.put_nowait(body)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/edi-x12"}
+    big: list[str] = []
+    if background is not None:
+        async with httpx.AsyncClient(base_url=url, timeout=600) as c:
+            response = await c.post("/v1/submissions", content=background, headers=headers)
+            response.raise_for_status()
+            big.append(response.json()["id"])
+    start = time.perf_counter()
+
+    def more() -> bytes | None:
+        if make is not None:
+            return make() if time.perf_counter() - start < duration else None
+        return None if queue.empty() else queue.get_nowait()
 
     async def client() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=120) as c:
-            while not queue.empty():
-                body = queue.get_nowait()
-                start = time.perf_counter()
-                response = await c.post("/v1/submissions", content=body, headers=headers)
-                post_times.append(time.perf_counter() - start)
-                response.raise_for_status()
+            while (body := more()) is not None:
+                t = time.perf_counter()
+                try:
+                    response = await c.post("/v1/submissions", content=body, headers=headers)
+                except httpx.HTTPError as exc:
+                    errors.append(type(exc).__name__)
+                    continue
+                post_times.append(time.perf_counter() - t)
+                if response.status_code >= 400:
+                    errors.append(str(response.status_code))
+                    continue
                 ids.append(response.json()["id"])
 
-    start = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    pending = set(ids)
+    posted = time.perf_counter() - start
+    pending = set(ids) | set(big)
+    ended: dict[str, str] = {}
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
-        while pending:
+        while pending and time.perf_counter() - start < max(1800.0, 10 * posted):
             for sid in list(pending):
                 t = time.perf_counter()
                 status = (await c.get(f"/v1/submissions/{sid}", headers=headers)).json()
                 get_times.append(time.perf_counter() - t)
-                if status["status"] in ("completed", "rejected", "held", "failed"):
-                    assert status["status"] == "completed", status
+                if status["status"] in FINAL:
+                    ended[sid] = status["status"]
                     pending.discard(sid)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05 if len(pending) < 50 else 0.5)
     elapsed = time.perf_counter() - start
-    return {"elapsed": elapsed, "post": post_times, "get": get_times}
+    return {
+        "elapsed": elapsed,
+        "post": post_times,
+        "get": get_times,
+        "ended": ended,
+        "unfinished": len(pending),
+        "errors": errors,
+        "files": len(ids),
+        "big": big[0] if big else None,
+    }
 
 
 def main() -> None:
@@ -87,6 +138,10 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=50)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--postgres", help="PostgreSQL URL (default: embedded SQLite)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    parser.add_argument("--duration", type=float, default=0.0, help="post for this long (s)")
+    parser.add_argument("--min-claims", type=int, help="files of --min-claims to --claims")
+    parser.add_argument("--background-claims", type=int, default=0)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-api-"))
     files = [generate_bytes("837p", args.claims, seed=1000 + i) for i in range(args.files)]
@@ -94,6 +149,19 @@ def main() -> None:
     for body in files:
         validate(body)
     validate_rate = args.files * args.claims / (time.perf_counter() - start)
+    make = None
+    if args.duration:
+        files = []
+        draw = random.Random(7)
+        seeds = iter(range(10_000, 10_000_000))
+
+        def make() -> bytes:
+            low = args.min_claims or args.claims
+            return generate_bytes("837p", draw.randint(low, args.claims), seed=next(seeds))
+
+    background = (
+        generate_bytes("837p", args.background_claims, seed=99) if args.background_claims else None
+    )
 
     env = {
         **os.environ,
@@ -124,10 +192,11 @@ def main() -> None:
         )
     ]
     if args.postgres:
-        procs.append(
+        procs.extend(
             subprocess.Popen(
                 [*CLI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
+            for _ in range(args.workers)
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -138,28 +207,43 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        res = asyncio.run(_load(url, key, files, args.clients))
+        res = asyncio.run(_load(url, key, files, args.clients, make, args.duration, background))
     finally:
         for p in procs:
             p.terminate()
             p.wait(timeout=30)
     elapsed = float(res["elapsed"])  # type: ignore[arg-type]
     post, get = res["post"], res["get"]
-    api_rate = args.files * args.claims / elapsed
-    print(
-        f"{args.files} files x {args.claims} claims, {args.clients} clients, "
-        f"{'PostgreSQL + worker' if args.postgres else 'SQLite, in-process worker'}"
-    )
-    print(f"files/s (upload to all completed): {args.files / elapsed:.1f}")
+    ended: dict[str, str] = res["ended"]  # type: ignore[assignment]
+    errors: list[str] = res["errors"]  # type: ignore[assignment]
+    count = int(res["files"])  # type: ignore[call-overload]
+    where = f"PostgreSQL + {args.workers} worker(s)" if args.postgres else "SQLite, in-process"
+    if args.duration:
+        print(
+            f"{count} files of {args.min_claims or args.claims}-{args.claims} claims from "
+            f"{args.clients} clients in {args.duration:.0f} s, {where}"
+            + (f", while a {args.background_claims:,}-claim file runs" if background else "")
+        )
+    else:
+        print(f"{args.files} files x {args.claims} claims, {args.clients} clients, {where}")
+        print(f"files/s (upload to all completed): {args.files / elapsed:.1f}")
     print(
         f"POST /v1/submissions   p50 {_pct(post, 0.5):7.1f} ms   p99 {_pct(post, 0.99):7.1f} ms"  # type: ignore[arg-type]
-        f"   mean {statistics.mean(post) * 1000:.1f} ms"
-    )  # type: ignore[arg-type]
+        f"   mean {statistics.mean(post) * 1000:.1f} ms"  # type: ignore[arg-type]
+    )
     print(f"GET  /v1/submissions/id p50 {_pct(get, 0.5):7.1f} ms   p99 {_pct(get, 0.99):7.1f} ms")  # type: ignore[arg-type]
     print(
-        f"claims/s through the API {api_rate:,.0f}; validate alone {validate_rate:,.0f}; "
-        f"ratio {api_rate / validate_rate:.2f}"
+        f"ended: {dict(Counter(ended.values()))}; unfinished {res['unfinished']}; "
+        f"upload errors {len(errors)} {dict(Counter(errors))}"
     )
+    if res["big"]:
+        print(f"the large file ended {ended.get(str(res['big']), 'unfinished')}")
+    if not args.duration:
+        api_rate = args.files * args.claims / elapsed
+        print(
+            f"claims/s through the API {api_rate:,.0f}; validate alone {validate_rate:,.0f}; "
+            f"ratio {api_rate / validate_rate:.2f}"
+        )
 
 
 if __name__ == "__main__":
