@@ -18,6 +18,7 @@ from .config import Settings, get_settings
 from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
+from .forwarding.endpoints import router as forwarding_router
 from .rejections.endpoints import router as rejections_router
 from .remittances.endpoints import router as remittances_router
 from .reports.endpoints import router as reports_router
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(rejections_router)
     app.include_router(stats_router)
+    app.include_router(forwarding_router)
     app.include_router(audit_router)
     static.install(app)
     console.install(app)

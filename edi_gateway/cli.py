@@ -286,6 +286,10 @@ def _guides_parser(sub: Any) -> None:
 #: start without importing the web, database or queue libraries
 _LAZY_COMMANDS = {
     "partners": ("edi_gateway.partners.cli", "trading partners and their API keys"),
+    "forward": (
+        "edi_gateway.forwarding.cli",
+        "forward accepted encounters to a plan as 837 files",
+    ),
     "audit": ("edi_gateway.audit.cli", "the audit trail: export it as CSV"),
     "submissions": ("edi_gateway.submissions.cli", "submissions: run a failed one again"),
     "report": (
@@ -368,6 +372,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _lazy_command(sub, "report", command)
     _lazy_command(sub, "audit", command)
     _lazy_command(sub, "submissions", command)
+    _lazy_command(sub, "forward", command)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

@@ -127,3 +127,86 @@ def register_outbound(psub: Any) -> None:
         "--every-minutes", type=int, metavar="N", help="forward on a schedule every N minutes"
     )
     s.set_defaults(func=outbound)
+
+
+def _summary(result: Any, delivered: dict[int, str]) -> list[str]:
+    verb = "would forward" if result.dry_run else "forwarded"
+    lines = [f"plan {result.plan}: {verb} {result.claims} claim(s) in {len(result.files)} file(s)"]
+    for n, out in enumerate(result.files):
+        w = out.written
+        batch = f"batch {result.batch_ids[n]}: " if result.batch_ids else ""
+        status = delivered.get(result.batch_ids[n], "") if result.batch_ids else ""
+        lines.append(
+            f"  {batch}{w.guide} ISA13 {out.interchange_control:09d}, {len(w.st_controls)} "
+            f"set(s), {len(out.placed)} claim(s), {len(w.data)} bytes"
+            + (f", {status}" if status else "")
+        )
+    if result.held_back:
+        lines.append(f"held back {len(result.held_back)} claim(s) that the plan's guide rejects:")
+        for held in result.held_back:
+            lines.append(f"  encounter {held.candidate.encounter_id}: {'; '.join(held.reasons)}")
+    return lines
+
+
+def forward_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..config import get_settings
+    from ..db import make_engine, make_sessionmaker, upgrade
+    from .delivery import deliver, undelivered
+    from .service import forward
+
+    async def go() -> int:
+        settings = get_settings()
+        if settings.should_migrate:
+            await asyncio.to_thread(upgrade, settings.effective_database_url)
+        engine = make_engine(settings.effective_database_url)
+        try:
+            sessionmaker = make_sessionmaker(engine)
+            retry: list[int] = []
+            async with sessionmaker() as session, session.begin():
+                result = await forward(session, settings, args.plan, dry_run=args.dry_run)
+                if not args.dry_run:
+                    await audit(
+                        session,
+                        None,
+                        "forward",
+                        "forwarding_batch",
+                        ",".join(str(b) for b in result.batch_ids) or None,
+                        f"cli: plan {result.plan}, {result.claims} claims",
+                    )
+                    retry = [
+                        b
+                        for b in await undelivered(session, result.plan_partner_id)
+                        if b not in result.batch_ids
+                    ]
+            if args.output:
+                target = Path(args.output)
+                target.mkdir(parents=True, exist_ok=True)
+                for out in result.files:
+                    name = f"{result.plan}_{out.written.guide}_{out.interchange_control:09d}.x12"
+                    (target / name).write_bytes(out.written.data)
+            delivered: dict[int, str] = {}
+            if not args.dry_run:
+                for batch_id in [*result.batch_ids, *retry]:
+                    delivered[batch_id] = await deliver(sessionmaker, settings, batch_id)
+            print("\n".join(_summary(result, delivered)))
+            return 1 if any(s == "failed" for s in delivered.values()) else 0
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(go())
+    except Problem as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def register(sub: Any) -> None:
+    f = sub.add_parser("forward", help="forward accepted encounters to a plan as 837 files")
+    f.add_argument("--plan", required=True, metavar="NAME", help="the plan partner")
+    f.add_argument(
+        "--dry-run", action="store_true", help="write and check the files, store nothing"
+    )
+    f.add_argument("-o", "--output", metavar="DIR", help="also write the files here")
+    f.set_defaults(func=forward_command)

@@ -14,6 +14,7 @@ from ..models import (
     ForwardingBatch,
     OutboundPayerId,
     OutboundSettings,
+    Partner,
     PlanStateEvent,
 )
 from ..repository import Repository
@@ -66,6 +67,12 @@ class BatchRepository(Repository[ForwardingBatch]):
         if plan_partner_id is not None:
             stmt = stmt.where(ForwardingBatch.plan_partner_id == plan_partner_id)
         return stmt
+
+    async def plan_names(self) -> dict[int, str]:
+        rows = await self.session.execute(
+            select(Partner.id, Partner.name).where(Partner.role == "plan")
+        )
+        return {int(i): str(n) for i, n in rows.all()}
 
     async def claims_of(self, batch_id: int) -> Sequence[ForwardedClaim]:
         return await self.get_all(

@@ -19,7 +19,14 @@ from ..models import OutboundSettings, Partner
 from ..partners.repository import PartnerRepository
 from .repository import OutboundRepository
 
-__all__ = ["OutboundChange", "OutboundError", "OutboundView", "get_outbound", "set_outbound"]
+__all__ = [
+    "OutboundChange",
+    "OutboundError",
+    "OutboundView",
+    "get_outbound",
+    "plan_partner",
+    "set_outbound",
+]
 
 #: envelope ids: letters, digits, blanks and the few marks ids use, never a separator
 _ID = re.compile(r"[A-Za-z0-9 .\-_/]{1,15}")
@@ -109,7 +116,7 @@ def _check_guide(name: str) -> str:
     return name
 
 
-async def _plan(session: AsyncSession, name: str) -> Partner:
+async def plan_partner(session: AsyncSession, name: str) -> Partner:
     partner = await PartnerRepository(session).get_by_name(name)
     if partner is None:
         raise NotFound(f"no partner named {name!r}")
@@ -120,7 +127,7 @@ async def _plan(session: AsyncSession, name: str) -> Partner:
 
 async def set_outbound(session: AsyncSession, name: str, change: OutboundChange) -> OutboundView:
     """Create or change a plan's outbound settings (validated first, nothing half-set)."""
-    plan = await _plan(session, name)
+    plan = await plan_partner(session, name)
     receiver_id = _check_id("receiver id", change.receiver_id)
     sender_id = _check_id("sender id", change.sender_id)
     gs_sender = _check_id("GS02 sender id", change.gs_sender_id or sender_id)
@@ -211,7 +218,7 @@ def _check_id_long(value: str) -> str:
 
 
 async def get_outbound(session: AsyncSession, name: str) -> OutboundView:
-    plan = await _plan(session, name)
+    plan = await plan_partner(session, name)
     repo = OutboundRepository(session)
     row = await repo.get(plan.id)
     if row is None:

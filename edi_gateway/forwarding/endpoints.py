@@ -1,0 +1,213 @@
+"""HTTP routes of forwarding: run it for a plan (ops), list batches, one batch with its
+claims, the file byte for byte. Ops sees every batch; a plan its own; nobody else any."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.responses import FileResponse
+
+from ..api.deps import Caller, Session
+from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
+from ..audit import audit
+from ..errors import Forbidden, NotFound
+from ..models import ForwardingBatch, Partner, StoredFile
+from ..partners.service import Principal
+from ..repository import is_row_id
+from ..submissions.filestore import FileStore
+from .delivery import deliver, file_name
+from .repository import BatchRepository
+from .schemas import (
+    BatchClaim,
+    BatchDetail,
+    BatchList,
+    BatchOut,
+    ForwardOut,
+    ForwardRequest,
+    HeldBackClaim,
+)
+from .service import forward
+from .settings import plan_partner
+
+router = APIRouter(prefix="/v1", tags=["forwarding"])
+
+_URL = "/v1/forwarding/batches"
+
+
+def _out(batch: ForwardingBatch, plan: str) -> BatchOut:
+    return BatchOut(
+        id=batch.id,
+        plan=plan,
+        guide=batch.guide,
+        interchange_control=batch.interchange_control,
+        sets=batch.sets,
+        claims=batch.claims,
+        size=batch.size,
+        sha256=batch.sha256,
+        status=batch.status,
+        attempts=batch.attempts,
+        created_at=batch.created_at,
+        delivered_at=batch.delivered_at,
+        last_error=batch.last_error,
+        ta1_status=batch.ta1_status,
+        ack_status=batch.ack_status,
+        file_url=f"{_URL}/{batch.id}/file",
+    )
+
+
+@router.post(
+    "/forwarding/batches",
+    response_model=ForwardOut,
+    status_code=201,
+    summary="Forward a plan's accepted encounters now (ops only)",
+    responses={
+        **PROBLEMS,
+        400: {"description": "Not a plan, or no outbound settings"},
+        403: {"description": "Not an ops key"},
+        404: {"description": "No such partner"},
+    },
+)
+async def create_batches(
+    body: ForwardRequest, request: Request, caller: Caller, background: BackgroundTasks
+) -> ForwardOut:
+    if not caller.is_ops:
+        raise Forbidden("Only an ops key may forward encounters to a plan")
+    settings = request.app.state.settings
+    sessionmaker = request.app.state.sessionmaker
+    # its own transaction, committed before delivery starts
+    async with sessionmaker() as session, session.begin():
+        result = await forward(session, settings, body.plan, dry_run=body.dry_run)
+        batches = [await session.get(ForwardingBatch, batch_id) for batch_id in result.batch_ids]
+        if not body.dry_run:
+            await audit(
+                session,
+                caller,
+                "forward",
+                "forwarding_batch",
+                ",".join(str(b) for b in result.batch_ids) or None,
+                f"plan {result.plan}, {result.claims} claims",
+            )
+    for batch_id in result.batch_ids:
+        background.add_task(deliver, sessionmaker, settings, batch_id)
+    outs = [_out(b, result.plan) for b in batches if b is not None]
+    if body.dry_run:
+        outs = [
+            BatchOut(
+                id=None,
+                plan=result.plan,
+                guide=f.written.guide,
+                interchange_control=f.interchange_control,
+                sets=len(f.written.st_controls),
+                claims=len(f.placed),
+                size=len(f.written.data),
+                status="dry_run",
+            )
+            for f in result.files
+        ]
+    return ForwardOut(
+        plan=result.plan,
+        dry_run=result.dry_run,
+        claims=result.claims,
+        batches=outs,
+        held_back=[
+            HeldBackClaim(
+                encounter_id=h.candidate.encounter_id,
+                claim_id=h.candidate.claim.claim_id,
+                reasons=list(h.reasons),
+            )
+            for h in result.held_back
+        ],
+    )
+
+
+async def _visible(
+    session: Session, caller: Principal, batch_id: int
+) -> tuple[ForwardingBatch, str]:
+    batch = await session.get(ForwardingBatch, batch_id) if is_row_id(batch_id) else None
+    if batch is None or not (caller.is_ops or batch.plan_partner_id == caller.partner_id):
+        raise NotFound(f"No forwarding batch {batch_id}")
+    plan = await session.get(Partner, batch.plan_partner_id)
+    assert plan is not None
+    return batch, plan.name
+
+
+@router.get(
+    "/forwarding/batches",
+    response_model=BatchList,
+    summary="Outbound files, newest first (ops: every plan's; a plan: its own)",
+    responses={**PROBLEMS, 404: {"description": "No such plan"}},
+)
+async def list_batches(
+    session: Session,
+    caller: Caller,
+    plan: Annotated[str | None, Query(max_length=100, description="Plan partner name")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> BatchList:
+    plan_id: int | None = None
+    if plan is not None:
+        plan_id = (await plan_partner(session, plan)).id
+        if not caller.is_ops and plan_id != caller.partner_id:
+            raise NotFound(f"No plan {plan!r}")
+    elif not caller.is_ops:
+        plan_id = caller.partner_id
+    repo = BatchRepository(session)
+    page = await repo.get_page(repo.listing(plan_id), limit, after_id(cursor))
+    names = await repo.plan_names()
+    return BatchList(
+        items=[_out(b, names.get(b.plan_partner_id, "")) for b in page.items],
+        next_cursor=next_cursor(page.items, page.more),
+    )
+
+
+@router.get(
+    "/forwarding/batches/{batch_id}",
+    response_model=BatchDetail,
+    summary="One outbound file with each claim's place in it and its plan state",
+    responses={**PROBLEMS, 404: {"description": "No such batch (or not yours)"}},
+)
+async def get_batch(batch_id: int, session: Session, caller: Caller) -> BatchDetail:
+    batch, plan = await _visible(session, caller, batch_id)
+    claims = await BatchRepository(session).claims_of(batch.id)
+    await audit(session, caller, "read", "forwarding_batch", str(batch.id), None)
+    return BatchDetail(
+        **_out(batch, plan).model_dump(),
+        forwarded_claims=[
+            BatchClaim(
+                encounter_id=c.encounter_id,
+                submission_id=c.submission_id,
+                claim_id=c.claim_id,
+                st_control=c.st_control,
+                position=c.position,
+                state=c.state,
+                plan_claim_number=c.plan_claim_number,
+            )
+            for c in claims
+        ],
+    )
+
+
+@router.get(
+    "/forwarding/batches/{batch_id}/file",
+    summary="The outbound file, byte for byte",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/edi-x12": {}}},
+        **PROBLEMS,
+        404: {"description": "No such batch (or not yours)"},
+    },
+)
+async def get_batch_file(
+    batch_id: int, request: Request, session: Session, caller: Caller
+) -> FileResponse:
+    batch, plan = await _visible(session, caller, batch_id)
+    stored = await session.get(StoredFile, batch.sha256)
+    assert stored is not None
+    await audit(session, caller, "download", "forwarding_batch", str(batch.id), None)
+    return FileResponse(
+        FileStore(request.app.state.settings.data_dir).path(stored.path),
+        media_type="application/edi-x12",
+        filename=file_name(plan, batch),
+        headers={"X-Content-SHA256": batch.sha256},
+    )

@@ -1,0 +1,130 @@
+"""Forwarding through the HTTP API on both databases: ops forwards a plan's accepted
+encounters; the outbound file passes our SNIP 1-2, the plan's guide and pyx12's X222A1
+map, is kept byte-exact, delivered to the plan's drop directory, and each claim is linked
+to its file, ST and position; nothing is forwarded twice, nor to another plan."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from api_support import Api
+from conftest import SAMPLES
+from pyx12_oracle import run_pyx12
+from sqlalchemy import select
+from test_forwarding_roundtrip import accepted_claims
+
+from edi_gateway.forwarding.load import claim_view, load_claims
+from edi_gateway.forwarding.settings import OutboundChange, set_outbound
+from edi_gateway.models import Encounter, ForwardedClaim
+from mappings.check import GuideSelection, check
+from mappings.guides import load_guide
+
+P837 = SAMPLES / "837p" / "837p_valid_basic.x12"
+GUIDE = "medi-cal-encounters-837"
+
+
+async def setup_plan(api: Api, drop: Path | None = None, **limits: int) -> None:
+    await api.partner("ops", "ops")
+    await api.partner("clinic", "provider", "SUBMITTER9856")
+    await api.partner("goldplan", "plan", "GPHP1EDI")
+    async with api.db.sessionmaker() as s, s.begin():
+        await set_outbound(
+            s,
+            "goldplan",
+            OutboundChange(
+                receiver_id="GPHP1EDI",
+                sender_id="OURMSO",
+                payer_ids=["GPHP1"],
+                guide=GUIDE,
+                directory=str(drop) if drop else None,
+                **limits,
+            ),
+        )
+
+
+async def test_forward_a_plans_encounters(api: Api, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    await setup_plan(api, drop, claims_per_set=2)
+    await api.ingest(P837, "clinic")
+    url = "/v1/forwarding/batches"
+
+    refused = await api.client.post(url, json={"plan": "goldplan"}, headers=api.auth("clinic"))
+    assert refused.status_code == 403
+    unknown = await api.client.post(url, json={"plan": "nobody"}, headers=api.auth("ops"))
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+
+    dry = await api.client.post(
+        url, json={"plan": "goldplan", "dry_run": True}, headers=api.auth("ops")
+    )
+    assert dry.status_code == 201, dry.text
+    assert dry.json()["claims"] == 5 and dry.json()["batches"][0]["id"] is None
+    async with api.db.sessionmaker() as s:
+        assert not list((await s.execute(select(ForwardedClaim))).scalars())
+
+    done = await api.client.post(url, json={"plan": "goldplan"}, headers=api.auth("ops"))
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert body["claims"] == 5 and body["held_back"] == []
+    [batch] = body["batches"]
+    assert (batch["sets"], batch["claims"], batch["guide"]) == (3, 5, "837P")
+
+    detail = await api.client.get(f"{url}/{batch['id']}", headers=api.auth("goldplan"))
+    assert detail.status_code == 200
+    assert detail.json()["status"] == "delivered"  # into the drop directory, after commit
+    placed = [(c["st_control"], c["position"]) for c in detail.json()["forwarded_claims"]]
+    assert placed == [
+        ("000010001", 1),
+        ("000010001", 2),
+        ("000010002", 1),
+        ("000010002", 2),
+        ("000010003", 1),
+    ]
+    assert {c["state"] for c in detail.json()["forwarded_claims"]} == {"forwarded"}
+
+    file = await api.client.get(f"{url}/{batch['id']}/file", headers=api.auth("goldplan"))
+    data = file.content
+    assert hashlib.sha256(data).hexdigest() == batch["sha256"] == file.headers["x-content-sha256"]
+    [dropped] = list(drop.iterdir())
+    assert dropped.read_bytes() == data and dropped.name == "goldplan_837P_000000001.x12"
+    assert b"BHT*0019*00*000000001000010001*" in data and b"*RP~" in data
+    assert run_pyx12(data).verdict == "accepted"
+    verdicts = list(check(data, GuideSelection(load_guide(GUIDE))))
+    assert verdicts[-1].accepted  # type: ignore[union-attr]
+    back, _ = accepted_claims(data)
+    async with api.db.sessionmaker() as s:
+        ids = list((await s.execute(select(Encounter.id).order_by(Encounter.id))).scalars())
+        stored = await load_claims(s, ids)
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+
+    # a provider sees no batch; the plan its own; nothing is forwarded twice
+    mine = await api.client.get(url, headers=api.auth("clinic"))
+    assert mine.status_code == 200 and mine.json()["items"] == []
+    theirs = await api.client.get(url, headers=api.auth("goldplan"))
+    assert [b["id"] for b in theirs.json()["items"]] == [batch["id"]]
+    other = await api.client.get(f"{url}/{batch['id']}", headers=api.auth("clinic"))
+    assert other.status_code == 404
+    again = await api.client.post(url, json={"plan": "goldplan"}, headers=api.auth("ops"))
+    assert again.json()["claims"] == 0 and again.json()["batches"] == []
+
+
+async def test_routing_is_scoped_to_the_plan(api: Api) -> None:
+    """Claims whose payer id another plan holds go to that plan, never to the one whose
+    id the inbound file was addressed to; a plan without settings is a clear 400."""
+    await setup_plan(api)
+    await api.partner("otherplan", "plan", "OTHERPLANEDI")
+    await api.ingest(P837, "clinic")
+    url = "/v1/forwarding/batches"
+    bare = await api.client.post(url, json={"plan": "otherplan"}, headers=api.auth("ops"))
+    assert bare.status_code == 400 and "outbound settings" in bare.json()["detail"]
+    async with api.db.sessionmaker() as s, s.begin():
+        await set_outbound(
+            s, "otherplan", OutboundChange(receiver_id="OTHERPLANEDI", sender_id="OURMSO")
+        )
+    none = await api.client.post(url, json={"plan": "otherplan"}, headers=api.auth("ops"))
+    assert none.status_code == 201 and none.json()["claims"] == 0
+    gold = await api.client.post(url, json={"plan": "goldplan"}, headers=api.auth("ops"))
+    assert gold.json()["claims"] == 5
+    listed = await api.client.get(url, params={"plan": "goldplan"}, headers=api.auth("otherplan"))
+    assert listed.status_code == 404
