@@ -4,10 +4,13 @@ transaction sets in the same file are still processed."""
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 
 from parsers import FileResult, Level, validate
+from parsers.acks import AckOptions, build_999, build_ta1
 
 
 def _errors(result: FileResult) -> list[tuple[str, str, int | None, str | None]]:
@@ -137,8 +140,43 @@ def test_two_interchanges_one_bad(samples) -> None:
     assert ("transaction", "4", 127, "SE01") in _errors(result)
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_mangled_files_never_raise(samples, seed: int) -> None:
+#: the first error of each mangled file below (level, X12 code: TA1 note, AK905, IK304
+#: or IK403), in file order
+MANGLED_FIRST_ERROR = {
+    0: ("element", "3"),
+    1: ("segment", "2"),
+    2: ("segment", "1"),
+    3: ("element", "3"),
+    4: ("element", "6"),
+    5: ("interchange", "024"),
+    6: ("interchange", "024"),
+    7: ("segment", "1"),
+    8: ("interchange", "026"),
+    9: ("interchange", "013"),
+    10: ("interchange", "026"),
+    11: ("group", "6"),
+    12: ("interchange", "024"),
+    13: ("interchange", "024"),
+    14: ("element", "6"),
+    15: ("group", "6"),
+    16: ("interchange", "013"),
+    17: ("group", "6"),
+    18: ("element", "6"),
+    19: ("element", "5"),
+    20: ("segment", "2"),
+    21: ("element", "1"),
+    22: ("segment", "1"),
+    23: ("interchange", "024"),
+    24: ("element", "I10"),
+    25: ("interchange", "024"),
+    26: ("interchange", "024"),
+    27: ("interchange", "024"),
+    28: ("element", "6"),
+    29: ("group", "6"),
+}
+
+
+def _mangled(samples: Path, seed: int) -> bytes:
     rng = random.Random(seed)
     data = bytearray((samples / "837p" / "837p_valid_basic.x12").read_bytes())
     for _ in range(rng.randint(1, 12)):
@@ -150,6 +188,24 @@ def test_mangled_files_never_raise(samples, seed: int) -> None:
             del data[pos : pos + rng.randint(1, 40)]
         else:
             data[pos:pos] = bytes(rng.choice(b"*:~^\n\x00AZ09") for _ in range(rng.randint(1, 5)))
-    result = validate(bytes(data))
-    assert isinstance(result.accepted, bool)
-    assert result.usable or result.findings
+    return bytes(data)
+
+
+@pytest.mark.parametrize("seed", sorted(MANGLED_FIRST_ERROR))
+def test_mangled_files_are_rejected_with_a_located_reason(samples: Path, seed: int) -> None:
+    """Never an exception: each mangled file is rejected, says first what is wrong where,
+    rejects its transaction set, and its acknowledgment says so (TA1 or 999)."""
+    result = validate(_mangled(samples, seed))
+    assert not result.accepted
+    errors = [f for f in result.all_findings() if f.is_error]
+    assert (errors[0].level.value, errors[0].code) == MANGLED_FIRST_ERROR[seed]
+    assert all(f.line and f.line >= 1 and f.message for f in errors)
+    assert not any(st.accepted for st in result.transaction_sets())
+    if not result.usable:
+        assert result.interchanges == [] and [f.code for f in errors] == ["024"]
+        return
+    options = AckOptions(control_number=1)
+    ta1_rejects = re.findall(rb"TA1\*[^*]*\*[^*]*\*[^*]*\*R", build_ta1(result, options))
+    ak9 = re.findall(rb"AK9\*(\w)", build_999(result, options))
+    if not ta1_rejects:  # the interchange was read: its 999 rejects every group
+        assert ak9 and set(ak9) == {b"R"}
