@@ -55,11 +55,14 @@ def clean_filename(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1][:255]
 
 
-async def receive_upload(request: Request, sink: Sink, limit: int) -> str | None:
+async def receive_upload(
+    request: Request, sink: Sink, limit: int, fields: dict[str, str] | None = None
+) -> str | None:
     """Write the upload to ``sink`` (in a worker thread, chunk by chunk); returns the file
     name given (a multipart file part's, else the X-Filename header), if any. Raises
     ``TooLarge`` as soon as more than ``limit`` bytes of file (plus ``MULTIPART_OVERHEAD``
-    of multipart framing) have arrived."""
+    of multipart framing) have arrived. ``fields``, when given, receives the multipart
+    body's small text fields (a form's CSRF token, say)."""
     content_type = request.headers.get("content-type", "application/octet-stream")
     media, options = parse_options_header(content_type)
     multipart = media.decode("latin-1").lower() == MULTIPART
@@ -77,7 +80,7 @@ async def receive_upload(request: Request, sink: Sink, limit: int) -> str | None
         boundary = options.get(b"boundary")
         if not boundary:
             raise BadRequest("The multipart Content-Type has no boundary")
-        part = FilePart(boundary, sink, limit)
+        part = FilePart(boundary, sink, limit, fields)
     received = 0
     async for chunk in request.stream():
         received += len(chunk)
@@ -91,12 +94,23 @@ async def receive_upload(request: Request, sink: Sink, limit: int) -> str | None
     return clean_filename(given) or None
 
 
+#: text fields kept from a multipart body: at most this many, each cut at FIELD_BYTES
+MAX_FIELDS = 20
+FIELD_BYTES = 4096
+
+
 class FilePart:
     """A multipart/form-data parser that hands the data of the first part carrying a file
-    name to the sink as it is parsed, and drops every other part."""
+    name to the sink as it is parsed, keeps small text fields in ``fields`` when asked to,
+    and drops every other part."""
 
-    def __init__(self, boundary: bytes, sink: Sink, limit: int) -> None:
+    def __init__(
+        self, boundary: bytes, sink: Sink, limit: int, fields: dict[str, str] | None = None
+    ) -> None:
         self.sink = sink
+        self.fields = fields
+        self._text_name: str | None = None
+        self._text = bytearray()
         self.limit = limit
         self.size = 0
         self.filename: str | None = None
@@ -151,8 +165,15 @@ class FilePart:
         if name is not None and self.filename is None:
             self.filename = name.decode("utf-8", "replace")
             self.in_file = True
+        elif name is None and self.fields is not None and len(self.fields) < MAX_FIELDS:
+            field = params.get(b"name")
+            self._text_name = field.decode("utf-8", "replace") if field else None
+            self._text = bytearray()
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._text_name is not None:
+            self._text += data[start:end][: FIELD_BYTES - len(self._text)]
+            return
         if not self.in_file:
             return
         self.size += end - start
@@ -162,6 +183,9 @@ class FilePart:
 
     def _part_end(self) -> None:
         self.in_file = False
+        if self._text_name is not None and self.fields is not None:
+            self.fields.setdefault(self._text_name, self._text.decode("utf-8", "replace"))
+        self._text_name = None
 
     def _end(self) -> None:
         self.ended = True

@@ -10,7 +10,7 @@ __all__ = ["install"]
 
 
 def install(app: FastAPI) -> None:
-    from . import auth, dashboard
+    from . import auth, dashboard, queue, submissions
 
-    for module in (auth, dashboard):
+    for module in (auth, dashboard, queue, submissions):
         app.include_router(module.router)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Partner, WorkItem, WorkItemEvent
 from ..partners.service import Principal
+from ..statuses import OPEN_STATES
 
 __all__ = ["ItemFilters", "WorkItemRepository"]
 
@@ -32,6 +33,8 @@ class ItemFilters:
     received_from: date | None = None
     received_to: date | None = None
     q: str | None = None
+    #: any of the open states (open, in_progress, waiting_on_provider)
+    open_only: bool = False
 
 
 def readable(caller: Principal) -> ColumnElement[bool]:
@@ -61,6 +64,8 @@ class WorkItemRepository:
         for column, value in exact.items():
             if value is not None:
                 stmt = stmt.where(column == value)
+        if f.open_only:
+            stmt = stmt.where(WorkItem.state.in_(OPEN_STATES))
         if f.partner is not None:
             stmt = stmt.where(
                 WorkItem.partner_id.in_(select(Partner.id).where(Partner.name == f.partner))

@@ -14,13 +14,13 @@ from .codes import code_meaning, fix_for
 from .explain import (
     FileScan,
     element_positions,
-    excerpt,
     expected_for,
     first_sentence,
     guide_info,
     map_names,
     message_template,
     rule_info,
+    segment_excerpt,
 )
 from .model import (
     ClaimEntry,
@@ -231,10 +231,7 @@ def _explain(
             source = "ASC X12 005010"
         fix = fix_for(r.level, r.code) or r.fix
         meaning = code_meaning(r.level, r.code)
-    segment = None
-    if text is not None and delims is not None and r.line is not None:
-        whole = r.level == "segment" and element is None and r.code not in ("3", "I6", "I7", "I8")
-        segment = excerpt(text, r.line, delims, element, component, whole)
+    segment = segment_excerpt(scan, r.line, r.segment_id, r.element, r.level, r.code)
     return FindingEntry(
         snip_level=r.snip_level,
         severity=r.severity,

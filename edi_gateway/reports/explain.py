@@ -26,6 +26,7 @@ __all__ = [
     "message_template",
     "rule_info",
     "scan_file",
+    "segment_excerpt",
 ]
 
 _BOM = b"\xef\xbb\xbf"
@@ -89,6 +90,24 @@ def excerpt(
         after = ((sep + sep.join(comps[component:])) if component < len(comps) else "") + after
         value = comps[component - 1]
     return SegmentExcerpt(line, text, before, value, after, element, component, missing=value == "")
+
+
+def segment_excerpt(
+    scan: FileScan | None,
+    line: int | None,
+    segment_id: str | None,
+    element: str | None,
+    level: str | None,
+    code: str | None,
+) -> SegmentExcerpt | None:
+    """The segment a finding points at, its bad element marked (the whole segment for a
+    segment-level problem), from a scan of the file; None when the scan does not have it."""
+    text = scan.segments.get(line) if scan is not None and line else None
+    if scan is None or text is None or scan.delims is None or line is None:
+        return None
+    position, component = element_positions(segment_id, element)
+    whole = level == "segment" and position is None and code not in ("3", "I6", "I7", "I8")
+    return excerpt(text, line, scan.delims, position, component, whole)
 
 
 @dataclass(slots=True)

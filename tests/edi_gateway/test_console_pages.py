@@ -3,6 +3,7 @@ provider sees only its own figures, items and files while ops sees all."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import httpx
 from api_support import Api
 from conftest import SAMPLES
-from console_support import sign_in
+from console_support import csrf_of, sign_in
+from sqlalchemy import select
+
+from edi_gateway.models import AuditEvent, Submission
 
 BASIC = SAMPLES / "837p" / "837p_valid_basic.x12"
 
@@ -57,3 +61,165 @@ async def test_dashboard_figures_are_the_callers(api: Api, tmp_path: Path) -> No
     ages = re.search(r'<th scope="row">0-7</th><td class="num"><a [^>]*>(\d+)<', mine)
     assert ages and ages.group(1) == "1"
     assert "Audit log" not in mine and "Audit log" in everyone
+
+
+def item_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<a href="/console/items/(\d+)">#', html)]
+
+
+async def test_queue_is_scoped_and_its_filters_live_in_the_url(api: Api, tmp_path: Path) -> None:
+    await setup(api, tmp_path)
+    a, ops = await as_(api, "clinic-a"), await as_(api, "ops")
+    mine = await a.get("/console/queue")
+    everything = await ops.get("/console/queue")
+    assert len(item_ids(mine.text)) == 1 and len(item_ids(everything.text)) == 2
+    assert "clinic-b" not in mine.text
+    only_b = await ops.get("/console/queue?partner=clinic-b&state=&open=1")
+    assert len(item_ids(only_b.text)) == 1 and "clinic-b" in only_b.text
+    assert 'name="partner" value="clinic-b"' in only_b.text
+    none = await ops.get("/console/queue?state=resolved")
+    assert item_ids(none.text) == [] and "No items match" in none.text
+    first = await ops.get("/console/queue?limit=1")
+    [newest] = item_ids(first.text)
+    nxt = re.search(r'href="/console/queue\?([^"]+)" rel="next"', first.text)
+    assert nxt and "cursor=" in nxt.group(1)
+    second = await ops.get("/console/queue?" + nxt.group(1).replace("&amp;", "&"))
+    [older] = item_ids(second.text)
+    assert older < newest and 'rel="next"' not in second.text
+    bad = await ops.get("/console/queue?state=closed")
+    assert bad.status_code == 400 and "state must be one of" in bad.text
+    assert bad.headers["content-type"].startswith("text/html")
+
+
+async def test_item_page_and_its_forms(api: Api, tmp_path: Path) -> None:
+    await setup(api, tmp_path)
+    a, b = await as_(api, "clinic-a"), await as_(api, "clinic-b")
+    [mine] = item_ids((await a.get("/console/queue")).text)
+    [theirs] = item_ids((await b.get("/console/queue")).text)
+    page = await a.get(f"/console/items/{mine}")
+    assert page.status_code == 200
+    assert "<mark>313</mark>" in page.text  # CLM02 marked in the segment as sent
+    assert "How to fix:" in page.text and "PCN267000032363" in page.text
+    assert 'href="/console/submissions/' in page.text and 'id="report-link"' in page.text
+    hidden = await a.get(f"/console/items/{theirs}")
+    assert hidden.status_code == 404 and "PCN267000032363" not in hidden.text
+    assert (await a.get("/console/items/99999999999999999999")).status_code in (404, 422)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    csrf = token.group(1)
+    refused = await a.post(f"/console/items/{mine}", data={"assignee": "maria"})
+    assert refused.status_code == 403
+    done = await a.post(f"/console/items/{mine}", data={"assignee": "maria", "csrf_token": csrf})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/console/items/{mine}?done=assignee"
+    moved = await a.post(
+        f"/console/items/{mine}", data={"state": "in_progress", "csrf_token": csrf}
+    )
+    noted = await a.post(
+        f"/console/items/{mine}", data={"note": "called the office", "csrf_token": csrf}
+    )
+    assert moved.status_code == noted.status_code == 303
+    after = (await a.get(f"/console/items/{mine}?done=note")).text
+    assert 'id="item-assignee">maria<' in after and "in progress" in after
+    assert "called the office" in after and "Saved: note." in after
+    # another tenant's item cannot be changed, with a valid token of one's own
+    other = await a.post(f"/console/items/{theirs}", data={"assignee": "maria", "csrf_token": csrf})
+    assert other.status_code == 404
+    not_settable = await a.post(
+        f"/console/items/{mine}", data={"state": "closed_by_resubmission", "csrf_token": csrf}
+    )
+    assert not_settable.status_code == 400
+    their_page = (await b.get(f"/console/items/{theirs}")).text
+    assert 'id="item-assignee">nobody<' in their_page
+    api_view = await api.client.get(f"/v1/rejections/{mine}", headers=api.auth("ops"))
+    assert [h["action"] for h in api_view.json()["history"]] == [
+        "created",
+        "assignee",
+        "state",
+        "note",
+    ]
+    async with api.db.sessionmaker() as s:
+        reads = (
+            (
+                await s.execute(
+                    select(AuditEvent.action).where(
+                        AuditEvent.resource_type == "work_item", AuditEvent.resource_id == str(mine)
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert "read" in reads and reads.count("update") == 3
+
+
+async def _finished(client: httpx.AsyncClient, url: str) -> str:
+    for _ in range(200):
+        page = await client.get(url)
+        assert page.status_code == 200, page.text
+        if "this page refreshes" not in page.text:
+            return page.text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} did not finish")
+
+
+async def test_upload_from_the_browser_and_downloads(api: Api, tmp_path: Path) -> None:
+    await setup(api, tmp_path)
+    a, b = await as_(api, "clinic-a"), await as_(api, "clinic-b")
+    listing = await a.get("/console/submissions")
+    csrf = csrf_of(listing.text)
+    [item] = item_ids((await a.get("/console/queue")).text)
+    data = BASIC.read_bytes().replace(b"514296314", b"514296315")  # the claim corrected
+    refused = await a.post(
+        "/console/submissions", files={"file": ("again.x12", data, "application/edi-x12")}
+    )
+    assert refused.status_code == 403
+    async with api.db.sessionmaker() as s:
+        assert len((await s.execute(select(Submission))).scalars().all()) == 2
+    plain = await a.post(
+        "/console/submissions",
+        data={"csrf_token": csrf},
+        files={"file": ("again.x12", data, "application/edi-x12")},
+    )
+    assert plain.status_code == 303
+    url = plain.headers["location"]
+    assert url.startswith("/console/submissions/")
+    scripted = await a.post(
+        "/console/submissions",
+        headers={"X-CSRF-Token": csrf, "Accept": "application/json"},
+        files={"file": ("again.x12", data, "application/edi-x12")},
+    )
+    assert scripted.json() == {"id": url.rsplit("/", 1)[1], "url": url, "repeated": True}
+    page = await _finished(a, url)
+    assert "partially accepted" in page and "5 received, 1 accepted, 4 rejected" in page
+    assert f'href="{url}/acks/999"' in page and f'href="{url}/acks/277ca"' in page
+    ack = await a.get(f"{url}/acks/999")
+    assert ack.status_code == 200 and ack.content.startswith(b"ISA*")
+    assert "attachment" in ack.headers["content-disposition"]
+    report = await a.get(f"{url}/report")
+    assert report.status_code == 200 and '<link rel="stylesheet" href="/static/report.css">' in (
+        report.text
+    )
+    assert "style-src 'self'" in report.headers["content-security-policy"]
+    csv_report = await a.get(f"{url}/report?format=csv")
+    assert csv_report.headers["content-type"].startswith("text/csv")
+    original = await a.get(f"{url}/file")
+    assert original.content == data
+    listed = (await a.get("/console/submissions")).text
+    assert "again.x12" in listed
+    closed = (await a.get(f"/console/items/{item}")).text
+    assert "closed by resubmission" in closed
+    assert f'the resubmission <a href="{url}">' in closed
+    for path in ("", "/acks/999", "/report", "/file"):
+        assert (await b.get(url + path)).status_code == 404
+    assert "again.x12" not in (await b.get("/console/submissions")).text
+    async with api.db.sessionmaker() as s:
+        actions = (
+            await s.execute(
+                select(AuditEvent.action, AuditEvent.resource_type).where(
+                    AuditEvent.resource_id == url.rsplit("/", 1)[1]
+                )
+            )
+        ).all()
+    assert {("submit", "submission"), ("download", "ack:999"), ("download", "report:html"),
+            ("download", "file")} <= set(actions)  # fmt: skip
