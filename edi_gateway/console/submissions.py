@@ -19,7 +19,7 @@ from ..models import Submission
 from ..reports.render import render_csv, render_html
 from ..reports.service import build_report
 from ..submissions import service
-from ..submissions.endpoints import _cursor, _decode_cursor
+from ..submissions.endpoints import cursor_of, decode_cursor
 from ..submissions.filestore import FileStore, FileTooLarge
 from ..submissions.repository import AcknowledgmentRepository
 from ..submissions.schemas import SubmissionStatus
@@ -55,7 +55,7 @@ async def submissions(
         transaction_type=type or None,
         status=status or None,
         limit=PAGE_SIZE,
-        after=_decode_cursor(cursor) if cursor else None,
+        after=decode_cursor(cursor) if cursor else None,
     )
     filters = {k: v for k, v in (("type", type), ("status", status)) if v}
     return render(
@@ -64,7 +64,7 @@ async def submissions(
         user,
         rows=[_status(s) for s in page.items],
         filters=filters,
-        next_cursor=_cursor(page.items[-1]) if page.more else None,
+        next_cursor=cursor_of(page.items[-1]) if page.more else None,
         paged=cursor is not None,
         types=TYPES,
         statuses=STATUSES,

@@ -179,12 +179,12 @@ async def get_file(
     )
 
 
-def _cursor(sub: Submission) -> str:
+def cursor_of(sub: Submission) -> str:
     raw = f"{sub.received_at.isoformat()}|{sub.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         when, _, sid = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return datetime.fromisoformat(when), sid
@@ -224,10 +224,10 @@ async def list_submissions(
         received_from=received_from,
         received_to=received_to,
         limit=limit,
-        after=_decode_cursor(cursor) if cursor else None,
+        after=decode_cursor(cursor) if cursor else None,
     )
     items = [_status(s, request) for s in page.items]
-    next_cursor = _cursor(page.items[-1]) if page.more else None
+    next_cursor = cursor_of(page.items[-1]) if page.more else None
     return SubmissionList(items=items, next_cursor=next_cursor)
 
 
