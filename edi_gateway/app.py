@@ -27,6 +27,8 @@ from .submissions.endpoints import router as submissions_router
 from .submissions.filestore import FileStore
 from .submissions.worker import InProcessWorker
 from .validation.endpoints import router as validation_router
+from .webhooks.delivery import WebhookSender
+from .webhooks.endpoints import router as webhooks_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,9 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.run_workers:
                 await worker.start()
         app.state.worker = worker
+        webhooks = WebhookSender(app.state.sessionmaker, settings)
+        if settings.effective_queue != "procrastinate" and settings.run_workers:
+            await webhooks.start()
+        app.state.webhooks = webhooks
         try:
             yield
         finally:
+            await webhooks.stop()
             await worker.stop()
             await engine.dispose()
 
@@ -116,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stats_router)
     app.include_router(forwarding_router)
     app.include_router(audit_router)
+    app.include_router(webhooks_router)
     static.install(app)
     console.install(app)
     return app

@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     recovery_interval_seconds: float = 30.0
     #: a console session not used for this many minutes is over (sign in again)
     console_idle_minutes: float = 30.0
+    #: webhooks: attempts per delivery, waiting webhook_retry_seconds * 2 ** (n - 1) after
+    #: the n-th failed one (30 s, 1, 2, 4 ... 32 min: about an hour in all by default)
+    webhook_attempts: int = 8
+    webhook_retry_seconds: float = 30.0
+    webhook_timeout_seconds: float = 10.0
+    #: deliveries sent at once by one process
+    webhook_concurrency: int = 4
+    #: the in-process sender looks for due deliveries at least this often
+    webhook_poll_seconds: float = 5.0
+    #: let webhooks use plain http to a loopback address (tests, local receivers); never
+    #: in production, where every webhook URL must be https
+    webhook_allow_http_loopback: bool = False
 
     @property
     def effective_queue(self) -> str:

@@ -1,0 +1,1 @@
+"""Webhooks: partners' subscriptions to events, signed deliveries with retries."""
