@@ -5,6 +5,7 @@ terminated mid-file. Every claim ends stored once and the submission completes."
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -20,14 +21,14 @@ SETS = 4
 CLAIMS_PER_SET = 1500
 
 
-def _big_file(tmp_path: Path) -> tuple[Path, int]:
+def _big_file(tmp_path: Path, per_set: int = CLAIMS_PER_SET) -> tuple[Path, int]:
     """One interchange of SETS transaction sets, each a generated 837P of its own."""
     sets: list[str] = []
     head = tail = ""
     for n in range(SETS):
         out = tmp_path / f"part{n}.x12"
         subprocess.run(
-            [*CLI, "generate", "837p", "--count", str(CLAIMS_PER_SET), "--seed", str(n + 1)],
+            [*CLI, "generate", "837p", "--count", str(per_set), "--seed", str(n + 1)],
             check=True,
             stdout=out.open("wb"),
         )
@@ -50,7 +51,7 @@ def _big_file(tmp_path: Path) -> tuple[Path, int]:
     tail = tail.replace("*".join(ge), "*".join([ge[0], str(SETS), ge[2]]), 1)
     path = tmp_path / "big.x12"
     path.write_text(head + "~" + "~".join(sets) + "~" + tail)
-    return path, SETS * CLAIMS_PER_SET
+    return path, SETS * per_set
 
 
 async def _sql(url: str, query: str, **params: Any) -> list[Any]:
@@ -227,3 +228,110 @@ def test_a_run_whose_connections_die_is_retried(pg: str, tmp_path: Path) -> None
     assert _distinct_claims(pg) == (claims, claims)
     [row] = _run_sync(lambda: _sql(pg, "SELECT error FROM submissions"))
     assert row["error"] is None
+
+
+KILLS = 10
+RUNNING = ("validating", "storing")
+
+
+def _started(url: str, sid: str) -> Any:
+    async def go() -> Any:
+        [row] = await _sql(url, "SELECT started_at FROM submissions WHERE id = :sid", sid=sid)
+        return row["started_at"]
+
+    return _run_sync(go)
+
+
+def _acks(url: str, sid: str) -> dict[str, str]:
+    """The acknowledgments, with what differs from run to run masked: the control numbers
+    and references we assign (golden_support), our claim numbers (REF*1K: row ids, which
+    killed runs use up) and the dates and times we write."""
+    from golden_support import _mask_ack
+
+    async def go() -> list[Any]:
+        return await _sql(
+            url, "SELECT kind, content FROM acknowledgments WHERE submission_id = :sid", sid=sid
+        )
+
+    out = {}
+    for row in _run_sync(go):
+        raw = bytes(row["content"]).decode("latin-1")
+        el, seg = raw[3], raw[105]
+        text = _mask_ack(bytes(row["content"]))
+        stamped = {"ISA": (9, 10), "GS": (4, 5), "BHT": (4, 5), "STC": (2,)}
+        segments = []
+        for segment in text.split(seg):
+            parts = segment.split(el)
+            for i in stamped.get(parts[0].strip(), ()):
+                if i < len(parts):
+                    parts[i] = "<time>"
+            if parts[0].strip() == "REF" and parts[1:2] == ["1K"]:
+                parts[2] = "<claim number>"
+            segments.append(el.join(parts))
+        out[str(row["kind"])] = seg.join(segments)
+    return out
+
+
+def test_killed_at_ten_random_points_the_file_ends_as_if_undisturbed(
+    pg: str, tmp_path: Path
+) -> None:
+    """SIGKILL the worker at 10 seeded random moments of one file's processing, starting
+    another each time: every claim is stored once, the submission completes and its
+    acknowledgments equal those of an undisturbed run of the same file."""
+    path, claims = _big_file(tmp_path, per_set=400)
+    env = _env(pg, tmp_path)
+    done = ("completed", "partially_accepted", "rejected", "failed", "held")
+
+    sid = _queued(pg, tmp_path, path)
+    worker = _worker(env)
+    try:
+        _wait(lambda: _state(pg, sid)[0] != "received", 240, "the undisturbed run to start")
+        begun = time.monotonic()
+        _wait(lambda: _state(pg, sid)[0] in done, 240, "the undisturbed run")
+        duration = time.monotonic() - begun  # processing only, not the worker's start
+    finally:
+        _stop(worker)
+    assert _state(pg, sid)[0] == "completed"
+    undisturbed = _acks(pg, sid)
+    assert set(undisturbed) >= {"999", "277ca"}
+
+    _run_sync(lambda: _truncate_all(pg))
+    sid = _queued(pg, tmp_path, path)
+    rng = random.Random(19)
+    killed_mid_run = 0
+    started = None
+    for _ in range(KILLS):
+        worker = _worker(env)
+        try:
+            # the new worker takes the job (after the killed one is found stalled)
+            _wait(
+                lambda prev=started: (
+                    _state(pg, sid)[0] in done
+                    or (_started(pg, sid) not in (None, prev) and _state(pg, sid)[0] in RUNNING)
+                ),
+                240,
+                "a worker to take the submission",
+            )
+            started = _started(pg, sid)
+            if _state(pg, sid)[0] in done:
+                break
+            # a moment within the first quarter of a whole run: mid-set, sometimes after a
+            # set was stored (the next run resumes after the stored sets)
+            time.sleep(rng.uniform(0.02, 0.3) * duration)
+            if _state(pg, sid)[0] in RUNNING:
+                killed_mid_run += 1
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+        finally:
+            _stop(worker)
+    last = _worker(env)
+    try:
+        final = _wait(lambda: (s := _state(pg, sid))[0] in done and s, 300, "the last run")
+    finally:
+        _stop(last)
+
+    assert killed_mid_run >= 5, killed_mid_run  # the kills did land mid-file
+    assert final[0] == "completed", final
+    assert final[2] == claims
+    assert _distinct_claims(pg) == (claims, claims)  # every claim stored once
+    assert _acks(pg, sid) == undisturbed
