@@ -10,7 +10,7 @@ __all__ = ["install"]
 
 
 def install(app: FastAPI) -> None:
-    from . import auth, dashboard, queue, submissions
+    from . import audit, auth, dashboard, members, queue, submissions
 
-    for module in (auth, dashboard, queue, submissions):
+    for module in (auth, dashboard, queue, submissions, members, audit):
         app.include_router(module.router)

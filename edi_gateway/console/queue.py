@@ -5,8 +5,6 @@ repository and service, audited as the API audits them."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +24,7 @@ from ..repository import is_row_id
 from ..statuses import WorkItemKind, WorkItemState
 from ..submissions.filestore import FileStore
 from ..submissions.service import get_submission
+from .params import choice_param, date_param, number_param
 from .web import ConsoleRoute, DbSession, Form, User, render, see_other
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -44,35 +43,6 @@ _TEXT = {
     "assignee": 120,
     "q": 80,
 }
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _choice(params: QueryParams, name: str, allowed: tuple[str, ...]) -> str | None:
-    value = params.get(name) or None
-    if value is not None and value not in allowed:
-        raise BadRequest(f"{name} must be one of {', '.join(allowed)}")
-    return value
-
-
-def _number(params: QueryParams, name: str, low: int, high: int) -> int | None:
-    value = params.get(name) or None
-    if value is None:
-        return None
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}")
-    return int(value)
-
-
-def _date(params: QueryParams, name: str) -> date | None:
-    value = params.get(name) or None
-    if value is None:
-        return None
-    try:
-        if not _DAY.fullmatch(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be a date written YYYY-MM-DD") from exc
 
 
 def filters_of(params: QueryParams) -> tuple[ItemFilters, dict[str, str]]:
@@ -84,12 +54,12 @@ def filters_of(params: QueryParams) -> tuple[ItemFilters, dict[str, str]]:
             raise BadRequest(f"{name} is longer than {longest} characters")
         text[name] = value
     filters = ItemFilters(
-        state=_choice(params, "state", STATES),
-        kind=_choice(params, "kind", KINDS),
-        transaction_type=_choice(params, "transaction_type", TYPES),
-        min_age_days=_number(params, "min_age_days", 0, 36500),
-        received_from=_date(params, "received_from"),
-        received_to=_date(params, "received_to"),
+        state=choice_param(params, "state", STATES),
+        kind=choice_param(params, "kind", KINDS),
+        transaction_type=choice_param(params, "transaction_type", TYPES),
+        min_age_days=number_param(params, "min_age_days", 0, 36500),
+        received_from=date_param(params, "received_from"),
+        received_to=date_param(params, "received_to"),
         open_only=params.get("open") == "1",
         **text,
     )
@@ -101,8 +71,8 @@ def filters_of(params: QueryParams) -> tuple[ItemFilters, dict[str, str]]:
 async def queue(request: Request, session: DbSession, user: User) -> Response:
     params = request.query_params
     filters, given = filters_of(params)
-    limit = _number(params, "limit", 1, 200) or PAGE_SIZE
-    after = _number(params, "cursor", 1, 2**63 - 1)
+    limit = number_param(params, "limit", 1, 200) or PAGE_SIZE
+    after = number_param(params, "cursor", 1, 2**63 - 1)
     repo = WorkItemRepository(session)
     rows, more = await repo.page(repo.search(user.principal, filters), limit, after)
     names = await repo.partner_names(

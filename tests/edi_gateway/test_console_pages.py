@@ -223,3 +223,54 @@ async def test_upload_from_the_browser_and_downloads(api: Api, tmp_path: Path) -
         ).all()
     assert {("submit", "submission"), ("download", "ack:999"), ("download", "report:html"),
             ("download", "file")} <= set(actions)  # fmt: skip
+
+
+FELIPE = "97445419Q"  # in 834_valid_basic.x12 (MCALENROLL -> GPHP1EDI), covered from 2026-02-01
+
+
+async def test_eligibility_look_up_is_scoped_and_audited(api: Api, tmp_path: Path) -> None:
+    await api.partner("dhcs", "plan", "MCALENROLL")
+    await api.partner("gphp", "plan", "GPHP1EDI")
+    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+    await api.ingest(SAMPLES / "834" / "834_valid_basic.x12", "dhcs")
+    plan, clinic = await as_(api, "gphp"), await as_(api, "clinic-a")
+    page = await plan.get("/console/members", params={"member_id": FELIPE, "date": "2026-03-15"})
+    assert page.status_code == 200
+    assert "YARROWAY" in page.text and "MCLCCS01" in page.text
+    assert 'id="eligible"><strong>Yes</strong>' in page.text
+    before = await plan.get("/console/members", params={"member_id": FELIPE, "date": "2026-01-31"})
+    assert 'id="eligible"><strong>No</strong>' in before.text
+    hidden = await clinic.get("/console/members", params={"member_id": FELIPE})
+    assert hidden.status_code == 404 and "YARROWAY" not in hidden.text
+    bad = await plan.get("/console/members", params={"member_id": FELIPE, "date": "15/03/2026"})
+    assert bad.status_code == 400
+    empty = await plan.get("/console/members")
+    assert empty.status_code == 200 and 'id="member_id"' in empty.text
+    async with api.db.sessionmaker() as s:
+        reads = (
+            (
+                await s.execute(
+                    select(AuditEvent.detail).where(
+                        AuditEvent.resource_type == "eligibility", AuditEvent.action == "read"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(reads) == ["date=2026-01-31", "date=2026-03-15"]
+
+
+async def test_audit_log_is_for_ops_only(api: Api, tmp_path: Path) -> None:
+    await setup(api, tmp_path)
+    a, ops = await as_(api, "clinic-a"), await as_(api, "ops")
+    [item] = item_ids((await a.get("/console/queue")).text)
+    await a.get(f"/console/items/{item}")
+    assert (await a.get("/console/audit")).status_code == 403
+    log = await ops.get("/console/audit", params={"actor": "clinic-a", "action": "read"})
+    assert log.status_code == 200
+    rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>[^<]+</td><td>([^<]+)</td>"
+                      r"<td>([^<]+)</td><td>([^<]+)</td>", log.text)  # fmt: skip
+    assert rows == [("clinic-a", "read", "work_item", str(item))]
+    everything = await ops.get("/console/audit")
+    assert "sign_in" in everything.text and "search" in everything.text
