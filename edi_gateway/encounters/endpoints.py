@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from ..api.deps import Caller, Session
 from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, next_cursor
+from ..forwarding.tracking import tracking_of
 from ..remittances.schemas import Adjustment
 from . import service
 from .schemas import (
@@ -97,4 +98,5 @@ async def get_encounter(encounter_id: int, session: Session, caller: Caller) -> 
         payments=[
             EncounterPayment.from_rows(cp, pay, by_claim[cp.id]) for cp, pay in found.payments
         ],
+        plan_tracking=await tracking_of(session, found.encounter.id),
     )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
 
@@ -313,6 +314,11 @@ class EncounterDetail(EncounterSummary):
     parties: list[Party]
     prior_payers: list[PriorPayer]
     payments: list[EncounterPayment] = Field(description="835 claim payments matched to it")
+    plan_tracking: PlanTracking | None = Field(
+        None,
+        description="Forwarded to its plan: the plan state (forwarded, accepted_by_plan, "
+        "rejected_by_plan, paid, denied), the plan's codes and their meaning, the timeline",
+    )
 
     @classmethod
     def from_rows(cls, encounter: Encounter, **children: Any) -> EncounterDetail:

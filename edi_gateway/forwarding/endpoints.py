@@ -3,7 +3,7 @@ claims, the file byte for byte. Ops sees every batch; a plan its own; nobody els
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import FileResponse
@@ -17,7 +17,7 @@ from ..partners.service import Principal
 from ..repository import is_row_id
 from ..submissions.filestore import FileStore
 from .delivery import deliver, file_name
-from .repository import BatchRepository
+from .repository import AnswerRepository, BatchRepository
 from .schemas import (
     BatchClaim,
     BatchDetail,
@@ -26,6 +26,8 @@ from .schemas import (
     ForwardOut,
     ForwardRequest,
     HeldBackClaim,
+    PlanAnswerList,
+    PlanAnswerOut,
 )
 from .service import forward
 from .settings import plan_partner
@@ -210,4 +212,46 @@ async def get_batch_file(
         media_type="application/edi-x12",
         filename=file_name(plan, batch),
         headers={"X-Content-SHA256": batch.sha256},
+    )
+
+
+@router.get(
+    "/forwarding/answers",
+    response_model=PlanAnswerList,
+    summary="Plans' TA1, 999, 277CA and 835 answers and what they matched (ops only)",
+    responses={**PROBLEMS, 403: {"description": "Not an ops key"}},
+)
+async def list_answers(
+    session: Session,
+    caller: Caller,
+    status: Annotated[
+        Literal["matched", "partly", "held"] | None,
+        Query(description="held: matched nothing, kept for ops"),
+    ] = None,
+    plan: Annotated[str | None, Query(max_length=100, description="Plan partner name")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> PlanAnswerList:
+    if not caller.is_ops:
+        raise Forbidden("Only ops keys read the plans' answers")
+    plan_id = (await plan_partner(session, plan)).id if plan is not None else None
+    repo = AnswerRepository(session)
+    page = await repo.get_page(repo.listing(status, plan_id), limit, after_id(cursor))
+    names = await BatchRepository(session).plan_names()
+    return PlanAnswerList(
+        items=[
+            PlanAnswerOut(
+                id=a.id,
+                submission_id=a.submission_id,
+                plan=names.get(a.plan_partner_id, ""),
+                kind=a.kind,
+                received_at=a.received_at,
+                status=a.status,
+                matched=a.matched,
+                unmatched=a.unmatched,
+                detail=a.detail,
+            )
+            for a in page.items
+        ],
+        next_cursor=next_cursor(page.items, page.more),
     )

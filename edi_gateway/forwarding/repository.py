@@ -15,6 +15,7 @@ from ..models import (
     OutboundPayerId,
     OutboundSettings,
     Partner,
+    PlanAnswer,
     PlanStateEvent,
 )
 from ..repository import Repository
@@ -147,3 +148,15 @@ class ForwardedRepository(Repository[ForwardedClaim]):
                 detail=detail,
             )
         )
+
+
+class AnswerRepository(Repository[PlanAnswer]):
+    model = PlanAnswer
+
+    def listing(self, status: str | None, plan_partner_id: int | None) -> Select[PlanAnswer]:
+        stmt = select(PlanAnswer)
+        if status is not None:
+            stmt = stmt.where(PlanAnswer.status == status)
+        if plan_partner_id is not None:
+            stmt = stmt.where(PlanAnswer.plan_partner_id == plan_partner_id)
+        return stmt

@@ -64,3 +64,50 @@ class BatchDetail(BatchOut):
 class BatchList(BaseModel):
     items: list[BatchOut]
     next_cursor: str | None
+
+
+class PlanCode(BaseModel):
+    code: str = Field(description="STC01 composite (category:status[:entity]), or 999/TA1 code")
+    meaning: str = Field(description="What it means, from the X12 code lists")
+
+
+class PlanStep(BaseModel):
+    at: datetime
+    state: str
+    codes: list[PlanCode]
+    detail: str | None
+    answer_kind: str | None = Field(description="TA1, 999, 277CA or 835 (None: forwarding)")
+    answer_submission_id: str | None
+
+
+class PlanTracking(BaseModel):
+    """Where the encounter stands with its plan, and how it got there."""
+
+    plan: str
+    state: str = Field(description="forwarded, accepted_by_plan, rejected_by_plan, paid or denied")
+    forwarded_at: datetime
+    state_at: datetime
+    plan_claim_number: str | None
+    batch_id: int
+    st_control: str
+    position: int
+    timeline: list[PlanStep]
+
+
+class PlanAnswerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    submission_id: str
+    plan: str
+    kind: str = Field(description="TA1, 999, 277CA or 835")
+    received_at: datetime
+    status: str = Field(description="matched, partly (some parts matched nothing) or held")
+    matched: int
+    unmatched: int
+    detail: str | None
+
+
+class PlanAnswerList(BaseModel):
+    items: list[PlanAnswerOut]
+    next_cursor: str | None

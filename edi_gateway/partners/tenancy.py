@@ -31,7 +31,8 @@ CLAIMS = frozenset({"837P", "837I", "837D"})
 ROLE_GUIDES: Mapping[str, frozenset[str]] = {
     "provider": CLAIMS,
     "clearinghouse": CLAIMS,
-    "plan": frozenset({"834", "835"}),
+    # a plan's answers to the 837s forwarded to it come back as 999 and 277CA
+    "plan": frozenset({"834", "835", "999", "277CA"}),
 }
 
 

@@ -30,6 +30,7 @@ from ..eligibility.history import RosterHistory
 from ..eligibility.writer import EnrollmentSetWriter
 from ..encounters.writer import EncounterSetWriter
 from ..errors import StorageError
+from ..forwarding.answers import record_answers
 from ..models import Submission
 from ..partners.repository import PartnerRepository
 from ..partners.tenancy import load_tenant
@@ -254,6 +255,7 @@ async def _finish(
             submission.status = SubmissionStatus.COMPLETED
         submission.completed_at = datetime.now(UTC)
         await record_outcome(session, submission)
+        await record_answers(session, settings, submission)
         _count(submission, result)
 
 
