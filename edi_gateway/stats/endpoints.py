@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from ..api.deps import Caller, Session
 from ..api.pagination import PROBLEMS, IsoDate
+from ..forwarding.stats import DEFAULT_PENDING_DAYS, forwarding_stats
 from .service import DEFAULT_DENIAL_TARGET, statistics
 
 router = APIRouter(prefix="/v1", tags=["statistics"])
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/v1", tags=["statistics"])
     "the acceptance rate per submitting partner and per plan; the rules rejecting most "
     "claims; per paying plan and month the denial rate from 835s (CLP02 = 4, or nothing "
     "paid on a charge) against the target, with the top CARCs; open work items by age and "
-    "the mean days to resolve one. A provider sees its own figures, ops everyone's.",
+    "the mean days to resolve one; per plan the claims forwarded to it, accepted, rejected, "
+    "paid, denied and still pending (in all and after `pending_days`). A provider sees "
+    "its own figures, ops everyone's.",
     responses=PROBLEMS,
 )
 async def get_stats(
@@ -33,6 +36,9 @@ async def get_stats(
     denial_target: Annotated[float, Query(ge=0, le=1, description="Denial rate target")] = (
         DEFAULT_DENIAL_TARGET
     ),
+    pending_days: Annotated[
+        int, Query(ge=0, le=3650, description="Forwarded claims unanswered for longer")
+    ] = DEFAULT_PENDING_DAYS,
 ) -> dict[str, Any]:
     since: date | None = received_from
     stats = await statistics(
@@ -52,4 +58,5 @@ async def get_stats(
         "denial_target": stats.denial_target,
         "open_items_by_age": stats.open_items_by_age,
         "mean_days_to_resolve": stats.mean_days_to_resolve,
+        "forwarding": await forwarding_stats(session, caller, pending_days),
     }

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from api_support import Api
+from conftest import SAMPLES
 from sqlalchemy import func, select
 from test_forwarding import P837, setup_plan
 
@@ -104,6 +105,12 @@ async def _encounter(api: Api, encounter_id: int, who: str = "clinic") -> dict[s
 
 async def test_plan_999_and_277ca_close_the_loop(api: Api) -> None:
     batch = await _forwarded(api)
+    await api.partner("otherplan", "plan", "OTHERPLANEDI")
+    waiting = await api.client.get(
+        "/v1/stats", params={"pending_days": 0}, headers=api.auth("clinic")
+    )
+    [figures] = waiting.json()["forwarding"]
+    assert (figures["forwarded"], figures["pending"], figures["pending_over_days"]) == (5, 5, 5)
     claims = batch["forwarded_claims"]
     first = claims[0]
     rejected = claims[1]
@@ -159,6 +166,38 @@ async def test_plan_999_and_277ca_close_the_loop(api: Api) -> None:
         ("277CA", "matched"),
         ("277CA", "matched"),
     ]
+
+    # later the plan's 835 pays one accepted claim and denies another
+    third = claims[2]
+    x835 = (SAMPLES / "835" / "835_valid_basic.x12").read_bytes()
+    x835 = x835.replace(b"CLP*PCN283000597922*", f"CLP*{first['claim_id']}*".encode())
+    x835 = x835.replace(b"CLP*PCN283000597925*", f"CLP*{third['claim_id']}*".encode())
+    paid = await _submit(api, "goldplan", x835)
+    assert paid["status"] == "completed", paid
+    assert (await _encounter(api, first["encounter_id"]))["plan_tracking"]["state"] == "paid"
+    denied = (await _encounter(api, third["encounter_id"]))["plan_tracking"]
+    assert [s["state"] for s in denied["timeline"]] == ["forwarded", "accepted_by_plan", "denied"]
+    assert denied["timeline"][-1]["answer_kind"] == "835"
+
+    stats = await api.client.get(
+        "/v1/stats", params={"pending_days": 0}, headers=api.auth("goldplan")
+    )
+    [figures] = stats.json()["forwarding"]
+    assert figures == {
+        "plan": "goldplan",
+        "forwarded": 5,
+        "accepted_by_plan": 2,
+        "rejected_by_plan": 1,
+        "paid": 1,
+        "denied": 1,
+        "pending": 0,
+        "pending_over_days": 0,
+        "pending_days": 0,
+        "plan_rejection_rate": 0.2,
+    }
+    assert (await api.client.get("/v1/stats", headers=api.auth("otherplan"))).json()[
+        "forwarding"
+    ] == []
 
 
 async def test_unmatched_answer_is_held_and_matching_stays_with_the_plan(api: Api) -> None:
