@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..remittances.denials import denied_clause
 from ..statuses import OPEN_STATES, SetStatus, WorkItemKind, WorkItemState
+from ..webhooks.announce import work_items_closed
 
 __all__ = ["GATEWAY", "age_days", "change_item", "fix_of", "record_outcome"]
 
@@ -553,6 +554,8 @@ async def change_item(
         item.state = state
         closed = state in (WorkItemState.RESOLVED, WorkItemState.WONT_FIX)
         item.closed_at = now if closed else None
+        if closed:
+            await work_items_closed(session, [item])
     if assignee is not None and assignee != (item.assignee or ""):
         events.append(
             WorkItemEvent(

@@ -38,6 +38,7 @@ from ..rejections.service import record_outcome
 from ..remittances.writer import RemittanceSetWriter
 from ..setwriter import IngestContext, SetWriter
 from ..statuses import SetStatus, SubmissionStatus
+from ..webhooks.announce import submission_finished
 from .acks277 import build_277ca_for
 from .filestore import FileStore
 from .gctune import fewer_collections
@@ -256,6 +257,7 @@ async def _finish(
         submission.completed_at = datetime.now(UTC)
         await record_outcome(session, submission)
         await record_answers(session, settings, submission)
+        await submission_finished(session, submission)
         _count(submission, result)
 
 

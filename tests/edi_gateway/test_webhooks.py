@@ -5,70 +5,22 @@ failed, and every attempt shows in GET /v1/webhooks/{id}/deliveries."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
-from api_support import Api
 from conftest import ROOT, Db
-from webhook_support import Receiver
+from webhook_support import Env, open_env
 
-from edi_gateway.app import create_app
-from edi_gateway.events import publish
-from edi_gateway.partners.service import partner_by_name
 from edi_gateway.statuses import EventType
 from edi_gateway.webhooks.signing import verify
 
 
-@dataclasses.dataclass
-class Env:
-    api: Api
-    app: Any
-    receiver: Receiver
-
-    async def publish(self, partner: str, event: EventType, data: dict[str, object]) -> None:
-        async with self.app.state.sessionmaker() as s, s.begin():
-            found = await partner_by_name(s, partner)
-            assert found is not None
-            await publish(s, event, found.id, data)
-
-    async def register(self, partner: str, events: list[str], url: str | None = None) -> Any:
-        r = await self.api.client.post(
-            "/v1/webhooks",
-            json={"url": url or self.receiver.url, "events": events},
-            headers=self.api.auth(partner),
-        )
-        assert r.status_code == 201, r.text
-        return r.json()
-
-
 @pytest.fixture
 async def env(db: Db) -> AsyncIterator[Env]:
-    settings = db.settings.model_copy(
-        update={
-            "webhook_allow_http_loopback": True,
-            "webhook_attempts": 3,
-            "webhook_retry_seconds": 0.3,
-            "webhook_timeout_seconds": 3.0,
-        }
-    )
-    db = dataclasses.replace(db, settings=settings)
-    receiver = Receiver().start()
-    app = create_app(settings)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                api = Api(db, client)
-                await api.partner("clinic-a", "provider", "SUBMITTER9856")
-                await api.partner("clinic-b", "provider", "SUBMITTER9857")
-                await api.partner("ops", "ops")
-                yield Env(api, app, receiver)
-    finally:
-        receiver.stop()
+    async for value in open_env(db):
+        yield value
 
 
 async def test_register_list_read_and_the_secret_is_shown_once(env: Env) -> None:
