@@ -19,6 +19,7 @@ from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrad
 from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
 from .forwarding.endpoints import router as forwarding_router
+from .partners.endpoints import router as partners_router
 from .rejections.endpoints import router as rejections_router
 from .remittances.endpoints import router as remittances_router
 from .reports.endpoints import router as reports_router
@@ -126,4 +127,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     static.install(app)
     console.install(app)
+    app.include_router(partners_router)
     return app

@@ -29,7 +29,7 @@ still reading the file once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import BinaryIO, Protocol
@@ -49,7 +49,13 @@ from parsers import (
 
 from . import x834, x835, x837
 from .errors import MappingError
-from .guides import Guide, GuideChecks, HistoryLookup, guide_for_receiver
+from .guides import (
+    Guide,
+    GuideChecks,
+    HistoryLookup,
+    guide_for_receiver,
+    plans_by_transaction,
+)
 from .records import ClaimPayment, EncounterClaim, MemberRecord
 
 __all__ = [
@@ -189,55 +195,64 @@ class Guides(Protocol):
 
 
 class GuideSelection:
-    """The base guides of each transaction type, plus the plan guide: the one named (a
-    partner's, or ``--guide``), else, when ``by_receiver``, the guide that serves the
-    set's receiver id (ISA08, then GS03). ``history_for`` gives the look-ups a set's guide
-    rules may ask (scoped by the caller, e.g. to the rosters of the set's plan)."""
+    """The base guides of each transaction set's own type, plus the plan guide of that
+    type: the partner's guide for the type (a partner holds one guide per transaction
+    type) or the one named (``--guide``: it serves the types it lists), else, when
+    ``by_receiver``, the guide that serves the set's receiver id (ISA08, then GS03). A set
+    of a type no plan guide serves is checked by its base guide alone. ``history_for``
+    gives the look-ups a set's guide rules may ask (scoped by the caller, e.g. to the
+    rosters of the set's plan)."""
 
     def __init__(
         self,
-        plan: Guide | None,
+        plan: Guide | Mapping[str, Guide] | None,
         receipt_date: dt.date | None = None,
         *,
         by_receiver: bool = False,
         history_for: Callable[[TransactionHeader], HistoryLookup | None] | None = None,
     ) -> None:
-        self.plan = plan
+        #: transaction type (837P, 837I, 837D, 834, 835) -> its plan guide
+        self.plans: Mapping[str, Guide] = (
+            plans_by_transaction(plan) if isinstance(plan, Guide) else dict(plan or {})
+        )
         self.receipt_date = receipt_date
         self.by_receiver = by_receiver
         self.history_for = history_for
         self._checks: dict[tuple[str, str], GuideChecks] = {}
+        self._threshold = next(
+            (g for g in self.plans.values() if g.acceptance_threshold is not None), None
+        )
 
     def _plan_for(self, header: TransactionHeader) -> Guide | None:
-        if not self.by_receiver:
-            return self.plan
-        if self.plan is not None and header.guide in self.plan.transactions:
-            return self.plan
+        plan = self.plans.get(header.guide)
+        if plan is not None or not self.by_receiver:
+            return plan
         return guide_for_receiver(header.receiver_id, header.guide) or guide_for_receiver(
             header.gs_receiver_id, header.guide
         )
 
     def for_header(self, header: TransactionHeader) -> GuideChecks:
-        key = (header.guide, header.receiver_id) if self.by_receiver else ("", "")
+        key = (header.guide, header.receiver_id if self.by_receiver else "")
         checks = self._checks.get(key)
         if checks is None:
             history = self.history_for(header) if self.history_for is not None else None
-            checks = GuideChecks(self._plan_for(header), self.receipt_date, history)
+            checks = GuideChecks(
+                self._plan_for(header), self.receipt_date, history, transaction=header.guide
+            )
             self._checks[key] = checks
         return checks
 
     @property
     def acceptance_threshold(self) -> float | None:
-        return self.plan.acceptance_threshold if self.plan is not None else None
+        return self._threshold.acceptance_threshold if self._threshold is not None else None
 
     @property
     def threshold_guide(self) -> str | None:
-        return self.plan.name if self.plan is not None else None
+        return self._threshold.name if self._threshold is not None else None
 
     @property
     def names(self) -> list[str]:
-        if not self._checks:  # nothing checked yet: what would apply
-            return GuideChecks(self.plan, self.receipt_date).names
+        """The guides that checked a transaction set (none for a file without one)."""
         seen: dict[str, None] = {}
         for checks in self._checks.values():
             seen.update(dict.fromkeys(checks.names))

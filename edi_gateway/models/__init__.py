@@ -19,7 +19,14 @@ from .forwarding import (
     PlanAnswer,
     PlanStateEvent,
 )
-from .partners import ApiKey, AuditEvent, Partner, PartnerIdentifier, PartnerProvider
+from .partners import (
+    ApiKey,
+    AuditEvent,
+    Partner,
+    PartnerGuide,
+    PartnerIdentifier,
+    PartnerProvider,
+)
 from .rejections import WorkItem, WorkItemEvent
 from .remittances import (
     ClaimPaymentRow,
@@ -66,6 +73,7 @@ __all__ = [
     "OutboundPayerId",
     "OutboundSettings",
     "Partner",
+    "PartnerGuide",
     "PartnerIdentifier",
     "PartnerProvider",
     "Payment",

@@ -1,4 +1,4 @@
-"""Trading partners: who sends and receives, under which ids, with which companion guide."""
+"""Trading partners: who sends and receives, under which ids, with which companion guides."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ class Partner(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[str] = mapped_column(String(20))  # plan, clearinghouse, provider, ops
-    guide: Mapped[str | None] = mapped_column(String(100))  # companion guide name
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     identifiers: Mapped[list[PartnerIdentifier]] = relationship(
@@ -38,6 +37,22 @@ class PartnerProvider(Base):
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     npi: Mapped[str] = mapped_column(String(10), index=True)
+
+
+class PartnerGuide(Base):
+    """The companion guide a partner's files of one transaction type are checked with:
+    ``837P``, ``837I``, ``837D``, ``834``, ``835``, or ``837`` for every claim type
+    without a guide of its own. One guide per partner and type."""
+
+    __tablename__ = "partner_guides"
+    __table_args__ = (UniqueConstraint("partner_id", "transaction_type"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    transaction_type: Mapped[str] = mapped_column(String(4))
+    guide: Mapped[str] = mapped_column(String(100))
 
 
 class PartnerIdentifier(Base):

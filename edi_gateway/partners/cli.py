@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from ..audit import audit
 from ..models import Partner
 from . import service
+from .guides import GUIDE_TYPES, guides_of, remove_guide, set_guide, set_guides
 from .service import (
     ROLES,
     PartnerError,
@@ -51,8 +53,10 @@ def _run(fn: Any) -> int:
 def create(args: argparse.Namespace) -> int:
     async def go(session: Any) -> int:
         partner, key = await create_partner(
-            session, args.name, args.role, args.sender_id or [], args.guide, args.npi or []
+            session, args.name, args.role, args.sender_id or [], args.npi or []
         )
+        for guide in args.guide or []:
+            await set_guides(session, partner, guide)
         await audit(
             session,
             None,
@@ -74,11 +78,15 @@ def list_partners(args: argparse.Namespace) -> int:
             p, ids, npis = listed.partner, listed.identifiers, listed.npis
             print(
                 f"{p.name}\t{p.role}\tsender ids: {', '.join(ids) or '-'}\t"
-                f"billing NPIs: {', '.join(npis) or '-'}\tguide: {p.guide or '-'}"
+                f"billing NPIs: {', '.join(npis) or '-'}\tguides: {_guides_text(listed.guides)}"
             )
         return 0
 
     return _run(go)
+
+
+def _guides_text(guides: Mapping[str, str]) -> str:
+    return ", ".join(f"{t} {g}" for t, g in guides.items()) or "-"
 
 
 async def _partner(session: Any, name: str) -> Partner:
@@ -144,6 +152,31 @@ def providers(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def guides(args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        partner = await _partner(session, args.name)
+        if args.guides_command == "list":
+            for t, g in (await guides_of(session, partner.id)).items():
+                print(f"{t}\t{g}")
+            return 0
+        if not args.transaction or (args.guides_command == "set" and not args.guide):
+            what = "TYPE GUIDE" if args.guides_command == "set" else "TYPE"
+            raise PartnerError(f"partners guides {args.guides_command} needs NAME {what}")
+        if args.guides_command == "set":
+            await set_guide(session, partner, args.transaction, args.guide)
+            detail = f"cli: {args.transaction} {args.guide}"
+        elif not await remove_guide(session, partner, args.transaction):
+            print(f"{partner.name} has no guide for {args.transaction}", file=sys.stderr)
+            return 1
+        else:
+            detail = f"cli: {args.transaction} removed"
+        await audit(session, None, "update", "partner_guides", str(partner.id), detail)
+        print(f"{partner.name}: guides {_guides_text(await guides_of(session, partner.id))}")
+        return 0
+
+    return _run(go)
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("partners", help="trading partners and their API keys")
     psub = p.add_subparsers(dest="partners_command", required=True)
@@ -156,7 +189,13 @@ def register(sub: Any) -> None:
         metavar="ID",
         help="an ISA06 id the partner sends under (repeatable)",
     )
-    c.add_argument("--guide", help="companion guide name")
+    c.add_argument(
+        "--guide",
+        action="append",
+        metavar="GUIDE",
+        help="a companion guide, for each transaction type it lists that the partner sends "
+        "(repeatable)",
+    )
     c.add_argument(
         "--npi",
         action="append",
@@ -179,6 +218,14 @@ def register(sub: Any) -> None:
     pr.add_argument("name")
     pr.add_argument("npi", nargs="*", help="NPIs to add or remove")
     pr.set_defaults(func=providers)
+    gd = psub.add_parser(
+        "guides", help="list, set or remove the companion guide of each transaction type"
+    )
+    gd.add_argument("guides_command", choices=("list", "set", "remove"))
+    gd.add_argument("name")
+    gd.add_argument("transaction", nargs="?", help=f"one of {', '.join(GUIDE_TYPES)}")
+    gd.add_argument("guide", nargs="?", help="the guide's name (set)")
+    gd.set_defaults(func=guides)
     from ..forwarding.cli import register_outbound
 
     register_outbound(psub)

@@ -1,5 +1,6 @@
 """SQL for trading partners: the partners, their envelope ids, the billing NPIs listed on
-them and their API keys (kept as SHA-256 hashes)."""
+them, their companion guides per transaction type and their API keys (kept as SHA-256
+hashes)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from ..models import ApiKey, Partner, PartnerIdentifier, PartnerProvider
+from ..models import ApiKey, Partner, PartnerGuide, PartnerIdentifier, PartnerProvider
 from ..repository import Repository
 
 
@@ -24,12 +25,6 @@ class PartnerRepository(Repository[Partner]):
     async def role_of(self, partner_id: int) -> str:
         return (
             await self.session.execute(select(Partner.role).where(Partner.id == partner_id))
-        ).scalar_one()
-
-    async def guide_of(self, partner_id: int) -> str | None:
-        """The partner's plan companion guide (plans), if any."""
-        return (
-            await self.session.execute(select(Partner.guide).where(Partner.id == partner_id))
         ).scalar_one()
 
     async def identifier_taken(self, value: str) -> bool:
@@ -91,6 +86,49 @@ class PartnerProviderRepository(Repository[PartnerProvider]):
         result = await self.session.execute(
             delete(PartnerProvider).where(
                 PartnerProvider.partner_id == partner_id, PartnerProvider.npi.in_(npis)
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class PartnerGuideRepository(Repository[PartnerGuide]):
+    """The companion guide of each transaction type a partner sends."""
+
+    model = PartnerGuide
+
+    async def guides_of(self, partner_id: int) -> dict[str, str]:
+        """Transaction type -> guide name."""
+        rows = await self.session.execute(
+            select(PartnerGuide.transaction_type, PartnerGuide.guide)
+            .where(PartnerGuide.partner_id == partner_id)
+            .order_by(PartnerGuide.transaction_type)
+        )
+        found: dict[str, str] = {}
+        for transaction_type, guide in rows.all():
+            found[transaction_type] = guide
+        return found
+
+    async def put(self, partner_id: int, transaction_type: str, guide: str) -> None:
+        """Set (or replace) the partner's guide for the type."""
+        found = await self.get_one_or_none(
+            select(PartnerGuide).where(
+                PartnerGuide.partner_id == partner_id,
+                PartnerGuide.transaction_type == transaction_type,
+            )
+        )
+        if found is None:
+            self.add(
+                PartnerGuide(partner_id=partner_id, transaction_type=transaction_type, guide=guide)
+            )
+        else:
+            found.guide = guide
+        await self.flush()
+
+    async def remove(self, partner_id: int, transaction_type: str) -> int:
+        result = await self.session.execute(
+            delete(PartnerGuide).where(
+                PartnerGuide.partner_id == partner_id,
+                PartnerGuide.transaction_type == transaction_type,
             )
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

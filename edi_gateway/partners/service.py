@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,7 +14,12 @@ from mappings.codesets.formats import npi_valid
 
 from ..errors import InvalidRequest
 from ..models import ApiKey, Partner, PartnerProvider
-from .repository import ApiKeyRepository, PartnerProviderRepository, PartnerRepository
+from .repository import (
+    ApiKeyRepository,
+    PartnerGuideRepository,
+    PartnerProviderRepository,
+    PartnerRepository,
+)
 
 ROLES = ("plan", "clearinghouse", "provider", "ops")
 KEY_PREFIX = "edi_"
@@ -52,9 +57,10 @@ async def create_partner(
     name: str,
     role: str,
     sender_ids: list[str],
-    guide: str | None,
     npis: list[str] | None = None,
 ) -> tuple[Partner, str]:
+    """A partner, its sender ids and billing NPIs, and its first API key (its guides:
+    ``partners.guides``)."""
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}")
     partners = PartnerRepository(session)
@@ -63,7 +69,7 @@ async def create_partner(
     for value in sender_ids:
         if await partners.identifier_taken(value.strip()):
             raise PartnerError(f"sender id {value!r} already belongs to another partner")
-    partner = partners.add(Partner(name=name, role=role, guide=guide))
+    partner = partners.add(Partner(name=name, role=role))
     await partners.flush()
     for value in sender_ids:
         partners.add_interchange_id(partner.id, value.strip())
@@ -160,14 +166,22 @@ class PartnerListing:
     identifiers: Sequence[str]
     #: billing NPIs listed on the partner
     npis: Sequence[str]
+    #: transaction type -> companion guide
+    guides: Mapping[str, str]
 
 
 async def list_partners(session: AsyncSession) -> list[PartnerListing]:
-    """Every partner, by name, with its envelope ids and billing NPIs."""
+    """Every partner, by name, with its envelope ids, billing NPIs and guides."""
     partners = PartnerRepository(session)
     providers = PartnerProviderRepository(session)
+    guides = PartnerGuideRepository(session)
     return [
-        PartnerListing(p, await partners.identifiers_of(p.id), await providers.npis_of(p.id))
+        PartnerListing(
+            p,
+            await partners.identifiers_of(p.id),
+            await providers.npis_of(p.id),
+            await guides.guides_of(p.id),
+        )
         for p in await partners.get_all_by_name()
     ]
 

@@ -5,12 +5,14 @@ the original bytes from the file store for the offending segments."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
 from ..errors import NotFound
+from ..partners.guides import guides_of, plan_guides
 from ..partners.repository import PartnerRepository
 from ..submissions.filestore import FileStore
 from ..submissions.repository import (
@@ -164,7 +166,7 @@ async def build_report(session: AsyncSession, settings: Settings, submission_id:
         group_control_numbers=unique([s.group_control_number for s in sets]),
         transaction_control_numbers=unique([s.st_control_number for s in sets]),
         guides=_guides_applied(
-            partner.guide if partner else None,
+            await guides_of(session, partner.id) if partner else {},
             [(s.transaction_type, s.receiver_id, s.gs_receiver_id) for s in set_rows],
             [r.guide for r in raws],
         ),
@@ -174,20 +176,22 @@ async def build_report(session: AsyncSession, settings: Settings, submission_id:
 
 
 def _guides_applied(
-    plan: str | None, sets: list[tuple[str, str, str]], named: list[str | None]
+    set_for: Mapping[str, str], sets: list[tuple[str, str, str]], named: list[str | None]
 ) -> list[GuideApplied]:
     """The guides that checked the file, as the pipeline chooses them: the base guides of its
-    transaction types, plus the partner's plan guide or the one serving the receiver id."""
-    from mappings.guides import GuideError, base_guides, guide_for_receiver
+    transaction types, plus for each set the partner's guide for its type or the one
+    serving the receiver id."""
+    from mappings.guides import Guide, GuideError, base_guides, guide_for_receiver
 
     names: list[str] = []
     types = {t for t, _, _ in sets}
+    plans: dict[str, Guide] = {}
     with contextlib.suppress(GuideError):  # a broken guide file must not break the report
         names.extend(g.name for g in base_guides() if types & set(g.transactions))
-    plan_guide = guide_info(plan)
+        plans = plan_guides(set_for)
     for transaction, receiver, gs_receiver in sets:
-        if plan_guide is not None and transaction in plan_guide.transactions:
-            names.append(plan_guide.name)
+        if transaction in plans:
+            names.append(plans[transaction].name)
             continue
         found = None
         with contextlib.suppress(GuideError):

@@ -21,7 +21,6 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.check import Checked, CheckedFile, CheckedSet, CheckedUnit, GuideSelection, check
-from mappings.guides import load_guide
 from parsers import FileResult, SetEvent, TransactionHeader, Validator
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 
@@ -32,7 +31,7 @@ from ..encounters.writer import EncounterSetWriter
 from ..errors import StorageError
 from ..forwarding.answers import record_answers
 from ..models import Submission
-from ..partners.repository import PartnerRepository
+from ..partners.guides import guides_of, plan_guides
 from ..partners.tenancy import load_tenant
 from ..rejections.service import record_outcome
 from ..remittances.writer import RemittanceSetWriter
@@ -112,9 +111,11 @@ async def _process(
         submission.sets_done = len(done)
         submission.started_at = datetime.now(UTC)
         tenant = await load_tenant(session, submission.partner_id)
-        plan_guide: str | None = None
-        if submission.partner_id is not None:
-            plan_guide = await PartnerRepository(session).guide_of(submission.partner_id)
+        plans = (
+            plan_guides(await guides_of(session, submission.partner_id))
+            if submission.partner_id is not None
+            else {}
+        )
         await session.commit()
         path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
         partner_id = submission.partner_id
@@ -127,7 +128,7 @@ async def _process(
     ctx = IngestContext(sessionmaker, settings, submission, partner_id, tenant)
     rosters = RosterHistory(sessionmaker, asyncio.get_running_loop())
     guides = GuideSelection(
-        load_guide(plan_guide) if plan_guide else None,
+        plans,
         submission.received_at.date(),
         by_receiver=True,
         history_for=lambda h: rosters.scoped(

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .apply import GuideChecks, base_guides
+from .apply import GuideChecks, base_guides, plans_by_transaction
 from .kinds import KINDS
 from .model import Guide, GuideError, Rule, load_guide_file
 from .runner import GuideRunner, HistoryLookup
@@ -32,6 +32,7 @@ __all__ = [
     "guides_dir",
     "list_guides",
     "load_guide",
+    "plans_by_transaction",
 ]
 
 

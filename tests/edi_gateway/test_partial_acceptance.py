@@ -11,7 +11,7 @@ from conftest import SAMPLES, Db
 from parse_support import fail_mapping
 from sqlalchemy import select
 
-from edi_gateway.models import Encounter, FindingRow, Partner
+from edi_gateway.models import Encounter, FindingRow, Partner, PartnerGuide
 from edi_gateway.submissions.ingest import ingest_paths
 
 BASIC = SAMPLES / "837p" / "837p_valid_basic.x12"
@@ -69,7 +69,10 @@ async def test_acceptance_threshold_rejects_the_file(
     )
     monkeypatch.setenv("EDI_GATEWAY_GUIDE_PATH", str(guides))
     async with db.sessionmaker() as s, s.begin():
-        s.add(Partner(name="strict", role="provider", guide="strict-plan-837"))
+        strict = Partner(name="strict", role="provider")
+        s.add(strict)
+        await s.flush()
+        s.add(PartnerGuide(partner_id=strict.id, transaction_type="837P", guide="strict-plan-837"))
     [o] = await ingest_paths(db.sessionmaker, db.settings, [_bad_total(tmp_path)], "strict")
     sub = o.submission
     assert sub.status == "rejected" and sub.units_stored == 0
