@@ -41,7 +41,8 @@ migrations-check: $(STAMP)
 	EDI_GATEWAY_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/.venv/migrations-check.db $(BIN)/alembic check
 	rm -f .venv/migrations-check.db
 
-# The HTML report is tested in a real browser: Debian's chromium (never a downloaded one).
+# The HTML report and the console are tested in a real browser: Debian's chromium (never a
+# downloaded one).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \

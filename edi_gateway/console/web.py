@@ -126,13 +126,12 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     principal = user.principal if user is not None else None
+    path = request.url.path.replace("/console/items/", "/console/queue/")
     nav = [
-        (href, label, request.url.path == href or request.url.path.startswith(href + "/"))
+        (href, label, path == href or (href != "/console" and path.startswith(href + "/")))
         for href, label, ops_only in NAV
         if principal is not None and (principal.is_ops or not ops_only)
     ]
-    if nav and request.url.path.startswith("/console/items/"):
-        nav = [(h, label, h == "/console/queue") for h, label, _ in nav]
     html = (
         environment()
         .get_template(template)

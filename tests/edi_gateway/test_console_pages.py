@@ -61,6 +61,7 @@ async def test_dashboard_figures_are_the_callers(api: Api, tmp_path: Path) -> No
     ages = re.search(r'<th scope="row">0-7</th><td class="num"><a [^>]*>(\d+)<', mine)
     assert ages and ages.group(1) == "1"
     assert "Audit log" not in mine and "Audit log" in everyone
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', mine) == ["/console"]
 
 
 def item_ids(html: str) -> list[int]:
@@ -74,6 +75,7 @@ async def test_queue_is_scoped_and_its_filters_live_in_the_url(api: Api, tmp_pat
     everything = await ops.get("/console/queue")
     assert len(item_ids(mine.text)) == 1 and len(item_ids(everything.text)) == 2
     assert "clinic-b" not in mine.text
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', mine.text) == ["/console/queue"]
     only_b = await ops.get("/console/queue?partner=clinic-b&state=&open=1")
     assert len(item_ids(only_b.text)) == 1 and "clinic-b" in only_b.text
     assert 'name="partner" value="clinic-b"' in only_b.text
