@@ -27,24 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pg_support import fresh_database  # noqa: E402
+
 from parsers.generate import write_file  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_roster"
-
-
-def _admin(url: str) -> str:
-    base, _, _name = url.replace("+asyncpg", "").rpartition("/")
-    return base + "/postgres"
-
-
-async def _fresh_database(url: str) -> None:
-    import asyncpg
-
-    name = url.rpartition("/")[2]
-    conn = await asyncpg.connect(_admin(url))
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
 
 
 async def _load_roster(url: str, plan: str, claim_members: list[str], extra: int) -> None:
@@ -191,7 +178,7 @@ def main() -> None:
         ("claims' members only", 0, 0),
         (big, args.members, args.prior_claims),
     ):
-        asyncio.run(_fresh_database(args.postgres))
+        asyncio.run(fresh_database(args.postgres))
         upgrade(args.postgres)
         start = time.perf_counter()
         asyncio.run(_load_roster(args.postgres, plan, members, extra))

@@ -26,26 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pg_support import fresh_database  # noqa: E402
+
 from parsers.generate import write_file  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_scale"
 CLI = [sys.executable, "-m", "edi_gateway.cli"]
 DONE = ("completed", "partially_accepted", "rejected", "failed", "held")
-
-
-def _admin(url: str) -> str:
-    base, _, _name = url.replace("+asyncpg", "").rpartition("/")
-    return base + "/postgres"
-
-
-async def _fresh_database(url: str) -> None:
-    import asyncpg
-
-    name = url.rpartition("/")[2]
-    conn = await asyncpg.connect(_admin(url))
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
 
 
 async def _queue(url: str, data_dir: Path, paths: list[Path]) -> list[str]:
@@ -100,7 +87,7 @@ def _peak_rss_mb(pid: int) -> float:
 
 def _run(url: str, tmp: Path, paths: list[Path], workers: int) -> tuple[float, int, list[float]]:
     """Seconds from queueing to the last submission done, claims stored, peak RSS (MB)."""
-    asyncio.run(_fresh_database(url))
+    asyncio.run(fresh_database(url))
     from edi_gateway.db import upgrade
     from edi_gateway.jobs import apply_schema
 

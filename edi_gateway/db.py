@@ -197,6 +197,19 @@ class _BulkPlan:
 _PLANS: dict[tuple[str, str, tuple[str, ...]], _BulkPlan] = {}
 
 
+async def _prepared(
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> tuple[_BulkPlan, list[tuple[Any, ...]], Any]:
+    """The insert plan for these columns (cached), the rows' bound values and the
+    driver's own connection."""
+    key = (conn.dialect.name, table.name, columns)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _BulkPlan(conn.dialect, table, columns)
+    raw = await conn.get_raw_connection()
+    return plan, plan.values(rows), raw.driver_connection
+
+
 async def bulk_insert(
     conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
@@ -208,13 +221,7 @@ async def bulk_insert(
     if not rows:
         return
     dialect = conn.dialect
-    key = (dialect.name, table.name, columns)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _PLANS[key] = _BulkPlan(dialect, table, columns)
-    values = plan.values(rows)
-    raw = await conn.get_raw_connection()
-    driver: Any = raw.driver_connection
+    plan, values, driver = await _prepared(conn, table, columns, rows)
     if dialect.name == "postgresql":
         if not driver.is_in_transaction():
             await conn.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction
@@ -238,13 +245,7 @@ async def insert_new(
         return set()
     assert columns[0] == "id"
     dialect = conn.dialect
-    key = (dialect.name, table.name, columns)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _PLANS[key] = _BulkPlan(dialect, table, columns)
-    values = plan.values(rows)
-    raw = await conn.get_raw_connection()
-    driver: Any = raw.driver_connection
+    plan, values, driver = await _prepared(conn, table, columns, rows)
     names = ", ".join(f'"{n}"' for n in plan.names)
     if dialect.name == "postgresql":
         stage = f"_stage_{table.name}"
