@@ -151,6 +151,7 @@ async def _process(
     batches = _Batches(check(str(path), guides, validator=validator, skip_sets=frozenset(done)))
     writer: SetWriter[Any] | None = None
     checked_file: CheckedFile | None = None
+    concurrent_writes = not settings.effective_database_url.startswith("sqlite")
     # The parser works on the next batch (in its thread) while this one is written.
     ahead: asyncio.Task[list[Checked]] = asyncio.create_task(asyncio.to_thread(batches.next_batch))
     try:
@@ -185,6 +186,9 @@ async def _process(
                     writer = None
                 else:
                     checked_file = item
+            if isinstance(batch[-1], CheckedUnit) and concurrent_writes:
+                # inside a (large) set: say how far (SQLite has one writer: the set's)
+                await _reading(sessionmaker, submission_id, batch[-1].line)
     except BaseException:
         with anyio.CancelScope(shield=True):
             if not ahead.done():
@@ -281,6 +285,13 @@ async def _progress(
         await SubmissionRunRepository(session).count_set_done(
             submission_id, event.result.line + event.result.segment_count
         )
+
+
+async def _reading(
+    sessionmaker: async_sessionmaker[AsyncSession], submission_id: str, line: int
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await SubmissionRunRepository(session).record_reading(submission_id, line)
 
 
 def _ack_control_number(submission_id: str) -> int:

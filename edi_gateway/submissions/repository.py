@@ -156,6 +156,15 @@ class SubmissionRunRepository(Repository[Submission]):
             .values(status=status, error=error)
         )
 
+    async def record_reading(self, submission_id: str, segments_done: int) -> None:
+        """How far into the file processing has come, within a transaction set (for
+        GET /v1/submissions/{id} while a large set is stored)."""
+        await self.session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id)
+            .values(status=SubmissionStatus.STORING, segments_done=segments_done)
+        )
+
     async def count_set_done(self, submission_id: str, segments_done: int) -> None:
         """One more transaction set is done (for GET /v1/submissions/{id})."""
         await self.session.execute(
