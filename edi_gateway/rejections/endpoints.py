@@ -9,12 +9,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..api.deps import Caller, Session
 from ..api.pagination import PROBLEMS, Cursor, IsoDate, Limit, after_id, next_cursor
 from ..audit import audit
 from ..errors import BadRequest, NotFound
 from ..models import WorkItem
+from ..partners.service import Principal
 from ..repository import is_row_id
 from .repository import ItemFilters, WorkItemRepository
 from .schemas import (
@@ -122,6 +124,24 @@ def _csv(items: list[WorkItemOut]) -> str:
     return out.getvalue()
 
 
+async def export_csv(session: AsyncSession, caller: Principal, filters: ItemFilters) -> Response:
+    """The whole filtered view (up to ``EXPORT_CAP`` rows) as a CSV download, audited (the
+    API's ``Accept: text/csv`` and the console's export)."""
+    repo = WorkItemRepository(session)
+    rows = await repo.all(repo.search(caller, filters), EXPORT_CAP)
+    names = await _names(repo, rows)
+    await audit(session, caller, "export", "work_item", None, f"{len(rows)} rows")
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return Response(
+        _csv([_out(r, names) for r in rows]),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="rejections-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @router.get(
     "/rejections",
     response_model=WorkItemList,
@@ -161,15 +181,7 @@ async def list_items(
     )  # fmt: skip
     stmt = repo.search(caller, filters)
     if "text/csv" in request.headers.get("accept", ""):
-        rows = await repo.all(stmt, EXPORT_CAP)
-        names = await _names(repo, rows)
-        await audit(session, caller, "export", "work_item", None, f"{len(rows)} rows")
-        stamp = datetime.now(UTC).strftime("%Y%m%d")
-        return Response(
-            _csv([_out(r, names) for r in rows]),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="rejections-{stamp}.csv"'},
-        )
+        return await export_csv(session, caller, filters)
     rows, more = await repo.page(stmt, limit, after_id(cursor))
     names = await _names(repo, rows)
     await audit(session, caller, "search", "work_item", None, f"{len(rows)} results")

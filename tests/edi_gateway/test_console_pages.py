@@ -4,6 +4,8 @@ provider sees only its own figures, items and files while ops sees all."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -276,3 +278,47 @@ async def test_audit_log_is_for_ops_only(api: Api, tmp_path: Path) -> None:
     assert rows == [("clinic-a", "read", "work_item", str(item))]
     everything = await ops.get("/console/audit")
     assert "sign_in" in everything.text and "search" in everything.text
+
+
+async def test_upload_on_behalf_of_is_for_ops_only(api: Api, tmp_path: Path) -> None:
+    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+    await api.partner("clinic-b", "provider", "SUBMITTER9857")
+    await api.partner("ops", "ops")
+    a, b, ops = await as_(api, "clinic-a"), await as_(api, "clinic-b"), await as_(api, "ops")
+    data = bad_file(tmp_path).read_bytes()
+    as_b = await b.post(
+        "/console/submissions",
+        data={"csrf_token": csrf_of((await b.get("/console/submissions")).text),
+              "on_behalf_of": "clinic-a"},
+        files={"file": ("theirs.x12", data, "application/edi-x12")},
+    )  # fmt: skip
+    assert as_b.status_code == 403
+    page = (await ops.get("/console/submissions")).text
+    assert 'id="on_behalf_of"' in page
+    sent = await ops.post(
+        "/console/submissions",
+        data={"csrf_token": csrf_of(page), "on_behalf_of": "clinic-a"},
+        files={"file": ("for-a.x12", data, "application/edi-x12")},
+    )
+    assert sent.status_code == 303
+    url = sent.headers["location"]
+    assert "1 rejected" in await _finished(a, url)  # clinic-a's file, checked as clinic-a's
+    assert (await b.get(url)).status_code == 404
+    async with api.db.sessionmaker() as s:
+        [sub] = (await s.execute(select(Submission))).scalars().all()
+    assert (sub.partner_id, sub.sent_by_partner_id) == (1, 3)
+
+
+async def test_queue_view_as_csv(api: Api, tmp_path: Path) -> None:
+    await setup(api, tmp_path)
+    a, ops = await as_(api, "clinic-a"), await as_(api, "ops")
+    page = (await ops.get("/console/queue?partner=clinic-b&q=PCN")).text
+    assert 'href="/console/queue.csv?partner=clinic-b&amp;q=PCN"' in page
+    exported = await ops.get("/console/queue.csv?partner=clinic-b&q=PCN")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(exported.text)))
+    partner = rows[0].index("partner")
+    assert [r[partner] for r in rows[1:]] == ["clinic-b"]
+    mine = list(csv.reader(io.StringIO((await a.get("/console/queue.csv")).text)))
+    assert [r[partner] for r in mine[1:]] == ["clinic-a"]
