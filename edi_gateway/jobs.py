@@ -33,6 +33,8 @@ from .config import Settings, get_settings
 
 QUEUE = "submissions"
 TASK = "process_submission"
+#: scheduled forwarding runs (issue 17): one tick a minute, plans due by their settings
+FORWARD_QUEUE = "forwarding"
 
 log = logging.getLogger("edi_gateway.jobs")
 
@@ -78,6 +80,21 @@ async def process_submission_job(context: procrastinate.JobContext, submission_i
     engine = make_engine(settings.effective_database_url)
     try:
         await run_one(make_sessionmaker(engine), settings, submission_id, attempt)
+    finally:
+        await engine.dispose()
+
+
+@blueprint.periodic(cron="* * * * *", periodic_id="forward_due_plans")
+@blueprint.task(name="forward_due_plans", queue=FORWARD_QUEUE, queueing_lock="forward_due_plans")
+async def forward_due_plans_job(timestamp: int) -> None:
+    """Forward to every plan whose schedule (``every_minutes``) falls on this minute."""
+    from .db import make_engine, make_sessionmaker
+    from .forwarding.scheduled import run_due
+
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        await run_due(make_sessionmaker(engine), settings, datetime.fromtimestamp(timestamp, UTC))
     finally:
         await engine.dispose()
 
@@ -215,7 +232,7 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
         recovery = asyncio.create_task(_recovery_loop(app, settings))
         try:
             await app.run_worker_async(
-                queues=[QUEUE],
+                queues=[QUEUE, FORWARD_QUEUE],
                 concurrency=concurrency,
                 install_signal_handlers=True,
                 update_heartbeat_interval=settings.heartbeat_seconds,
