@@ -12,5 +12,6 @@ __all__ = ["install"]
 def install(app: FastAPI) -> None:
     from . import audit, auth, dashboard, members, queue, submissions
 
-    for module in (auth, dashboard, queue, submissions, members, audit):
+    # the dashboard last: it ends with the catch-all page of unknown addresses
+    for module in (auth, queue, submissions, members, audit, dashboard):
         app.include_router(module.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from ..errors import NotFound
 from ..stats.service import AGE_BUCKETS, statistics
 from .chart import build
 from .web import ConsoleRoute, DbSession, User, render
@@ -18,3 +19,9 @@ async def dashboard(request: Request, session: DbSession, user: User) -> Respons
     return render(
         request, "console/dashboard.html", user, stats=stats, chart=build(stats), ages=ages
     )
+
+
+@router.get("/{path:path}")
+async def not_found(request: Request, user: User, path: str) -> Response:
+    """Any other console address (registered last)."""
+    raise NotFound("There is no such page in the console")

@@ -322,3 +322,37 @@ async def test_queue_view_as_csv(api: Api, tmp_path: Path) -> None:
     assert [r[partner] for r in rows[1:]] == ["clinic-b"]
     mine = list(csv.reader(io.StringIO((await a.get("/console/queue.csv")).text)))
     assert [r[partner] for r in mine[1:]] == ["clinic-a"]
+
+
+async def test_dashboard_chart_has_the_denial_rate_against_the_target(
+    api: Api, tmp_path: Path
+) -> None:
+    """The data set of test_api_stats: clinic-a's 10 claims, 5 accepted, this month; the
+    plan's 835 of March 2026 denies 2 of 6 claims (33.3%, over the 4% target)."""
+    await setup(api, tmp_path)
+    await api.partner("gphp", "plan", "GPHP1EDI")
+    fixed = tmp_path / "fixed.x12"
+    fixed.write_bytes(BASIC.read_bytes().replace(b"514296314", b"514296315"))
+    await api.ingest(fixed, "clinic-a")
+    await api.ingest(SAMPLES / "835" / "835_valid_basic.x12", "gphp")
+    page = (await (await as_(api, "gphp")).get("/console")).text
+    march = re.search(r'<tr><th scope="row">2026-03</th>(.*?)</tr>', page)
+    assert march, page
+    cells = re.findall(r'<td class="num">([^<]*)', march.group(1))
+    assert cells == ["0", "0", "—", "6", "2", "33.3% "]
+    assert '<span class="badge warn">over target</span>' in march.group(1)
+    assert "2026-03: 2 of 6 claims denied (33.3%)" in page
+    assert "denial target 4.0%" in page
+    # the target line is drawn at 4% of the plot's height above its bottom
+    target = re.search(r'<line class="target" [^>]*y1="([0-9.]+)"', page)
+    assert target and float(target.group(1)) == round(220 - 0.04 * 204, 1)
+
+
+async def test_unknown_console_page_is_a_page(api: Api) -> None:
+    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+    anonymous = await api.client.get("/console/nothing-here")
+    assert anonymous.status_code == 303
+    client = await as_(api, "clinic-a")
+    missing = await client.get("/console/nothing-here")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Signed in as" in missing.text
