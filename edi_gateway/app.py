@@ -49,10 +49,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         worker: Any
         if settings.effective_queue == "procrastinate":
+            from .events import bind
             from .jobs import JobQueueDispatcher
+            from .webhooks.tasks import job_notifier
 
             worker = JobQueueDispatcher(settings)
             await worker.start()
+            bind(app.state.sessionmaker, job_notifier(worker.app))
         else:
             worker = InProcessWorker(app.state.sessionmaker, settings, settings.workers)
             if settings.run_workers:

@@ -292,6 +292,10 @@ _LAZY_COMMANDS = {
     ),
     "audit": ("edi_gateway.audit.cli", "the audit trail: export it as CSV"),
     "submissions": ("edi_gateway.submissions.cli", "submissions: run a failed one again"),
+    "webhooks": (
+        "edi_gateway.webhooks.cli",
+        "webhooks: send pending deliveries now, retry failed",
+    ),
     "report": (
         "edi_gateway.reports.cli",
         "the error-correction report of a submission or a file (HTML, CSV or JSON)",
@@ -373,6 +377,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _lazy_command(sub, "audit", command)
     _lazy_command(sub, "submissions", command)
     _lazy_command(sub, "forward", command)
+    _lazy_command(sub, "webhooks", command)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from .config import Settings, get_settings
+from .webhooks import tasks as webhook_tasks
 
 QUEUE = "submissions"
 TASK = "process_submission"
@@ -52,6 +53,7 @@ def job_app(url: str) -> procrastinate.App:
         connector=procrastinate.PsycopgConnector(conninfo=conninfo(url)),
     )
     app.add_tasks_from(blueprint, namespace="edi")
+    app.add_tasks_from(webhook_tasks.blueprint, namespace="edi")
     return app
 
 
@@ -72,6 +74,7 @@ class Backoff(procrastinate.BaseRetryStrategy):
 @blueprint.task(name=TASK, queue=QUEUE, pass_context=True, retry=Backoff())
 async def process_submission_job(context: procrastinate.JobContext, submission_id: str) -> None:
     from .db import make_engine, make_sessionmaker
+    from .events import bind
     from .submissions.worker import Attempt, run_one
 
     settings = get_settings()
@@ -79,7 +82,10 @@ async def process_submission_job(context: procrastinate.JobContext, submission_i
     log.info("submission %s: run %d of at most %d", submission_id, attempt.number, attempt.of)
     engine = make_engine(settings.effective_database_url)
     try:
-        await run_one(make_sessionmaker(engine), settings, submission_id, attempt)
+        sessionmaker = make_sessionmaker(engine)
+        # the webhook deliveries this run commits become jobs of the webhooks queue
+        bind(sessionmaker, webhook_tasks.job_notifier(job_app(settings.effective_database_url)))
+        await run_one(sessionmaker, settings, submission_id, attempt)
     finally:
         await engine.dispose()
 
@@ -208,6 +214,7 @@ async def _recovery_loop(app: procrastinate.App, settings: Settings) -> None:
     while True:
         try:
             await recover(app, settings)
+            await webhook_tasks.recover_deliveries(app, settings)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database may be away for a moment; try again
@@ -230,6 +237,7 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
             settings.data_dir,
         )
         recovery = asyncio.create_task(_recovery_loop(app, settings))
+        webhooks = asyncio.create_task(webhook_tasks.run_webhook_worker(app, settings))
         try:
             await app.run_worker_async(
                 queues=[QUEUE, FORWARD_QUEUE],
@@ -240,5 +248,6 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
             )
         finally:
             recovery.cancel()
-            await asyncio.gather(recovery, return_exceptions=True)
+            webhooks.cancel()
+            await asyncio.gather(recovery, webhooks, return_exceptions=True)
             log.info("worker stopped")
