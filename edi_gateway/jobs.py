@@ -71,10 +71,20 @@ class Backoff(procrastinate.BaseRetryStrategy):
         return procrastinate.RetryDecision(retry_at=datetime.now(UTC) + wait)
 
 
+def _job_sessions(engine: Any, settings: Settings) -> Any:
+    """A job's sessions: the webhook deliveries they commit become jobs of the webhooks
+    queue at once."""
+    from .db import make_sessionmaker
+    from .events import bind
+
+    sessionmaker = make_sessionmaker(engine)
+    bind(sessionmaker, webhook_tasks.job_notifier(job_app(settings.effective_database_url)))
+    return sessionmaker
+
+
 @blueprint.task(name=TASK, queue=QUEUE, pass_context=True, retry=Backoff())
 async def process_submission_job(context: procrastinate.JobContext, submission_id: str) -> None:
-    from .db import make_engine, make_sessionmaker
-    from .events import bind
+    from .db import make_engine
     from .submissions.worker import Attempt, run_one
 
     settings = get_settings()
@@ -82,10 +92,7 @@ async def process_submission_job(context: procrastinate.JobContext, submission_i
     log.info("submission %s: run %d of at most %d", submission_id, attempt.number, attempt.of)
     engine = make_engine(settings.effective_database_url)
     try:
-        sessionmaker = make_sessionmaker(engine)
-        # the webhook deliveries this run commits become jobs of the webhooks queue
-        bind(sessionmaker, webhook_tasks.job_notifier(job_app(settings.effective_database_url)))
-        await run_one(sessionmaker, settings, submission_id, attempt)
+        await run_one(_job_sessions(engine, settings), settings, submission_id, attempt)
     finally:
         await engine.dispose()
 
@@ -94,13 +101,15 @@ async def process_submission_job(context: procrastinate.JobContext, submission_i
 @blueprint.task(name="forward_due_plans", queue=FORWARD_QUEUE, queueing_lock="forward_due_plans")
 async def forward_due_plans_job(timestamp: int) -> None:
     """Forward to every plan whose schedule (``every_minutes``) falls on this minute."""
-    from .db import make_engine, make_sessionmaker
+    from .db import make_engine
     from .forwarding.scheduled import run_due
 
     settings = get_settings()
     engine = make_engine(settings.effective_database_url)
     try:
-        await run_due(make_sessionmaker(engine), settings, datetime.fromtimestamp(timestamp, UTC))
+        await run_due(
+            _job_sessions(engine, settings), settings, datetime.fromtimestamp(timestamp, UTC)
+        )
     finally:
         await engine.dispose()
 
