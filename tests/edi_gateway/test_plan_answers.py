@@ -8,6 +8,7 @@ the plan moves claims to paid / denied; matching never crosses to another plan."
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from api_support import Api
@@ -228,3 +229,47 @@ async def test_unmatched_answer_is_held_and_matching_stays_with_the_plan(api: Ap
     assert listed.status_code == 200 and len(listed.json()["items"]) == 2
     refused = await api.client.get("/v1/forwarding/answers", headers=api.auth("clinic"))
     assert refused.status_code == 403
+
+
+async def test_replacements_carry_the_plans_claim_number(api: Api, tmp_path: Path) -> None:
+    """A replacement (CLM05-3 = 7) of a claim the plan accepted goes out with the plan's own
+    claim number (277CA REF*1K) in REF*F8; one the plan never numbered keeps the
+    provider's."""
+    batch = await _forwarded(api)
+    rejected = batch["forwarded_claims"][1]["claim_id"]
+    await _submit(api, "goldplan", _plans_277(batch, rejected, 701))
+    text = _replacing(P837.read_bytes())
+    replacement = tmp_path / "replacement.x12"
+    replacement.write_bytes(text)
+    assert (await _submit(api, "clinic", text))["status"] == "completed"
+    done = await api.client.post(URL, json={"plan": "goldplan"}, headers=api.auth("ops"))
+    [second] = done.json()["batches"]
+    assert second["claims"] == 5 and second["interchange_control"] == 2
+    data = (await api.client.get(f"{URL}/{second['id']}/file", headers=api.auth("ops"))).content
+    refs = [s for s in data.decode().split("~\n") if s.startswith("REF*F8*")]
+    numbers = {
+        f"REF*F8*PLN{c['position']}{c['st_control']}"
+        for c in batch["forwarded_claims"]
+        if c["claim_id"] != rejected
+    }
+    assert set(refs) == numbers | {f"REF*F8*{rejected}"} and len(refs) == 5
+    assert data.count(b"*11:B:7*") == 5
+
+
+def _replacing(original: bytes) -> bytes:
+    """The same claims as replacements (CLM05-3 = 7) naming their CLM01 in REF*F8, in a
+    new interchange."""
+    out: list[str] = []
+    claim_id = None
+    for segment in original.decode().split("~\n"):
+        if segment.startswith("CLM*"):
+            claim_id = segment.split("*")[1]
+            segment = segment.replace("*11:B:1*", "*11:B:7*")
+        elif segment.startswith("HI*") and claim_id:
+            out.append(f"REF*F8*{claim_id}")
+            claim_id = None
+        elif segment.startswith("SE*"):
+            count = int(segment.split("*")[1]) + original.count(b"\nCLM*")
+            segment = f"SE*{count}*{segment.split('*')[2]}"
+        out.append(segment)
+    return "~\n".join(out).replace("514296314", "514296399").encode()
