@@ -44,7 +44,8 @@ def describe(view: OutboundView) -> str:
             f"plan {view.plan}: outbound 837s",
             f"  ISA05/06 {s.sender_qualifier}/{s.sender_id}  GS02 {s.gs_sender_id}",
             f"  ISA07/08 {s.receiver_qualifier}/{s.receiver_id}  GS03 {s.gs_receiver_id}",
-            f"  usage {s.usage}  guide {s.guide or '(base guides only)'}",
+            f"  usage {s.usage}  guides "
+            + (", ".join(f"{t} {g}" for t, g in sorted(view.guides.items())) or "(base only)"),
             f"  payer ids {', '.join(view.payer_ids) or '-'}",
             f"  limits {s.claims_per_set} claims/ST, {s.sets_per_file} STs/file, "
             f"{s.bytes_per_file} bytes/file",

@@ -16,7 +16,6 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mappings.guides import load_guide
 from mappings.x837_write import Envelope
 
 from ..config import Settings
@@ -30,6 +29,7 @@ from ..models import (
     OutboundSettings,
     PlanStateEvent,
 )
+from ..partners.guides import guides_of, plan_guides
 from ..statuses import EventType
 from ..submissions.filestore import FileStore
 from ..submissions.repository import SubmissionRepository
@@ -155,14 +155,15 @@ async def forward(
     now = datetime.now(UTC).replace(microsecond=0)
     envelope = envelope_of(outbound, plan.name, now)
     limits = Limits(outbound.claims_per_set, outbound.sets_per_file, outbound.bytes_per_file)
-    plan_guide = load_guide(outbound.guide) if outbound.guide else None
+    # the plan's guide for each claim type (partner_guides), else the base guides only
+    plan_guide = plan_guides(await guides_of(session, plan.id))
     control = await BatchRepository(session).last_control(plan.id) + 1
     by_guide: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         by_guide.setdefault(candidate.claim.guide, []).append(candidate)
     for guide, group in sorted(by_guide.items()):
         files, held = await anyio.to_thread.run_sync(
-            compose, envelope, guide, group, limits, plan_guide, control, now.date()
+            compose, envelope, guide, group, limits, plan_guide.get(guide), control, now.date()
         )
         result.files += files
         result.held_back += held

@@ -16,7 +16,8 @@ from mappings.guides import list_guides, load_guide
 
 from ..errors import InvalidRequest, NotFound
 from ..models import OutboundSettings, Partner
-from ..partners.repository import PartnerRepository
+from ..partners.repository import PartnerGuideRepository, PartnerRepository
+from ..partners.tenancy import CLAIMS
 from .repository import OutboundRepository
 
 __all__ = [
@@ -69,6 +70,8 @@ class OutboundView:
     plan: str
     settings: OutboundSettings
     payer_ids: list[str] = field(default_factory=list)
+    #: claim type -> the plan's guide for the 837s of that type we send it
+    guides: dict[str, str] = field(default_factory=dict)
 
 
 def _check_id(label: str, value: str) -> str:
@@ -107,13 +110,14 @@ def _check_limits(change: OutboundChange) -> None:
         raise OutboundError("claims per transaction set must be at most 5000 (the 837 limit)")
 
 
-def _check_guide(name: str) -> str:
+def _check_guide(name: str) -> list[str]:
+    """The claim types (837P, 837I, 837D) the guide serves."""
     if name not in list_guides():
         raise OutboundError(f"no companion guide named {name!r} (see `edi-gateway guides list`)")
-    guide = load_guide(name)
-    if not {"837P", "837I", "837D"} & set(guide.transactions):
+    types = sorted(CLAIMS & set(load_guide(name).transactions))
+    if not types:
         raise OutboundError(f"companion guide {name!r} is not a guide for 837 claims")
-    return name
+    return types
 
 
 async def plan_partner(session: AsyncSession, name: str) -> Partner:
@@ -152,7 +156,7 @@ async def set_outbound(session: AsyncSession, name: str, change: OutboundChange)
         raise OutboundError(f"contact e-mail {change.contact_email!r} is not an address")
     _check_destination(change)
     _check_limits(change)
-    guide = _check_guide(change.guide) if change.guide is not None else None
+    guide_types = _check_guide(change.guide) if change.guide is not None else []
     repo = OutboundRepository(session)
     payer_ids = None
     if change.payer_ids is not None:
@@ -195,8 +199,12 @@ async def set_outbound(session: AsyncSession, name: str, change: OutboundChange)
         value = getattr(change, attr)
         if value is not None:
             setattr(row, attr, value)
-    if guide is not None:
-        row.guide = guide
+    if change.guide is not None:
+        # the plan's guide for the claims it receives, kept with its other guides (one per
+        # transaction type: partner_guides)
+        guides = PartnerGuideRepository(session)
+        for transaction_type in guide_types:
+            await guides.put(plan.id, transaction_type, change.guide)
     if change.url is not None:
         row.destination, row.url, row.directory = "https", change.url, None
     elif change.directory is not None:
@@ -207,7 +215,13 @@ async def set_outbound(session: AsyncSession, name: str, change: OutboundChange)
     if payer_ids is not None:
         await repo.replace_payer_ids(plan.id, payer_ids)
     await session.flush()
-    return OutboundView(plan.name, row, list(await repo.payer_ids_of(plan.id)))
+    return await _view(session, plan, row)
+
+
+async def _view(session: AsyncSession, plan: Partner, row: OutboundSettings) -> OutboundView:
+    payer_ids = list(await OutboundRepository(session).payer_ids_of(plan.id))
+    guides = await PartnerGuideRepository(session).guides_of(plan.id)
+    return OutboundView(plan.name, row, payer_ids, {t: g for t, g in guides.items() if t in CLAIMS})
 
 
 def _check_id_long(value: str) -> str:
@@ -226,4 +240,4 @@ async def get_outbound(session: AsyncSession, name: str) -> OutboundView:
             f"plan {name!r} has no outbound settings (set them with "
             "`edi-gateway partners outbound set`)"
         )
-    return OutboundView(plan.name, row, list(await repo.payer_ids_of(plan.id)))
+    return await _view(session, plan, row)

@@ -36,8 +36,6 @@ class OutboundSettings(Base):
     submitter_name: Mapped[str] = mapped_column(String(60))  # 1000A NM103
     contact_name: Mapped[str] = mapped_column(String(60))  # 1000A PER02
     contact_email: Mapped[str] = mapped_column(String(80))  # 1000A PER04
-    #: the plan's companion guide for the 837s we send it (None: the base guides only)
-    guide: Mapped[str | None] = mapped_column(String(100))
     claims_per_set: Mapped[int] = mapped_column(Integer, default=5000)
     sets_per_file: Mapped[int] = mapped_column(Integer, default=10)
     bytes_per_file: Mapped[int] = mapped_column(Id, default=50_000_000)

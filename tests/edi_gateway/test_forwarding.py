@@ -22,6 +22,7 @@ from mappings.guides import load_guide
 
 P837 = SAMPLES / "837p" / "837p_valid_basic.x12"
 GUIDE = "medi-cal-encounters-837"
+URL = "/v1/forwarding/batches"
 
 
 async def setup_plan(api: Api, drop: Path | None = None, **limits: int) -> None:
@@ -128,3 +129,21 @@ async def test_routing_is_scoped_to_the_plan(api: Api) -> None:
     assert gold.json()["claims"] == 5
     listed = await api.client.get(url, params={"plan": "goldplan"}, headers=api.auth("otherplan"))
     assert listed.status_code == 404
+
+
+async def test_the_plans_guide_holds_back_what_it_rejects(api: Api) -> None:
+    """The plan's guide (held in partner_guides for its claim types) checks every outbound
+    file: addressed to a receiver id the guide does not know, nothing leaves."""
+    await setup_plan(api)
+    async with api.db.sessionmaker() as s, s.begin():
+        await set_outbound(
+            s, "goldplan", OutboundChange(receiver_id="WRONGRCV", sender_id="OURMSO")
+        )
+    await api.ingest(P837, "clinic")
+    run = await api.client.post(URL, json={"plan": "goldplan"}, headers=api.auth("ops"))
+    assert run.status_code == 201
+    body = run.json()
+    assert body["claims"] == 0 and body["batches"] == [] and len(body["held_back"]) == 5
+    assert all("R04-ISA08" in " ".join(h["reasons"]) for h in body["held_back"])
+    async with api.db.sessionmaker() as s:
+        assert not list((await s.execute(select(ForwardedClaim))).scalars())

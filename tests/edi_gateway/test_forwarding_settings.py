@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import Db
 from sqlalchemy import select
 
-from edi_gateway.models import OutboundPayerId, OutboundSettings
+from edi_gateway.models import OutboundPayerId, OutboundSettings, PartnerGuide
 
 CLI = [sys.executable, "-m", "edi_gateway.cli"]
 
@@ -51,12 +51,21 @@ async def test_outbound_set_show_and_refusals(db: Db, tmp_path: Path) -> None:
     async with db.sessionmaker() as s:
         row = (await s.execute(select(OutboundSettings))).scalar_one()
         payers = list((await s.execute(select(OutboundPayerId.payer_id))).scalars())
+        guides = dict(
+            (await s.execute(select(PartnerGuide.transaction_type, PartnerGuide.guide))).all()
+        )
     assert (row.destination, row.url, row.directory) == (
         "https",
         "https://plan.example.org/edi",
         None,
     )
-    assert (row.usage, row.claims_per_set, row.guide) == ("P", 2, "medi-cal-encounters-837")
+    assert (row.usage, row.claims_per_set) == ("P", 2)
+    # the plan's 837 guide is one of its guides per transaction type
+    assert set(guides.values()) == {"medi-cal-encounters-837"} and set(guides) <= {
+        "837P",
+        "837I",
+        "837D",
+    }
     assert sorted(payers) == ["GPHP1", "GPHP2"]
 
     refusals = [
