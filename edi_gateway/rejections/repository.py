@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Partner, WorkItem, WorkItemEvent
 from ..partners.service import Principal
-from ..statuses import OPEN_STATES
+from ..statuses import OPEN_STATES, WorkItemKind
 
 __all__ = ["ItemFilters", "WorkItemRepository"]
 
@@ -133,6 +133,18 @@ class WorkItemRepository:
             .scalars()
             .all()
         )
+
+    async def plan_rejections_of(self, submission_id: str) -> list[WorkItem]:
+        """The claims of a submission that the plan rejected after we forwarded them."""
+        rows = await self.session.execute(
+            select(WorkItem)
+            .where(
+                WorkItem.submission_id == submission_id,
+                WorkItem.kind == WorkItemKind.REJECTED_BY_PLAN,
+            )
+            .order_by(WorkItem.id)
+        )
+        return list(rows.scalars())
 
     async def partner_names(self, ids: set[int]) -> dict[int, str]:
         if not ids:

@@ -5,7 +5,8 @@ the original bytes from the file store for the offending segments."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from ..config import Settings
 from ..errors import NotFound
 from ..partners.guides import guides_of, plan_guides
 from ..partners.repository import PartnerRepository
+from ..rejections.repository import WorkItemRepository
 from ..submissions.filestore import FileStore
 from ..submissions.repository import (
     InterchangeRepository,
@@ -100,6 +102,7 @@ async def build_report(session: AsyncSession, settings: Settings, submission_id:
         )
         for r in finding_rows
     ]
+    raws += await _plan_rejections(session, sub.id, outcome_rows)
     claims = [
         ReportClaim(
             ClaimEntry(
@@ -173,6 +176,36 @@ async def build_report(session: AsyncSession, settings: Settings, submission_id:
         sets=sets,
     )
     return assemble(header, sets, raws, claims, scan, notes)
+
+
+async def _plan_rejections(
+    session: AsyncSession, submission_id: str, outcomes: Sequence[Any]
+) -> list[RawFinding]:
+    """Claims accepted here, forwarded, then rejected by the plan (their queue items'
+    findings), placed on the claim where the file has it."""
+    where = {o.claim_id: (o.set_ordinal, o.line) for o in outcomes if o.accepted}
+    found: list[RawFinding] = []
+    for item in await WorkItemRepository(session).plan_rejections_of(submission_id):
+        ordinal, line = where.get(item.claim_id or "", (None, None))
+        for f in item.findings or []:
+            found.append(
+                RawFinding(
+                    7,
+                    "reject_claim",
+                    "claim",
+                    str(f.get("code") or "PLAN"),
+                    str(f.get("message") or "The plan rejected this claim"),
+                    segment_id="CLM",
+                    line=line,
+                    loop="2300",
+                    claim_id=item.claim_id,
+                    rule_id=str(f.get("rule_id") or "") or None,
+                    set_ordinal=ordinal,
+                    fix="Correct the claim as the plan's message says and send it again as "
+                    "a replacement (CLM05-3 = 7).",
+                )
+            )
+    return found
 
 
 def _guides_applied(

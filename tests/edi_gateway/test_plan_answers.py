@@ -154,6 +154,18 @@ async def test_plan_999_and_277ca_close_the_loop(api: Api) -> None:
     assert item["claim_id"] == rejected["claim_id"] and item["plan"] == "goldplan"
     assert "rejected this claim" in item["findings"][0]["message"]
 
+    # ... and its correction report for the file names the claim with the plan's reason
+    report = await api.client.get(
+        f"/v1/submissions/{rejected['submission_id']}/report",
+        params={"format": "json"},
+        headers=api.auth("clinic"),
+    )
+    assert report.status_code == 200
+    [listed] = [
+        c for c in report.json()["rejected_claims"] if c["claim_id"] == rejected["claim_id"]
+    ]
+    assert "NPI not on file" in str(listed["findings"])
+
     # resent in a new interchange: matched again, nothing changes twice
     again = await _submit(api, "goldplan", _plans_277(batch, rejected["claim_id"], 503))
     assert again["status"] == "completed"
