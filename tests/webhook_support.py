@@ -105,9 +105,9 @@ class Env:
         return r.json()
 
 
-async def open_env(db: Db) -> AsyncIterator[Env]:
+async def open_env(db: Db, partners: bool = True) -> AsyncIterator[Env]:
     """The app on the test database (loopback http allowed, 3 attempts 0.3 s apart at
-    first), a receiver, and partners clinic-a, clinic-b and ops."""
+    first), a receiver, and (``partners``) clinic-a, clinic-b and ops."""
     settings = db.settings.model_copy(
         update={
             "webhook_allow_http_loopback": True,
@@ -124,9 +124,10 @@ async def open_env(db: Db) -> AsyncIterator[Env]:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 api = Api(db, client)
-                await api.partner("clinic-a", "provider", "SUBMITTER9856")
-                await api.partner("clinic-b", "provider", "SUBMITTER9857")
-                await api.partner("ops", "ops")
+                if partners:
+                    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+                    await api.partner("clinic-b", "provider", "SUBMITTER9857")
+                    await api.partner("ops", "ops")
                 yield Env(api, app, receiver)
     finally:
         receiver.stop()
