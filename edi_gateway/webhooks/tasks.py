@@ -10,12 +10,12 @@ process stopped between commit and defer) and the jobs of workers that died mid-
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import procrastinate
 from procrastinate.types import JSONDict
 
@@ -67,17 +67,28 @@ class WebhookRetry(procrastinate.BaseRetryStrategy):
         return procrastinate.RetryDecision(retry_in={"seconds": 2 ** (job.attempts + 1)})
 
 
+class _Shared:
+    """The database engine and HTTP client of this process's webhook worker, kept for
+    all its jobs (a job otherwise opens its own)."""
+
+    sessionmaker: Any = None
+    client: httpx.AsyncClient | None = None
+
+
 @blueprint.task(name=TASK, queue=QUEUE, retry=WebhookRetry())
 async def deliver_webhook(delivery_id: int) -> None:
     from ..db import make_engine, make_sessionmaker
 
     settings = get_settings()
-    engine = make_engine(settings.effective_database_url)
-    try:
-        async with http_client(settings) as client:
-            outcome = await attempt(make_sessionmaker(engine), settings, client, delivery_id)
-    finally:
-        await engine.dispose()
+    if _Shared.sessionmaker is not None and _Shared.client is not None:
+        outcome = await attempt(_Shared.sessionmaker, settings, _Shared.client, delivery_id)
+    else:
+        engine = make_engine(settings.effective_database_url)
+        try:
+            async with http_client(settings) as client:
+                outcome = await attempt(make_sessionmaker(engine), settings, client, delivery_id)
+        finally:
+            await engine.dispose()
     if outcome.next_attempt_at is not None:  # to be tried again, or taken by another now
         raise DeliveryDue(delivery_id, max(outcome.next_attempt_at, utcnow()))
 
@@ -137,7 +148,13 @@ async def recover_deliveries(app: procrastinate.App, settings: Settings) -> tupl
 
 async def run_webhook_worker(app: procrastinate.App, settings: Settings) -> None:
     """Run the ``webhooks`` queue beside the submissions (a slow file never holds up a
-    delivery); stops when cancelled."""
+    delivery), with one engine and one HTTP client for all its jobs; stops when
+    cancelled."""
+    from ..db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.effective_database_url)
+    _Shared.sessionmaker = make_sessionmaker(engine)
+    _Shared.client = http_client(settings)
     options: dict[str, Any] = {
         "queues": [QUEUE],
         "concurrency": max(1, settings.webhook_concurrency),
@@ -148,6 +165,8 @@ async def run_webhook_worker(app: procrastinate.App, settings: Settings) -> None
     }
     try:
         await app.run_worker_async(**options)
-    except asyncio.CancelledError:
+    finally:
+        client, _Shared.client, _Shared.sessionmaker = _Shared.client, None, None
+        await client.aclose()
+        await engine.dispose()
         log.info("webhook worker stopped")
-        raise

@@ -68,6 +68,12 @@ async def test_a_partner_sees_and_changes_only_its_own_webhooks(env: Env) -> Non
     # the owner deletes its own
     assert (await api.client.delete(url, headers=api.auth("clinic-a"))).status_code == 204
     assert (await api.client.get(url, headers=api.auth("clinic-a"))).status_code == 404
+    # ops may remove any partner's (audited)
+    other = f"/v1/webhooks/{b['id']}"
+    assert (await api.client.delete(other, headers=api.auth("ops"))).status_code == 204
+    assert (await api.client.get(other, headers=as_b)).status_code == 404
+    audit = await api.client.get("/v1/audit?action=webhook.delete", headers=api.auth("ops"))
+    assert sorted(e["actor"] for e in audit.json()["items"]) == ["clinic-a", "ops"]
 
 
 @pytest.mark.parametrize(
