@@ -27,7 +27,7 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .. import __version__
+from .. import __version__, metrics
 from ..config import Settings
 from ..events import bind
 from ..models import WebhookAttempt, WebhookDelivery
@@ -149,6 +149,8 @@ async def attempt(
                 last_error=error,
             )
         )
+    metrics.WEBHOOK_ATTEMPTS.labels(event, status).inc()
+    metrics.WEBHOOK_SECONDS.observe(duration_ms / 1000)
     log.info(
         "webhook delivery %d (%s %s) to %s: attempt %d %s in %.0f ms: %s",
         delivery_id,

@@ -173,6 +173,9 @@ async def test_a_failing_receiver_gets_retries_then_the_delivery_fails(env: Env)
         (3, 502, "HTTP 502"),
     ]
     assert len(env.receiver.received) == 3  # no fourth attempt
+    exposed = (await env.api.client.get("/metrics")).text
+    assert 'edi_webhook_attempts_total{event="claim.rejected",status="pending"}' in exposed
+    assert 'edi_webhook_attempts_total{event="claim.rejected",status="failed"}' in exposed
 
 
 async def test_an_unreachable_receiver_is_logged_by_error(env: Env) -> None:
