@@ -164,6 +164,11 @@ async def test_console_in_a_browser(server: Server, db: Db, tmp_path: Path) -> N
         await page.keyboard.press("Tab")  # a freshly loaded page: the skip link comes first
         focused = await page.evaluate("document.activeElement.textContent")
         assert focused == "Skip to main content", (name, focused)
+        skip = page.get_by_role("link", name="Skip to main content")
+        assert await skip.is_visible()  # shown when focused, with a focus style
+        assert await skip.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+        await page.keyboard.press("Enter")
+        assert await page.evaluate("document.activeElement.id") == "main", name
         timing = await page.evaluate(
             "(() => { const n = performance.getEntriesByType('navigation')[0];"
             " return n.responseEnd - n.requestStart; })()"
@@ -229,8 +234,9 @@ async def test_console_in_a_browser(server: Server, db: Db, tmp_path: Path) -> N
             await page.wait_for_url(re.compile(r"/console/items/\d+$"))
             item_url = page.url
             await expect(page.locator("pre.segment mark").first).to_have_text("313")
-            await page.get_by_label(re.compile("^Assignee")).fill("maria")
-            await page.get_by_role("button", name="Assign").click()
+            await page.get_by_label(re.compile("^Assignee")).focus()  # by keyboard only
+            await page.keyboard.type("maria")
+            await page.keyboard.press("Enter")
             await expect(page.get_by_role("status")).to_have_text("Saved: assignee.")
             await expect(page.locator("#item-assignee")).to_have_text("maria")
             await check_page(page, "item_open")
