@@ -10,8 +10,9 @@ straight to the tables: 40 providers, 3 plans, 5,000-claim 837P files over a yea
 ``--items`` open work items (with the per-835 denial counts the remittance writer
 keeps); then asks the API in-process (httpx.ASGITransport, no network) for filtered
 queue pages, a queue search by a provider and ``/v1/stats`` for ops and for a
-provider, 30 times each, and prints p50/p95 against ``/healthz`` measured the same way in
-the same run. Target: p95 under 200 ms for the queue page and the statistics.
+provider, then the console's dashboard and queue pages (signed in with a session cookie),
+30 times each, and prints p50/p95 against ``/healthz`` measured the same way in the same
+run. Target: p95 under 200 ms for the queue page and the statistics.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import sys
 import time
 import uuid
@@ -258,7 +260,39 @@ async def _measure(url: str, keys: dict[str, str], runs: int) -> list[tuple[str,
                     times.append(time.perf_counter() - t)
                     assert r.status_code == 200, (path, r.text[:200])
                 out.append((label, _pct(times, 0.5), _pct(times, 0.95)))
+        # the console's pages (HTML from the same services), signed in with a cookie
+        browsers = {}
+        for who in ("ops", "clinic7"):
+            browsers[who] = httpx.AsyncClient(transport=transport, base_url="http://bench")
+            await _sign_in(browsers[who], keys[who])
+        pages = [
+            ("console: dashboard, ops", "/console", {}, "ops"),
+            ("console: dashboard, provider", "/console", {}, "clinic7"),
+            ("console: queue, open, partner", "/console/queue",
+             {"state": "open", "partner": "clinic3"}, "ops"),
+            ("console: queue, a provider's", "/console/queue", {"open": "1"}, "clinic7"),
+        ]  # fmt: skip
+        for label, path, params, who in pages:
+            times = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                r = await browsers[who].get(path, params=params)
+                times.append(time.perf_counter() - t)
+                assert r.status_code == 200, (path, r.text[:200])
+            out.append((label, _pct(times, 0.5), _pct(times, 0.95)))
+        for browser in browsers.values():
+            await browser.aclose()
     return out
+
+
+async def _sign_in(client: httpx.AsyncClient, key: str) -> None:
+    form = await client.get("/console/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text[:200]
+    done = await client.post(
+        "/console/sign-in", data={"csrf_token": token.group(1), "api_key": key}
+    )
+    assert done.status_code == 303, done.text[:200]
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ repository and service, audited as the API audits them."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -137,7 +138,11 @@ async def _segments(request: Request, session: DbSession, user: User, item: Work
     store = FileStore(request.app.state.settings.data_dir)
     path = store.path(store.relative_for(sub.sha256))
     wanted = {int(x) for x in lines if isinstance(x, int)}
-    scan = await anyio.to_thread.run_sync(scan_file, path, wanted) if path.is_file() else None
+    scan = (
+        await anyio.to_thread.run_sync(partial(scan_file, path, wanted, segments_only=True))
+        if path.is_file()
+        else None
+    )
 
     def at(f: dict[str, Any]) -> Any:
         line = f.get("line")

@@ -143,10 +143,13 @@ def _amount(text: str) -> Decimal:
     return value if value.is_finite() else Decimal(0)
 
 
-def scan_file(path: Path, wanted: set[int]) -> FileScan:
+def scan_file(path: Path, wanted: set[int], *, segments_only: bool = False) -> FileScan:
     """One pass over the original bytes, read as the validator reads them (the first ISA's
     delimiters, segment ordinals from 1): the segments at the ``wanted`` lines, and where
-    each transaction set starts and ends with the sum of its claims' CLM02."""
+    each transaction set starts and ends with the sum of its claims' CLM02. With
+    ``segments_only`` the read stops at the last wanted line (one work item's segments
+    near the start of a large file are found without reading all of it)."""
+    last = max(wanted, default=0) if segments_only else None
     with open(path, "rb") as stream:
         head = stream.read(_SNIFF)
         if head.startswith(_BOM):
@@ -165,6 +168,8 @@ def scan_file(path: Path, wanted: set[int]) -> FileScan:
         current: SetSpan | None = None
         for batch in tokenize(stream, delims, prefix=head):
             first = batch.first_ordinal
+            if last is not None and first > last:
+                break
             for i, elems in enumerate(batch.segments):
                 line = first + i
                 sid = elems[0]

@@ -356,3 +356,15 @@ async def test_unknown_console_page_is_a_page(api: Api) -> None:
     missing = await client.get("/console/nothing-here")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
     assert "Signed in as" in missing.text
+
+
+def test_an_items_segments_are_read_without_reading_the_whole_file(tmp_path: Path) -> None:
+    """The item page reads the original file only as far as its last finding's line."""
+    from edi_gateway.reports.explain import scan_file
+
+    big = tmp_path / "big.x12"
+    big.write_bytes(BASIC.read_bytes() * 2000)  # 2,000 interchanges, one after another
+    whole = scan_file(big, {21})
+    head = scan_file(big, {21}, segments_only=True)
+    assert head.segments == whole.segments and head.segments[21].startswith("CLM*")
+    assert len(whole.sets) == 2000 and len(head.sets) < 1000  # stopped after a batch or so
