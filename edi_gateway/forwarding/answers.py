@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mappings.answers import Answers, ClaimStatus, read_answers, status_meaning
 
 from ..config import Settings
-from ..events import publish
+from ..events import publish_many
 from ..models import (
     ClaimPaymentRow,
     Encounter,
@@ -59,6 +59,8 @@ class _Run:
         self.matched = 0
         self.unmatched: list[str] = []
         self.moved = 0
+        #: webhook events to publish, per submitting partner (one look-up each at the end)
+        self.events: dict[int, list[dict[str, object]]] = {}
 
     async def batch(self, control: str) -> ForwardingBatch | None:
         if not control.isdigit():
@@ -96,10 +98,7 @@ class _Run:
         repo.add_event(claim, state, self.now, answer_id=self.answer.id, codes=codes, detail=detail)
         self.moved += 1
         if claim.partner_id is not None:
-            await publish(
-                self.session,
-                EventType.ENCOUNTER_PLAN_STATE_CHANGED,
-                claim.partner_id,
+            self.events.setdefault(claim.partner_id, []).append(
                 {
                     "encounter_id": claim.encounter_id,
                     "claim_id": claim.claim_id,
@@ -108,7 +107,7 @@ class _Run:
                     "previous_state": previous,
                     "codes": codes,
                     "plan_claim_number": claim.plan_claim_number,
-                },
+                }
             )
         if state == "rejected_by_plan":
             await self.open_item(claim, codes, detail)
@@ -200,23 +199,24 @@ async def _ta1_and_999(run: _Run, answers: Answers) -> None:
                 )
 
 
-async def _match_claim(run: _Run, status: ClaimStatus) -> ForwardedClaim | None:
+def _match_claim(
+    status: ClaimStatus, same_id: list[ForwardedClaim], batches: dict[int, int]
+) -> ForwardedClaim | None:
+    """Among the plan's forwarded claims with this CLM01 (newest first): the one in the
+    set the 2200B TRN02 names (our ST02, or BHT03 = ISA13 + ST02), else any; of several,
+    the one whose charge is STC04."""
     trace = status.trace or ""
     candidates: list[ForwardedClaim] = []
     if len(trace) == 18 and trace.isdigit():  # BHT03: ISA13 + ST02
-        batch = await run.batch(trace[:9])
-        if batch is not None:
-            candidates = await run.claims(
-                ForwardedClaim.batch_id == batch.id,
-                ForwardedClaim.st_control == trace[9:],
-                ForwardedClaim.claim_id == status.claim_id,
-            )
+        candidates = [
+            c
+            for c in same_id
+            if batches.get(c.batch_id) == int(trace[:9]) and c.st_control == trace[9:]
+        ]
     if not candidates and trace:
-        candidates = await run.claims(
-            ForwardedClaim.st_control == trace, ForwardedClaim.claim_id == status.claim_id
-        )
+        candidates = [c for c in same_id if c.st_control == trace]
     if not candidates:
-        candidates = await run.claims(ForwardedClaim.claim_id == status.claim_id)
+        candidates = list(same_id)
     if status.charge is not None:
         candidates = [c for c in candidates if c.charge == status.charge] or (
             candidates if trace else []
@@ -225,8 +225,26 @@ async def _match_claim(run: _Run, status: ClaimStatus) -> ForwardedClaim | None:
 
 
 async def _277ca(run: _Run, answers: Answers) -> None:
+    ids = sorted({s.claim_id for s in answers.claims})
+    by_id: dict[str, list[ForwardedClaim]] = {}
+    for start in range(0, len(ids), 500):
+        for found in await run.claims(ForwardedClaim.claim_id.in_(ids[start : start + 500])):
+            by_id.setdefault(found.claim_id, []).append(found)
+    for same in by_id.values():
+        same.sort(key=lambda c: -c.id)
+    batch_ids = sorted({c.batch_id for same in by_id.values() for c in same})
+    batches = {
+        int(i): int(n)
+        for i, n in (
+            await run.session.execute(
+                select(ForwardingBatch.id, ForwardingBatch.interchange_control).where(
+                    ForwardingBatch.id.in_(batch_ids)
+                )
+            )
+        ).all()
+    }
     for status in answers.claims:
-        claim = await _match_claim(run, status)
+        claim = _match_claim(status, by_id.get(status.claim_id, []), batches)
         if claim is None:
             run.unmatched.append(f"277CA claim {status.claim_id}")
             continue
@@ -304,6 +322,8 @@ async def record_answers(
     else:
         await _ta1_and_999(run, answers)
         await _277ca(run, answers)
+    for partner_id, items in run.events.items():
+        await publish_many(session, EventType.ENCOUNTER_PLAN_STATE_CHANGED, partner_id, items)
     answer.matched, answer.unmatched = run.matched, len(run.unmatched)
     if run.unmatched:
         answer.status = "held" if run.matched == 0 else "partly"

@@ -91,10 +91,12 @@ def _line(row: LineRow, by_npi: dict[str, Party]) -> EncounterLine:
 async def _rows(session: AsyncSession, model: Any, column: Any, ids: Sequence[int]) -> list[Any]:
     found: list[Any] = []
     for start in range(0, len(ids), _CHUNK):
+        # plain rows, not ORM objects: a run loads hundreds of thousands of them
+        table = model.__table__
         result = await session.execute(
-            select(model).where(column.in_(ids[start : start + _CHUNK])).order_by(model.id)
+            select(table).where(column.in_(ids[start : start + _CHUNK])).order_by(table.c.id)
         )
-        found.extend(result.scalars())
+        found.extend(result.all())
     return found
 
 
