@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import rows_for_values
 from ..models import (
     ClaimOutcome,
     ClaimPaymentRow,
@@ -44,6 +45,8 @@ __all__ = ["GATEWAY", "age_days", "change_item", "fix_of", "record_outcome"]
 GATEWAY = "gateway"
 _ERRORS = ("reject_claim", "reject_transaction", "reject_file")
 _ENVELOPE_LEVELS = ("interchange", "group")
+#: claim ids looked up per query
+_LOOKUP_CHUNK = 1000
 
 
 def _finding(f: FindingRow) -> dict[str, object]:
@@ -248,30 +251,33 @@ async def _close_corrected(session: AsyncSession, submission: Submission) -> int
         if submission.partner_id is not None
         else WorkItem.partner_id.is_(None)
     )
-    keys = sorted(by_key, key=lambda k: (k[0], k[1] or ""))
+    # The open items of these claims: looked up by CLM01 through the (partner, claim id)
+    # index, one bound array per batch, then matched on the billing NPI here.
+    dialect = session.get_bind().dialect.name
+    claim_ids = sorted({claim_id for claim_id, _ in by_key})
+    wanted: list[int] = []
+    for start in range(0, len(claim_ids), _LOOKUP_CHUNK):
+        rows = await session.execute(
+            rows_for_values(
+                [WorkItem.id, WorkItem.claim_id, WorkItem.billing_npi],
+                WorkItem.claim_id,
+                claim_ids[start : start + _LOOKUP_CHUNK],
+                dialect,
+                owner,
+                WorkItem.subject == "claim",
+                WorkItem.state.in_(OPEN_STATES),
+                WorkItem.submission_id != submission.id,
+            )
+        )
+        wanted += [int(i) for i, claim_id, npi in rows.all() if (claim_id, npi) in by_key]
     candidates: list[WorkItem] = []
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
         candidates += (
             (
                 await session.execute(
-                    select(WorkItem).where(
-                        owner,
-                        WorkItem.subject == "claim",
-                        WorkItem.state.in_(OPEN_STATES),
-                        WorkItem.submission_id != submission.id,
-                        or_(
-                            *(
-                                and_(
-                                    WorkItem.claim_id == claim_id,
-                                    WorkItem.billing_npi == npi
-                                    if npi is not None
-                                    else WorkItem.billing_npi.is_(None),
-                                )
-                                for claim_id, npi in chunk
-                            )
-                        ),
-                    )
+                    select(WorkItem)
+                    .where(WorkItem.id.in_(wanted[start : start + _LOOKUP_CHUNK]))
+                    .order_by(WorkItem.id)
                 )
             )
             .scalars()
