@@ -3,7 +3,9 @@
 An attempt first takes the delivery (one UPDATE: pending, due, attempts + 1, leased for
 the request's timeout and a margin) and records the attempt row, so that two senders
 never send the same attempt and a sender that dies mid-request leaves a row that shows
-it. Then it POSTs the stored body with its signature, outside any transaction, and
+it. A URL whose name resolves to a loopback, private or link-local address is not sent
+to (the error ``AddressNotAllowed``): a partner's URL must not reach the service's own
+network. Then it POSTs the stored body with its signature, outside any transaction, and
 records the answer: a 2xx delivers; anything else (another status, no connection, a
 timeout) is tried again after ``webhook_retry_seconds * 2 ** (n - 1)`` until
 ``webhook_attempts`` attempts have failed, and then the delivery is ``failed``.
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -74,6 +78,28 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+async def refused_address(url: str, settings: Settings) -> str | None:
+    """``"AddressNotAllowed"`` when the URL's name resolves to an address no partner's
+    receiver has (loopback, private, link-local: the service's own network), else None.
+    Loopback passes only when ``webhook_allow_http_loopback`` is set (tests)."""
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(
+            parsed.host, port, type=socket.SOCK_STREAM
+        )
+    except OSError:
+        return None  # the request reports the failure (ConnectError)
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if address.is_global:
+            continue
+        if address.is_loopback and settings.webhook_allow_http_loopback:
+            continue
+        return "AddressNotAllowed"
+    return None
+
+
 def host_of(url: str) -> str:
     try:
         return httpx.URL(url).host or "?"
@@ -117,11 +143,13 @@ async def attempt(
     error: str | None = None
     started = time.perf_counter()
     try:
-        # the answer's body is never read: only its status counts
-        async with client.stream("POST", url, content=body, headers=headers) as response:
-            status_code = response.status_code
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}"
+        error = await refused_address(url, settings)
+        if error is None:
+            # the answer's body is never read: only its status counts
+            async with client.stream("POST", url, content=body, headers=headers) as response:
+                status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
     except Exception as exc:  # no connection, a timeout, a bad answer: tried again later
         error = type(exc).__name__
     duration_ms = round((time.perf_counter() - started) * 1000, 2)

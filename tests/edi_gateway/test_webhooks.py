@@ -5,7 +5,9 @@ failed, and every attempt shows in GET /v1/webhooks/{id}/deliveries."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +16,7 @@ from conftest import ROOT, Db
 from webhook_support import Env, open_env
 
 from edi_gateway.statuses import EventType
+from edi_gateway.webhooks.delivery import refused_address
 from edi_gateway.webhooks.signing import verify
 
 
@@ -205,3 +208,32 @@ async def test_rotating_the_secret_changes_the_signature(env: Env) -> None:
     signature = got.headers["Edi-Gateway-Signature"]
     assert verify(new["secret"], signature, got.body)
     assert not verify(hook["secret"], signature, got.body)
+
+
+async def test_a_name_resolving_to_the_service_s_own_network_is_not_sent_to(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The URL passes registration (a name), but resolves to a private address when sent:
+    every attempt is refused without a request."""
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+
+    async def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "intranet.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port))]
+        return await real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "getaddrinfo", resolve)
+    hook = await env.register("clinic-a", ["claim.rejected"], "https://intranet.example/hook")
+    await env.publish("clinic-a", EventType.CLAIM_REJECTED, {"claim_id": "C1"})
+    await env.app.state.webhooks.drain()
+    r = await env.api.client.get(
+        f"/v1/webhooks/{hook['id']}/deliveries", headers=env.api.auth("clinic-a")
+    )
+    [d] = r.json()["items"]
+    assert d["status"] == "failed"
+    assert [a["error"] for a in d["attempt_log"]] == ["AddressNotAllowed"] * 3
+    # loopback itself only when the setting allows it (here, for the test receiver)
+    strict = env.api.db.settings.model_copy(update={"webhook_allow_http_loopback": False})
+    assert await refused_address("https://localhost:8443/x", strict) == "AddressNotAllowed"
+    assert await refused_address("https://localhost:8443/x", env.api.db.settings) is None
