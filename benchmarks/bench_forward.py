@@ -32,6 +32,7 @@ async def run(claims: int, url: str | None, work: Path) -> dict[str, float]:
 
     from edi_gateway.config import Settings
     from edi_gateway.db import make_engine, make_sessionmaker, upgrade
+    from edi_gateway.jobs import apply_schema
     from edi_gateway.forwarding.service import forward
     from edi_gateway.forwarding.settings import OutboundChange, set_outbound
     from edi_gateway.models import ForwardedClaim, ForwardingBatch
@@ -42,6 +43,8 @@ async def run(claims: int, url: str | None, work: Path) -> dict[str, float]:
     url = url or f"sqlite+aiosqlite:///{work / 'bench.sqlite'}"
     settings = Settings(data_dir=work / "data", database_url=url, queue="inprocess")
     await asyncio.to_thread(upgrade, url)
+    if url.startswith("postgresql"):
+        await apply_schema(url)
     engine = make_engine(url)
     sm = make_sessionmaker(engine)
     path = work / "claims.x12"
@@ -124,7 +127,8 @@ def main() -> None:
     if args.postgres:
         from pg_support import fresh_database
 
-        url = fresh_database(args.postgres)
+        asyncio.run(fresh_database(args.postgres))
+        url = args.postgres
     with tempfile.TemporaryDirectory() as tmp:
         r = asyncio.run(run(args.claims, url, Path(tmp)))
     n = args.claims
