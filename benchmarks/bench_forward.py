@@ -32,9 +32,9 @@ async def run(claims: int, url: str | None, work: Path) -> dict[str, float]:
 
     from edi_gateway.config import Settings
     from edi_gateway.db import make_engine, make_sessionmaker, upgrade
-    from edi_gateway.jobs import apply_schema
     from edi_gateway.forwarding.service import forward
     from edi_gateway.forwarding.settings import OutboundChange, set_outbound
+    from edi_gateway.jobs import apply_schema
     from edi_gateway.models import ForwardedClaim, ForwardingBatch
     from edi_gateway.partners.service import create_partner
     from edi_gateway.submissions.ingest import ingest_paths

@@ -26,11 +26,20 @@ from .schemas import (
     ForwardOut,
     ForwardRequest,
     HeldBackClaim,
+    OutboundIn,
+    OutboundOut,
     PlanAnswerList,
     PlanAnswerOut,
 )
 from .service import forward
-from .settings import plan_partner
+from .settings import (
+    OutboundChange,
+    OutboundError,
+    OutboundView,
+    get_outbound,
+    plan_partner,
+    set_outbound,
+)
 
 router = APIRouter(prefix="/v1", tags=["forwarding"])
 
@@ -255,3 +264,97 @@ async def list_answers(
         ],
         next_cursor=next_cursor(page.items, page.more),
     )
+
+
+def _outbound_out(view: OutboundView) -> OutboundOut:
+    s = view.settings
+    return OutboundOut(
+        plan=view.plan,
+        sender_qualifier=s.sender_qualifier,
+        sender_id=s.sender_id,
+        gs_sender_id=s.gs_sender_id,
+        receiver_qualifier=s.receiver_qualifier,
+        receiver_id=s.receiver_id,
+        gs_receiver_id=s.gs_receiver_id,
+        usage=s.usage,
+        payer_ids=view.payer_ids,
+        guides=view.guides,
+        submitter_name=s.submitter_name,
+        contact_name=s.contact_name,
+        contact_email=s.contact_email,
+        claims_per_set=s.claims_per_set,
+        sets_per_file=s.sets_per_file,
+        bytes_per_file=s.bytes_per_file,
+        destination=s.destination,
+        url=s.url,
+        directory=s.directory,
+        every_minutes=s.every_minutes,
+        updated_at=s.updated_at,
+    )
+
+
+_OUTBOUND = "/partners/{name}/outbound"
+
+
+@router.put(
+    _OUTBOUND,
+    response_model=OutboundOut,
+    summary="Set a plan's outbound settings (ops only), as `partners outbound set`",
+    responses={
+        **PROBLEMS,
+        400: {"description": "Not a plan, or a setting that cannot be right"},
+        403: {"description": "Not an ops key"},
+        404: {"description": "No such partner"},
+    },
+)
+async def put_outbound(
+    name: str, body: OutboundIn, session: Session, caller: Caller
+) -> OutboundOut:
+    if not caller.is_ops:
+        raise Forbidden("Only an ops key may change a plan's outbound settings")
+    if body.destination == "https" and not body.url:
+        raise OutboundError("destination https needs a url")
+    if body.destination == "directory" and not body.directory:
+        raise OutboundError("destination directory needs a directory")
+    if body.destination == "download" and (body.url or body.directory):
+        raise OutboundError("destination download takes no url or directory")
+    view = await set_outbound(
+        session,
+        name,
+        OutboundChange(
+            receiver_id=body.receiver_id,
+            sender_id=body.sender_id,
+            payer_ids=body.payer_ids,
+            guide=body.guide,
+            url=body.url,
+            directory=body.directory,
+            download=body.destination == "download",
+            sender_qualifier=body.sender_qualifier,
+            receiver_qualifier=body.receiver_qualifier,
+            gs_sender_id=body.gs_sender_id,
+            gs_receiver_id=body.gs_receiver_id,
+            usage=body.usage,
+            submitter_name=body.submitter_name,
+            contact_name=body.contact_name,
+            contact_email=body.contact_email,
+            claims_per_set=body.claims_per_set,
+            sets_per_file=body.sets_per_file,
+            bytes_per_file=body.bytes_per_file,
+            every_minutes=body.every_minutes,
+        ),
+    )
+    await audit(session, caller, "update", "outbound_settings", str(view.settings.partner_id))
+    return _outbound_out(view)
+
+
+@router.get(
+    _OUTBOUND,
+    response_model=OutboundOut,
+    summary="A plan's outbound settings (ops, or the plan itself)",
+    responses={**PROBLEMS, 404: {"description": "No such plan, no settings, or not yours"}},
+)
+async def get_outbound_settings(name: str, session: Session, caller: Caller) -> OutboundOut:
+    plan = await plan_partner(session, name)
+    if not (caller.is_ops or caller.partner_id == plan.id):
+        raise NotFound(f"No plan {name!r}")
+    return _outbound_out(await get_outbound(session, name))

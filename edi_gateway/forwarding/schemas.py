@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -111,3 +112,55 @@ class PlanAnswerOut(BaseModel):
 class PlanAnswerList(BaseModel):
     items: list[PlanAnswerOut]
     next_cursor: str | None
+
+
+class OutboundIn(BaseModel):
+    """A plan's outbound settings; fields left out keep their value (or the default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    receiver_id: str = Field(min_length=1, max_length=15, description="The plan's ISA08")
+    sender_id: str = Field(min_length=1, max_length=15, description="Our ISA06")
+    payer_ids: list[str] | None = Field(
+        None, max_length=100, description="2010BB payer ids routed to the plan (replaces)"
+    )
+    guide: str | None = Field(None, max_length=100, description="The plan's 837 guide")
+    destination: Literal["download", "https", "directory"] | None = None
+    url: str | None = Field(None, max_length=500, description="For destination https")
+    directory: str | None = Field(None, max_length=500, description="For destination directory")
+    sender_qualifier: str | None = Field(None, max_length=2)
+    receiver_qualifier: str | None = Field(None, max_length=2)
+    gs_sender_id: str | None = Field(None, max_length=15)
+    gs_receiver_id: str | None = Field(None, max_length=15)
+    usage: Literal["T", "P"] | None = None
+    submitter_name: str | None = Field(None, max_length=60)
+    contact_name: str | None = Field(None, max_length=60)
+    contact_email: str | None = Field(None, max_length=80)
+    claims_per_set: int | None = Field(None, ge=1, le=5000)
+    sets_per_file: int | None = Field(None, ge=1, le=1000)
+    bytes_per_file: int | None = Field(None, ge=10_000, le=2**40)
+    every_minutes: int | None = Field(None, ge=1, le=100_000)
+
+
+class OutboundOut(BaseModel):
+    plan: str
+    sender_qualifier: str
+    sender_id: str
+    gs_sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    gs_receiver_id: str
+    usage: str
+    payer_ids: list[str]
+    guides: dict[str, str] = Field(description="Claim type -> the plan's guide")
+    submitter_name: str
+    contact_name: str
+    contact_email: str
+    claims_per_set: int
+    sets_per_file: int
+    bytes_per_file: int
+    destination: str
+    url: str | None
+    directory: str | None
+    every_minutes: int | None
+    updated_at: datetime

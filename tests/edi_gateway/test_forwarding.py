@@ -147,3 +147,45 @@ async def test_the_plans_guide_holds_back_what_it_rejects(api: Api) -> None:
     assert all("R04-ISA08" in " ".join(h["reasons"]) for h in body["held_back"])
     async with api.db.sessionmaker() as s:
         assert not list((await s.execute(select(ForwardedClaim))).scalars())
+
+
+async def test_outbound_settings_through_the_api(api: Api) -> None:
+    await setup_plan(api)
+    url = "/v1/partners/goldplan/outbound"
+    body = {
+        "receiver_id": "GPHP1EDI",
+        "sender_id": "OURMSO",
+        "payer_ids": ["GPHP1", "GPHP9"],
+        "guide": GUIDE,
+        "destination": "https",
+        "url": "https://plan.example.org/edi",
+        "usage": "P",
+        "claims_per_set": 100,
+    }
+    assert (await api.client.put(url, json=body, headers=api.auth("clinic"))).status_code == 403
+    put = await api.client.put(url, json=body, headers=api.auth("ops"))
+    assert put.status_code == 200, put.text
+    got = await api.client.get(url, headers=api.auth("goldplan"))
+    assert got.status_code == 200
+    shown = got.json()
+    assert (shown["destination"], shown["url"], shown["usage"], shown["claims_per_set"]) == (
+        "https",
+        "https://plan.example.org/edi",
+        "P",
+        100,
+    )
+    assert shown["payer_ids"] == ["GPHP1", "GPHP9"] and set(shown["guides"].values()) == {GUIDE}
+    assert (await api.client.get(url, headers=api.auth("clinic"))).status_code == 404
+    for bad in (
+        {**body, "receiver_id": "A*B"},
+        {**body, "url": None},
+        {**body, "destination": "download"},
+        {**body, "guide": "nope"},
+    ):
+        refused = await api.client.put(url, json=bad, headers=api.auth("ops"))
+        assert refused.status_code == 400, (bad, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+    again = (await api.client.get(url, headers=api.auth("ops"))).json()
+    assert again["url"] == "https://plan.example.org/edi"  # nothing half-set by a refusal
+    wrong = await api.client.put("/v1/partners/clinic/outbound", json=body, headers=api.auth("ops"))
+    assert wrong.status_code == 400 and "only a plan" in wrong.json()["detail"]

@@ -94,3 +94,38 @@ async def test_outbound_set_show_and_refusals(db: Db, tmp_path: Path) -> None:
     async with db.sessionmaker() as s:  # nothing half-set by a refusal
         rows = list((await s.execute(select(OutboundSettings))).scalars())
     assert len(rows) == 1 and rows[0].receiver_id == "GPHP1EDI"
+
+
+async def test_forward_from_the_command_line(db: Db, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "EDI_GATEWAY_DATABASE_URL": db.url,
+        "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+    }
+    assert _cli(env, "partners", "create", "clinic", "--role", "provider",
+                "--sender-id", "SUBMITTER9856").returncode == 0  # fmt: skip
+    assert _cli(env, "partners", "create", "goldplan", "--role", "plan",
+                "--sender-id", "GPHP1EDI").returncode == 0  # fmt: skip
+    drop, copies = tmp_path / "drop", tmp_path / "copies"
+    set_ = _cli(env, "partners", "outbound", "set", "goldplan", "--receiver-id", "GPHP1EDI",
+                "--sender-id", "OURMSO", "--dir", str(drop))  # fmt: skip
+    assert set_.returncode == 0, set_.stderr
+    sample = Path(__file__).resolve().parents[2] / "sample_edi" / "837p" / "837p_valid_basic.x12"
+    assert _cli(env, "ingest", str(sample), "--partner", "clinic").returncode == 0
+
+    dry = _cli(env, "forward", "--plan", "goldplan", "--dry-run", "-o", str(copies))
+    assert dry.returncode == 0, dry.stderr
+    assert "would forward 5 claim(s) in 1 file(s)" in dry.stdout
+    assert [p.name for p in copies.iterdir()] == ["goldplan_837P_000000001.x12"]
+    assert not drop.exists()
+
+    done = _cli(env, "forward", "--plan", "goldplan")
+    assert done.returncode == 0, done.stderr
+    assert "forwarded 5 claim(s)" in done.stdout and "delivered" in done.stdout
+    [sent] = list(drop.iterdir())
+    assert sent.read_bytes()[:3] == b"ISA"
+    assert "forwarded 0 claim(s)" in _cli(env, "forward", "--plan", "goldplan").stdout
+
+    unknown = _cli(env, "forward", "--plan", "nobody")
+    assert unknown.returncode == 2 and "no partner named" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
