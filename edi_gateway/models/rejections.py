@@ -45,7 +45,7 @@ class WorkItem(Base):
     findings: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     #: the first finding's rule id (or code), for filters and "top rules"
     rule_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    code: Mapped[str | None] = mapped_column(String(10))
+    code: Mapped[str | None] = mapped_column(String(40))
     assignee: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -144,7 +144,8 @@ class FindingRow(Base):
     snip_level: Mapped[int] = mapped_column(Integer)
     severity: Mapped[str] = mapped_column(String(30))
     level: Mapped[str] = mapped_column(String(20))
-    code: Mapped[str] = mapped_column(String(10))
+    #: the rule id (R22-lag-line) or our own code (DUP, MAP, a 999 code), whole
+    code: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     segment_id: Mapped[str | None] = mapped_column(String(10))
     segment_position: Mapped[int | None] = mapped_column(Integer)

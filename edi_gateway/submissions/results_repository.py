@@ -84,7 +84,7 @@ def finding_row(submission_id: str, f: Finding, ordinal: int | None) -> FindingV
         f.snip_level,
         f.severity.value,
         f.level.value,
-        f.code[:10],
+        f.code[:40],
         f.message,
         (f.segment_id or None) and f.segment_id[:10],
         f.segment_position,

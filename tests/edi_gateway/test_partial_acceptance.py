@@ -11,7 +11,7 @@ from conftest import SAMPLES, Db
 from parse_support import fail_mapping
 from sqlalchemy import select
 
-from edi_gateway.models import Encounter, FindingRow, Partner, PartnerGuide
+from edi_gateway.models import Encounter, FindingRow, Partner, PartnerGuide, WorkItem
 from edi_gateway.submissions.ingest import ingest_paths
 
 BASIC = SAMPLES / "837p" / "837p_valid_basic.x12"
@@ -52,6 +52,12 @@ async def test_bad_claim_rejected_good_claims_stored(db: Db, tmp_path: Path) -> 
         "reject_claim",
     )
     assert f.guide == "x12-837-base"
+    # the rule id is the finding's code, whole (it was cut to 10 characters: B3-CLM02-S),
+    # and so is the work item's
+    assert f.code == f.rule_id == "B3-CLM02-SV1"
+    async with db.sessionmaker() as s:
+        [item] = (await s.execute(select(WorkItem).where(WorkItem.claim_id == f.claim_id))).all()
+    assert (item[0].rule_id, item[0].code) == ("B3-CLM02-SV1", "B3-CLM02-SV1")
 
 
 async def test_acceptance_threshold_rejects_the_file(
