@@ -107,6 +107,17 @@ def eligible_except(*members: str) -> HistoryLookup:
     return lookup
 
 
+def originals_on_file(*references: str) -> HistoryLookup:
+    """Originals a replacement or void may name (``original_on_file``), by REF*F8."""
+
+    def lookup(question: str, **args: str) -> bool | None:
+        if question == "original_on_file":
+            return args["reference"] in references
+        return None
+
+    return lookup
+
+
 def seen_claims(*claim_ids: str) -> HistoryLookup:
     """Claims already accepted in earlier files (``claim_exists``), whatever the provider."""
 

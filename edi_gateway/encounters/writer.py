@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, join, or_, select, update
+from sqlalchemy import join, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.check import CheckedUnit
 from mappings.records import EncounterClaim
-from parsers import Severity, TransactionHeader
+from parsers import TransactionHeader
 
 from ..db import (
     allocate_ids,
@@ -21,7 +21,6 @@ from ..db import (
 )
 from ..models import (
     ClaimOutcome,
-    ClaimPaymentRow,
     Encounter,
     EncounterDiagnosis,
     EncounterLine,
@@ -30,6 +29,7 @@ from ..models import (
     PriorPayerRow,
 )
 from ..setwriter import IngestContext, SetWriter
+from .originals import find_original
 
 _CHUNK = 400
 
@@ -500,9 +500,9 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         self.stored += len(keep)
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             self._outcome(claim, line, enc_id)
-        for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
+        for (claim, _line), enc_id in zip(keep, enc_ids, strict=True):
             if claim.frequency_code in ("7", "8"):
-                await self._link_original(claim, line, enc_id)
+                await self._link_original(claim, enc_id)
 
     def _drop_stored_meanwhile(
         self, keep: list[tuple[EncounterClaim, int]], enc_ids: list[int], inserted: set[int]
@@ -531,52 +531,27 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             loop="2300",
         )
 
-    async def _link_original(self, claim: EncounterClaim, line: int, enc_id: int) -> None:
-        """Frequency 7 replaces and 8 voids the claim named by REF*F8 (or the same CLM01)."""
+    async def _link_original(self, claim: EncounterClaim, enc_id: int) -> None:
+        """Frequency 7 replaces and 8 voids the claim REF*F8 names (``originals.py``). The
+        check stream has already rejected one whose original is not on file, unless the
+        plan's guide passes it on: then it is stored unlinked, as the stream reported."""
         session = self.session
         assert session is not None
         npi = claim.billing.npi
-        ref = claim.original_claim_ref
-        candidates = [Encounter.claim_id == claim.claim_id]
-        if ref:
-            candidates.append(Encounter.claim_id == ref)
-            paid = select(ClaimPaymentRow.encounter_id).where(
-                ClaimPaymentRow.payer_claim_number == ref,
-                ClaimPaymentRow.encounter_id.is_not(None),
-            )
-            candidates.append(Encounter.id.in_(paid))
-        found = await session.execute(
-            select(Encounter.id, Encounter.partner_id, Encounter.billing_npi)
-            .where(
-                Encounter.id != enc_id,
-                Encounter.status == "active",
-                and_(Encounter.billing_npi == npi) if npi else Encounter.billing_npi.is_(None),
-                self.tenant.scope(Encounter.partner_id),
-                or_(*candidates),
-            )
-            .order_by(Encounter.id.desc())
+        original = await find_original(
+            session,
+            self.tenant,
+            claim_id=claim.claim_id,
+            reference=claim.original_claim_ref,
+            npi=npi,
+            besides=enc_id,
         )
-        # the newest one this partner may change: its own, or its provider's via a peer
-        original = next((row for row in found.all() if self.tenant.sees(row[1], row[2])), None)
         if original is None:
-            self.finding(
-                line,
-                f"{'Replacement' if claim.frequency_code == '7' else 'Void'} claim "
-                f"{claim.claim_id} names original claim {ref or claim.claim_id} (REF*F8), "
-                "which is not on file for this billing provider; it was stored unlinked.",
-                claim_id=claim.claim_id,
-                code="ORIG",
-                severity=Severity.WARNING,
-                element="REF02",
-                value=ref,
-                segment_id="REF",
-                loop="2300",
-            )
             return
         new_status = "replaced" if claim.frequency_code == "7" else "voided"
         await session.execute(
             update(Encounter)
-            .where(Encounter.id == original.id)
+            .where(Encounter.id == original)
             .values(status=new_status, claim_key=None)
         )
         key = (
@@ -585,5 +560,5 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         await session.execute(
             update(Encounter)
             .where(Encounter.id == enc_id)
-            .values(replaces_id=original.id, claim_key=key)
+            .values(replaces_id=original, claim_key=key)
         )

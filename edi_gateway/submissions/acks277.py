@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..encounters.originals import our_claim_number
 from .repository import InterchangeRepository, SubmissionRunRepository, TransactionSetRepository
 from .results_repository import ClaimOutcomeRepository, FindingRepository
 
@@ -23,7 +24,7 @@ _BY_CODE = {"DUP": ("A3", "54"), "MAP": ("A3", "21")}
 
 def payer_claim_number(encounter_id: int) -> str:
     """The claim control number the gateway assigns to an accepted claim (REF*1K)."""
-    return f"EG{encounter_id:010d}"
+    return our_claim_number(encounter_id)
 
 
 def _status(guide: str | None, rule_id: str | None, code: str) -> tuple[str, str, str | None]:

@@ -27,6 +27,7 @@ from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 from ..config import Settings
 from ..eligibility.history import RosterHistory
 from ..eligibility.writer import EnrollmentSetWriter
+from ..encounters.originals import OriginalLookup, answering
 from ..encounters.writer import EncounterSetWriter
 from ..errors import StorageError
 from ..forwarding.answers import record_answers
@@ -127,12 +128,13 @@ async def _process(
 
     ctx = IngestContext(sessionmaker, settings, submission, partner_id, tenant)
     rosters = RosterHistory(sessionmaker, asyncio.get_running_loop())
+    originals = OriginalLookup(sessionmaker, asyncio.get_running_loop(), tenant)
     guides = GuideSelection(
         plans,
         submission.received_at.date(),
         by_receiver=True,
-        history_for=lambda h: rosters.scoped(
-            tenant.roster_senders(h.receiver_id, h.gs_receiver_id)
+        history_for=lambda h: answering(
+            originals, rosters.scoped(tenant.roster_senders(h.receiver_id, h.gs_receiver_id))
         ),
     )
     seen = InterchangeRegistry(

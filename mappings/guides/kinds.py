@@ -361,6 +361,32 @@ class Eligible(Kind):
         return c.EligibleCheck(_slot(params, "member", slots), _slot(params, "date", slots))
 
 
+class OriginalOnFile(Kind):
+    """A replacement or void (``frequency`` 7 or 8) names an original claim the gateway
+    holds: ``reference`` (REF*F8) is our claim number, the plan's, or the original's
+    ``claim`` (CLM01) for the same billing provider (``npi``). Asked of the gateway's
+    history; nothing is found without history."""
+
+    name = "original_on_file"
+    field_param = "reference"
+
+    @classmethod
+    def validate(cls, params: dict[str, Any]) -> None:
+        for key in ("claim", "frequency", "reference", "npi"):
+            _p(params, key)
+
+    @classmethod
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        from .history_checks import OriginalOnFileCheck
+
+        return OriginalOnFileCheck(
+            _slot(params, "claim", slots),
+            _slot(params, "frequency", slots),
+            _slot(params, "reference", slots),
+            _slot(params, "npi", slots),
+        )
+
+
 KINDS: dict[str, type[Kind]] = {
     k.name: k
     for k in (
@@ -379,5 +405,6 @@ KINDS: dict[str, type[Kind]] = {
         CountMax,
         MaxUnits,
         Eligible,
+        OriginalOnFile,
     )
 }

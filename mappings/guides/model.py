@@ -241,6 +241,24 @@ def _rule(raw: Any, where: str, known_kinds: dict[str, Any]) -> Rule:
     )
 
 
+def _check_overrides(settings: Any, where: str) -> None:
+    """``settings.rule_overrides``: rule id -> {severity, message} for rules of the guides
+    evaluated with this one (a plan softening or rewording a base rule)."""
+    if not isinstance(settings, dict):
+        raise _fail(where, "settings must be a mapping")
+    overrides = settings.get("rule_overrides") or {}
+    if not isinstance(overrides, dict):
+        raise _fail(where, "settings.rule_overrides maps rule ids to {severity, message}")
+    for rule_id, change in overrides.items():
+        at = f"{where}.settings.rule_overrides.{rule_id}"
+        if not isinstance(change, dict) or not change or set(change) - {"severity", "message"}:
+            raise _fail(at, "an override sets severity and/or message, nothing else")
+        if "severity" in change and change["severity"] not in SEVERITIES:
+            raise _fail(at, f"severity must be one of {', '.join(SEVERITIES)}")
+        if "message" in change and not isinstance(change["message"], str):
+            raise _fail(at, "message must be text")
+
+
 def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
     where = path.name
     try:
@@ -277,6 +295,8 @@ def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
     threshold = raw.get("acceptance_threshold")
     if threshold is not None and not (isinstance(threshold, int | float) and 0 < threshold <= 1):
         raise _fail(where, "acceptance_threshold is a share between 0 and 1, e.g. 0.95")
+    settings = raw.get("settings") or {}
+    _check_overrides(settings, where)
     applies = raw.get("applies_to") or {}
     return Guide(
         name=str(raw["guide"]),
@@ -289,7 +309,7 @@ def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
         source=str(raw.get("source", "")),
         rules=rules,
         acceptance_threshold=float(threshold) if threshold is not None else None,
-        settings=dict(raw.get("settings") or {}),
+        settings=dict(settings),
         path=path,
         base=bool(raw.get("base", False)),
     )

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from parsers import Finding, Level, SetEvent, Severity
 from parsers.tree import Loop, TransactionHeader, Unit
@@ -26,7 +28,7 @@ from .kinds import KINDS, SumEquals
 from .model import Condition, Guide, Rule
 from .program import CompiledRule, Outcome, Program
 
-__all__ = ["GuideEvaluator", "GuideRunner", "HistoryLookup"]
+__all__ = ["GuideEvaluator", "GuideRunner", "HistoryLookup", "rule_overrides"]
 
 _SEVERITY = {s.value: s for s in Severity}
 
@@ -48,6 +50,17 @@ def _condition(cond: Condition, slots: c.Slots) -> c.Cond:
     return c.ValueIn(slot, values, cond.op == "not_in")
 
 
+def rule_overrides(guides: Sequence[Guide]) -> dict[str, dict[str, Any]]:
+    """What a plan guide changes of other guides' rules evaluated with it: its
+    ``settings.rule_overrides`` (rule id -> severity and/or message), e.g. to pass on a
+    replacement whose original is not on file with a warning instead of rejecting it."""
+    out: dict[str, dict[str, Any]] = {}
+    for guide in guides:
+        for rule_id, change in (guide.settings.get("rule_overrides") or {}).items():
+            out.setdefault(str(rule_id), {}).update(change)
+    return out
+
+
 class GuideEvaluator:
     """Several guides evaluated together (base guides and a plan's): values are found once
     for all of them; findings come guide by guide in rule order within each scope."""
@@ -65,8 +78,11 @@ class GuideEvaluator:
         compiled: list[CompiledRule] = []
         slots = c.Slots()
         summed: list[int] = []
+        overrides = rule_overrides(self.guides)
         for guide in self.guides:
-            for rule in guide.rules:
+            for listed in guide.rules:
+                change = overrides.get(listed.id)
+                rule = replace(listed, **change) if change else listed
                 kind = KINDS[rule.kind]
                 transactions = frozenset(
                     t for t in (rule.transactions or guide.transactions) if t in guide.transactions

@@ -131,15 +131,18 @@ async def test_another_provider_cannot_void_or_replace_a_claim(tenants: Tenants,
     rival = await tenants.submit("rival", segs)
     clinic_id = await tenants.partner_id("clinic")
     rival_id = await tenants.partner_id("rival")
-    stored = await tenants.encounters(CLAIM_2)
+    stored = await tenants.encounters(CLAIM_2)  # (partner, status, billing NPI)
     assert (clinic_id, "active", CLINIC_NPI) in stored
     assert all(status == "active" for partner, status, _ in stored if partner == clinic_id)
-    assert (rival_id, "void" if code == "8" else "active", CLINIC_NPI) in stored
-    # told only that no original of its own was found: nothing about the clinic's claim
+    # rival's replacement or void is rejected: no original of its own is on file ...
+    assert rival_id not in {partner for partner, _, _ in stored}
     findings = await tenants.findings(rival["id"])
-    orig = [f for f in findings if f.code == "ORIG"]
-    assert [f.claim_id for f in orig] == [CLAIM_2]
-    assert "not on file for this billing provider" in orig[0].message
+    orig = [f for f in findings if f.code == "R16-F8-on-file"]
+    assert [(f.claim_id, f.severity) for f in orig] == [(CLAIM_2, "reject_claim")]
+    assert f"which is not on file\nfor billing provider {CLINIC_NPI}".replace("\n", " ") in (
+        orig[0].message
+    )
+    # ... and it is told nothing about the clinic's claim
     assert "clinic" not in _texts(findings).lower()
 
 

@@ -1,0 +1,122 @@
+"""Which stored claim a replacement or void (CLM05-3 7 or 8) names in REF*F8.
+
+One look-up, used twice: the check stream asks it (through its history protocol, while the
+file is checked: a claim whose original is not on file is rejected there, or passed on when
+the plan's guide says so), and the encounter writer asks it again to link the stored
+replacement or void to its original. REF*F8 may hold:
+
+- our claim number, the REF*1K of our 277CA (``EG`` and the encounter id in ten digits);
+- the plan's claim number, once known: its 277CA REF*1K for a forwarded claim or its 835
+  CLP07;
+- the original's CLM01 from the same billing provider (a replacement may also keep the
+  original's CLM01 itself).
+
+Only active claims the submitting partner's claims are judged against are candidates
+(``Tenant.scope`` and ``Tenant.sees``): never another tenant's claim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..models import ClaimPaymentRow, Encounter, ForwardedClaim
+from ..partners.tenancy import Tenant
+
+__all__ = ["OriginalLookup", "answering", "find_original", "our_claim_number"]
+
+_OURS = re.compile(r"EG([0-9]{10})")
+
+
+def our_claim_number(encounter_id: int) -> str:
+    """The claim control number the gateway gives an accepted claim (277CA REF*1K)."""
+    return f"EG{encounter_id:010d}"
+
+
+async def find_original(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    claim_id: str,
+    reference: str | None,
+    npi: str | None,
+    besides: int | None = None,
+) -> int | None:
+    """The id of the newest active claim the replacement or void names, or None."""
+    same_npi = Encounter.billing_npi == npi if npi else Encounter.billing_npi.is_(None)
+    named: list[ColumnElement[bool]] = [and_(Encounter.claim_id == claim_id[:40], same_npi)]
+    if reference:
+        ours = _OURS.fullmatch(reference)
+        if ours is not None:
+            named.append(Encounter.id == int(ours.group(1)))
+        named.append(and_(Encounter.claim_id == reference[:40], same_npi))
+        named.append(
+            Encounter.id.in_(
+                select(ClaimPaymentRow.encounter_id).where(
+                    ClaimPaymentRow.payer_claim_number == reference[:50],
+                    ClaimPaymentRow.encounter_id.is_not(None),
+                )
+            )
+        )
+        named.append(
+            Encounter.id.in_(
+                select(ForwardedClaim.encounter_id).where(
+                    ForwardedClaim.plan_claim_number == reference[:50]
+                )
+            )
+        )
+    stmt = (
+        select(Encounter.id, Encounter.partner_id, Encounter.billing_npi)
+        .where(Encounter.status == "active", tenant.scope(Encounter.partner_id), or_(*named))
+        .order_by(Encounter.id.desc())
+    )
+    if besides is not None:
+        stmt = stmt.where(Encounter.id != besides)
+    rows = (await session.execute(stmt)).all()
+    # the newest one this partner may change: its own, or its provider's via a peer
+    return next((int(r[0]) for r in rows if tenant.sees(r[1], r[2])), None)
+
+
+class OriginalLookup:
+    """The check stream's question ``original_on_file``, answered on the event loop from
+    the database while the stream runs in the parser's thread, for one tenant."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        loop: asyncio.AbstractEventLoop,
+        tenant: Tenant,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.loop = loop
+        self.tenant = tenant
+
+    def ask(self, **args: Any) -> bool:
+        future = asyncio.run_coroutine_threadsafe(self._found(**args), self.loop)
+        return future.result(timeout=60)
+
+    async def _found(self, claim_id: str, reference: str, npi: str) -> bool:
+        async with self.sessionmaker() as session:
+            found = await find_original(
+                session, self.tenant, claim_id=claim_id, reference=reference or None, npi=npi
+            )
+        return found is not None
+
+
+def answering(
+    original: OriginalLookup, other: Callable[..., bool | None] | None
+) -> Callable[..., bool | None]:
+    """One history look-up for a transaction set: originals here, the rest to ``other``."""
+    from mappings.guides.history_checks import ORIGINAL_ON_FILE
+
+    def history(question: str, **args: Any) -> bool | None:
+        if question == ORIGINAL_ON_FILE:
+            return original.ask(**args)
+        return other(question, **args) if other is not None else None
+
+    return history

@@ -1,0 +1,213 @@
+"""Replacements (CLM05-3 7) and voids (8) name their original in REF*F8: our claim number
+(the 277CA REF*1K), the plan's claim number, or the original's CLM01 for the same billing
+provider. The check stream decides: one whose original is not on file is rejected (277CA
+A7:464) unless the plan's guide passes it on; the writer only links. On SQLite and
+PostgreSQL, through the ingest pipeline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import Db
+from sqlalchemy import func, select
+from x12_edit import dump, insert_segment, load, set_element
+
+from edi_gateway.models import Acknowledgment, Encounter, FindingRow
+from edi_gateway.partners.guides import set_guide
+from edi_gateway.partners.service import create_partner
+from edi_gateway.submissions.ingest import ingest_paths
+
+CLAIM = "PCN267000032364"
+NPI = "1551312931"
+_control = iter(range(810000001, 899999999))
+
+
+def _file(tmp_path: Path, segs: list[str], sender: str = "SUBMITTER9856") -> Path:
+    control = str(next(_control))
+    segs = set_element(segs, "ISA", 1, 6, sender.ljust(15))
+    segs = set_element(segs, "GS", 1, 2, sender)
+    segs = set_element(segs, "ISA", 1, 13, control)
+    segs = set_element(segs, "IEA", 1, 2, control)
+    path = tmp_path / f"{control}.x12"
+    path.write_bytes(dump(segs))
+    return path
+
+
+def _correction(code: str, reference: str, new_clm01: str = CLAIM + "R") -> list[str]:
+    """The sample 837P with claim CLAIM turned into a replacement (7) or void (8) under a
+    new CLM01, naming ``reference`` in REF*F8; its other claims are resent originals."""
+    segs = set_element(load("837P"), f"CLM*{CLAIM}", 1, "05-3", code)
+    segs = insert_segment(segs, f"CLM*{CLAIM}", f"REF*F8*{reference}")
+    return set_element(segs, f"CLM*{CLAIM}", 1, 1, new_clm01)
+
+
+async def _ack(db: Db, submission_id: str) -> str:
+    async with db.sessionmaker() as s:
+        content = (
+            await s.execute(
+                select(Acknowledgment.content).where(
+                    Acknowledgment.submission_id == submission_id,
+                    Acknowledgment.kind == "277ca",
+                )
+            )
+        ).scalar_one()
+    return bytes(content).decode()
+
+
+def _our_number(ack: str, claim_id: str) -> str:
+    found = re.search(rf"TRN\*2\*{claim_id}~\s*STC\*A2[^~]*~\s*REF\*1K\*(EG[0-9]+)~", ack)
+    assert found is not None, ack
+    return found.group(1)
+
+
+async def _rows(db: Db, *claim_ids: str) -> list[tuple[str, str, int | None]]:
+    async with db.sessionmaker() as s:
+        rows = await s.execute(
+            select(Encounter.claim_id, Encounter.status, Encounter.replaces_id)
+            .where(Encounter.claim_id.in_(claim_ids))
+            .order_by(Encounter.id)
+        )
+        return [(a, b, c) for a, b, c in rows.all()]
+
+
+async def _findings(db: Db, submission_id: str, code: str) -> list[FindingRow]:
+    async with db.sessionmaker() as s:
+        rows = await s.execute(
+            select(FindingRow).where(
+                FindingRow.submission_id == submission_id, FindingRow.code == code
+            )
+        )
+        return list(rows.scalars())
+
+
+@pytest.fixture
+async def clinic(db: Db) -> Db:
+    async with db.sessionmaker() as s, s.begin():
+        await create_partner(s, "clinic", "provider", ["SUBMITTER9856"], [NPI])
+        await create_partner(s, "rival", "provider", ["RIVAL01"])
+    return db
+
+
+@pytest.mark.parametrize("code", ["7", "8"])
+async def test_our_claim_number_in_ref_f8_links_the_original(
+    clinic: Db, tmp_path: Path, code: str
+) -> None:
+    db = clinic
+    [first] = await ingest_paths(
+        db.sessionmaker, db.settings, [_file(tmp_path, load("837P"))], "clinic"
+    )
+    ours = _our_number(await _ack(db, first.submission.id), CLAIM)
+    path = _file(tmp_path, _correction(code, ours))
+    [fix] = await ingest_paths(db.sessionmaker, db.settings, [path], "clinic")
+    assert fix.submission.units_stored == 1  # the four resent originals are duplicates
+    rows = await _rows(db, CLAIM, CLAIM + "R")
+    original_id = await _id_of(db, CLAIM)
+    assert rows == [
+        (CLAIM, "replaced" if code == "7" else "voided", None),
+        (CLAIM + "R", "active" if code == "7" else "void", original_id),
+    ]
+    assert await _findings(db, fix.submission.id, "R16-F8-on-file") == []
+
+
+async def _id_of(db: Db, claim_id: str) -> int:
+    async with db.sessionmaker() as s:
+        return int(
+            (
+                await s.execute(
+                    select(func.min(Encounter.id)).where(Encounter.claim_id == claim_id)
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.mark.parametrize("code", ["7", "8"])
+async def test_an_original_not_on_file_is_rejected_with_464(
+    clinic: Db, tmp_path: Path, code: str
+) -> None:
+    db = clinic
+    [first] = await ingest_paths(
+        db.sessionmaker, db.settings, [_file(tmp_path, load("837P"))], "clinic"
+    )
+    ours = _our_number(await _ack(db, first.submission.id), CLAIM)
+    # our number for a claim that does not exist, and the clinic's real number sent by
+    # another provider (another tenant's claim is never found)
+    for who, sender, reference in (
+        ("clinic", "SUBMITTER9856", "EG9999999999"),
+        ("rival", "RIVAL01", ours),
+    ):
+        path = _file(tmp_path, _correction(code, reference), sender)
+        [fix] = await ingest_paths(db.sessionmaker, db.settings, [path], who)
+        [finding] = await _findings(db, fix.submission.id, "R16-F8-on-file")
+        assert (finding.rule_id, finding.severity, finding.claim_id) == (
+            "R16-F8-on-file",
+            "reject_claim",
+            CLAIM + "R",
+        )
+        assert "is rejected and nothing was changed" in finding.message
+        assert (finding.element, finding.value) == ("REF02", reference)
+        ack = await _ack(db, fix.submission.id)
+        assert re.search(rf"TRN\*2\*{CLAIM}R~\s*STC\*A7:464\*", ack), ack
+        assert await _rows(db, CLAIM, CLAIM + "R") == [(CLAIM, "active", None)]
+
+
+async def test_the_plans_guide_may_pass_it_on(
+    clinic: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = clinic
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "passing-plan-837.yaml").write_text(
+        "guide: passing-plan-837\ntitle: A plan that takes corrections it cannot match\n"
+        "version: '1'\ntransactions: [837P]\n"
+        "settings:\n  rule_overrides:\n    R16-F8-on-file:\n      severity: warning\n"
+        "      message: 'The {kind} claim {claim} names original claim {value} (REF*F8), "
+        "which is not on file for billing provider {npi}; the plan takes such claims, so it "
+        "was stored unlinked and passed on to the plan.'\n"
+        "rules:\n  - id: PP-1\n    title: Frequency 1, 7 or 8\n    snip: 7\n"
+        "    severity: reject_claim\n    scope: claim\n    kind: allowed_values\n"
+        "    params: {field: 2300/CLM05-3, values: ['1', '7', '8']}\n"
+        "    message: 'CLM05-3 {value} is not allowed'\n    fix: Use 1, 7 or 8\n"
+    )
+    monkeypatch.setenv("EDI_GATEWAY_GUIDE_PATH", str(guides))
+    async with db.sessionmaker() as s, s.begin():
+        from edi_gateway.partners.service import partner_by_name
+
+        partner = await partner_by_name(s, "clinic")
+        assert partner is not None
+        await set_guide(s, partner, "837P", "passing-plan-837")
+    path = _file(tmp_path, _correction("8", "EG9999999999"))
+    [fix] = await ingest_paths(db.sessionmaker, db.settings, [path], "clinic")
+    [finding] = await _findings(db, fix.submission.id, "R16-F8-on-file")
+    assert finding.severity == "warning" and "passed on to the plan" in finding.message
+    assert await _rows(db, CLAIM + "R") == [(CLAIM + "R", "void", None)]
+    ack = await _ack(db, fix.submission.id)
+    assert re.search(rf"TRN\*2\*{CLAIM}R~\s*STC\*A2:20\*", ack), ack
+
+
+def test_an_original_earlier_in_the_same_file_counts() -> None:
+    """The check stream remembers the originals it has read: a replacement naming one of
+    them passes without asking the history, which here knows nothing."""
+    from mappings.check import CheckedUnit, GuideSelection, check
+
+    asked: list[dict[str, str]] = []
+
+    def history(question: str, **args: str) -> bool | None:
+        if question == "original_on_file":
+            asked.append(args)
+            return False
+        return None
+
+    segs = set_element(load("837P"), f"CLM*{CLAIM}", 1, "05-3", "7")
+    segs = insert_segment(segs, f"CLM*{CLAIM}", "REF*F8*PCN267000032363")  # the first claim
+    segs = set_element(segs, "CLM*PCN267000032365", 1, "05-3", "8")
+    segs = insert_segment(segs, "CLM*PCN267000032365", "REF*F8*EG0000000042")
+    found = {
+        item.unit.loop.segments[0][1]: [f.code for f in item.findings]
+        for item in check(dump(segs), GuideSelection(None, history_for=lambda h: history))
+        if isinstance(item, CheckedUnit)
+    }
+    assert "R16-F8-on-file" not in found[CLAIM]
+    assert "R16-F8-on-file" in found["PCN267000032365"]
+    assert asked == [{"claim_id": "PCN267000032365", "reference": "EG0000000042", "npi": NPI}]
