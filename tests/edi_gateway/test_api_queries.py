@@ -515,7 +515,10 @@ async def test_detail_queries_do_not_grow_with_lines(world: World) -> None:
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
+        # the app's webhook sender sweeps for due deliveries on the same engine now and
+        # then (on a loaded machine, during a request): not the request's queries
+        if "webhook_deliveries" not in statement:
+            statements.append(statement)
 
     async def queries(url: str) -> int:
         statements.clear()
