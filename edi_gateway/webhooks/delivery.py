@@ -46,7 +46,15 @@ from .signing import (
     signature_header,
 )
 
-__all__ = ["Outcome", "WebhookSender", "attempt", "backoff", "deliver_now", "http_client"]
+__all__ = [
+    "Outcome",
+    "WebhookSender",
+    "attempt",
+    "backoff",
+    "deliver_now",
+    "http_client",
+    "prune_old",
+]
 
 log = logging.getLogger("edi_gateway.webhooks")
 
@@ -217,6 +225,29 @@ async def deliver_now(
         return list(await asyncio.gather(*(one(i) for i in chosen)))
 
 
+#: how often a process removes deliveries older than ``webhook_keep_days``
+PRUNE_EVERY = 3600.0
+_pruned_at: dict[str, float] = {}
+
+
+async def prune_old(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, force: bool = False
+) -> int:
+    """Remove finished deliveries older than ``webhook_keep_days``, at most once an hour
+    per database from one process (unless ``force``)."""
+    key = settings.effective_database_url
+    now = time.monotonic()
+    if not force and now - _pruned_at.get(key, -PRUNE_EVERY) < PRUNE_EVERY:
+        return 0
+    _pruned_at[key] = now
+    before = utcnow() - timedelta(days=settings.webhook_keep_days)
+    async with sessionmaker() as session, session.begin():
+        removed = await DeliveryRepository(session).prune(before)
+    if removed:
+        log.info("removed %d webhook deliveries finished before %s", removed, f"{before:%Y-%m-%d}")
+    return removed
+
+
 class WebhookSender:
     """Sends deliveries in this process (the embedded, in-process mode): told of new ones
     after each commit (``events.bind``), and sweeping for those due (retries, and
@@ -244,6 +275,7 @@ class WebhookSender:
             self.wake.clear()
             wait = self.settings.webhook_poll_seconds
             try:
+                await prune_old(self.sessionmaker, self.settings)
                 wait = min(wait, await self._start_due())
             except asyncio.CancelledError:
                 raise

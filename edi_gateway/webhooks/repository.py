@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 
 from ..models import Partner, Webhook, WebhookAttempt, WebhookDelivery
 from ..repository import Page, Repository, is_row_id
@@ -121,6 +121,19 @@ class DeliveryRepository(Repository[WebhookDelivery]):
             stmt = stmt.where(WebhookDelivery.id.in_(sorted(ids)))
         rows = await self.session.execute(stmt.order_by(WebhookDelivery.id).limit(limit))
         return [int(i) for i in rows.scalars()]
+
+    async def prune(self, finished_before: datetime) -> int:
+        """Remove delivered and failed deliveries finished before this time (their
+        attempts go with them); returns how many."""
+        result = await self.session.execute(
+            delete(WebhookDelivery)
+            .where(
+                WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)),
+                WebhookDelivery.finished_at < finished_before,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def make_due(self, ids: Collection[int], now: datetime) -> None:
         """Due now: pending ones waiting for their next attempt, and failed ones again;

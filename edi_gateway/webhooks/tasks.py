@@ -22,7 +22,7 @@ from procrastinate.types import JSONDict
 from ..config import Settings, get_settings
 from ..events import Notify
 from ..models.base import utcnow
-from .delivery import attempt, http_client
+from .delivery import attempt, http_client, prune_old
 
 __all__ = [
     "QUEUE",
@@ -134,6 +134,7 @@ async def recover_deliveries(app: procrastinate.App, settings: Settings) -> tupl
         await app.job_manager.retry_job(job)  # webhook jobs carry no queueing lock
     engine = make_engine(settings.effective_database_url)
     try:
+        await prune_old(make_sessionmaker(engine), settings)
         async with make_sessionmaker(engine)() as session:
             late = utcnow() - timedelta(seconds=settings.stalled_after_seconds)
             overdue = await DeliveryRepository(session).due(late, 10_000)

@@ -8,6 +8,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import Db
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from webhook_support import Receiver
 
 from edi_gateway.events import publish
-from edi_gateway.models import Webhook, WebhookDelivery
+from edi_gateway.models import Webhook, WebhookAttempt, WebhookDelivery
 from edi_gateway.partners.service import create_partner
 from edi_gateway.statuses import EventType
+from edi_gateway.webhooks.delivery import prune_old
 from edi_gateway.webhooks.signing import new_secret, verify
 
 
@@ -91,3 +93,35 @@ async def test_deliver_flushes_pending_and_retries_failed(db: Db, tmp_path: Path
         assert len(receiver.received) == 4
     finally:
         receiver.stop()
+
+
+async def test_finished_deliveries_are_kept_webhook_keep_days(db: Db) -> None:
+    async with db.sessionmaker() as s, s.begin():
+        partner, _ = await create_partner(s, "clinic-a", "provider", ["SUBMITTERA"], None)
+        hook = Webhook(
+            partner_id=partner.id,
+            url="https://receiver.example/",
+            events=["claim.rejected"],
+            secret="whsec_x",
+            secret_prefix="whsec_x",
+        )
+        s.add(hook)
+    async with db.sessionmaker() as s, s.begin():
+        for n in range(4):
+            await publish(s, EventType.CLAIM_REJECTED, partner.id, {"claim_id": f"C{n}"})
+    now = datetime.now(UTC)
+    ages = [("delivered", 40), ("failed", 31), ("delivered", 5), ("pending", 60)]
+    async with db.sessionmaker() as s, s.begin():
+        rows = list(
+            (await s.execute(select(WebhookDelivery).order_by(WebhookDelivery.id))).scalars()
+        )
+        for row, (status, days) in zip(rows, ages, strict=True):
+            row.status = status
+            row.created_at = now - timedelta(days=days)
+            row.finished_at = None if status == "pending" else now - timedelta(days=days)
+            s.add(WebhookAttempt(delivery_id=row.id, number=1, duration_ms=1.0, status_code=200))
+    assert await prune_old(db.sessionmaker, db.settings, force=True) == 2
+    assert await _statuses(db) == [("delivered", 0), ("pending", 0)]
+    async with db.sessionmaker() as s:
+        kept = (await s.execute(select(WebhookAttempt.delivery_id))).scalars().all()
+    assert sorted(kept) == [rows[2].id, rows[3].id]  # the attempts went with their deliveries
