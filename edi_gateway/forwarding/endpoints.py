@@ -228,7 +228,11 @@ async def get_batch_file(
     "/forwarding/answers",
     response_model=PlanAnswerList,
     summary="Plans' TA1, 999, 277CA and 835 answers and what they matched (ops only)",
-    responses={**PROBLEMS, 403: {"description": "Not an ops key"}},
+    responses={
+        **PROBLEMS,
+        403: {"description": "Not an ops key"},
+        404: {"description": "No plan of that name (application/problem+json)"},
+    },
 )
 async def list_answers(
     session: Session,
