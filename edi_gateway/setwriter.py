@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mappings.check import CheckedSet, CheckedUnit, UnitRecord
+from mappings.check import CheckedSet, CheckedUnit, Guides, UnitRecord
 from parsers import Finding, Level, SetEvent, Severity, TransactionHeader, Unit
 
 from .config import Settings
@@ -41,6 +41,8 @@ class IngestContext:
     tenant: Tenant
     #: set when a file-level rule (or the acceptance threshold) rejects the whole file
     file_rejected: bool = False
+    #: the companion guides checking the file (a plan's settings, such as ``implied_end``)
+    guides: Guides | None = None
 
 
 class SetWriter(Generic[R]):

@@ -33,6 +33,8 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"
     #: an 834 full file ending too many members, waiting for ops
     HELD = "held"
+    #: a held 834 that ops discarded: nothing of its held sets applied
+    DISCARDED = "discarded"
     #: the same bytes as an earlier submission
     DUPLICATE = "duplicate"
     FAILED = "failed"
@@ -44,6 +46,7 @@ PROCESSED = (
     SubmissionStatus.PARTIALLY_ACCEPTED,
     SubmissionStatus.REJECTED,
     SubmissionStatus.HELD,
+    SubmissionStatus.DISCARDED,
 )
 
 

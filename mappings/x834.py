@@ -20,8 +20,10 @@ from .records import CoverageLine, MemberRecord, PcpAssignment
 
 __all__ = [
     "FULL_FILE_ACTIONS",
+    "IMPLIED_END_RULES",
     "PCP_ENTITY_CODES",
     "EnrollmentFileInfo",
+    "implied_end",
     "map_enrollment_header",
     "map_member",
 ]
@@ -57,11 +59,42 @@ class EnrollmentFileInfo:
     sponsor_id: str | None  # 1000A N104
     payer_name: str | None  # 1000B N1*IN N102
     payer_id: str | None  # 1000B N104
+    effective: dt.date | None = None  # header DTP*007 (the file's effective date)
+    master_policy: str | None = None  # header REF*38 (master policy number)
 
     @property
     def is_full_file(self) -> bool:
         """True for a full roster (BGN08 = 4 or RX): members absent from it are terminated."""
         return self.action in FULL_FILE_ACTIONS
+
+    @property
+    def effective_date(self) -> dt.date | None:
+        """The date the file speaks for: DTP*007 when sent, else its creation date (BGN03)."""
+        return self.effective or self.date
+
+    @property
+    def roster_scope(self) -> str:
+        """Which of a plan's rosters this file is: sponsor (N1*P5), master policy (REF*38)
+        and payer (N1*IN). A full file ends only the members of its own roster."""
+        return f"P5={self.sponsor_id or ''}|38={self.master_policy or ''}|IN={self.payer_id or ''}"
+
+
+#: how a plan's guide dates the end of coverage implied by absence from a full file
+#: (``implied_end`` in its companion guide): the day before the file's effective date (the
+#: default), the last day of the month before it, or the last day of its month
+IMPLIED_END_RULES = ("day_before_effective", "end_of_prior_month", "end_of_month")
+
+
+def implied_end(effective: dt.date, rule: str | None = None) -> dt.date:
+    """The last day of coverage of a member absent from a full file effective ``effective``."""
+    if rule is None or rule == "day_before_effective":
+        return effective - dt.timedelta(days=1)
+    if rule == "end_of_prior_month":
+        return effective.replace(day=1) - dt.timedelta(days=1)
+    if rule == "end_of_month":
+        following = (effective.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return following - dt.timedelta(days=1)
+    raise ValueError(f"unknown implied_end rule {rule!r}; one of {', '.join(IMPLIED_END_RULES)}")
 
 
 def map_enrollment_header(root: Loop) -> EnrollmentFileInfo:
@@ -80,6 +113,8 @@ def map_enrollment_header(root: Loop) -> EnrollmentFileInfo:
         sponsor_id=element(sponsor, 4),
         payer_name=element(payer, 2),
         payer_id=element(payer, 4),
+        effective=dtp_date(header.segment("DTP", "007")),
+        master_policy=element(header.segment("REF", "38"), 2),
     )
 
 

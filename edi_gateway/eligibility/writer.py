@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.records import CoverageLine, MemberRecord
+from mappings.x834 import implied_end
 from parsers import SetEvent, Severity, TransactionHeader, Unit
 
 from ..db import bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..setwriter import IngestContext, SetWriter
 from ..statuses import SetStatus
+from .terminations import (
+    EXPLICIT,
+    IMPLIED,
+    Ended,
+    active_in_scope,
+    end_member_status,
+    explicit_end,
+    is_explicit_termination,
+    store_terminations,
+)
 
 _CHUNK = 400
 #: columns of a member row that a later roster updates, in the order ``flush`` builds them
@@ -53,6 +64,7 @@ _SPAN_FIELDS = (
     "pcp_name",
     "pcp_begin",
     "pcp_end",
+    "roster_scope",
 )
 
 
@@ -66,7 +78,7 @@ def member_key(m: MemberRecord) -> str:
     return f"{sub}/{(m.first_name or '').upper()}|{m.birth_date or ''}"
 
 
-def _span_values(cov: CoverageLine, member: MemberRecord) -> dict[str, Any]:
+def _span_values(cov: CoverageLine, member: MemberRecord, scope: str) -> dict[str, Any]:
     pcp = cov.pcp
     end = cov.end
     if member.maintenance_type == "024" and end is None:
@@ -83,6 +95,7 @@ def _span_values(cov: CoverageLine, member: MemberRecord) -> dict[str, Any]:
         "pcp_name": pcp.name if pcp else None,
         "pcp_begin": pcp.begin if pcp else None,
         "pcp_end": pcp.end if pcp else None,
+        "roster_scope": scope,
     }
 
 
@@ -125,13 +138,18 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
         self.held_reason = ""
         self.held_counts = (0, 0)
         self.file_date: date | None = None
+        #: the plan's roster this file belongs to (sponsor, master policy, payer)
+        self.scope = ""
+        #: members this set ends, explicitly or (full files) by absence
+        self.ended: list[Ended] = []
 
     async def prepare(self, unit: Unit) -> None:
         if self.file_date is None:
             from mappings.x834 import map_enrollment_header
 
             self.info = map_enrollment_header(unit.context[0])
-            self.file_date = self.info.date
+            self.file_date = self.info.effective_date
+            self.scope = self.info.roster_scope[:200]
 
     async def flush(self) -> None:
         if not self.buffer:
@@ -209,6 +227,20 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
         )
         await self._apply_coverage(session, keyed, existing, now)
         self.stored += len(keyed)
+        self.ended.extend(
+            Ended(
+                key,
+                m.subscriber_id,
+                m.last_name,
+                m.first_name,
+                explicit_end(m, self.file_date),
+                EXPLICIT,
+                line,
+                existing[key],
+            )
+            for key, (m, line) in keyed.items()
+            if is_explicit_termination(m)
+        )
 
     async def _apply_coverage(
         self,
@@ -233,14 +265,18 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
                 # Terminate every open coverage at the member's end date.
                 end = m.eligibility_end or self.file_date
                 for span in spans:
+                    if span.roster_scope not in (self.scope, None):
+                        continue  # another of the plan's rosters covers the member there
                     if span.end_date is None or (end and span.end_date > end):
                         supersede.append(span.id)
                         inserts.append(self._version(span, mid, {"end_date": end}, reason, line))
                 continue
             for cov in coverages:
-                values = _span_values(cov, m)
+                values = _span_values(cov, m, self.scope)
+                line_spans = [s for s in spans if s.insurance_line == values["insurance_line"]]
                 match = next(
-                    (s for s in spans if s.insurance_line == values["insurance_line"]), None
+                    (s for s in line_spans if s.roster_scope == self.scope),
+                    next((s for s in line_spans if s.roster_scope is None), None),
                 )
                 if match is not None and all(getattr(match, f) == values[f] for f in _SPAN_FIELDS):
                     continue
@@ -294,6 +330,13 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
             **values,
         }
 
+    def _implied_end_rule(self) -> str | None:
+        """The plan guide's ``implied_end`` (how absence from a full file dates the end)."""
+        guides = self.ctx.guides
+        checks = guides.for_header(self.header) if guides is not None else None
+        plan = getattr(checks, "plan", None)
+        return getattr(plan, "implied_end", None)
+
     async def complete(self, event: SetEvent) -> SetStatus:
         info = getattr(self, "info", None)
         if info is None or not info.is_full_file:
@@ -301,27 +344,23 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
         session = self.session
         assert session is not None
         plan = self.header.sender_id[:15]
-        as_of = self.file_date or date.today()
-        active_q = (
-            select(Member.id, Member.member_key)
-            .join(CoverageSpan, CoverageSpan.member_id == Member.id)
-            .where(
-                Member.plan_sender_id == plan,
-                CoverageSpan.superseded_at.is_(None),
-                (CoverageSpan.end_date.is_(None)) | (CoverageSpan.end_date >= as_of),
-            )
-            .distinct()
+        end = implied_end(self.file_date or date.today(), self._implied_end_rule())
+        active_rows = (await session.execute(active_in_scope(plan, self.scope, end))).all()
+        active = {str(r.member_key): r for r in active_rows}
+        missing = {k: r for k, r in active.items() if k not in self.seen}
+        self.ended.extend(
+            Ended(k, r.subscriber_id, r.last_name, r.first_name, end, IMPLIED, 0, int(r.id))
+            for k, r in sorted(missing.items())
         )
-        active = {k: int(i) for i, k in (await session.execute(active_q)).all()}
-        missing = {k: i for k, i in active.items() if k not in self.seen}
         share = len(missing) / len(active) if active else 0.0
         limit = self.ctx.settings.max_termination_share
-        if missing and share > limit:
+        released = self.ctx.submission.resolution == "released"
+        if missing and share > limit and not released:
             self.held_counts = (len(active), len(missing))
             self.held_reason = (
                 f"Full-file roster (BGN08={info.action}) would terminate {len(missing)} of "
                 f"{len(active)} active members ({share:.0%}), more than the {limit:.0%} limit; "
-                "held for review, nothing applied"
+                "held for review, nothing applied (the report lists every member it would end)"
             )
             self.finding(
                 event.result.line,
@@ -333,13 +372,16 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
                 value=info.action,
             )
             return SetStatus.HELD
-        end = as_of - timedelta(days=1)
         now = datetime.now(UTC)
-        ids = list(missing.values())
+        ids = [int(r.id) for r in missing.values()]
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             spans = await self._open_spans(session, chunk)
-            open_spans = [s for s in spans if s.end_date is None or s.end_date >= as_of]
+            open_spans = [
+                s
+                for s in spans
+                if (s.end_date is None or s.end_date > end) and s.roster_scope in (self.scope, None)
+            ]
             if open_spans:
                 await session.execute(
                     update(CoverageSpan)
@@ -359,21 +401,22 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
                         for s in open_spans
                     ],
                 )
-            await session.execute(
-                update(Member)
-                .where(Member.id.in_(chunk))
-                .values(status="terminated", updated_at=now)
-            )
+            await end_member_status(session, chunk, end, now)
         if missing:
             self.finding(
                 event.result.line,
                 f"Full-file roster: {len(missing)} members absent from the file were "
-                f"terminated as of {end.isoformat()}",
+                f"terminated as of {end.isoformat()} (listed under terminations)",
                 code="RECON",
                 segment_id="BGN",
                 severity=Severity.WARNING,
             )
         return SetStatus.STORED
+
+    async def before_commit(self, session: AsyncSession) -> None:
+        await store_terminations(
+            session, self.ctx.submission.id, self.ordinal, self.ended, applied=True
+        )
 
     async def on_held(self, session: AsyncSession) -> None:
         active, would = self.held_counts
@@ -389,6 +432,27 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
                     "as_of": self.file_date,
                 }
             ],
+        )
+        # nothing of the set was kept: members it would add have no row to point to
+        plan = self.header.sender_id[:15]
+        keys = sorted({e.member_key for e in self.ended if e.how == EXPLICIT})
+        stored: dict[str, int] = {}
+        for start in range(0, len(keys), _CHUNK):
+            rows = await session.execute(
+                rows_for_values(
+                    [Member.member_key, Member.id],
+                    Member.member_key,
+                    keys[start : start + _CHUNK],
+                    self.dialect,
+                    Member.plan_sender_id == plan,
+                )
+            )
+            stored.update((k, int(i)) for k, i in rows.all())
+        for e in self.ended:
+            if e.how == EXPLICIT:
+                e.member_id = stored.get(e.member_key)
+        await store_terminations(
+            session, self.ctx.submission.id, self.ordinal, self.ended, applied=False
         )
 
 

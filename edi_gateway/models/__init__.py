@@ -2,7 +2,7 @@
 
 from .base import Base
 from .console import ConsoleSession
-from .eligibility import CoverageSpan, Member, MemberIdentifier
+from .eligibility import CoverageSpan, Member, MemberIdentifier, MemberTermination
 from .encounters import (
     Encounter,
     EncounterDiagnosis,
@@ -70,6 +70,7 @@ __all__ = [
     "InterchangeKey",
     "Member",
     "MemberIdentifier",
+    "MemberTermination",
     "OutboundPayerId",
     "OutboundSettings",
     "Partner",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Id, UTCDateTime, utcnow
@@ -76,4 +76,31 @@ class CoverageSpan(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(String(40))  # why this version: add, change...
+    line: Mapped[int] = mapped_column(Integer, default=0)
+    #: the roster this coverage came from within the plan: sponsor (1000A N1*P5 N104),
+    #: master policy (header REF*38) and payer (1000B N1*IN N104); a full file reconciles
+    #: only its own roster. None: stored before the scope was recorded (any roster's)
+    roster_scope: Mapped[str | None] = mapped_column(String(200))
+
+
+class MemberTermination(Base):
+    """A member an 834 ended (or, held, would end): explicitly (INS03 024) or implied by
+    absence from a full file. The report of the file lists them."""
+
+    __tablename__ = "member_terminations"
+    __table_args__ = (Index("ix_member_terminations_submission", "submission_id", "set_ordinal"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    set_ordinal: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    subscriber_id: Mapped[str | None] = mapped_column(String(80))
+    member_key: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(80))
+    first_name: Mapped[str | None] = mapped_column(String(80))
+    end_date: Mapped[date | None] = mapped_column(Date)
+    #: explicit (INS03 024) or implied (absent from a full file)
+    how: Mapped[str] = mapped_column(String(10))
+    #: False while the file is held (or after it was discarded): not applied
+    applied: Mapped[bool] = mapped_column(Boolean, default=True)
     line: Mapped[int] = mapped_column(Integer, default=0)

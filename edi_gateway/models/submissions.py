@@ -61,6 +61,10 @@ class Submission(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)  # why it failed (no PHI)
+    #: what ops decided about a held 834 (released, discarded), who and when
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Interchange(Base):

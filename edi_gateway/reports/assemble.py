@@ -364,6 +364,8 @@ def _outcome(status: str, summary: Summary, report: Report) -> str:
         return "not finished"
     if status == "held":
         return "held for review"
+    if status == "discarded":
+        return "discarded"
     if status == "not X12":
         return "rejected"
     if summary.received == 0:

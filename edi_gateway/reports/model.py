@@ -19,6 +19,7 @@ __all__ = [
     "SegmentExcerpt",
     "SetSummary",
     "Summary",
+    "TerminationEntry",
 ]
 
 
@@ -185,6 +186,27 @@ class Summary:
 
 
 @dataclass(slots=True)
+class TerminationEntry:
+    """A member an 834 ends: explicitly (INS03 024) or by absence from a full file.
+    ``applied`` is False while the file is held, and for good once it is discarded."""
+
+    member_id: str  # the subscriber id (REF*0F), with the dependent's own id or name
+    subscriber_id: str | None
+    last_name: str | None
+    first_name: str | None
+    end_date: date | None
+    how: str  # explicit, implied
+    applied: bool
+    set_ordinal: int
+    line: int | None = None  # the INS segment (explicit terminations)
+
+    @property
+    def name(self) -> str | None:
+        parts = [p for p in (self.last_name, self.first_name) if p]
+        return ", ".join(parts) or None
+
+
+@dataclass(slots=True)
 class Report:
     header: Header
     summary: Summary
@@ -199,6 +221,8 @@ class Report:
     other_findings: list[FindingEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     generated_at: datetime | None = None
+    #: members the file ends or (held) would end; None when not known (no stored 834)
+    terminations: list[TerminationEntry] | None = None
 
     def all_findings(self) -> list[tuple[FindingEntry, ClaimEntry | None]]:
         """Every finding once, in report order, with the claim entry it belongs to."""

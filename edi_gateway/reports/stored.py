@@ -12,7 +12,9 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
+from ..eligibility.terminations import shown_id, terminations_of
 from ..errors import NotFound
+from ..models import Submission
 from ..partners.guides import guides_of, plan_guides
 from ..partners.repository import PartnerRepository
 from ..rejections.repository import WorkItemRepository
@@ -35,11 +37,20 @@ from .model import (
     Header,
     Report,
     SetSummary,
+    TerminationEntry,
 )
 
 __all__ = ["ReportNotFound", "build_report"]
 
-_FINISHED = ("completed", "partially_accepted", "rejected", "held", "duplicate", "failed")
+_FINISHED = (
+    "completed",
+    "partially_accepted",
+    "rejected",
+    "held",
+    "discarded",
+    "duplicate",
+    "failed",
+)
 
 
 class ReportNotFound(NotFound):
@@ -149,6 +160,7 @@ async def build_report(session: AsyncSession, settings: Settings, submission_id:
             + (f" ({sub.error})" if sub.error else "")
             + "; the file has not been fully checked. Contact support before resending."
         )
+    notes.extend(_hold_notes(sub))
     if sub.status == "duplicate" and sub.duplicate_of:
         notes.append(
             f"These exact bytes were already received as submission {sub.duplicate_of}; "
@@ -175,7 +187,45 @@ async def build_report(session: AsyncSession, settings: Settings, submission_id:
         ),
         sets=sets,
     )
-    return assemble(header, sets, raws, claims, scan, notes)
+    report = assemble(header, sets, raws, claims, scan, notes)
+    if any(s.transaction_type == "834" for s in set_rows):
+        report.terminations = [
+            TerminationEntry(
+                member_id=shown_id(t.member_key),
+                subscriber_id=t.subscriber_id,
+                last_name=t.last_name,
+                first_name=t.first_name,
+                end_date=t.end_date,
+                how=t.how,
+                applied=t.applied,
+                set_ordinal=t.set_ordinal,
+                line=t.line or None,
+            )
+            for t in await terminations_of(session, sub.id)
+        ]
+    return report
+
+
+def _hold_notes(sub: Submission) -> list[str]:
+    """What became of a held 834: waiting, released or discarded, by whom and when."""
+    when = f"{sub.resolved_at:%Y-%m-%d %H:%M} UTC" if sub.resolved_at else ""
+    if sub.status == "held":
+        return [
+            "This full-file roster would end more members than the plan's limit allows: it "
+            "is held for review and nothing in it was applied. The members it would end are "
+            "listed under terminations; ops releases or discards it."
+        ]
+    if sub.resolution == "discarded":
+        return [
+            f"Held for review, then discarded by {sub.resolved_by} at {when}: nothing in the "
+            "held transaction sets was applied and no member listed here was ended."
+        ]
+    if sub.resolution == "released":
+        return [
+            f"Held for review, then released by {sub.resolved_by} at {when}: its changes "
+            "were applied and the members listed under terminations were ended."
+        ]
+    return []
 
 
 async def _plan_rejections(

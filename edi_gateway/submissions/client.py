@@ -65,6 +65,7 @@ def submit(
                 "partially_accepted",
                 "rejected",
                 "held",
+                "discarded",
                 "failed",
             ):
                 break

@@ -131,6 +131,50 @@ async def retry_submission(
     return _status(sub, request)
 
 
+_HOLD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The key is not an ops key"},
+    404: {"description": "No such submission"},
+    409: {"description": "The submission is not held (or was released or discarded already)"},
+}
+
+
+@router.post(
+    "/submissions/{submission_id}/release",
+    status_code=202,
+    response_model=SubmissionStatus,
+    summary="Release a held 834: apply its changes (ops)",
+    description="An 834 full file held because it would end more members than "
+    "MAX_TERMINATION_SHARE allows is run again without the hold: its members are stored "
+    "and those absent from it ended, once (a second release is a 409). `resolved` says "
+    "who released it and when; audited.",
+    responses=_HOLD_RESPONSES,
+)
+async def release_submission(
+    submission_id: str, request: Request, session: Session, caller: Caller
+) -> SubmissionStatus:
+    sub = await service.resolve_held_submission(session, caller, submission_id, "released")
+    await session.commit()
+    await request.app.state.worker.enqueue(sub.id)
+    return _status(sub, request)
+
+
+@router.post(
+    "/submissions/{submission_id}/discard",
+    response_model=SubmissionStatus,
+    summary="Discard a held 834: apply nothing (ops)",
+    description="A held 834 is set aside for good: nothing in its held transaction sets is "
+    "stored and no member is ended; its status becomes `discarded` and `resolved` says who "
+    "discarded it and when; audited.",
+    responses=_HOLD_RESPONSES,
+)
+async def discard_submission(
+    submission_id: str, request: Request, session: Session, caller: Caller
+) -> SubmissionStatus:
+    sub = await service.resolve_held_submission(session, caller, submission_id, "discarded")
+    await session.commit()
+    return _status(sub, request)
+
+
 @router.get(
     "/submissions/{submission_id}",
     response_model=SubmissionStatus,
@@ -207,7 +251,7 @@ async def list_submissions(
         str | None,
         Query(
             description="received, validating, storing, completed, partially_accepted, "
-            "rejected, held, duplicate, failed"
+            "rejected, held, discarded, duplicate, failed"
         ),
     ] = None,
     received_from: Annotated[IsoDate | None, Query()] = None,

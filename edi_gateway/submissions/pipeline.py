@@ -137,6 +137,7 @@ async def _process(
             originals, rosters.scoped(tenant.roster_senders(h.receiver_id, h.gs_receiver_id))
         ),
     )
+    ctx.guides = guides
     seen = InterchangeRegistry(
         sessionmaker,
         asyncio.get_running_loop(),

@@ -52,11 +52,18 @@ class Counts(BaseModel):
     claims_rejected: int
 
 
+class Resolution(BaseModel):
+    how: str = Field(description="released (its changes applied) or discarded (nothing applied)")
+    by: str = Field(description="The ops partner, or gateway for the command line")
+    at: datetime
+
+
 class SubmissionStatus(BaseModel):
     id: str
     status: str = Field(
         description="received, validating, storing, completed (all stored), partially_accepted "
-        "(some claims, members or sets rejected), rejected, held, duplicate, failed"
+        "(some claims, members or sets rejected), rejected, held (an 834 waiting for ops), "
+        "discarded (a held 834 ops set aside), duplicate, failed"
     )
     filename: str | None
     sha256: str
@@ -69,6 +76,9 @@ class SubmissionStatus(BaseModel):
     error: str | None = Field(description="Why processing failed (no PHI)")
     url: str
     acks: dict[str, str] = Field(description="Where to fetch each acknowledgment")
+    resolved: Resolution | None = Field(
+        default=None, description="What ops decided about a held 834: how, by whom, when"
+    )
 
     @classmethod
     def from_row(cls, s: Submission, url: str) -> SubmissionStatus:
@@ -98,6 +108,9 @@ class SubmissionStatus(BaseModel):
             error=s.error,
             url=url,
             acks={k: f"{url}/acks/{k}" for k in ("ta1", "999", "277ca")},
+            resolved=Resolution(how=s.resolution, by=s.resolved_by or "", at=s.resolved_at)
+            if s.resolution and s.resolved_at
+            else None,
         )
 
 

@@ -230,3 +230,16 @@ async def retry_submission(
     return await mark_for_retry(
         session, caller, await get_submission(session, caller, submission_id)
     )
+
+
+async def resolve_held_submission(
+    session: AsyncSession, caller: Principal, submission_id: str, how: str
+) -> Submission:
+    """Release or discard a held 834 (ops; see :mod:`.holds`)."""
+    from .holds import resolve_hold
+
+    if not caller.is_ops:
+        raise Forbidden("Only an ops key may release or discard a held file")
+    return await resolve_hold(
+        session, caller, await get_submission(session, caller, submission_id), how
+    )

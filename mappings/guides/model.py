@@ -10,6 +10,8 @@ A guide file (``mappings/guides/data/NAME.yaml``)::
     applies_to: {receiver_ids: [DHCS, GPHP1EDI]}  # ISA08 / GS03 values this guide serves
     source: what the rules come from
     acceptance_threshold: 0.95                # optional: reject the file below this share
+    implied_end: end_of_prior_month           # optional, 834: how absence from a full file
+                                              # dates the end of coverage (x834.IMPLIED_END_RULES)
     rules:
       - id: R38
         title: Claim total equals the sum of line charges
@@ -37,6 +39,7 @@ import yaml
 from parsers.errors import EdiError
 
 from ..codesets.model import SAFE_LOADER
+from ..x834 import IMPLIED_END_RULES
 from .paths import ValuePath, parse_path
 
 __all__ = ["Condition", "Guide", "GuideError", "Rule", "load_guide_file"]
@@ -53,6 +56,7 @@ _GUIDE_KEYS = {
     "applies_to",
     "source",
     "acceptance_threshold",
+    "implied_end",
     "rules",
     "settings",
     "base",
@@ -124,6 +128,9 @@ class Guide:
     #: a base guide (the implementation guides' own SNIP 3-6 rules) applies to every file of
     #: its transactions, whatever the partner; plan guides add their SNIP 7 rules on top
     base: bool = False
+    #: 834: how the plan dates coverage ended by absence from a full file (None: the day
+    #: before the file's effective date)
+    implied_end: str | None = None
 
     def rules_for(self, transaction: str, scope: str) -> list[Rule]:
         return [
@@ -297,6 +304,12 @@ def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
         raise _fail(where, "acceptance_threshold is a share between 0 and 1, e.g. 0.95")
     settings = raw.get("settings") or {}
     _check_overrides(settings, where)
+    implied = raw.get("implied_end")
+    if implied is not None and (implied not in IMPLIED_END_RULES or "834" not in transactions):
+        raise _fail(
+            where,
+            f"implied_end is one of {', '.join(IMPLIED_END_RULES)}, in a guide for 834 files",
+        )
     applies = raw.get("applies_to") or {}
     return Guide(
         name=str(raw["guide"]),
@@ -312,4 +325,5 @@ def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
         settings=dict(settings),
         path=path,
         base=bool(raw.get("base", False)),
+        implied_end=str(implied) if implied is not None else None,
     )

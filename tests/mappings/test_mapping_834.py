@@ -186,6 +186,8 @@ def test_basic_header() -> None:
         sponsor_id="680000001",
         payer_name="GOLDEN POPPY HEALTH PLAN",
         payer_id="945733184",
+        effective=date(2026, 2, 1),
+        master_policy="MCLMC00100",
     )
     assert not info.is_full_file
 
@@ -369,6 +371,7 @@ def test_lfh_add_dependent() -> None:
         sponsor_id="999888777",
         payer_name=None,
         payer_id="654456654",
+        master_policy="ABCD012354",
     )
 
 
@@ -461,6 +464,7 @@ def test_pyx12_example_language_text_aid_code_and_full_file() -> None:
         sponsor_id="999999999",
         payer_name="KCMHSAS",
         payer_id="999999999",
+        effective=date(2015, 3, 1),
     )
     assert info.is_full_file
 
@@ -514,6 +518,7 @@ def test_pyx12_ls_le_ls_corrected_name_and_reporting_categories() -> None:
         sponsor_id="930592162",
         payer_name=None,
         payer_id="455492679",
+        master_policy="500647166",
     )
 
 

@@ -32,6 +32,7 @@ _OUTCOME_BADGE = {
     "partially accepted": ("partial", "◐", "Partially accepted"),
     "rejected": ("rejected", "✗", "Rejected"),
     "held for review": ("partial", "⏸", "Held for review"),
+    "discarded": ("rejected", "✗", "Discarded after review"),
     "not finished": ("neutral", "…", "Not finished"),
     "failed": ("rejected", "!", "Processing failed"),
     "duplicate": ("neutral", "=", "Duplicate"),

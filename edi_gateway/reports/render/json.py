@@ -19,7 +19,9 @@ keys may be added::
                            billing_npi, billing_name, transaction_set, st_control_number,
                            line, findings: [FINDING]}],
       "other_findings": [FINDING],          # reject nothing (warnings)
-      "notes": [str]
+      "notes": [str],
+      "terminations": [{member_id, subscriber_id, name, end_date, how, applied,
+                        transaction_set, line}]   # stored 834 files only
     }
     SET = {ordinal, transaction_type, implementation_guide, interchange_control_number,
            group_control_number, st_control_number, status, units, units_accepted,
@@ -39,7 +41,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import ClaimEntry, FindingEntry, ProblemCount, Report, SegmentExcerpt, SetSummary
+from ..model import (
+    ClaimEntry,
+    FindingEntry,
+    ProblemCount,
+    Report,
+    SegmentExcerpt,
+    SetSummary,
+    TerminationEntry,
+)
 from .values import iso, money
 
 __all__ = ["JSON_VERSION", "render_json"]
@@ -140,8 +150,28 @@ def _problem_json(p: ProblemCount) -> dict[str, Any]:
     }
 
 
+def _termination_json(t: TerminationEntry) -> dict[str, Any]:
+    return {
+        "member_id": t.member_id,
+        "subscriber_id": t.subscriber_id,
+        "name": t.name,
+        "end_date": iso(t.end_date),
+        "how": t.how,
+        "applied": t.applied,
+        "transaction_set": t.set_ordinal,
+        "line": t.line,
+    }
+
+
 def render_json(report: Report) -> dict[str, Any]:
     """The report as a JSON-ready dict (see the module docstring for the keys)."""
+    out = _render(report)
+    if report.terminations is not None:
+        out["terminations"] = [_termination_json(t) for t in report.terminations]
+    return out
+
+
+def _render(report: Report) -> dict[str, Any]:
     h, s = report.header, report.summary
     return {
         "report": "correction_report",
