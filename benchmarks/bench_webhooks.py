@@ -228,12 +228,13 @@ async def _job_queue(pg: str, data: Path, events: int) -> list[float]:
         "EDI_GATEWAY_DATA_DIR": str(data),
         "EDI_GATEWAY_QUEUE": "procrastinate",
         "EDI_GATEWAY_LOG_LEVEL": "warning",
+        "EDI_GATEWAY_WEBHOOK_ALLOW_HTTP_LOOPBACK": "true",
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "edi_gateway.cli", "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(data / "worker.log").open("wb"),
     )
     app = job_app(pg)
     try:
@@ -255,6 +256,9 @@ async def _job_queue(pg: str, data: Path, events: int) -> list[float]:
                 out.append(await receiver.wait(n + 1) - committed)
             await asyncio.sleep(0.5)  # let the last job's bookkeeping finish
             return out
+    except TimeoutError:
+        print((data / "worker.log").read_text()[-3000:], file=sys.stderr)
+        raise
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -30,6 +30,7 @@ async def _cli(db: Db, tmp_path: Path, *args: str, attempts: int = 8) -> tuple[i
         "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
         "EDI_GATEWAY_AUTO_MIGRATE": "false",
         "EDI_GATEWAY_WEBHOOK_ATTEMPTS": str(attempts),
+        "EDI_GATEWAY_WEBHOOK_ALLOW_HTTP_LOOPBACK": "true",  # the test receiver
     }
     done = await asyncio.to_thread(
         subprocess.run,

@@ -99,6 +99,7 @@ def _webhook_env(url: str, tmp_path: Path) -> dict[str, str]:
         **_env(url, tmp_path),
         "EDI_GATEWAY_WEBHOOK_RETRY_SECONDS": "0.5",
         "EDI_GATEWAY_WEBHOOK_ATTEMPTS": "3",
+        "EDI_GATEWAY_WEBHOOK_ALLOW_HTTP_LOOPBACK": "true",  # the test receiver
     }
 
 
