@@ -147,7 +147,11 @@ async def _visible(
     "/forwarding/batches",
     response_model=BatchList,
     summary="Outbound files, newest first (ops: every plan's; a plan: its own)",
-    responses={**PROBLEMS, 404: {"description": "No such plan"}},
+    responses={
+        **PROBLEMS,
+        400: {"description": "Not a plan"},
+        404: {"description": "No such plan"},
+    },
 )
 async def list_batches(
     session: Session,
@@ -230,6 +234,7 @@ async def get_batch_file(
     summary="Plans' TA1, 999, 277CA and 835 answers and what they matched (ops only)",
     responses={
         **PROBLEMS,
+        400: {"description": "Not a plan"},
         403: {"description": "Not an ops key"},
         404: {"description": "No plan of that name (application/problem+json)"},
     },
@@ -355,7 +360,11 @@ async def put_outbound(
     _OUTBOUND,
     response_model=OutboundOut,
     summary="A plan's outbound settings (ops, or the plan itself)",
-    responses={**PROBLEMS, 404: {"description": "No such plan, no settings, or not yours"}},
+    responses={
+        **PROBLEMS,
+        400: {"description": "Not a plan"},
+        404: {"description": "No such plan, no settings, or not yours"},
+    },
 )
 async def get_outbound_settings(name: str, session: Session, caller: Caller) -> OutboundOut:
     plan = await plan_partner(session, name)
