@@ -23,7 +23,7 @@ from parsers import Finding, Level, SetEvent, Severity
 from parsers.tree import Loop, TransactionHeader, Unit
 
 from . import checks as c
-from .checks import HistoryLookup, Violation
+from .evaluation import HistoryLookup, Violation
 from .kinds import KINDS, SumEquals
 from .model import Condition, Guide, Rule
 from .program import CompiledRule, Outcome, Program
