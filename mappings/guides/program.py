@@ -12,30 +12,41 @@ the rules refer to, then each rule runs as a compiled check over those values.
    once per service line (the claim's values plus that line's).
 
 Findings come back as (rule number, violation, anchor loop) for ``runner.py`` to turn into
-:class:`parsers.Finding` values. Compiled with mypyc when a C compiler is present.
+:class:`parsers.Finding` values. How the values are read and kept is in ``reading.py``.
+Compiled with mypyc when a C compiler is present.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from abc import ABC, abstractmethod
 from decimal import Decimal
 from typing import Final
 
 from parsers.tree import Loop, Segment, TransactionHeader, Unit
 
-from .checks import Check, Cond, Env, HistoryLookup, Slots, Violation, amount
+from .evaluation import Check, Cond, Env, HistoryLookup, Slots, Violation, amount
 from .paths import ENVELOPE_FIELDS, Hit, ValuePath
+from .reading import (
+    DISPLAYS,
+    EMPTY,
+    NOTHING,
+    CachedLoop,
+    Direct,
+    Events,
+    Reader,
+    Reading,
+    SegmentPlan,
+    Sink,
+    Splits,
+    Table,
+    readers_of,
+)
 
 __all__ = ["CompiledRule", "Outcome", "Program"]
 
 #: the service-line loop of each transaction: line-scope rules run once per instance
 LINE_LOOP = {"835": "2110", "837P": "2400", "837I": "2400", "837D": "2400"}
 
-_DISPLAYS: Final = 32
-#: the most composite values remembered with their components
-_SPLITS_MAX: Final = 65536
-#: the service line loops and the loops inside them
 _LINE_LOOPS: Final = frozenset(
     (
         "2110",
@@ -89,171 +100,6 @@ class Outcome:
         self.anchor = anchor
 
 
-class _Reader:
-    """One reference reading one segment: mode 0 presence, 1 every element from ``start``
-    (``*``), 2 element ``pos`` (component ``comp`` when not 0)."""
-
-    def __init__(self, slot: int, mode: int, pos: int, comp: int, display: str, path: ValuePath):
-        self.slot = slot
-        self.mode = mode
-        self.pos = pos
-        self.comp = comp
-        self.display = display
-        self.start = 1 if path.qualifier is None else 2
-        self.segment = path.segment
-        #: the element reference of each position, for ``*`` (SEG01, SEG02 ...)
-        self.displays = [f"{path.segment}{p:02d}" for p in range(_DISPLAYS)] if mode == 1 else []
-
-
-def _readers(slot: int, path: ValuePath) -> list[_Reader]:
-    if path.element is None:
-        return [_Reader(slot, 0, 0, 0, path.segment, path)]
-    if path.element == "*":
-        return [_Reader(slot, 1, 0, 0, "", path)]
-    return [_Reader(slot, 2, pos, comp, display, path) for pos, comp, display in path.refs]
-
-
-class _Plan:
-    """What the references read from one segment id in one loop: readers for any
-    qualifier, and readers by the segment's qualifier (its first element)."""
-
-    def __init__(self) -> None:
-        self.plain: list[_Reader] = []
-        self.by_qualifier: dict[str, list[_Reader]] = {}
-
-
-class _Reading:
-    """What one kind of evaluation reads (a transaction's claim and line rules, or its set
-    and file rules): the references it wants, and per loop id the plans built for them."""
-
-    def __init__(self, wanted: set[int]) -> None:
-        self.wanted = wanted
-        self.loops: dict[str, dict[str, _Plan]] = {}
-
-
-class _Sink(ABC):
-    """Where extraction puts the values it finds."""
-
-    @abstractmethod
-    def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
-        """Take one value: its reference number, the value, where it was found."""
-
-
-class _Events(_Sink):
-    """The values found in some loops, in file order: slot numbers and hits. The loops above
-    a unit (submitter, billing provider, subscriber) get one each, kept as long as those
-    loops are the context of the units handed out."""
-
-    def __init__(self) -> None:
-        self.slots: list[int] = []
-        self.hits: list[Hit] = []
-        self.n = 0
-
-    def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
-        self.hits.append(Hit(value, seg, loop, ref))
-        self.slots.append(slot)
-        self.n += 1
-
-
-_NOTHING: Final = Hit("", None, None, "")
-_EMPTY: Final[list[Hit]] = []
-
-
-class _Table:
-    """The values each reference found for one evaluation (``slots[n]``: a list of hits).
-
-    Kept from claim to claim without allocating: an empty reference is the shared empty
-    list, a reference with one value uses a one-item list of its own kept for that, and
-    only a second value makes a new list. Nothing outside the evaluation holds these."""
-
-    def __init__(self, n: int) -> None:
-        self.slots: list[list[Hit]] = [_EMPTY] * n
-        self._blank: list[list[Hit]] = [_EMPTY] * n
-        self.ones: list[list[Hit]] = [[_NOTHING] for _ in range(n)]
-
-    def reset(self) -> None:
-        self.slots[:] = self._blank  # one copy of the whole row (the list stays the same)
-
-    def add(self, slot: int, hit: Hit) -> None:
-        slots = self.slots
-        current = slots[slot]
-        if not current:
-            one = self.ones[slot]
-            one[0] = hit
-            slots[slot] = one
-        elif current is self.ones[slot]:
-            slots[slot] = [current[0], hit]
-        else:
-            current.append(hit)
-
-    def fill(self, events: _Events) -> None:
-        slots = events.slots
-        hits = events.hits
-        for i in range(events.n):
-            self.add(slots[i], hits[i])
-
-
-class _Direct(_Sink):
-    """The unit's own values, straight into the claim's table. The :class:`Hit` objects are
-    kept from claim to claim and reused (a violation keeps a copy of its hit, never the
-    reused object)."""
-
-    def __init__(self, table: _Table) -> None:
-        self.table = table
-        self.pool: list[Hit] = []
-        self.n = 0
-
-    def add(self, slot: int, value: str, seg: Segment | None, loop: str | None, ref: str) -> None:
-        n = self.n
-        if n < len(self.pool):
-            hit = self.pool[n]
-            hit.value = value
-            hit.segment = seg
-            hit.loop = loop
-            hit.element = ref
-            hit.day = -1
-        else:
-            hit = Hit(value, seg, loop, ref)
-            self.pool.append(hit)
-        self.n = n + 1
-        self.table.add(slot, hit)
-
-
-class _Cached:
-    def __init__(self, loop: Loop, segments: int, loops: int, events: _Events) -> None:
-        self.loop = loop
-        self.segments = segments
-        self.loops = loops
-        self.events = events
-
-
-class _Splits:
-    """Composite values split into components, remembered by text (``HC:99213:25`` and
-    ``11:B:1`` come back claim after claim) for the separators of the current file."""
-
-    def __init__(self) -> None:
-        self.known: dict[str, list[str]] = {}
-        self.component = ""
-        self.repetition = ""
-
-    def components(self, value: str, seg: Segment) -> list[str]:
-        """The components of an element's first repetition (a list not to be changed)."""
-        sep = seg.component_separator
-        rep = seg.repetition_separator
-        if sep != self.component or rep != self.repetition:
-            self.known.clear()
-            self.component = sep
-            self.repetition = rep
-        parts = self.known.get(value)
-        if parts is None:
-            first = value.split(rep, 1)[0] if rep and rep in value else value
-            parts = first.split(sep) if sep else [first]
-            if len(self.known) >= _SPLITS_MAX:
-                self.known.clear()
-            self.known[value] = parts
-        return parts
-
-
 class _TxPlan:
     """The rules of one transaction type, by scope."""
 
@@ -285,10 +131,10 @@ class _TxPlan:
                 if (path.loop == "*" or path.loop in _LINE_LOOPS) and ref not in self.line_refs:
                     self.line_refs.append(ref)
         #: the references read for a claim, and for the set as a whole: nothing else
-        self.unit_reading = _Reading(
+        self.unit_reading = Reading(
             {ref for rule in (*self.claim, *self.line) for ref in rule.refs} | set(self.summed)
         )
-        self.set_reading = _Reading({ref for rule in (*self.set, *self.file) for ref in rule.refs})
+        self.set_reading = Reading({ref for rule in (*self.set, *self.file) for ref in rule.refs})
 
 
 class Program:
@@ -307,7 +153,7 @@ class Program:
         self.receipt_date = receipt_date
         self.history = history
         #: segment id -> [(loop id or "" for any, qualifier or None, readers)]
-        self._sources: dict[str, list[tuple[str, str | None, list[_Reader]]]] = {}
+        self._sources: dict[str, list[tuple[str, str | None, list[Reader]]]] = {}
         self.envelope: list[tuple[int, str, str]] = []
         for number, path in enumerate(slots.paths):
             if path.envelope:
@@ -315,18 +161,18 @@ class Program:
                 continue
             loop = "" if path.loop == "*" else path.loop
             self._sources.setdefault(path.segment, []).append(
-                (loop, path.qualifier, _readers(number, path))
+                (loop, path.qualifier, readers_of(number, path))
             )
         self.tx: dict[str, _TxPlan] = {}
-        self._splits = _Splits()
-        self._context: list[_Cached] = []
+        self._splits = Splits()
+        self._context: list[CachedLoop] = []
         #: running totals of claim-level amounts per transaction set (set-level sums)
         self.totals: dict[tuple[str, str, str, int], dict[int, Decimal]] = {}
         self._files_checked: set[str] = set()
         self._envelope_header: TransactionHeader | None = None
-        self._envelope_events = _Events()
-        self._claim = _Table(self.nslots)
-        self._own = _Direct(self._claim)
+        self._envelope_events = Events()
+        self._claim = Table(self.nslots)
+        self._own = Direct(self._claim)
         self._claim_env = Env(self._claim.slots, receipt_date, history)
 
     def _plan_for(self, transaction: str) -> _TxPlan:
@@ -337,14 +183,14 @@ class Program:
 
     # --- value extraction ---------------------------------------------------------------------
 
-    def _loop_plans(self, reading: _Reading, loop_id: str) -> dict[str, _Plan]:
+    def _loop_plans(self, reading: Reading, loop_id: str) -> dict[str, SegmentPlan]:
         """What each segment id is read for in loops ``loop_id`` (built on first sight)."""
         plans = reading.loops.get(loop_id)
         if plans is not None:
             return plans
         plans = {}
         for seg_id, sources in self._sources.items():
-            plan = _Plan()
+            plan = SegmentPlan()
             for loop, qualifier, all_readers in sources:
                 if loop and loop != loop_id:
                     continue
@@ -358,7 +204,9 @@ class Program:
         reading.loops[loop_id] = plans
         return plans
 
-    def _segment(self, seg: Segment, plans: dict[str, _Plan], loop_id: str, out: _Sink) -> None:
+    def _segment(
+        self, seg: Segment, plans: dict[str, SegmentPlan], loop_id: str, out: Sink
+    ) -> None:
         elems = seg.elements
         plan = plans.get(elems[0])
         if plan is None:
@@ -372,11 +220,11 @@ class Program:
 
     def _read(
         self,
-        readers: list[_Reader],
+        readers: list[Reader],
         seg: Segment,
         elems: list[str],
         loop_id: str,
-        out: _Sink,
+        out: Sink,
     ) -> None:
         n = len(elems)
         split_pos = -1
@@ -403,12 +251,12 @@ class Program:
             elif r.mode == 1:
                 for pos in range(r.start, n):
                     if elems[pos]:
-                        display = r.displays[pos] if pos < _DISPLAYS else f"{r.segment}{pos:02d}"
+                        display = r.displays[pos] if pos < DISPLAYS else f"{r.segment}{pos:02d}"
                         out.add(r.slot, elems[pos], seg, loop_id, display)
             else:
                 out.add(r.slot, r.segment, seg, loop_id, r.segment)
 
-    def _tree(self, loop: Loop, out: _Sink, reading: _Reading) -> None:
+    def _tree(self, loop: Loop, out: Sink, reading: Reading) -> None:
         """Every value in a loop and the loops below it, depth first."""
         loop_id = loop.id
         plans = self._loop_plans(reading, loop_id)
@@ -418,13 +266,13 @@ class Program:
         for child in loop.loops:
             self._tree(child, out, reading)
 
-    def _context_events(self, context: list[Loop], reading: _Reading) -> list[_Events]:
+    def _context_events(self, context: list[Loop], reading: Reading) -> list[Events]:
         """The values of the loops above the unit, reused while they are the same loops."""
         cache = self._context
-        fresh: list[_Cached] = []
-        events: list[_Events] = []
+        fresh: list[CachedLoop] = []
+        events: list[Events] = []
         for i, loop in enumerate(context):
-            hit: _Cached | None = None
+            hit: CachedLoop | None = None
             if i < len(cache):
                 known = cache[i]
                 if (
@@ -434,17 +282,17 @@ class Program:
                 ):
                     hit = known
             if hit is None:
-                found = _Events()
+                found = Events()
                 self._tree(loop, found, reading)
-                hit = _Cached(loop, len(loop.segments), len(loop.loops), found)
+                hit = CachedLoop(loop, len(loop.segments), len(loop.loops), found)
             fresh.append(hit)
             events.append(hit.events)
         self._context = fresh
         return events
 
-    def _fill_envelope(self, table: _Table, header: TransactionHeader) -> None:
+    def _fill_envelope(self, table: Table, header: TransactionHeader) -> None:
         if header is not self._envelope_header:
-            found = _Events()
+            found = Events()
             for slot, seg, element in self.envelope:
                 value = envelope_value(header, seg, element)
                 if value:
@@ -535,8 +383,8 @@ class Program:
                 # the claim's values and the loops' above it, and this line's: most often
                 # one value, put in the reference's one-item list (no new list)
                 count = 0
-                single = _NOTHING
-                mine = _EMPTY
+                single = NOTHING
+                mine = EMPTY
                 for hit in hits:
                     seg = hit.segment
                     if seg is not None and seg.position >= first:
@@ -551,7 +399,7 @@ class Program:
                         mine.append(hit)
                     count += 1
                 if count == 0:
-                    claim_slots[slot] = _EMPTY
+                    claim_slots[slot] = EMPTY
                 elif count > 1:
                     claim_slots[slot] = mine
                 elif hits is ones[slot]:
@@ -585,10 +433,10 @@ class Program:
         self._files_checked.add(header.isa_control_number)
         if not plan.set and not (first_of_file and plan.file):
             return out
-        table = _Table(self.nslots)
+        table = Table(self.nslots)
         self._fill_envelope(table, header)
         if root is not None:
-            found = _Events()
+            found = Events()
             self._tree(root, found, plan.set_reading)
             table.fill(found)
         for slot, total in totals.items():
