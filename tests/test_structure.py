@@ -107,6 +107,17 @@ def test_no_import_circles() -> None:
     assert _cycles(graph) == []
 
 
+def test_no_module_over_600_lines() -> None:
+    """Modules split by idea: none in parsers/, mappings/ or edi_gateway/ is longer than
+    600 lines, with no exemptions."""
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in _modules().values()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert too_long == {}
+
+
 def test_layers_point_one_way() -> None:
     """``edi_gateway -> mappings -> parsers``: the library never imports the service."""
     modules = _modules()
