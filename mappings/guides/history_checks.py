@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .checks import Check, Env, Violation
+from .evaluation import Check, Env, Violation
 
 __all__ = ["ORIGINAL_ON_FILE", "OriginalOnFileCheck"]
 
