@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from parsers import FileResult
 
+from .commands import Subcommands
 from .validation.service import (
     acknowledgments,
     exit_code,
@@ -274,7 +274,7 @@ def _guides(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guides_parser(sub: Any) -> None:
+def _guides_parser(sub: Subcommands) -> None:
     g = sub.add_parser("guides", help="companion guides: list, show, check")
     g.add_argument("guides_command", choices=("list", "show", "check"))
     g.add_argument("target", nargs="?", help="guide name (show) or YAML file (check)")
@@ -303,7 +303,7 @@ _LAZY_COMMANDS = {
 }
 
 
-def _lazy_command(sub: Any, name: str, wanted: str | None) -> None:
+def _lazy_command(sub: Subcommands, name: str, wanted: str | None) -> None:
     module, help_text = _LAZY_COMMANDS[name]
     if wanted is None or wanted == name:
         import importlib

@@ -2,29 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Select, Table, event, func, literal, select, text, true
+from sqlalchemy import Connection, Dialect, Select, Table, event, func, literal, select, text, true
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
+    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.schema import ColumnDefault
+
+from .models.base import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+#: one row for ``bulk_insert``: its values in the order of the columns given
+RowValues = tuple[object, ...]
+
+
+class _CopyingDriver(Protocol):
+    """asyncpg's connection, as ``bulk_insert`` uses it on PostgreSQL."""
+
+    def is_in_transaction(self) -> bool: ...
+
+    async def copy_records_to_table(
+        self, table_name: str, *, records: Sequence[RowValues], columns: Sequence[str]
+    ) -> str: ...
+
+
+class _BatchingDriver(Protocol):
+    """aiosqlite's connection, as ``bulk_insert`` uses it on SQLite."""
+
+    async def executemany(self, sql: str, parameters: Sequence[RowValues]) -> object: ...
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     """An engine whose errors and logs never show statement parameters (member ids, names
     and dates of birth are parameters)."""
     kwargs.setdefault("hide_parameters", True)
@@ -35,7 +61,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -46,7 +72,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
@@ -64,7 +90,7 @@ def upgrade(url: str, revision: str = "head") -> None:
         pool.submit(command.upgrade, alembic_config(url), revision).result()
 
 
-def current_revision_is_head(sync_connection: Any) -> bool:
+def current_revision_is_head(sync_connection: Connection) -> bool:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
@@ -105,7 +131,7 @@ def rows_for_values(
     return select(*probe.c).select_from(given).join(probe, true())
 
 
-def table_of(model: Any) -> Table:
+def table_of(model: type[Base]) -> Table:
     """The Core table of an ORM model (for plain multi-row INSERTs)."""
     return cast(Table, model.__table__)
 
@@ -143,9 +169,9 @@ class _BulkPlan:
     SQLAlchemy itself would apply to each (money to ten-thousandths, dates to text on
     SQLite), and the INSERT statement."""
 
-    def __init__(self, dialect: Any, table: Table, columns: tuple[str, ...]) -> None:
+    def __init__(self, dialect: Dialect, table: Table, columns: tuple[str, ...]) -> None:
         given = set(columns)
-        self.defaults: list[Any] = []
+        self.defaults: list[ColumnDefault] = []
         names = list(columns)
         for col in table.columns:
             if col.name in given or col.default is None or col.primary_key:
@@ -153,9 +179,9 @@ class _BulkPlan:
             if not (col.default.is_scalar or col.default.is_callable):
                 raise TypeError(f"{table.name}.{col.name}: only Python-side defaults are filled")
             names.append(col.name)
-            self.defaults.append(col.default)
+            self.defaults.append(cast(ColumnDefault, col.default))
         self.names = tuple(names)
-        self.processors: list[tuple[int, Any]] = []
+        self.processors: list[tuple[int, Callable[[object], object]]] = []
         for index, name in enumerate(self.names):
             processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
@@ -166,7 +192,7 @@ class _BulkPlan:
             f"VALUES ({', '.join('?' for _ in self.names)})"
         )
 
-    def values(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def values(self, rows: Sequence[RowValues]) -> Sequence[RowValues]:
         if self.defaults:
             extra = tuple(
                 d.arg(None) if d.is_callable else d.arg
@@ -177,7 +203,7 @@ class _BulkPlan:
             return rows
         # Dates and amounts repeat a lot within a batch: each distinct value is converted
         # once (the processors are pure functions of the value).
-        columns: list[tuple[int, Any, dict[Any, Any]]] = [
+        columns: list[tuple[int, Callable[[object], object], dict[object, object]]] = [
             (index, processor, {}) for index, processor in self.processors
         ]
         out = []
@@ -198,10 +224,10 @@ _PLANS: dict[tuple[str, str, tuple[str, ...]], _BulkPlan] = {}
 
 
 async def _prepared(
-    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> tuple[_BulkPlan, list[tuple[Any, ...]], Any]:
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: Sequence[RowValues]
+) -> tuple[_BulkPlan, Sequence[RowValues], object]:
     """The insert plan for these columns (cached), the rows' bound values and the
-    driver's own connection."""
+    driver's own connection (asyncpg's or aiosqlite's)."""
     key = (conn.dialect.name, table.name, columns)
     plan = _PLANS.get(key)
     if plan is None:
@@ -211,7 +237,7 @@ async def _prepared(
 
 
 async def bulk_insert(
-    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: Sequence[RowValues]
 ) -> None:
     """Insert many rows, given as tuples in ``columns`` order, in the connection's current
     transaction, without SQLAlchemy's per-row parameter handling: the values go through
@@ -223,15 +249,16 @@ async def bulk_insert(
     dialect = conn.dialect
     plan, values, driver = await _prepared(conn, table, columns, rows)
     if dialect.name == "postgresql":
-        if not driver.is_in_transaction():
+        pg = cast(_CopyingDriver, driver)
+        if not pg.is_in_transaction():
             await conn.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction
-        await driver.copy_records_to_table(table.name, records=values, columns=plan.names)
+        await pg.copy_records_to_table(table.name, records=values, columns=plan.names)
     else:
-        await driver.executemany(plan.sql, values)
+        await cast(_BatchingDriver, driver).executemany(plan.sql, values)
 
 
 async def insert_new(
-    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: Sequence[RowValues]
 ) -> set[int]:
     """``bulk_insert`` that leaves out the rows a unique index already holds (another run,
     perhaps in another worker, stored them first) and returns the ids of the rows it
@@ -255,7 +282,8 @@ async def insert_new(
                 f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
             )
         )
-        await driver.copy_records_to_table(stage, records=values, columns=plan.names)
+        pg = cast(_CopyingDriver, driver)
+        await pg.copy_records_to_table(stage, records=values, columns=plan.names)
         inserted = await conn.execute(
             text(
                 f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
@@ -265,8 +293,9 @@ async def insert_new(
         ids = {int(r[0]) for r in inserted}
         await conn.execute(text(f'TRUNCATE "{stage}"'))
         return ids
-    await driver.executemany(plan.sql + " ON CONFLICT DO NOTHING", values)
-    wanted = [int(row[0]) for row in rows]
+    lite = cast(_BatchingDriver, driver)
+    await lite.executemany(plan.sql + " ON CONFLICT DO NOTHING", values)
+    wanted = [cast(int, row[0]) for row in rows]
     found = await conn.execute(
         select(table.c.id).where(table.c.id.between(min(wanted), max(wanted)))
     )
@@ -274,7 +303,7 @@ async def insert_new(
 
 
 async def insert_with_ids(
-    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: Sequence[RowValues]
 ) -> list[int]:
     """``bulk_insert`` of new rows with primary keys drawn first (``allocate_ids``), so that
     their children can be written next; returns the keys in the rows' order."""

@@ -20,8 +20,6 @@ knowing about HTTP, and one handler in ``api/problems.py`` renders each as RFC 9
 
 from __future__ import annotations
 
-from typing import Any
-
 from parsers.errors import EdiError
 
 __all__ = [
@@ -51,7 +49,7 @@ class Problem(EdiError):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str, headers: dict[str, str] | None = None, **extra: object) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers

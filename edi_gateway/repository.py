@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, inspect, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from .models.base import Base
 
@@ -59,9 +60,9 @@ class ReadScope:
     """The columns that say whose a row is: the partner that submitted it, and the
     envelope ids it was addressed to (ISA08) and sent under (ISA06), where kept."""
 
-    partner: Any
-    receiver: Any | None = None
-    sender: Any | None = None
+    partner: SQLCoreOperations[int | None]
+    receiver: SQLCoreOperations[str | None] | None = None
+    sender: SQLCoreOperations[str | None] | None = None
 
     def readable_by(self, reader: Reader) -> ColumnElement[bool]:
         """Ops reads all; others what they sent or what was sent to them."""
@@ -87,14 +88,16 @@ class Page(Generic[T]):
 class Repository(Generic[ModelT]):
     """The SQL of one model: statements built by the subclass, run here."""
 
+    #: the model class (a ``type[ModelT]``; a ClassVar cannot say so)
     model: ClassVar[type[Any]]
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     @property
-    def _id(self) -> Any:
-        return inspect(self.model).primary_key[0]
+    def _id(self) -> ColumnElement[int | str]:
+        key: ColumnElement[int | str] = inspect(self.model).primary_key[0]
+        return key
 
     async def get_by_id(self, row_id: int | str) -> ModelT | None:
         row: ModelT | None = await self.session.get(self.model, row_id)

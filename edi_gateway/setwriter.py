@@ -8,7 +8,7 @@ transaction set per database transaction, so a set is all there or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +27,7 @@ R = TypeVar("R", bound=UnitRecord)
 
 __all__ = [
     "IngestContext",
+    "SetStorer",
     "SetWriter",
 ]
 
@@ -43,6 +44,21 @@ class IngestContext:
     file_rejected: bool = False
     #: the companion guides checking the file (a plan's settings, such as ``implied_end``)
     guides: Guides | None = None
+
+
+class SetStorer(Protocol):
+    """What the pipeline asks of a writer: begin a set, add its checked units, finish it as
+    the check stream decided (or abort it). Every ``SetWriter`` is one."""
+
+    ordinal: int
+
+    async def begin(self, line: int) -> None: ...
+
+    async def add(self, checked: CheckedUnit) -> None: ...
+
+    async def finish(self, checked: CheckedSet) -> SetStatus: ...
+
+    async def abort(self) -> None: ...
 
 
 class SetWriter(Generic[R]):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +21,7 @@ def problem_response(
     detail: str,
     instance: str,
     headers: Mapping[str, str] | None = None,
-    **extra: Any,
+    **extra: object,
 ) -> JSONResponse:
     body = {
         "type": "about:blank",

@@ -7,7 +7,8 @@ import asyncio
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+
+from ..commands import Subcommands
 
 
 def _day(text: str) -> date:
@@ -47,7 +48,7 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("audit", help="the audit trail: export it as CSV")
     psub = p.add_subparsers(dest="audit_command", required=True)
     e = psub.add_parser("export", help="write the audit trail as CSV, newest first")

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import Row, bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.records import CoverageLine, MemberRecord
 from mappings.x834 import implied_end
 from parsers import SetEvent, Severity, TransactionHeader, Unit
 
-from ..db import bulk_insert, insert_with_ids, rows_for_values, table_of
+from ..db import RowValues, bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import CoverageSpan, HeldFile, Member, MemberIdentifier
 from ..setwriter import IngestContext, SetWriter
 from ..statuses import SetStatus
@@ -78,7 +77,11 @@ def member_key(m: MemberRecord) -> str:
     return f"{sub}/{(m.first_name or '').upper()}|{m.birth_date or ''}"
 
 
-def _span_values(cov: CoverageLine, member: MemberRecord, scope: str) -> dict[str, Any]:
+#: a stored coverage span read back as a row of ``coverage_spans`` (every column)
+SpanRow = Row[tuple[object, ...]]
+
+
+def _span_values(cov: CoverageLine, member: MemberRecord, scope: str) -> dict[str, object]:
     pcp = cov.pcp
     end = cov.end
     if member.maintenance_type == "024" and end is None:
@@ -110,7 +113,7 @@ _SPAN_COLUMNS = (
 )
 
 
-async def _insert_spans(session: AsyncSession, spans: list[dict[str, Any]]) -> None:
+async def _insert_spans(session: AsyncSession, spans: list[dict[str, object]]) -> None:
     await bulk_insert(
         await session.connection(),
         table_of(CoverageSpan),
@@ -176,8 +179,8 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
             existing.update((k, int(i)) for k, i in rows.all())
         receiver, submission_id = self.header.receiver_id[:15], self.ctx.submission.id
         new_keys: list[str] = []
-        new: list[tuple[Any, ...]] = []  # _MEMBER_COLUMNS
-        old: list[dict[str, Any]] = []
+        new: list[RowValues] = []  # _MEMBER_COLUMNS
+        old: list[dict[str, object]] = []
         for key, (m, _line) in keyed.items():
             values = (
                 self.ctx.partner_id,
@@ -250,12 +253,12 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
         now: datetime,
     ) -> None:
         ids = [member_ids[k] for k in keyed]
-        current: dict[int, list[Any]] = {}
+        current: dict[int, list[SpanRow]] = {}
         for start in range(0, len(ids), _CHUNK):
             for span in await self._open_spans(session, ids[start : start + _CHUNK]):
                 current.setdefault(span.member_id, []).append(span)
         supersede: list[int] = []
-        inserts: list[dict[str, Any]] = []
+        inserts: list[dict[str, object]] = []
         for key, (m, line) in keyed.items():
             mid = member_ids[key]
             spans = current.get(mid, [])
@@ -300,7 +303,7 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
             )
         await _insert_spans(session, inserts)
 
-    async def _open_spans(self, session: AsyncSession, member_ids: list[int]) -> list[Any]:
+    async def _open_spans(self, session: AsyncSession, member_ids: list[int]) -> list[SpanRow]:
         """The coverage spans in force (not superseded) of these members, as rows."""
         spans = table_of(CoverageSpan)
         return list(
@@ -316,8 +319,8 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
         )
 
     def _version(
-        self, span: Any, mid: int, change: dict[str, Any], reason: str, line: int
-    ) -> dict[str, Any]:
+        self, span: SpanRow, mid: int, change: dict[str, object], reason: str, line: int
+    ) -> dict[str, object]:
         values = {f: getattr(span, f) for f in _SPAN_FIELDS}
         values.update(change)
         return {

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
 
 from ..audit import audit
+from ..commands import Subcommands
 from ..models import Partner
 from . import service
 from .guides import GUIDE_TYPES, guides_of, remove_guide, set_guide, set_guides
@@ -26,8 +27,14 @@ from .service import (
     rotate_key,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-async def _with_session(fn: Any) -> int:
+#: a command's work, done in one database transaction; returns the exit status
+SessionJob = Callable[["AsyncSession"], Awaitable[int]]
+
+
+async def _with_session(fn: SessionJob) -> int:
     from ..config import get_settings
     from ..db import make_engine, make_sessionmaker, upgrade
 
@@ -42,7 +49,7 @@ async def _with_session(fn: Any) -> int:
         await engine.dispose()
 
 
-def _run(fn: Any) -> int:
+def _run(fn: SessionJob) -> int:
     try:
         return asyncio.run(_with_session(fn))
     except PartnerError as exc:
@@ -51,7 +58,7 @@ def _run(fn: Any) -> int:
 
 
 def create(args: argparse.Namespace) -> int:
-    async def go(session: Any) -> int:
+    async def go(session: AsyncSession) -> int:
         partner, key = await create_partner(
             session, args.name, args.role, args.sender_id or [], args.npi or []
         )
@@ -73,7 +80,7 @@ def create(args: argparse.Namespace) -> int:
 
 
 def list_partners(args: argparse.Namespace) -> int:
-    async def go(session: Any) -> int:
+    async def go(session: AsyncSession) -> int:
         for listed in await service.list_partners(session):
             p, ids, npis = listed.partner, listed.identifiers, listed.npis
             print(
@@ -89,7 +96,7 @@ def _guides_text(guides: Mapping[str, str]) -> str:
     return ", ".join(f"{t} {g}" for t, g in guides.items()) or "-"
 
 
-async def _partner(session: Any, name: str) -> Partner:
+async def _partner(session: AsyncSession, name: str) -> Partner:
     partner = await partner_by_name(session, name)
     if partner is None:
         raise PartnerError(f"no partner named {name!r}")
@@ -97,7 +104,7 @@ async def _partner(session: Any, name: str) -> Partner:
 
 
 def keys(args: argparse.Namespace) -> int:
-    async def go(session: Any) -> int:
+    async def go(session: AsyncSession) -> int:
         partner = await _partner(session, args.name)
         if args.keys_command == "list":
             for k in await keys_of(session, partner.id):
@@ -130,7 +137,7 @@ def keys(args: argparse.Namespace) -> int:
 
 
 def providers(args: argparse.Namespace) -> int:
-    async def go(session: Any) -> int:
+    async def go(session: AsyncSession) -> int:
         partner = await _partner(session, args.name)
         if args.providers_command == "add":
             added = await add_providers(session, partner, args.npi)
@@ -153,7 +160,7 @@ def providers(args: argparse.Namespace) -> int:
 
 
 def guides(args: argparse.Namespace) -> int:
-    async def go(session: Any) -> int:
+    async def go(session: AsyncSession) -> int:
         partner = await _partner(session, args.name)
         if args.guides_command == "list":
             for t, g in (await guides_of(session, partner.id)).items():
@@ -177,7 +184,7 @@ def guides(args: argparse.Namespace) -> int:
     return _run(go)
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("partners", help="trading partners and their API keys")
     psub = p.add_subparsers(dest="partners_command", required=True)
     c = psub.add_parser("create", help="create a partner and print its first API key")

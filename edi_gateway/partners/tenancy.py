@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from .repository import PartnerProviderRepository, PartnerRepository
 
@@ -73,15 +73,15 @@ class Tenant:
             return npi is not None and npi in self.npis
         return True
 
-    def scope(self, partner_col: Any) -> ColumnElement[bool]:
+    def scope(self, partner_col: SQLCoreOperations[int | None]) -> ColumnElement[bool]:
         """Stored rows that may be in scope: the partner's and its peers' (narrow with
         ``sees``)."""
         if self.partner_id is None:
-            return partner_col.is_(None)  # type: ignore[no-any-return]
+            return partner_col.is_(None)
         ids = {self.partner_id}
         for peers in self.peers.values():
             ids.update(peers)
-        return partner_col.in_(sorted(ids))  # type: ignore[no-any-return]
+        return partner_col.in_(sorted(ids))
 
     def sees(self, partner_id: int | None, billing_npi: str | None) -> bool:
         """Whether a stored encounter (its partner and billing NPI) is one this partner's

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import and_, insert, update
 
 from mappings.records import Adjustment, ClaimPayment, PaymentHeader
-from parsers import SetEvent, TransactionHeader, Unit
+from parsers import Loop, SetEvent, TransactionHeader, Unit
 
-from ..db import bulk_insert, insert_with_ids, rows_for_values, table_of
+from ..db import RowValues, bulk_insert, insert_with_ids, rows_for_values, table_of
 from ..models import (
     ClaimPaymentRow,
     Encounter,
@@ -86,7 +84,7 @@ class RemittanceSetWriter(SetWriter[ClaimPayment]):
         self.denial_codes: dict[str, int] = {}
         self.payment: PaymentHeader | None = None
 
-    async def _ensure_payment(self, root: Any) -> None:
+    async def _ensure_payment(self, root: Loop) -> None:
         if self.payment_id is not None:
             return
         from mappings.x835 import map_payment_header
@@ -162,10 +160,10 @@ class RemittanceSetWriter(SetWriter[ClaimPayment]):
                 for cp, line in batch
             ],
         )
-        services: list[tuple[Any, ...]] = []
+        services: list[RowValues] = []
         service_adjustments: list[list[Adjustment]] = []
         # claim-level adjustments, then each service's once its row has a key
-        adjustments: list[tuple[Any, ...]] = []
+        adjustments: list[RowValues] = []
         for cp, _line in batch:
             self.claims_count += 1
             if is_denial(cp.status_code, cp.charge, cp.paid):

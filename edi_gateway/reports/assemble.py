@@ -5,10 +5,11 @@ Both builders (``stored`` from the database, ``from_file`` from a file alone) en
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .codes import code_meaning, fix_for
 from .explain import (
@@ -32,6 +33,10 @@ from .model import (
     SetSummary,
     Summary,
 )
+
+if TYPE_CHECKING:  # the parser and the guides load when a report needs them
+    from mappings.guides import Guide
+    from parsers import Finding
 
 __all__ = ["RawFinding", "ReportClaim", "assemble", "decimal_or_none", "unique"]
 
@@ -65,7 +70,7 @@ class RawFinding:
     fix: str | None = None
 
     @classmethod
-    def of(cls, f: Any, set_ordinal: int | None = None) -> RawFinding:
+    def of(cls, f: Finding, set_ordinal: int | None = None) -> RawFinding:
         """From a :class:`parsers.Finding`."""
         return cls(
             f.snip_level,
@@ -112,9 +117,9 @@ def assemble(
     for s in sets:
         key = (s.interchange_control_number, s.group_control_number, s.st_control_number)
         by_control.setdefault(key, s.ordinal)
-    guides: dict[str, Any] = {}
+    guides: dict[str, Guide | None] = {}
 
-    def guide(name: str | None) -> Any:
+    def guide(name: str | None) -> Guide | None:
         if not name:
             return None
         if name not in guides:
@@ -204,7 +209,10 @@ def _set_amount(s: SetSummary, scan: FileScan | None) -> Decimal | None:
 
 
 def _explain(
-    r: RawFinding, s: SetSummary | None, scan: FileScan | None, guide: Any
+    r: RawFinding,
+    s: SetSummary | None,
+    scan: FileScan | None,
+    guide: Callable[[str | None], Guide | None],
 ) -> FindingEntry:
     element, component = element_positions(r.segment_id, r.element)
     text = scan.segments.get(r.line) if scan is not None and r.line else None

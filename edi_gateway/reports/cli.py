@@ -11,8 +11,8 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from ..commands import Subcommands
 from .model import Report
 from .render import render_csv, render_html, render_json
 
@@ -81,7 +81,7 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "report",
         help="the error-correction report of a submission or a file (HTML, CSV or JSON)",

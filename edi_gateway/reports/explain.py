@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from parsers.tokenizer import Delimiters, read_delimiters, tokenize
 
 from .model import SegmentExcerpt
+
+if TYPE_CHECKING:  # loaded when a report needs them, not when the CLI starts
+    from mappings.guides import Guide, Rule
+    from parsers.igmap import LoopSpec, SegmentSpec
 
 __all__ = [
     "FileScan",
@@ -191,7 +195,7 @@ def scan_file(path: Path, wanted: set[int], *, segments_only: bool = False) -> F
 # --- guides and rules ------------------------------------------------------------------------
 
 
-def guide_info(name: str | None) -> Any:
+def guide_info(name: str | None) -> Guide | None:
     """The companion guide by name (loaded once per file version by ``load_guide``), or
     None when it is not installed (any more)."""
     from mappings.guides import GuideError, load_guide
@@ -204,7 +208,7 @@ def guide_info(name: str | None) -> Any:
         return None
 
 
-def rule_info(guide: Any, rule_id: str | None) -> Any:
+def rule_info(guide: Guide | None, rule_id: str | None) -> Rule | None:
     """The rule ``rule_id`` of a loaded guide, or None."""
     if guide is None or not rule_id:
         return None
@@ -229,7 +233,7 @@ def _template_regex(template: str) -> re.Pattern[str] | None:
         return None
 
 
-def _words(rule: Any, message: str) -> dict[str, str]:
+def _words(rule: Rule, message: str) -> dict[str, str]:
     rx = _template_regex(rule.message)
     m = rx.fullmatch(message) if rx is not None else None
     return m.groupdict() if m else {}
@@ -250,7 +254,7 @@ _FORMATS = {
 }
 
 
-def _expected_for_rule(rule: Any, message: str) -> str | None:
+def _expected_for_rule(rule: Rule, message: str) -> str | None:
     words = _words(rule, message)
     if words.get("expected"):
         return words["expected"]
@@ -314,13 +318,13 @@ def _expected_for_rule(rule: Any, message: str) -> str | None:
 
 
 @cache
-def _segment_specs(transaction: str) -> dict[tuple[str | None, str], list[Any]]:
+def _segment_specs(transaction: str) -> dict[tuple[str | None, str], list[SegmentSpec]]:
     from parsers import load_map
     from parsers.igmap import LoopSpec
 
-    out: dict[tuple[str | None, str], list[Any]] = {}
+    out: dict[tuple[str | None, str], list[SegmentSpec]] = {}
 
-    def walk(loop: Any) -> None:
+    def walk(loop: LoopSpec) -> None:
         for child in loop.children:
             if isinstance(child, LoopSpec):
                 walk(child)
@@ -384,7 +388,7 @@ def expected_for(
     level: str,
     code: str,
     message: str,
-    rule: Any,
+    rule: Rule | None,
     names: MapNames,
     segment_id: str | None,
 ) -> str | None:

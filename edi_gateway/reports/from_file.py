@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .assemble import RawFinding, ReportClaim, assemble, unique
 from .explain import (
@@ -18,6 +18,10 @@ from .model import (
     Report,
     SetSummary,
 )
+
+if TYPE_CHECKING:  # the check stream loads when a file is reported on
+    from mappings.check import UnitRecord
+    from parsers import Unit
 
 __all__ = ["report_for_file"]
 
@@ -109,7 +113,7 @@ def report_for_file(
 _CLAIM_TYPES = ("837P", "837I", "837D")
 
 
-def _claim_entry(unit: Any, record: Any) -> ClaimEntry:
+def _claim_entry(unit: Unit, record: UnitRecord | None) -> ClaimEntry:
     """What the report says of an 837 claim: all that was read, or where it starts."""
     from mappings.records import EncounterClaim
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
 
 from ..encounters.originals import our_claim_number
 from .repository import InterchangeRepository, SubmissionRunRepository, TransactionSetRepository
@@ -49,8 +50,6 @@ async def build_277ca_for(
     session: AsyncSession, submission_id: str, control_number: int, our_id: str
 ) -> bytes:
     """The 277CA for every claim of the submission's sets that passed the 999; b"" if none."""
-    from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
-
     outcomes = await ClaimOutcomeRepository(session).get_for_277(submission_id)
     if not outcomes:
         return b""
@@ -65,7 +64,7 @@ async def build_277ca_for(
         if found_claim:
             findings[found_claim].append((guide, rule_id, code, text))
     isa = await InterchangeRepository(session).get_first_of(submission_id)
-    by_set: dict[int, list[Any]] = defaultdict(list)
+    by_set: dict[int, list[ClaimAck]] = defaultdict(list)
     for (
         ordinal,
         claim_id,
@@ -81,7 +80,7 @@ async def build_277ca_for(
         encounter_id,
         type_of_bill,
     ) in outcomes:
-        statuses: tuple[Any, ...] = ()
+        statuses: tuple[StatusCode, ...] = ()
         message = None
         if not accepted:
             found = findings.get(claim_id, [])

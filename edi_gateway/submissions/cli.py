@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
+
+from ..commands import Subcommands
 
 
 async def _retry(submission_id: str) -> int:
@@ -118,7 +119,7 @@ def discard(args: argparse.Namespace) -> int:
     return asyncio.run(_resolve(args.submission_id, "discarded"))
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "submissions", help="submissions: run a failed one again, release or discard a held 834"
     )

@@ -275,4 +275,4 @@ async def list_submissions(
     return SubmissionList(items=items, next_cursor=next_cursor)
 
 
-__all__: list[Any] = ["router"]
+__all__ = ["router"]

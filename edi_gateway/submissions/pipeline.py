@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +35,7 @@ from ..partners.guides import guides_of, plan_guides
 from ..partners.tenancy import load_tenant
 from ..rejections.service import record_outcome
 from ..remittances.writer import RemittanceSetWriter
-from ..setwriter import IngestContext, SetWriter
+from ..setwriter import IngestContext, SetStorer, SetWriter
 from ..statuses import SetStatus, SubmissionStatus
 from ..webhooks.announce import submission_finished
 from .acks277 import build_277ca_for
@@ -75,7 +74,7 @@ class _Batches:
         return out
 
 
-def _writer_for(ctx: IngestContext, header: TransactionHeader, ordinal: int) -> SetWriter[Any]:
+def _writer_for(ctx: IngestContext, header: TransactionHeader, ordinal: int) -> SetStorer:
     if header.guide in ("837P", "837I", "837D"):
         return EncounterSetWriter(ctx, header, ordinal)
     if header.guide == "834":
@@ -152,7 +151,7 @@ async def _process(
         allowed_guides=tenant.allowed_guides,
     )
     batches = _Batches(check(str(path), guides, validator=validator, skip_sets=frozenset(done)))
-    writer: SetWriter[Any] | None = None
+    writer: SetStorer | None = None
     checked_file: CheckedFile | None = None
     concurrent_writes = not settings.effective_database_url.startswith("sqlite")
     # The parser works on the next batch (in its thread) while this one is written.

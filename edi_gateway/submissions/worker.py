@@ -12,7 +12,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -117,7 +116,7 @@ class InProcessWorker:
         self.settings = settings
         self.concurrency = concurrency
         self.queue: asyncio.Queue[str] = asyncio.Queue()
-        self.tasks: list[asyncio.Task[Any]] = []
+        self.tasks: list[asyncio.Task[None]] = []
         self.busy = 0
         #: queued or running: a submission is never queued twice at once
         self.pending: set[str] = set()

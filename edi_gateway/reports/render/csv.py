@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 from ..model import Report
 from .values import iso, money
@@ -41,7 +40,7 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     """A CSV cell; text that a spreadsheet would run as a formula is prefixed with '."""
     if value is None:
         return ""

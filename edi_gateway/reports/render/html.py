@@ -10,8 +10,8 @@ the app, the page links the stylesheet (its Content-Security-Policy allows style
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from ...templating import environment
 from ..model import ClaimEntry, FindingEntry, Report
@@ -100,7 +100,8 @@ def _headline(report: Report) -> str:
     return f"{rej}; {acc}."
 
 
-_HELPERS: dict[str, Any] = {
+#: the functions the templates call
+_HELPERS: dict[str, Callable[..., object]] = {
     "usd": _usd,
     "outcome_badge": _outcome_badge,
     "severity_text": _severity_text,

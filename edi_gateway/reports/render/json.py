@@ -39,7 +39,7 @@ dates are ISO (YYYY-MM-DD), times ISO-8601 in UTC.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from ..model import (
     ClaimEntry,
@@ -52,12 +52,164 @@ from ..model import (
 )
 from .values import iso, money
 
-__all__ = ["JSON_VERSION", "render_json"]
+__all__ = ["JSON_VERSION", "ReportJSON", "render_json"]
 
 JSON_VERSION = 1
 
 
-def _set_json(s: SetSummary) -> dict[str, Any]:
+class SetJSON(TypedDict):
+    ordinal: int
+    transaction_type: str
+    implementation_guide: str
+    interchange_control_number: str
+    group_control_number: str
+    st_control_number: str
+    status: str
+    units: int
+    units_accepted: int
+    units_rejected: int
+
+
+class SegmentJSON(TypedDict):
+    line: int
+    text: str
+    before: str
+    marked: str
+    after: str
+    element_position: int | None
+    component_position: int | None
+    missing: bool
+
+
+class FindingJSON(TypedDict):
+    snip_level: int
+    severity: str
+    level: str
+    code: str
+    code_meaning: str | None
+    message: str
+    loop: str | None
+    segment_id: str | None
+    segment_name: str | None
+    element: str | None
+    element_name: str | None
+    line: int | None
+    value: str | None
+    expected: str | None
+    rule_id: str | None
+    rule_title: str | None
+    guide: str | None
+    guide_source: str | None
+    source: str | None
+    fix: str | None
+    claim_id: str | None
+    member_id: str | None
+    transaction_set: int | None
+    st_control_number: str | None
+    segment: SegmentJSON | None
+
+
+class ClaimJSON(TypedDict):
+    claim_id: str
+    patient_name: str | None
+    patient_last_name: str | None
+    patient_first_name: str | None
+    member_id: str | None
+    service_date_from: str | None
+    service_date_to: str | None
+    amount: str | None
+    billing_npi: str | None
+    billing_name: str | None
+    transaction_set: int | None
+    st_control_number: str | None
+    line: int | None
+    findings: list[FindingJSON]
+
+
+class ProblemJSON(TypedDict):
+    label: str
+    count: int
+    claims: int
+    severity: str
+    code: str
+    rule_id: str | None
+    guide: str | None
+    level: str | None
+    fix: str | None
+
+
+class GuideJSON(TypedDict):
+    name: str
+    title: str | None
+    version: str | None
+    source: str | None
+
+
+class HeaderJSON(TypedDict):
+    file_name: str | None
+    partner_name: str | None
+    received_at: str | None
+    submission_id: str | None
+    status: str
+    outcome: str
+    transaction_type: str | None
+    interchange_control_numbers: list[str]
+    group_control_numbers: list[str]
+    transaction_control_numbers: list[str]
+    guides: list[GuideJSON]
+    transaction_sets: list[SetJSON]
+
+
+class SummaryJSON(TypedDict):
+    unit_label: str
+    received: int
+    accepted: int
+    rejected: int
+    amount_received: str | None
+    amount_accepted: str | None
+    amount_rejected: str | None
+    transaction_sets_total: int
+    transaction_sets_rejected: int
+    errors: int
+    warnings: int
+    top_problems: list[ProblemJSON]
+
+
+class RejectedSetJSON(TypedDict):
+    transaction_set: SetJSON
+    claims: int
+    amount: str | None
+    findings: list[FindingJSON]
+
+
+class TerminationJSON(TypedDict):
+    member_id: str
+    subscriber_id: str | None
+    name: str | None
+    end_date: str | None
+    how: str
+    applied: bool
+    transaction_set: int
+    line: int | None
+
+
+class ReportJSON(TypedDict):
+    """The whole report (the module docstring shows its shape)."""
+
+    report: str
+    version: int
+    generated_at: str | None
+    header: HeaderJSON
+    summary: SummaryJSON
+    file_problems: list[FindingJSON]
+    rejected_sets: list[RejectedSetJSON]
+    rejected_claims: list[ClaimJSON]
+    other_findings: list[FindingJSON]
+    notes: list[str]
+    terminations: NotRequired[list[TerminationJSON]]
+
+
+def _set_json(s: SetSummary) -> SetJSON:
     return {
         "ordinal": s.ordinal,
         "transaction_type": s.transaction_type,
@@ -72,7 +224,7 @@ def _set_json(s: SetSummary) -> dict[str, Any]:
     }
 
 
-def _segment_json(seg: SegmentExcerpt | None) -> dict[str, Any] | None:
+def _segment_json(seg: SegmentExcerpt | None) -> SegmentJSON | None:
     if seg is None:
         return None
     return {
@@ -87,7 +239,7 @@ def _segment_json(seg: SegmentExcerpt | None) -> dict[str, Any] | None:
     }
 
 
-def _finding_json(f: FindingEntry) -> dict[str, Any]:
+def _finding_json(f: FindingEntry) -> FindingJSON:
     return {
         "snip_level": f.snip_level,
         "severity": f.severity,
@@ -117,7 +269,7 @@ def _finding_json(f: FindingEntry) -> dict[str, Any]:
     }
 
 
-def _claim_json(c: ClaimEntry) -> dict[str, Any]:
+def _claim_json(c: ClaimEntry) -> ClaimJSON:
     return {
         "claim_id": c.claim_id,
         "patient_name": c.patient_name,
@@ -136,7 +288,7 @@ def _claim_json(c: ClaimEntry) -> dict[str, Any]:
     }
 
 
-def _problem_json(p: ProblemCount) -> dict[str, Any]:
+def _problem_json(p: ProblemCount) -> ProblemJSON:
     return {
         "label": p.label,
         "count": p.count,
@@ -150,7 +302,7 @@ def _problem_json(p: ProblemCount) -> dict[str, Any]:
     }
 
 
-def _termination_json(t: TerminationEntry) -> dict[str, Any]:
+def _termination_json(t: TerminationEntry) -> TerminationJSON:
     return {
         "member_id": t.member_id,
         "subscriber_id": t.subscriber_id,
@@ -163,7 +315,7 @@ def _termination_json(t: TerminationEntry) -> dict[str, Any]:
     }
 
 
-def render_json(report: Report) -> dict[str, Any]:
+def render_json(report: Report) -> ReportJSON:
     """The report as a JSON-ready dict (see the module docstring for the keys)."""
     out = _render(report)
     if report.terminations is not None:
@@ -171,7 +323,7 @@ def render_json(report: Report) -> dict[str, Any]:
     return out
 
 
-def _render(report: Report) -> dict[str, Any]:
+def _render(report: Report) -> ReportJSON:
     h, s = report.header, report.summary
     return {
         "report": "correction_report",
