@@ -315,6 +315,40 @@ class Format(Kind):
         )
 
 
+class CodeOnDate(Kind):
+    """Each code of ``field`` is in the full code list in effect on the date of service
+    (the earliest of ``dates``): ``set: icd10cm`` (billable ICD-10-CM codes of the
+    installed fiscal-year release, see ``mappings.codesets.icd10_release``). ``component``
+    and ``unless_qualifier`` as for ``format``."""
+
+    name = "code_on_date"
+    _SETS = ("icd10cm",)
+
+    @classmethod
+    def validate(cls, params: dict[str, Any]) -> None:
+        super().validate(params)
+        if params.get("set") not in cls._SETS:
+            raise ValueError(f"set must be one of {', '.join(cls._SETS)}")
+        if not _paths(params, "dates"):
+            raise KeyError("missing 'dates'")
+
+    @classmethod
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        from mappings.codesets.icd10_release import icd10cm_billable_on, icd10cm_release
+
+        from .codeset_checks import CodeOnDateCheck
+
+        comp = params.get("component")
+        return CodeOnDateCheck(
+            _slot(params, "field", slots),
+            [slots.slot(p) for p in _paths(params, "dates")],
+            int(comp) if comp is not None else 0,
+            frozenset(str(s) for s in params.get("unless_qualifier", [])),
+            icd10cm_billable_on,
+            icd10cm_release().version,
+        )
+
+
 class CountMax(Kind):
     """At most ``max`` occurrences of ``field`` (e.g. claims per transaction set)."""
 
@@ -402,6 +436,7 @@ KINDS: dict[str, type[Kind]] = {
         Unique,
         CodeSetMember,
         Format,
+        CodeOnDate,
         CountMax,
         MaxUnits,
         Eligible,

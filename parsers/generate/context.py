@@ -157,8 +157,12 @@ class Context:
         self.seed = seed
         self.rng = random.Random(seed * 101 + KINDS.index(kind) + 7)
         rng = self.rng
-        # file date: fixed in 2026, late enough that every service date stays in 2026
-        self.file_date = dt.date(2026, 2, 16) + dt.timedelta(days=rng.randrange(300))
+        # file date: fixed in 2026, late enough that every service date stays in 2026, and
+        # no later than 2026-12-01, so that no service date is after a file received since
+        # (a future date of service rejects the claim)
+        self.file_date = min(
+            dt.date(2026, 2, 16) + dt.timedelta(days=rng.randrange(300)), dt.date(2026, 12, 1)
+        )
         self.file_time = f"{rng.randrange(6, 20):02d}{rng.randrange(60):02d}"
         self.isa13 = f"{rng.randrange(1, 10**9):09d}"
         self.gs06 = str(rng.randrange(1, 10**9))

@@ -93,7 +93,7 @@ ICD10 = (
     "Z23", "M5450", "F419", "K219", "N390", "R109", "R509",
 )
 ICD10_INPATIENT = ("J189", "A419", "N179", "I214", "K8590", "J441", "L03115")
-ICD10_DENTAL = ("K029", "K0262", "K0252", "K051", "K0410", "Z0120")
+ICD10_DENTAL = ("K029", "K0262", "K0252", "K0510", "K041", "Z0120")
 
 #: (CPT/HCPCS, charge in cents, units choices)
 CPT_LINES = (

@@ -164,7 +164,12 @@ DEFECTS = [
         also=frozenset({"R29-ICD10CM-format"}),
     ),
     Defect(
-        "diagnosis not ICD-10 shaped", "R29-ICD10CM-format", "HI01", setting("HI", "01-2", "4019")
+        "diagnosis not ICD-10 shaped",
+        "R29-ICD10CM-format",
+        "HI01",
+        setting("HI", "01-2", "4019"),
+        # nor, then, a billable ICD-10-CM code on the date of service (base guide)
+        also=frozenset({"R28-ICD10CM-billable"}),
     ),
     Defect("ICD-9 qualifier", "R26-no-ICD9", "HI01", setting("HI", "01-1", "BK")),
     Defect("procedure code shape", "B5-HCPCS-CPT-SV1", "SV101-2", setting("SV1", "01-2", "9920")),
