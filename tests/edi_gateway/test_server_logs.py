@@ -225,6 +225,16 @@ def test_the_server_logs_no_member_ids_names_or_birth_dates(server: Server) -> N
             (f"/v1/members/{member}X/eligibility", {}, 404),  # a 404 naming a member
             (f"/v1/members/{member}/eligibility", {"date": dob + "T00"}, 422),  # bad request
             ("/v1/members", {"last_name": "a\x00" + record["last_name"]}, 400),
+            ("/v1/forwarding/batches", {}, 200),
+            ("/v1/forwarding/batches/987654321", {}, 404),
+            ("/v1/forwarding/batches/987654321/file", {}, 404),
+            ("/v1/forwarding/answers", {}, 200),
+            ("/v1/partners/gphp/outbound", {}, 404),
+            ("/v1/partners", {}, 200),
+            ("/v1/partners/clinic/guides", {}, 200),
+            ("/v1/webhooks", {}, 200),
+            ("/v1/webhooks/987654321", {}, 404),
+            ("/v1/webhooks/987654321/deliveries", {}, 404),
             ("/healthz", {}, 200),
             ("/readyz", {}, 200),
             ("/metrics", {}, 200),
