@@ -7,16 +7,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from ..commands import Subcommands
 
+if TYPE_CHECKING:  # the command line imports no database library until a command runs
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-async def _retry(submission_id: str) -> int:
+    from ..models import Submission
+
+
+async def _run_again(
+    submission_id: str, change: Callable[..., Awaitable[bool]], done: str, ran: str = ""
+) -> int:
+    """Apply ``change(session, submission)`` (it raises a Problem when the submission is
+    not in a state for it; returns whether the file is to be run again), then run the
+    submission here, or queue it for a worker on PostgreSQL. Exit 2 on a refusal, 1 when
+    the run failed."""
     from ..config import get_settings
     from ..db import make_engine, make_sessionmaker, upgrade
     from ..errors import Problem
     from ..models import Submission
-    from .service import mark_for_retry
     from .worker import run_one
 
     settings = get_settings()
@@ -31,92 +43,65 @@ async def _retry(submission_id: str) -> int:
                 print(f"no submission {submission_id}", file=sys.stderr)
                 return 2
             try:
-                await mark_for_retry(session, None, submission)
+                again = await change(session, submission)
             except Problem as exc:
                 print(exc.detail, file=sys.stderr)
                 return 2
             await session.commit()
+        if not again:
+            print(f"submission {submission_id}: {done}; nothing in it was applied")
+            return 0
         if settings.effective_queue == "procrastinate":
             from ..jobs import enqueue, job_app
 
             app = job_app(settings.effective_database_url)
             async with app.open_async():
                 await enqueue(app, submission_id)
-            print(f"submission {submission_id} queued again; a worker will run it")
+            print(f"submission {submission_id} {done}; a worker will run it")
             return 0
         await run_one(sessionmaker, settings, submission_id)
         async with sessionmaker() as session:
-            done = await session.get(Submission, submission_id)
-            assert done is not None
+            final = await session.get(Submission, submission_id)
+            assert final is not None
             print(
-                f"submission {submission_id}: {done.status} ({done.units_stored} stored, "
-                f"{done.units_rejected} rejected)" + (f": {done.error}" if done.error else "")
+                f"submission {submission_id}{ran}: {final.status} ({final.units_stored} "
+                f"stored, {final.units_rejected} rejected)"
+                + (f": {final.error}" if final.error else "")
             )
-            return 1 if done.status == "failed" else 0
+            return 1 if final.status == "failed" else 0
     finally:
         await engine.dispose()
+
+
+async def _mark_for_retry(session: AsyncSession, submission: Submission) -> bool:
+    from .service import mark_for_retry
+
+    await mark_for_retry(session, None, submission)
+    return True
+
+
+def _resolving(how: str) -> Callable[[AsyncSession, Submission], Awaitable[bool]]:
+    async def change(session: AsyncSession, submission: Submission) -> bool:
+        from .holds import RELEASED, resolve_hold
+
+        await resolve_hold(session, None, submission, how)
+        return how == RELEASED
+
+    return change
 
 
 def retry(args: argparse.Namespace) -> int:
-    return asyncio.run(_retry(args.submission_id))
-
-
-async def _resolve(submission_id: str, how: str) -> int:
-    from ..config import get_settings
-    from ..db import make_engine, make_sessionmaker, upgrade
-    from ..errors import Problem
-    from ..models import Submission
-    from .holds import RELEASED, resolve_hold
-    from .worker import run_one
-
-    settings = get_settings()
-    if settings.should_migrate:
-        await asyncio.to_thread(upgrade, settings.effective_database_url)
-    engine = make_engine(settings.effective_database_url)
-    sessionmaker = make_sessionmaker(engine)
-    try:
-        async with sessionmaker() as session:
-            submission = await session.get(Submission, submission_id)
-            if submission is None:
-                print(f"no submission {submission_id}", file=sys.stderr)
-                return 2
-            try:
-                await resolve_hold(session, None, submission, how)
-            except Problem as exc:
-                print(exc.detail, file=sys.stderr)
-                return 2
-            await session.commit()
-        if how != RELEASED:
-            print(f"submission {submission_id}: discarded; nothing in it was applied")
-            return 0
-        if settings.effective_queue == "procrastinate":
-            from ..jobs import enqueue, job_app
-
-            app = job_app(settings.effective_database_url)
-            async with app.open_async():
-                await enqueue(app, submission_id)
-            print(f"submission {submission_id} released; a worker will apply it")
-            return 0
-        await run_one(sessionmaker, settings, submission_id)
-        async with sessionmaker() as session:
-            done = await session.get(Submission, submission_id)
-            assert done is not None
-            print(
-                f"submission {submission_id} released: {done.status} ({done.units_stored} "
-                f"stored, {done.units_rejected} rejected)"
-                + (f": {done.error}" if done.error else "")
-            )
-            return 1 if done.status == "failed" else 0
-    finally:
-        await engine.dispose()
+    return asyncio.run(_run_again(args.submission_id, _mark_for_retry, "queued again"))
 
 
 def release(args: argparse.Namespace) -> int:
-    return asyncio.run(_resolve(args.submission_id, "released"))
+    return asyncio.run(
+        _run_again(args.submission_id, _resolving("released"), "released", " released")
+    )
 
 
 def discard(args: argparse.Namespace) -> int:
-    return asyncio.run(_resolve(args.submission_id, "discarded"))
+    return asyncio.run(_run_again(args.submission_id, _resolving("discarded"), "discarded"))
 
 
 def register(sub: Subcommands) -> None:
