@@ -11,42 +11,22 @@ same CLM01 and billing NPI, or a replacement or void whose REF*F8 names the clai
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db import rows_for_values
-from ..models import (
-    ClaimOutcome,
-    ClaimPaymentRow,
-    Encounter,
-    FindingRow,
-    Member,
-    Partner,
-    PartnerIdentifier,
-    Payment,
-    PaymentAdjustment,
-    ServicePaymentRow,
-    Submission,
-    TransactionSet,
-    WorkItem,
-    WorkItemEvent,
-)
-from ..remittances.denials import denied_clause
-from ..statuses import OPEN_STATES, SetStatus, WorkItemKind, WorkItemState
+from ..models import FindingRow, Submission, TransactionSet, WorkItem, WorkItemEvent
+from ..statuses import SetStatus, WorkItemKind, WorkItemState
 from ..webhooks.announce import work_items_closed
+from .outcome_repository import OutcomeRepository
 
 __all__ = ["GATEWAY", "age_days", "change_item", "fix_of", "record_outcome"]
 
 #: the actor of changes the gateway makes itself
 GATEWAY = "gateway"
-_ERRORS = ("reject_claim", "reject_transaction", "reject_file")
 _ENVELOPE_LEVELS = ("interchange", "group")
-#: claim ids looked up per query
-_LOOKUP_CHUNK = 1000
 
 
 def _finding(f: FindingRow) -> dict[str, object]:
@@ -72,61 +52,66 @@ def _amount(text: str | None) -> Decimal | None:
         return None
 
 
-async def _plans(session: AsyncSession, receivers: Iterable[str]) -> dict[str, int]:
-    """Plan partners by the interchange receiver ids they answer to."""
-    wanted = sorted(set(receivers))
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(PartnerIdentifier.value, Partner.id)
-        .join(Partner, Partner.id == PartnerIdentifier.partner_id)
-        .where(Partner.role == "plan", PartnerIdentifier.value.in_(wanted))
+async def _add_items(session: AsyncSession, items: list[WorkItem]) -> None:
+    session.add_all(items)
+    await session.flush()
+    session.add_all(
+        WorkItemEvent(item_id=i.id, actor=GATEWAY, action="created", new_value=i.state)
+        for i in items
     )
-    return {value: int(pid) for value, pid in rows.all()}
+
+
+def _close(
+    session: AsyncSession,
+    items: Iterable[WorkItem],
+    submission: Submission,
+    note: str,
+    encounter_of: Callable[[WorkItem], int | None] | None = None,
+) -> int:
+    """Close ``items`` as corrected by ``submission``, each change in the item's history."""
+    now = datetime.now(UTC)
+    closed = 0
+    for it in items:
+        old = it.state
+        it.state = WorkItemState.CLOSED_BY_RESUBMISSION
+        it.closed_at = it.updated_at = now
+        it.closed_by_submission_id = submission.id
+        if encounter_of is not None:
+            it.closed_by_encounter_id = encounter_of(it)
+        session.add(
+            WorkItemEvent(
+                item_id=it.id,
+                actor=GATEWAY,
+                action="closed",
+                old_value=old,
+                new_value=it.state,
+                note=note,
+            )
+        )
+        closed += 1
+    return closed
 
 
 async def record_outcome(session: AsyncSession, submission: Submission) -> tuple[int, int]:
     """Open the items this submission's rejections call for and close those its accepted
     claims correct; returns (opened, closed). Safe to run again for the same submission."""
-    already = (
-        await session.execute(
-            select(WorkItem.id).where(WorkItem.submission_id == submission.id).limit(1)
-        )
-    ).first()
-    opened = (
-        0
-        if already
-        else await _open(session, submission) + await _open_denials(session, submission)
-    )
+    rows = OutcomeRepository(session)
+    opened = 0
+    if not await rows.has_items(submission.id):
+        opened = await _open(session, rows, submission)
+        opened += await _open_denials(session, rows, submission)
     closed = (
-        await _close_corrected(session, submission)
-        + await _close_members(session, submission)
-        + await _close_paid(session, submission)
+        await _close_corrected(session, rows, submission)
+        + await _close_members(session, rows, submission)
+        + await _close_paid(session, rows, submission)
     )
     return opened, closed
 
 
-async def _open(session: AsyncSession, submission: Submission) -> int:
-    sets = {
-        s.ordinal: s
-        for s in (
-            await session.execute(
-                select(TransactionSet).where(TransactionSet.submission_id == submission.id)
-            )
-        ).scalars()
-    }
-    findings = (
-        (
-            await session.execute(
-                select(FindingRow)
-                .where(FindingRow.submission_id == submission.id, FindingRow.severity.in_(_ERRORS))
-                .order_by(FindingRow.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    plans = await _plans(session, (s.receiver_id for s in sets.values()))
+async def _open(session: AsyncSession, rows: OutcomeRepository, submission: Submission) -> int:
+    sets = await rows.sets_of(submission.id)
+    findings = await rows.error_findings(submission.id)
+    plans = await rows.plans_by_receiver(s.receiver_id for s in sets.values())
     items: list[WorkItem] = []
 
     def item(
@@ -174,14 +159,7 @@ async def _open(session: AsyncSession, submission: Submission) -> int:
             ts = sets[ordinal]
             item("transaction_set", by_set.get(ordinal, []), ts, set_ordinal=ordinal, line=ts.line)
     # claims a business edit rejected, in sets that were stored
-    outcomes = (
-        await session.execute(
-            select(ClaimOutcome).where(
-                ClaimOutcome.submission_id == submission.id, ClaimOutcome.accepted.is_(False)
-            )
-        )
-    ).scalars()
-    for o in outcomes:
+    for o in await rows.rejected_claims(submission.id):
         found = [
             f
             for f in by_set.get(o.set_ordinal, [])
@@ -217,169 +195,77 @@ async def _open(session: AsyncSession, submission: Submission) -> int:
                 line=member_findings[0].line,
                 member_id=member_findings[0].member_id,
             )
-    session.add_all(items)
-    await session.flush()
-    session.add_all(
-        WorkItemEvent(item_id=i.id, actor=GATEWAY, action="created", new_value=i.state)
-        for i in items
-    )
+    await _add_items(session, items)
     return len(items)
 
 
-async def _close_corrected(session: AsyncSession, submission: Submission) -> int:
-    accepted = (
-        await session.execute(
-            select(
-                ClaimOutcome.claim_id,
-                Encounter.billing_npi,
-                Encounter.id,
-                Encounter.original_claim_ref,
-            )
-            .join(Encounter, Encounter.id == ClaimOutcome.encounter_id)
-            .where(ClaimOutcome.submission_id == submission.id, ClaimOutcome.accepted.is_(True))
-        )
-    ).all()
-    if not accepted:
-        return 0
+async def _close_corrected(
+    session: AsyncSession, rows: OutcomeRepository, submission: Submission
+) -> int:
     by_key: dict[tuple[str, str | None], int] = {}
-    for claim_id, npi, encounter_id, original in accepted:
+    for claim_id, npi, encounter_id, original in await rows.accepted_claims(submission.id):
         by_key[(claim_id, npi)] = int(encounter_id)
         if original:
             by_key.setdefault((original, npi), int(encounter_id))
-    owner = (
-        WorkItem.partner_id == submission.partner_id
-        if submission.partner_id is not None
-        else WorkItem.partner_id.is_(None)
+    if not by_key:
+        return 0
+    items = await rows.open_claim_items(submission, set(by_key))
+    return _close(
+        session,
+        items,
+        submission,
+        f"accepted in submission {submission.id}",
+        lambda it: by_key[(it.claim_id or "", it.billing_npi)],
     )
-    # The open items of these claims: looked up by CLM01 through the (partner, claim id)
-    # index, one bound array per batch, then matched on the billing NPI here.
-    dialect = session.get_bind().dialect.name
-    claim_ids = sorted({claim_id for claim_id, _ in by_key})
-    wanted: list[int] = []
-    for start in range(0, len(claim_ids), _LOOKUP_CHUNK):
-        rows = await session.execute(
-            rows_for_values(
-                [WorkItem.id, WorkItem.claim_id, WorkItem.billing_npi],
-                WorkItem.claim_id,
-                claim_ids[start : start + _LOOKUP_CHUNK],
-                dialect,
-                owner,
-                WorkItem.subject == "claim",
-                WorkItem.state.in_(OPEN_STATES),
-                WorkItem.submission_id != submission.id,
-            )
-        )
-        wanted += [int(i) for i, claim_id, npi in rows.all() if (claim_id, npi) in by_key]
-    candidates: list[WorkItem] = []
-    for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        candidates += (
-            (
-                await session.execute(
-                    select(WorkItem)
-                    .where(WorkItem.id.in_(wanted[start : start + _LOOKUP_CHUNK]))
-                    .order_by(WorkItem.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    now = datetime.now(UTC)
-    for it in candidates:
-        old = it.state
-        it.state = WorkItemState.CLOSED_BY_RESUBMISSION
-        it.closed_at = it.updated_at = now
-        it.closed_by_submission_id = submission.id
-        it.closed_by_encounter_id = by_key[(it.claim_id or "", it.billing_npi)]
-        session.add(
-            WorkItemEvent(
-                item_id=it.id,
-                actor=GATEWAY,
-                action="closed",
-                old_value=old,
-                new_value=it.state,
-                note=f"accepted in submission {submission.id}",
-            )
-        )
-    return len(candidates)
 
 
-async def _open_denials(session: AsyncSession, submission: Submission) -> int:
+def _denial_finding(code: str, message: str, segment: str) -> dict[str, object]:
+    return {
+        "rule_id": None,
+        "code": code,
+        "snip_level": None,
+        "severity": "denied",
+        "level": "claim",
+        "message": message,
+        "segment_id": segment,
+        "element": None,
+        "loop": None,
+        "line": None,
+        "guide": None,
+    }
+
+
+async def _open_denials(
+    session: AsyncSession, rows: OutcomeRepository, submission: Submission
+) -> int:
     """An item per claim this 835 denies, owned by the provider whose claim it is (when
     the payment matched one of its encounters), with the CARCs and RARCs."""
-    rows = (
-        await session.execute(
-            select(ClaimPaymentRow, Encounter.partner_id, Encounter.billing_npi)
-            .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
-            .outerjoin(Encounter, Encounter.id == ClaimPaymentRow.encounter_id)
-            .where(Payment.submission_id == submission.id, denied_clause())
-        )
-    ).all()
-    if not rows:
+    denied = await rows.denied_claims(submission.id)
+    if not denied:
         return 0
-    ids = [cp.id for cp, _, _ in rows]
+    ids = [cp.id for cp, _, _ in denied]
     carcs: dict[int, list[str]] = defaultdict(list)
-    for cp_id, group, reason in (
-        await session.execute(
-            select(
-                PaymentAdjustment.claim_payment_id,
-                PaymentAdjustment.group_code,
-                PaymentAdjustment.reason_code,
-            ).where(PaymentAdjustment.claim_payment_id.in_(ids))
-        )
-    ).all():
+    for cp_id, group, reason in await rows.adjustments(ids):
         code = f"{group}-{reason}"
         if code not in carcs[cp_id]:
             carcs[cp_id].append(code)
     # remark codes of the claim (MOA) and of its service lines (LQ*HE), in order, once each
     rarcs: dict[int, list[str]] = defaultdict(list)
-    for cp, _, _ in rows:
-        for r in (cp.remark_codes or "").split(","):
-            if r and r not in rarcs[cp.id]:
-                rarcs[cp.id].append(r)
-    for cp_id, codes in (
-        await session.execute(
-            select(ServicePaymentRow.claim_payment_id, ServicePaymentRow.remark_codes)
-            .where(ServicePaymentRow.claim_payment_id.in_(ids))
-            .order_by(ServicePaymentRow.id)
-        )
-    ).all():
+    remarks = [(cp.id, cp.remark_codes) for cp, _, _ in denied]
+    for cp_id, codes in [*remarks, *await rows.line_remarks(ids)]:
         for r in (codes or "").split(","):
             if r and r not in rarcs[cp_id]:
                 rarcs[cp_id].append(r)
     items = []
-    for cp, provider_id, npi in rows:
-        found: list[dict[str, object]] = [
-            {
-                "rule_id": None,
-                "code": code,
-                "snip_level": None,
-                "severity": "denied",
-                "level": "claim",
-                "message": f"Adjustment {code} (CARC) on a denied claim",
-                "segment_id": "CAS",
-                "element": None,
-                "loop": None,
-                "line": None,
-                "guide": None,
-            }
+    for cp, provider_id, npi in denied:
+        found = [
+            _denial_finding(code, f"Adjustment {code} (CARC) on a denied claim", "CAS")
             for code in carcs.get(cp.id, [])
         ]
-        for rarc in rarcs.get(cp.id, []):
-            found.append(
-                {
-                    "rule_id": None,
-                    "code": rarc,
-                    "snip_level": None,
-                    "severity": "denied",
-                    "level": "claim",
-                    "message": f"Remark {rarc} (RARC)",
-                    "segment_id": "MOA/LQ",
-                    "element": None,
-                    "loop": None,
-                    "line": None,
-                    "guide": None,
-                }
-            )
+        found += [
+            _denial_finding(rarc, f"Remark {rarc} (RARC)", "MOA/LQ")
+            for rarc in rarcs.get(cp.id, [])
+        ]
         first = carcs.get(cp.id, [None])[0]
         items.append(
             WorkItem(
@@ -400,117 +286,38 @@ async def _open_denials(session: AsyncSession, submission: Submission) -> int:
                 code=first.split("-", 1)[1][:10] if first else None,
             )
         )
-    session.add_all(items)
-    await session.flush()
-    session.add_all(
-        WorkItemEvent(item_id=i.id, actor=GATEWAY, action="created", new_value=i.state)
-        for i in items
-    )
+    await _add_items(session, items)
     return len(items)
 
 
-async def _close_members(session: AsyncSession, submission: Submission) -> int:
+async def _close_members(
+    session: AsyncSession, rows: OutcomeRepository, submission: Submission
+) -> int:
     """An 834 member item closes when the same sender's next change for the member (its
     subscriber id, REF*0F) is accepted."""
-    accepted = sorted(
-        set(
-            (
-                await session.execute(
-                    select(Member.subscriber_id).where(Member.last_submission_id == submission.id)
-                )
-            ).scalars()
-        )
-    )
+    accepted = await rows.members_changed(submission.id)
     if not accepted:
         return 0
-    owner = (
-        WorkItem.partner_id == submission.partner_id
-        if submission.partner_id is not None
-        else WorkItem.partner_id.is_(None)
-    )
-    now = datetime.now(UTC)
-    closed = 0
-    for start in range(0, len(accepted), 500):
-        items = (
-            await session.execute(
-                select(WorkItem).where(
-                    owner,
-                    WorkItem.subject == "member",
-                    WorkItem.state.in_(OPEN_STATES),
-                    WorkItem.submission_id != submission.id,
-                    WorkItem.member_id.in_(accepted[start : start + 500]),
-                )
-            )
-        ).scalars()
-        for it in items:
-            old = it.state
-            it.state = WorkItemState.CLOSED_BY_RESUBMISSION
-            it.closed_at = it.updated_at = now
-            it.closed_by_submission_id = submission.id
-            session.add(
-                WorkItemEvent(
-                    item_id=it.id,
-                    actor=GATEWAY,
-                    action="closed",
-                    old_value=old,
-                    new_value=it.state,
-                    note=f"the member's change accepted in submission {submission.id}",
-                )
-            )
-            closed += 1
-    return closed
+    items = await rows.open_member_items(submission, accepted)
+    note = f"the member's change accepted in submission {submission.id}"
+    return _close(session, items, submission, note)
 
 
-async def _close_paid(session: AsyncSession, submission: Submission) -> int:
+async def _close_paid(
+    session: AsyncSession, rows: OutcomeRepository, submission: Submission
+) -> int:
     """A denial closes when a later 835 from the same plan pays the same claim (CLP01)."""
-    paid = (
-        await session.execute(
-            select(ClaimPaymentRow.claim_id, ClaimPaymentRow.encounter_id)
-            .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
-            .where(Payment.submission_id == submission.id, ClaimPaymentRow.paid > 0)
-        )
-    ).all()
-    if not paid:
+    by_claim: dict[str, int | None] = {c: e for c, e in await rows.paid_claims(submission.id)}  # noqa: C416
+    if not by_claim:
         return 0
-    by_claim: dict[str, int | None] = {c: e for c, e in paid}  # noqa: C416
-    same_plan = (
-        WorkItem.plan_partner_id == submission.partner_id
-        if submission.partner_id is not None
-        else WorkItem.plan_partner_id.is_(None)
+    items = await rows.open_denials(submission, sorted(by_claim))
+    return _close(
+        session,
+        items,
+        submission,
+        f"paid in the 835 of submission {submission.id}",
+        lambda it: by_claim.get(it.claim_id or ""),
     )
-    claims = sorted(by_claim)
-    now = datetime.now(UTC)
-    closed = 0
-    for start in range(0, len(claims), 500):
-        items = (
-            await session.execute(
-                select(WorkItem).where(
-                    same_plan,
-                    WorkItem.kind == WorkItemKind.DENIED,
-                    WorkItem.state.in_(OPEN_STATES),
-                    WorkItem.submission_id != submission.id,
-                    WorkItem.claim_id.in_(claims[start : start + 500]),
-                )
-            )
-        ).scalars()
-        for it in items:
-            old = it.state
-            it.state = WorkItemState.CLOSED_BY_RESUBMISSION
-            it.closed_at = it.updated_at = now
-            it.closed_by_submission_id = submission.id
-            it.closed_by_encounter_id = by_claim.get(it.claim_id or "")
-            session.add(
-                WorkItemEvent(
-                    item_id=it.id,
-                    actor=GATEWAY,
-                    action="closed",
-                    old_value=old,
-                    new_value=it.state,
-                    note=f"paid in the 835 of submission {submission.id}",
-                )
-            )
-            closed += 1
-    return closed
 
 
 def age_days(item: WorkItem, today: date | None = None) -> int:

@@ -1,0 +1,221 @@
+"""The SQL behind opening and closing work items when a submission finishes
+(``rejections.service.record_outcome``): what the submission rejected, accepted and paid,
+and the open items of the same owner that it may close.
+
+Every look-up of items to close is scoped to their owner: the submitter's own items
+(``WorkItem.partner_id``) for rejections, the same plan's (``WorkItem.plan_partner_id``)
+for denials, so that one partner's file never closes another's items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..db import rows_for_values
+from ..models import (
+    ClaimOutcome,
+    ClaimPaymentRow,
+    Encounter,
+    FindingRow,
+    Member,
+    Partner,
+    PartnerIdentifier,
+    Payment,
+    PaymentAdjustment,
+    ServicePaymentRow,
+    Submission,
+    TransactionSet,
+    WorkItem,
+)
+from ..remittances.denials import denied_clause
+from ..statuses import OPEN_STATES, WorkItemKind
+
+__all__ = ["OutcomeRepository"]
+
+#: ids bound per query
+CHUNK = 1000
+_ERRORS = ("reject_claim", "reject_transaction", "reject_file")
+
+
+def _same(column: Any, partner_id: int | None) -> ColumnElement[bool]:
+    result: ColumnElement[bool] = (
+        column == partner_id if partner_id is not None else column.is_(None)
+    )
+    return result
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+class OutcomeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- what the submission did ------------------------------------------------------
+
+    async def has_items(self, submission_id: str) -> bool:
+        stmt = select(WorkItem.id).where(WorkItem.submission_id == submission_id).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def sets_of(self, submission_id: str) -> dict[int, TransactionSet]:
+        stmt = select(TransactionSet).where(TransactionSet.submission_id == submission_id)
+        return {s.ordinal: s for s in (await self.session.execute(stmt)).scalars()}
+
+    async def error_findings(self, submission_id: str) -> Sequence[FindingRow]:
+        stmt = (
+            select(FindingRow)
+            .where(FindingRow.submission_id == submission_id, FindingRow.severity.in_(_ERRORS))
+            .order_by(FindingRow.id)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def rejected_claims(self, submission_id: str) -> Sequence[ClaimOutcome]:
+        stmt = select(ClaimOutcome).where(
+            ClaimOutcome.submission_id == submission_id, ClaimOutcome.accepted.is_(False)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def accepted_claims(
+        self, submission_id: str
+    ) -> Sequence[Row[str, str | None, int, str | None]]:
+        """(CLM01, billing NPI, encounter id, original claim reference) of each claim the
+        submission stored."""
+        stmt = (
+            select(
+                ClaimOutcome.claim_id,
+                Encounter.billing_npi,
+                Encounter.id,
+                Encounter.original_claim_ref,
+            )
+            .join(Encounter, Encounter.id == ClaimOutcome.encounter_id)
+            .where(ClaimOutcome.submission_id == submission_id, ClaimOutcome.accepted.is_(True))
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def members_changed(self, submission_id: str) -> list[str]:
+        """The subscriber ids (REF*0F) whose change the submission stored."""
+        stmt = select(Member.subscriber_id).where(Member.last_submission_id == submission_id)
+        return sorted(set((await self.session.execute(stmt)).scalars()))
+
+    async def paid_claims(self, submission_id: str) -> Sequence[Row[str, int | None]]:
+        """(CLP01, matched encounter id) of each claim the submission's 835 pays."""
+        stmt = (
+            select(ClaimPaymentRow.claim_id, ClaimPaymentRow.encounter_id)
+            .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
+            .where(Payment.submission_id == submission_id, ClaimPaymentRow.paid > 0)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def denied_claims(
+        self, submission_id: str
+    ) -> Sequence[Row[ClaimPaymentRow, int | None, str | None]]:
+        """(claim payment, owner partner id, billing NPI) of each claim the 835 denies."""
+        stmt = (
+            select(ClaimPaymentRow, Encounter.partner_id, Encounter.billing_npi)
+            .join(Payment, Payment.id == ClaimPaymentRow.payment_id)
+            .outerjoin(Encounter, Encounter.id == ClaimPaymentRow.encounter_id)
+            .where(Payment.submission_id == submission_id, denied_clause())
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def adjustments(self, payment_ids: Sequence[int]) -> Sequence[Row[int, str, str]]:
+        """(claim payment id, CAS group, CARC) of the claim payments, in order."""
+        stmt = (
+            select(
+                PaymentAdjustment.claim_payment_id,
+                PaymentAdjustment.group_code,
+                PaymentAdjustment.reason_code,
+            )
+            .where(PaymentAdjustment.claim_payment_id.in_(payment_ids))
+            .order_by(PaymentAdjustment.id)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def line_remarks(self, payment_ids: Sequence[int]) -> Sequence[Row[int, str]]:
+        """(claim payment id, comma-separated RARCs) of the claim payments' service lines."""
+        stmt = (
+            select(ServicePaymentRow.claim_payment_id, ServicePaymentRow.remark_codes)
+            .where(ServicePaymentRow.claim_payment_id.in_(payment_ids))
+            .order_by(ServicePaymentRow.id)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def plans_by_receiver(self, receivers: Iterable[str]) -> dict[str, int]:
+        """Plan partners by the interchange receiver ids they answer to."""
+        wanted = sorted(set(receivers))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(PartnerIdentifier.value, Partner.id)
+            .join(Partner, Partner.id == PartnerIdentifier.partner_id)
+            .where(Partner.role == "plan", PartnerIdentifier.value.in_(wanted))
+        )
+        return {value: int(pid) for value, pid in rows.all()}
+
+    # --- open items the submission may close, the owner's only ----------------------------
+
+    async def open_claim_items(
+        self, submission: Submission, keys: set[tuple[str, str | None]]
+    ) -> list[WorkItem]:
+        """The submitter's open claim items with one of these (CLM01, billing NPI) keys:
+        found by CLM01 through the (partner, claim id) index, one bound array per chunk,
+        then matched on the NPI here."""
+        dialect = self.session.get_bind().dialect.name
+        wanted: list[int] = []
+        for chunk in _chunks(sorted({claim_id for claim_id, _ in keys})):
+            rows = await self.session.execute(
+                rows_for_values(
+                    [WorkItem.id, WorkItem.claim_id, WorkItem.billing_npi],
+                    WorkItem.claim_id,
+                    list(chunk),
+                    dialect,
+                    _same(WorkItem.partner_id, submission.partner_id),
+                    WorkItem.subject == "claim",
+                    WorkItem.state.in_(OPEN_STATES),
+                    WorkItem.submission_id != submission.id,
+                )
+            )
+            wanted += [int(i) for i, claim_id, npi in rows.all() if (claim_id, npi) in keys]
+        items: list[WorkItem] = []
+        for chunk in _chunks(wanted):
+            stmt = select(WorkItem).where(WorkItem.id.in_(chunk)).order_by(WorkItem.id)
+            items += (await self.session.execute(stmt)).scalars().all()
+        return items
+
+    async def open_member_items(
+        self, submission: Submission, subscriber_ids: Sequence[str]
+    ) -> list[WorkItem]:
+        """The submitter's open 834 member items of these subscriber ids."""
+        items: list[WorkItem] = []
+        for chunk in _chunks(subscriber_ids):
+            stmt = select(WorkItem).where(
+                _same(WorkItem.partner_id, submission.partner_id),
+                WorkItem.subject == "member",
+                WorkItem.state.in_(OPEN_STATES),
+                WorkItem.submission_id != submission.id,
+                WorkItem.member_id.in_(chunk),
+            )
+            items += (await self.session.execute(stmt.order_by(WorkItem.id))).scalars().all()
+        return items
+
+    async def open_denials(
+        self, submission: Submission, claim_ids: Sequence[str]
+    ) -> list[WorkItem]:
+        """The open denial items of these claims (CLP01) from the same plan."""
+        items: list[WorkItem] = []
+        for chunk in _chunks(claim_ids):
+            stmt = select(WorkItem).where(
+                _same(WorkItem.plan_partner_id, submission.partner_id),
+                WorkItem.kind == WorkItemKind.DENIED,
+                WorkItem.state.in_(OPEN_STATES),
+                WorkItem.submission_id != submission.id,
+                WorkItem.claim_id.in_(chunk),
+            )
+            items += (await self.session.execute(stmt.order_by(WorkItem.id))).scalars().all()
+        return items
