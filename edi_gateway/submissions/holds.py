@@ -1,5 +1,6 @@
 """Held 834 files: ops releases one (its changes are applied by running the file again,
-the hold lifted, exactly once) or discards it (nothing is applied). Either is recorded on
+the hold lifted, exactly once) or discards it (nothing is applied; its interchange control
+numbers are let go, so the corrected file may reuse them). Either is recorded on
 the submission (``resolution``, who, when) and in the audit trail."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..models import Submission
 from ..partners.service import Principal
 from ..statuses import SubmissionStatus
 from .hold_repository import HoldRepository
+from .interchanges import release_all
 
 __all__ = ["DISCARDED", "RELEASED", "resolve_hold"]
 
@@ -50,6 +52,8 @@ async def resolve_hold(
     held = await holds.get_held_ordinals(submission.id)
     if how == RELEASED:
         await holds.delete_held_sets(submission.id, held)
+    else:  # the sender's corrected file may use the same control numbers
+        await release_all(session, submission.id)
     await audit(
         session,
         caller,

@@ -5,7 +5,9 @@ before. The answer comes from the ``interchange_keys`` table: the first submissi
 claim a key holds it (an ``INSERT ... ON CONFLICT`` on the primary key, so of two files
 read at the same time exactly one wins); a key held longer than the duplicate window is
 taken over (control numbers wrap around); a key whose interchange ends up rejected is
-let go when the submission finishes, so a corrected file may use the number again.
+let go when the submission finishes, so a corrected file may use the number again. So are
+all the keys of a submission whose run failed for good (after its last retry) or that ops
+discarded: a run retried later claims its keys again, unless a corrected file took them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..models import Interchange, InterchangeKey
 
-__all__ = ["InterchangeRegistry", "release_rejected", "scope_of"]
+__all__ = ["InterchangeRegistry", "release_all", "release_rejected", "scope_of"]
 
 Key = tuple[str, str, str]
 
@@ -112,4 +114,12 @@ async def release_rejected(session: AsyncSession, submission_id: str) -> None:
     )
     await session.execute(
         delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id, ~accepted)
+    )
+
+
+async def release_all(session: AsyncSession, submission_id: str) -> None:
+    """Let go of every key this submission holds (its run failed for good, or it was
+    discarded): the sender's corrected file may use the same control numbers."""
+    await session.execute(
+        delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id)
     )

@@ -19,6 +19,7 @@ from ..config import Settings
 from ..errors import StorageError
 from ..logsafe import describe
 from ..statuses import SubmissionStatus
+from .interchanges import release_all
 from .pipeline import process_submission
 from .repository import SubmissionRunRepository
 from .service import FINISHED
@@ -52,8 +53,9 @@ async def run_one(
     """Process one submission (nothing, when it is already finished).
 
     A failure is recorded on the submission (no PHI). Before the last attempt it is raised
-    again, so the job queue retries the run later; after the last one the submission is
-    ``failed`` and the error is not raised."""
+    again, so the job queue retries the run later (its interchange control numbers stay
+    held); after the last one the submission is ``failed``, its control numbers are let go
+    (a corrected file may reuse them) and the error is not raised."""
     async with sessionmaker() as session:
         status = await SubmissionRunRepository(session).get_status(submission_id)
     if status is None or status in FINISHED or status == SubmissionStatus.DUPLICATE:
@@ -86,6 +88,8 @@ async def run_one(
             )
         async with sessionmaker() as session, session.begin():
             await SubmissionRunRepository(session).set_status(submission_id, new_status, error)
+            if attempt.last:
+                await release_all(session, submission_id)
         if not attempt.last:
             raise
 

@@ -423,6 +423,23 @@ async def test_discard_and_release_from_the_command_line(
     assert actions.count("discard") == 1 and actions.count("release") == 1
 
 
+async def test_a_discarded_file_lets_its_control_number_go(gateway: Gateway) -> None:
+    """The plan's corrected full file, sent with the discarded file's ISA13, is read (not
+    a TA1 025 duplicate); before the discard the same number is a duplicate."""
+    gw, roster = gateway, Roster(20, seed=12)
+    held = await _held(gw, roster, 760000001)
+    early = await gw.send("poppy", roster.file(list(range(5)), 760000002, action="4"))
+    assert early["status"] == "rejected"
+
+    discarded = await gw.client.post(
+        f"/v1/submissions/{held['id']}/discard", headers=gw.auth("ops")
+    )
+    assert discarded.status_code == 200, discarded.text
+    corrected = await gw.send("poppy", roster.file(list(range(6)), 760000002, action="4"))
+    assert corrected["status"] == "held", corrected
+    assert len((await gw.report(corrected["id"]))["terminations"]) == 14
+
+
 # --- R47: "held for review" only when held ----------------------------------------------------
 
 

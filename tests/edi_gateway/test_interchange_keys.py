@@ -1,20 +1,25 @@
 """Interchange control numbers are held once per tenant, by construction (issue 19): two
 files with the same ISA06/ISA08/ISA13 read at the same time end with one accepted
 interchange and one TA1 025; a rejected interchange lets its number go; another
-partner's number is not ours to judge."""
+partner's number is not ours to judge; a run that failed for good lets its numbers go
+(kept while a retry is pending, claimed again by `submissions retry`)."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
+import anyio
+import pytest
 from conftest import Db
 from sqlalchemy import select
 
-from edi_gateway.models import Acknowledgment, Encounter, Interchange, InterchangeKey
+from edi_gateway.models import Acknowledgment, Encounter, Interchange, InterchangeKey, Submission
 from edi_gateway.partners.service import create_partner, partner_by_name
 from edi_gateway.submissions.pipeline import process_submission
 from edi_gateway.submissions.service import receive, store_path
+from edi_gateway.submissions.worker import Attempt, run_one
 from parsers.generate import write_file
 
 
@@ -130,3 +135,91 @@ async def test_another_tenants_isa13_is_not_a_duplicate(db: Db, tmp_path: Path) 
     async with db.sessionmaker() as s:
         scopes = sorted((await s.execute(select(InterchangeKey.scope))).scalars().all())
     assert scopes == ["local", f"p{one}"]
+
+
+def _dies_when_storing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run of an 837P dies as its set is stored (the database went away, say)."""
+    from edi_gateway.encounters.writer import EncounterSetWriter
+
+    async def dies(self: Any, checked: Any) -> Any:
+        raise ConnectionResetError("database connection lost")
+
+    monkeypatch.setattr(EncounterSetWriter, "finish", dies)
+
+
+async def _holders(db: Db) -> list[str]:
+    async with db.sessionmaker() as s:
+        return list((await s.execute(select(InterchangeKey.submission_id))).scalars())
+
+
+async def _status(db: Db, submission_id: str) -> str:
+    async with db.sessionmaker() as s:
+        sub = await s.get(Submission, submission_id)
+        assert sub is not None
+        return str(sub.status)
+
+
+async def test_a_run_failed_for_good_lets_its_numbers_go(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept while a retry is pending (another file with the number is a duplicate), let go
+    after the last try (the corrected file is accepted)."""
+    first, second, sender = _files(tmp_path)
+    partner_id = await _partner(db, "clinic", sender)
+    failing = await _received(db, first, partner_id)
+    with monkeypatch.context() as patched:
+        _dies_when_storing(patched)
+        with pytest.raises(ConnectionResetError):
+            await run_one(db.sessionmaker, db.settings, failing, Attempt(1, 2))
+    assert await _holders(db) == [failing]
+    meanwhile = await process_submission(
+        db.sessionmaker, db.settings, await _received(db, second, partner_id)
+    )
+    assert meanwhile.status == "rejected"
+    assert b"*R*025~" in await _ta1(db, meanwhile.id)
+
+    with monkeypatch.context() as patched:
+        _dies_when_storing(patched)
+        await run_one(db.sessionmaker, db.settings, failing, Attempt(2, 2))
+    assert await _status(db, failing) == "failed"
+    assert await _holders(db) == []
+
+    corrected = tmp_path / "corrected.x12"
+    corrected.write_text(first.read_text().replace("CLM*", "CLM*C"))
+    fixed = await process_submission(
+        db.sessionmaker, db.settings, await _received(db, corrected, partner_id)
+    )
+    assert fixed.status == "completed"
+    assert b"*R*025~" not in await _ta1(db, fixed.id)
+    assert await _holders(db) == [fixed.id]
+
+
+async def test_submissions_retry_claims_the_numbers_again(
+    db: Db,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from edi_gateway.cli import main
+    from edi_gateway.config import get_settings
+
+    first, _, sender = _files(tmp_path)
+    partner_id = await _partner(db, "clinic", sender)
+    sid = await _received(db, first, partner_id)
+    with monkeypatch.context() as patched:
+        _dies_when_storing(patched)
+        await run_one(db.sessionmaker, db.settings, sid, Attempt(1, 1))
+    assert (await _status(db, sid), await _holders(db)) == ("failed", [])
+
+    monkeypatch.setenv("EDI_GATEWAY_DATABASE_URL", db.url)
+    monkeypatch.setenv("EDI_GATEWAY_DATA_DIR", str(db.settings.data_dir))
+    monkeypatch.setenv("EDI_GATEWAY_QUEUE", "inprocess")
+    get_settings.cache_clear()
+    try:
+        code = await anyio.to_thread.run_sync(lambda: main(["submissions", "retry", sid]))
+    finally:
+        get_settings.cache_clear()
+    assert code == 0, capsys.readouterr().err
+    assert f"submission {sid}: completed (60 stored" in capsys.readouterr().out
+    assert await _holders(db) == [sid]
+    assert b"*R*025~" not in await _ta1(db, sid)
