@@ -65,22 +65,25 @@ async def _queue(url: str, data_dir: Path, paths: list[Path]) -> list[str]:
     return ids
 
 
-async def _states(url: str, ids: list[str]) -> list[tuple[str, int]]:
+async def _states(url: str, ids: list[str]) -> list[tuple[str, int, int]]:
+    """(status, units stored, segments done) of each submission."""
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("+asyncpg", ""))
     try:
         rows = await conn.fetch(
-            "SELECT status, units_stored FROM submissions WHERE id = ANY($1::text[])", ids
+            "SELECT status, units_stored, segments_done FROM submissions "
+            "WHERE id = ANY($1::text[])",
+            ids,
         )
     finally:
         await conn.close()
-    return [(r["status"], r["units_stored"] or 0) for r in rows]
+    return [(r["status"], r["units_stored"] or 0, r["segments_done"] or 0) for r in rows]
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -114,13 +117,21 @@ def _run(url: str, tmp: Path, paths: list[Path], workers: int) -> tuple[float, i
         time.sleep(2.0)  # let the workers connect and import
         start = time.perf_counter()
         ids = asyncio.run(_queue(url, data_dir, paths))
+        # the first worker's RSS against the segments done, to see what grows with the file
+        samples = (tmp / f"rss-{workers}-{len(paths)}-{paths[0].stem}.csv").open("w")
+        samples.write("seconds,segments_done,rss_mb\n")
         while True:
             states = asyncio.run(_states(url, ids))
-            if all(status in DONE for status, _ in states):
+            if all(status in DONE for status, _, _ in states):
                 break
             if any(p.poll() is not None for p in procs):
                 raise SystemExit(f"a worker stopped; its log is in {tmp}")
-            time.sleep(0.2)
+            samples.write(
+                f"{time.perf_counter() - start:.1f},{sum(s for _, _, s in states)},"
+                f"{_peak_rss_mb(procs[0].pid, 'VmRSS'):.1f}\n"
+            )
+            time.sleep(1.0)
+        samples.close()
         seconds = time.perf_counter() - start
         rss = [_peak_rss_mb(p.pid) for p in procs]
     finally:
@@ -128,10 +139,10 @@ def _run(url: str, tmp: Path, paths: list[Path], workers: int) -> tuple[float, i
             p.send_signal(signal.SIGTERM)
         for p in procs:
             p.wait(timeout=60)
-    bad = [status for status, _ in states if status != "completed"]
+    bad = [status for status, _, _ in states if status != "completed"]
     if bad:
         raise SystemExit(f"submissions ended {bad}")
-    return seconds, sum(stored for _, stored in states), rss
+    return seconds, sum(stored for _, stored, _ in states), rss
 
 
 def _check_only(path: Path) -> float:
@@ -156,8 +167,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--file-claims", type=int, default=5_000)
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1")
     args = parser.parse_args()
+    worker_counts = [int(w) for w in args.workers.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-scale-"))
+    print(f"load average {os.getloadavg()}; worker logs and RSS samples in {tmp}")
     print(
         f"{'case':<26}{'workers':>8}{'seconds':>9}{'claims/s':>10}{'s/100k':>8}"
         f"{'speed-up':>9}{'peak RSS MB':>14}{'vs check':>9}"
@@ -168,18 +182,19 @@ def main() -> None:
         write_file(path, "837p", size, seed=11)
         cases.append((f"one file, {size:,} claims", [path], size))
     many = []
-    for n in range(args.files):
+    for n in range(args.files):  # --files 0: no many-files case
         path = tmp / f"many-{n}.x12"
         write_file(path, "837p", args.file_claims, seed=100 + n)
         path.write_text(path.read_text().replace("CLM*", f"CLM*F{n}"))
         many.append(path)
-    cases.append(
-        (f"{args.files} files x {args.file_claims:,}", many, args.files * args.file_claims)
-    )
+    if many:
+        cases.append(
+            (f"{args.files} files x {args.file_claims:,}", many, args.files * args.file_claims)
+        )
     for label, paths, claims in cases:
         check_seconds = sum(_check_only(p) for p in paths)
         one = None
-        for workers in (1, 2):
+        for workers in worker_counts:
             seconds, stored, rss = _run(args.postgres, tmp, paths, workers)
             assert stored == claims, (stored, claims)
             rate = claims / seconds
@@ -188,6 +203,8 @@ def main() -> None:
                 f"{label:<26}{workers:>8}{seconds:>9.1f}{rate:>10,.0f}"
                 f"{seconds / claims * 100_000:>8.1f}{rate / one:>9.2f}"
                 f"{' / '.join(f'{r:.0f}' for r in rss):>14}{check_seconds / seconds:>9.2f}"
+                f"  load {os.getloadavg()[0]:.1f}",
+                flush=True,
             )
 
 
