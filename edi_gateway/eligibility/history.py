@@ -6,10 +6,9 @@ import asyncio
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..models import CoverageSpan, Member, MemberIdentifier
+from .repository import RosterRepository
 
 __all__ = ["RosterHistory"]
 
@@ -58,31 +57,12 @@ class RosterHistory:
         self, plan_senders: frozenset[str], member_id: str
     ) -> list[tuple[date | None, date | None]] | None:
         """The member's coverage in force now, as (begin, end) spans, from the plan's
-        rosters; None when no roster of the plan is held. Two indexed look-ups (the
-        subscriber id, then any other id of the member) and the member's current spans
-        (``ix_coverage_spans_current``): the cost does not grow with the roster."""
+        rosters; None when no roster of the plan is held."""
         senders = sorted(plan_senders)
         async with self.sessionmaker() as session:
+            rosters = RosterRepository(session)
             if plan_senders not in self.rosters:
-                self.rosters[plan_senders] = (
-                    await session.execute(
-                        select(Member.id).where(Member.plan_sender_id.in_(senders)).limit(1)
-                    )
-                ).first() is not None
+                self.rosters[plan_senders] = await rosters.any_roster_of(senders)
             if not self.rosters[plan_senders]:
                 return None
-            members = union(
-                select(Member.id.label("id")).where(
-                    Member.subscriber_id == member_id, Member.plan_sender_id.in_(senders)
-                ),
-                select(MemberIdentifier.member_id.label("id"))
-                .join(Member, Member.id == MemberIdentifier.member_id)
-                .where(MemberIdentifier.value == member_id, Member.plan_sender_id.in_(senders)),
-            ).subquery()
-            rows = await session.execute(
-                select(CoverageSpan.begin_date, CoverageSpan.end_date).where(
-                    CoverageSpan.member_id.in_(select(members.c.id)),
-                    CoverageSpan.superseded_at.is_(None),
-                )
-            )
-            return [(b, e) for b, e in rows.all()]
+            return await rosters.current_spans(senders, member_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import CoverageSpan, Member, MemberIdentifier
 from ..repository import ReadScope, Repository, ScopedRepository
@@ -117,3 +118,38 @@ class CoverageRepository(Repository[CoverageSpan]):
 
     async def in_force(self, member_id: int, day: date) -> Sequence[CoverageSpan]:
         return await self.get_all(self.in_force_statement(member_id, day))
+
+
+class RosterRepository:
+    """The look-ups of claim checks against a plan's rosters, each narrowed to the
+    rosters that plan sent (its ISA06 values) and each on an index, so that their cost
+    does not grow with the roster."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def any_roster_of(self, senders: Sequence[str]) -> bool:
+        stmt = select(Member.id).where(Member.plan_sender_id.in_(senders)).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def current_spans(
+        self, senders: Sequence[str], member_id: str
+    ) -> list[tuple[date | None, date | None]]:
+        """The member's coverage in force now, as (begin, end) spans: the subscriber id,
+        then any other id of the member (two indexed look-ups), and the member's current
+        spans (``ix_coverage_spans_current``)."""
+        members = union(
+            select(Member.id.label("id")).where(
+                Member.subscriber_id == member_id, Member.plan_sender_id.in_(senders)
+            ),
+            select(MemberIdentifier.member_id.label("id"))
+            .join(Member, Member.id == MemberIdentifier.member_id)
+            .where(MemberIdentifier.value == member_id, Member.plan_sender_id.in_(senders)),
+        ).subquery()
+        rows = await self.session.execute(
+            select(CoverageSpan.begin_date, CoverageSpan.end_date).where(
+                CoverageSpan.member_id.in_(select(members.c.id)),
+                CoverageSpan.superseded_at.is_(None),
+            )
+        )
+        return [(b, e) for b, e in rows.all()]
