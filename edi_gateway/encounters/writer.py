@@ -8,7 +8,7 @@ from sqlalchemy import join, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.check import CheckedUnit
-from mappings.records import EncounterClaim
+from mappings.records import EncounterClaim, Party
 from parsers import TransactionHeader
 
 from ..db import (
@@ -151,6 +151,26 @@ _PRIOR_ADJUSTMENT_COLUMNS = (
     "amount",
     "quantity",
 )
+
+
+def party_values(p: Party) -> tuple[Any, ...]:
+    """The stored columns of a claim's party (encounter_parties), after the encounter id."""
+    return (
+        p.role,
+        p.entity_type,
+        p.last_name,
+        p.first_name,
+        p.middle_name,
+        p.id_qualifier,
+        p.identifier,
+        p.npi,
+        p.tax_id,
+        p.taxonomy,
+        p.address1,
+        p.city,
+        p.state,
+        p.postal_code,
+    )
 
 
 def _line_key(member: str | None, line: Any, provider: str | None) -> tuple[Any, ...]:
@@ -427,25 +447,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             for dx in claim.diagnoses:
                 dxs.append((enc_id, dx.sequence, dx.qualifier, dx.code, dx.present_on_admission))
             for p in (billing, claim.subscriber, patient, claim.payer, *claim.providers):
-                parties.append(
-                    (
-                        enc_id,
-                        p.role,
-                        p.entity_type,
-                        p.last_name,
-                        p.first_name,
-                        p.middle_name,
-                        p.id_qualifier,
-                        p.identifier,
-                        p.npi,
-                        p.tax_id,
-                        p.taxonomy,
-                        p.address1,
-                        p.city,
-                        p.state,
-                        p.postal_code,
-                    )
-                )
+                parties.append((enc_id, *party_values(p)))
             for pp in claim.prior_payers:
                 payers.append(
                     (

@@ -23,6 +23,7 @@ from mappings.records import (
     PriorPayer,
 )
 
+from ..encounters.writer import party_values
 from ..models import (
     Encounter,
     EncounterDiagnosis,
@@ -221,25 +222,6 @@ def _adjustment(row: PriorPayerAdjustment) -> Adjustment:
     )
 
 
-def _party_view(p: Party) -> tuple[Any, ...]:
-    return (
-        p.role,
-        p.entity_type,
-        p.last_name,
-        p.first_name,
-        p.middle_name,
-        p.id_qualifier,
-        p.identifier,
-        p.npi,
-        p.tax_id,
-        p.taxonomy,
-        p.address1,
-        p.city,
-        p.state,
-        p.postal_code,
-    )
-
-
 def claim_view(c: EncounterClaim) -> dict[str, Any]:
     """The stored fields of a claim (what ``EncounterSetWriter`` keeps), for comparison."""
     return {
@@ -300,7 +282,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             (d.sequence, d.qualifier, d.code, d.present_on_admission) for d in c.diagnoses
         ],
         "parties": [
-            _party_view(p) for p in (c.billing, c.subscriber, c.patient, c.payer, *c.providers)
+            party_values(p) for p in (c.billing, c.subscriber, c.patient, c.payer, *c.providers)
         ],
         "prior_payers": [
             (
