@@ -46,6 +46,7 @@ from parsers import (
     UnitEvent,
     Validator,
 )
+from parsers.ranges import EventSource
 
 from . import x834, x835, x837
 from .errors import MappingError
@@ -345,7 +346,7 @@ def check(
     source: Source,
     guides: Guides | None = None,
     *,
-    validator: Validator | None = None,
+    validator: EventSource | None = None,
     map_units: bool = True,
     skip_sets: frozenset[int] = frozenset(),
 ) -> Iterator[Checked]:
@@ -357,7 +358,7 @@ def check(
     yielded.
     """
     wants_units = guides is not None or map_units
-    v = validator or Validator(units=wants_units)
+    v: EventSource = validator or Validator(units=wants_units)
     threshold = guides.acceptance_threshold if guides is not None else None
     events = v.events(source)
     if threshold is None:

@@ -46,6 +46,7 @@ from .submissions import (
     StoredFile,
     Submission,
     TransactionSet,
+    WorkUnit,
 )
 from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -94,4 +95,5 @@ __all__ = [
     "WebhookDelivery",
     "WorkItem",
     "WorkItemEvent",
+    "WorkUnit",
 ]

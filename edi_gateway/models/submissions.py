@@ -57,6 +57,9 @@ class Submission(Base):
     units_rejected: Mapped[int] = mapped_column(Integer, default=0)
     #: progress while processing: transaction sets finished and the last segment reached
     sets_done: Mapped[int] = mapped_column(Integer, default=0)
+    #: work units (PostgreSQL workers): claim ranges of large sets, checked and stored apart
+    work_units_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    work_units_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     segments_done: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
@@ -222,3 +225,33 @@ class ClaimOutcome(Base):
     billing_name: Mapped[str | None] = mapped_column(String(80))
     type_of_bill: Mapped[str | None] = mapped_column(String(4))
     line: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkUnit(Base):
+    """A range of one large transaction set's claims, checked and stored by any worker in a
+    transaction of its own (see ``submissions/units.py``); ``layout`` says which bytes of
+    the file it reads (``parsers.ranges.RangeLayout``)."""
+
+    __tablename__ = "work_units"
+    __table_args__ = (UniqueConstraint("submission_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)  # 1-based, in file order
+    set_ordinal: Mapped[int] = mapped_column(Integer)
+    transaction_set_id: Mapped[int] = mapped_column(
+        ForeignKey("transaction_sets.id", ondelete="CASCADE")
+    )
+    first_line: Mapped[int] = mapped_column(Integer)
+    byte_start: Mapped[int] = mapped_column(Id)
+    byte_end: Mapped[int] = mapped_column(Id)
+    layout: Mapped[str] = mapped_column(Text)  # JSON
+    status: Mapped[str] = mapped_column(String(10))  # todo, done
+    claims: Mapped[int] = mapped_column(Integer)
+    units_stored: Mapped[int] = mapped_column(Integer, default=0)
+    units_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    #: who ran it (host:pid of the worker process) and when it ended
+    worker: Mapped[str | None] = mapped_column(String(80))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

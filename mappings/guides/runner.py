@@ -24,7 +24,7 @@ from parsers.tree import Loop, TransactionHeader, Unit
 
 from . import checks as c
 from .evaluation import HistoryLookup, Violation
-from .kinds import KINDS, SumEquals
+from .kinds import KINDS, SumEquals, Unique
 from .model import Condition, Guide, Rule
 from .program import CompiledRule, Outcome, Program
 
@@ -59,6 +59,12 @@ def rule_overrides(guides: Sequence[Guide]) -> dict[str, dict[str, Any]]:
         for rule_id, change in (guide.settings.get("rule_overrides") or {}).items():
             out.setdefault(str(rule_id), {}).update(change)
     return out
+
+
+#: what makes a verdict depend on more than one unit
+_WHOLE_SCOPES = frozenset(("set", "file"))
+_ACROSS_UNITS = frozenset((Unique.name,))
+_WHOLE_VERDICTS = frozenset((Severity.REJECT_TRANSACTION.value, Severity.REJECT_FILE.value))
 
 
 class GuideEvaluator:
@@ -99,6 +105,22 @@ class GuideEvaluator:
                 if rule.scope == "set" and kind is SumEquals:
                     summed.extend(slots.slot(p) for p in SumEquals.summed(rule.params))
         self.program = Program(compiled, slots, summed, self.receipt_date, history)
+
+    def units_stand_alone(self, transaction: str) -> bool:
+        """Whether every verdict these guides give a ``transaction`` set is one unit's own:
+        no set- or file-scope rule, no rule remembering earlier units (``unique``) and no
+        unit rule that rejects its whole set or file. Only then can a set be checked in
+        ranges of units (work units) with the same verdicts as in one pass."""
+        for guide, rule in self._rules:
+            if transaction not in (rule.transactions or guide.transactions):
+                continue
+            if (
+                rule.scope in _WHOLE_SCOPES
+                or rule.kind in _ACROSS_UNITS
+                or rule.severity in _WHOLE_VERDICTS
+            ):
+                return False
+        return True
 
     def check_unit(self, unit: Unit) -> list[Finding]:
         outcomes = self.program.check_unit(unit)

@@ -1,0 +1,93 @@
+"""Work units (issue 19): a large 837 set cut into claim ranges (``parsers.ranges``), each
+range checked on its own by the same check stream, gives every claim the verdict,
+findings, record and file lines it gets when the whole file is checked in one pass; and
+only sets whose guides judge each claim alone are cut."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from mappings.check import CheckedUnit, GuideSelection, check
+from parsers import TransactionHeader, Validator
+from parsers.generate import generate_bytes
+from parsers.ranges import RangeEvents, RangeLayout, plan_ranges, range_stream
+
+RECEIVED = dt.date(2026, 12, 6)
+
+
+def _file(tmp_path: Path, claims: int, receiver: str = "OTHERPAY") -> Path:
+    """A generated 837P (one set) sent to ``receiver`` (8 characters, as GPHP1EDI)."""
+    path = tmp_path / "big.x12"
+    path.write_bytes(generate_bytes("837p", claims, seed=3).replace(b"GPHP1EDI", receiver.encode()))
+    return path
+
+
+def _seen(c: CheckedUnit) -> tuple[Any, ...]:
+    return (
+        c.line,
+        c.accepted,
+        c.unit.header,
+        [(f.code, f.line, f.segment_position, f.message) for f in c.findings],
+        repr(c.record),
+    )
+
+
+def check_header(seen: list[tuple[Any, ...]]) -> TransactionHeader:
+    header = seen[0][2]
+    assert isinstance(header, TransactionHeader)
+    return header
+
+
+def _guides() -> GuideSelection:
+    return GuideSelection(None, RECEIVED, by_receiver=True)
+
+
+def test_ranges_of_a_large_set_check_as_the_whole_file_does(tmp_path: Path) -> None:
+    path = _file(tmp_path, 1_000)
+    [outline] = plan_ranges(str(path), 300)
+    assert outline.claims == 1_000
+    assert len(outline.ranges) >= 3
+    assert sum(r.claims for r in outline.ranges) == 1_000
+    # a range starting at a 2000B subscriber HL carries its 2000A billing provider
+    assert outline.ranges[0].billing is None
+    assert all(r.billing is not None for r in outline.ranges[1:])
+
+    whole = [_seen(c) for c in check(str(path), _guides()) if isinstance(c, CheckedUnit)]
+    in_ranges = []
+    for claim_range in outline.ranges:
+        layout = RangeLayout.from_dict(RangeLayout.of(outline, claim_range).as_dict())
+        data = range_stream(path, layout)
+        events = RangeEvents(Validator(units=True), layout)
+        got = [c for c in check(data, _guides(), validator=events) if isinstance(c, CheckedUnit)]
+        assert len(got) == claim_range.claims
+        in_ranges += [_seen(c) for c in got]
+    assert len(whole) == 1_000
+    assert outline.header() == check_header(whole)
+    assert in_ranges == whole  # same lines, positions, findings, records, set ordinal
+
+
+def test_small_sets_and_other_transactions_are_not_cut(tmp_path: Path) -> None:
+    path = _file(tmp_path, 200)
+    [outline] = plan_ranges(str(path), 300)
+    assert outline.claims == 200 and outline.ranges == []
+    roster = tmp_path / "834.x12"
+    roster.write_bytes(generate_bytes("834", 500, seed=1))
+    assert all(o.ranges == [] for o in plan_ranges(str(roster), 100))
+    assert plan_ranges(b"not x12 at all", 10) == []
+
+
+def _header(transaction: str, receiver: str) -> TransactionHeader:
+    return TransactionHeader(transaction, "", "1", "1", "1", "S", receiver, "S", receiver, 0, 1, 1)
+
+
+def test_only_sets_whose_guides_judge_each_claim_alone_stand_alone() -> None:
+    guides = _guides()
+    # the base 837 guide judges each claim alone
+    assert guides.for_header(_header("837P", "OTHERPAY")).units_stand_alone("837P")
+    # the Medi-Cal plan guide has file rules (R03, R04), a claims-per-set limit (R10) and
+    # a claim unique in the file (R15): its sets stay whole
+    assert not guides.for_header(_header("837P", "GPHP1EDI")).units_stand_alone("837P")
+    # 835 balancing rejects the whole set (R40, R41)
+    assert not guides.for_header(_header("835", "OTHERPAY")).units_stand_alone("835")
