@@ -9,7 +9,19 @@ from typing import Any, Protocol, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Dialect, Select, Table, event, func, literal, select, text, true
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Select,
+    Table,
+    event,
+    func,
+    join,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -116,6 +128,10 @@ def rows_for_values(
     being stored those know nothing of the rows this transaction has just written: the
     planner expected one row per plan where there were thousands and filtered each row
     against every value (87 ms for 400 members of a 3,000-member roster; 0.2 ms probing).
+    The ``where`` conditions are worked out beside each probe's rows and tested outside it,
+    so no index of theirs is read: believing the tenant's ``partner_id`` rare, the planner
+    ANDed its index (every claim of the tenant) into each probe, whose cost then grew with
+    the rows stored (0.8 ms per value at 20,000 claims).
     """
     rows = select(*columns) if source is None else select(*columns).select_from(source)
     if dialect != "postgresql":
@@ -127,8 +143,70 @@ def rows_for_values(
         .table_valued("value")
         .render_derived(name="given")
     )
-    probe = rows.where(key == given.c.value, *where).offset(0).lateral()
-    return select(*probe.c).select_from(given).join(probe, true())
+    tests = [condition.label(f"where_{n}") for n, condition in enumerate(where)]
+    probe = rows.add_columns(*tests).where(key == given.c.value).offset(0).lateral()
+    found = list(probe.c)
+    return (
+        select(*found[: len(columns)])
+        .select_from(given)
+        .join(probe, true())
+        .where(*found[len(columns) :])
+    )
+
+
+def child_rows_for_values(
+    columns: list[Any],
+    key: Any,
+    values: list[Any],
+    dialect: str,
+    *where: Any,
+    parent_id: Any,
+    child_columns: list[Any],
+    child_parent_id: Any,
+) -> Select[Any]:
+    """``columns`` of the parents whose ``key`` is in ``values`` (and ``where``), then
+    ``child_columns`` of each of their children (``child_parent_id`` = ``parent_id``): a
+    batch's look-up of parent rows joined to their children, one row per child.
+
+    On PostgreSQL the parents are probed as :func:`rows_for_values` does, then each
+    parent's children through ``child_parent_id``'s index, each in a sub-select of its own:
+    planned as a join, with statistics that have not seen this run's rows, the children
+    were read whole for every value (13 ms per value at 20,000 claims).
+    """
+    if dialect != "postgresql":
+        return (
+            select(*columns, *child_columns)
+            .select_from(join(child_parent_id.table, parent_id.table, child_parent_id == parent_id))
+            .where(key.in_(values), *where)
+        )
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    given = (
+        func.unnest(literal(values, ARRAY(key.type)))
+        .table_valued("value")
+        .render_derived(name="given")
+    )
+    tests = [condition.label(f"where_{n}") for n, condition in enumerate(where)]
+    parents = (
+        select(*columns, parent_id.label("parent_id"), *tests)
+        .where(key == given.c.value)
+        .offset(0)
+        .lateral("parents")
+    )
+    found = list(parents.c)
+    children = (
+        select(*child_columns)
+        .where(child_parent_id == parents.c.parent_id)
+        .offset(0)
+        .lateral("children")
+    )
+    return (
+        select(*found[: len(columns)], *children.c)
+        .select_from(given)
+        .join(parents, true())
+        .join(children, true())
+        .where(*found[len(columns) + 1 :])
+    )
 
 
 def table_of(model: type[Base]) -> Table:

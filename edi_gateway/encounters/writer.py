@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import join, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.check import CheckedUnit
@@ -14,6 +14,7 @@ from parsers import TransactionHeader
 from ..db import (
     allocate_ids,
     bulk_insert,
+    child_rows_for_values,
     insert_new,
     insert_with_ids,
     rows_for_values,
@@ -268,30 +269,27 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         existing_lines: set[tuple[Any, ...]] = set()
         for start in range(0, len(members), _CHUNK):
             rows = await session.execute(
-                rows_for_values(
-                    [
-                        Encounter.member_id,
-                        EncounterLine.service_date_from,
-                        EncounterLine.procedure_code,
-                        EncounterLine.revenue_code,
-                        EncounterLine.modifiers,
-                        EncounterLine.rendering_npi,
-                        Encounter.billing_npi,
-                        Encounter.partner_id,
-                    ],
+                child_rows_for_values(
+                    [Encounter.member_id, Encounter.billing_npi, Encounter.partner_id],
                     Encounter.member_id,
                     members[start : start + _CHUNK],
                     self.dialect,
                     Encounter.status == "active",
                     tenant.scope(Encounter.partner_id),
-                    source=join(
-                        EncounterLine, Encounter, Encounter.id == EncounterLine.encounter_id
-                    ),
+                    parent_id=Encounter.id,
+                    child_columns=[
+                        EncounterLine.service_date_from,
+                        EncounterLine.procedure_code,
+                        EncounterLine.revenue_code,
+                        EncounterLine.modifiers,
+                        EncounterLine.rendering_npi,
+                    ],
+                    child_parent_id=EncounterLine.encounter_id,
                 )
             )
             for row in rows.all():
                 found: tuple[Any, ...] = tuple(row)
-                member, day, code, revenue, mods, rendering, billing, owner = found
+                member, billing, owner, day, code, revenue, mods, rendering = found
                 if (member, day) not in pairs or not tenant.sees(owner, billing):
                     continue
                 key_code = code or (f"rev:{revenue}" if revenue else None)

@@ -1,0 +1,103 @@
+"""A batch's look-ups (duplicate claims and service lines) find exactly the rows they are
+asked for, with their conditions (status, tenant) applied, on SQLite and PostgreSQL; on
+PostgreSQL each value is probed through its key's index only, so a probe costs the same
+however many rows the run has stored (issue 19: seconds per claim linear in the file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Db
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql
+
+from edi_gateway.db import child_rows_for_values, rows_for_values
+from edi_gateway.models import Encounter, EncounterLine
+from edi_gateway.submissions.ingest import ingest_paths
+from parsers.generate import write_file
+
+
+async def _stored(db: Db, tmp_path: Path) -> list[tuple[int, str, str]]:
+    """300 claims stored, every third one voided; (id, CLM01, member id) of each."""
+    path = tmp_path / "claims.x12"
+    write_file(path, "837p", 300, seed=21)
+    [done] = await ingest_paths(db.sessionmaker, db.settings, [path])
+    assert done.submission.units_stored == 300
+    async with db.sessionmaker() as s, s.begin():
+        rows = (
+            await s.execute(
+                select(Encounter.id, Encounter.claim_id, Encounter.member_id).order_by(Encounter.id)
+            )
+        ).all()
+        voided = [r[0] for r in rows[::3]]
+        await s.execute(update(Encounter).where(Encounter.id.in_(voided)).values(status="void"))
+    return [(int(i), str(c), str(m)) for i, c, m in rows]
+
+
+async def _plan(db: Db, stmt: object) -> str:
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        compiled = stmt.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+        params = [compiled.params[k] for k in compiled.positiontup]
+        rows = await raw.driver_connection.fetch("EXPLAIN " + str(compiled), *params)
+    return "\n".join(r[0] for r in rows)
+
+
+async def test_claim_probe_applies_its_conditions_and_reads_only_the_key(
+    db: Db, tmp_path: Path
+) -> None:
+    stored = await _stored(db, tmp_path)
+    asked = [c for _, c, _ in stored[:60]] + ["NOSUCHCLAIM"]
+    stmt = rows_for_values(
+        [Encounter.claim_id, Encounter.partner_id],
+        Encounter.claim_id,
+        asked,
+        db.kind,
+        Encounter.status == "active",
+        Encounter.partner_id.is_(None),
+    )
+    async with db.sessionmaker() as s:
+        found = sorted(c for c, _ in (await s.execute(stmt)).all())
+    assert found == sorted(c for n, (_, c, _) in enumerate(stored[:60]) if n % 3)
+    async with db.sessionmaker() as s:
+        other = rows_for_values(
+            [Encounter.claim_id], Encounter.claim_id, asked, db.kind, Encounter.partner_id == 99
+        )
+        assert (await s.execute(other)).all() == []
+    if db.kind == "postgresql":
+        plan = await _plan(db, stmt)
+        assert "ix_encounters_claim" in plan
+        assert "ix_encounters_partner_id" not in plan and "Seq Scan" not in plan, plan
+
+
+async def test_member_lines_probe_reads_each_claims_lines_by_index(db: Db, tmp_path: Path) -> None:
+    stored = await _stored(db, tmp_path)
+    members = sorted({m for _, _, m in stored[:90]})
+    stmt = child_rows_for_values(
+        [Encounter.member_id, Encounter.id],
+        Encounter.member_id,
+        members,
+        db.kind,
+        Encounter.status == "active",
+        Encounter.partner_id.is_(None),
+        parent_id=Encounter.id,
+        child_columns=[EncounterLine.line_number],
+        child_parent_id=EncounterLine.encounter_id,
+    )
+    async with db.sessionmaker() as s:
+        got = sorted((m, int(i), int(n)) for m, i, n in (await s.execute(stmt)).all())
+        expected = sorted(
+            (m, int(i), int(n))
+            for m, i, n in (
+                await s.execute(
+                    select(Encounter.member_id, Encounter.id, EncounterLine.line_number)
+                    .join(EncounterLine, EncounterLine.encounter_id == Encounter.id)
+                    .where(Encounter.member_id.in_(members), Encounter.status == "active")
+                )
+            ).all()
+        )
+    assert got == expected and len({i for _, i, _ in got}) >= 60
+    if db.kind == "postgresql":
+        plan = await _plan(db, stmt)
+        assert "ix_encounters_member_date" in plan and "ix_encounter_lines_encounter_id" in plan
+        assert "ix_encounters_partner_id" not in plan and "Seq Scan" not in plan, plan
