@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     #: let webhooks use plain http to a loopback address (tests, local receivers); never
     #: in production, where every webhook URL must be https
     webhook_allow_http_loopback: bool = False
+    #: after a rotation, the previous secret still signs (a second v1) for this long
+    webhook_secret_grace_hours: float = 24.0
     #: delivered and failed deliveries (with their attempts) are kept this many days
     webhook_keep_days: float = 30.0
 

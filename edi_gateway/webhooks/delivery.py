@@ -5,9 +5,10 @@ the request's timeout and a margin) and records the attempt row, so that two sen
 never send the same attempt and a sender that dies mid-request leaves a row that shows
 it. A URL whose name resolves to a loopback, private or link-local address is not sent
 to (the error ``AddressNotAllowed``): a partner's URL must not reach the service's own
-network. Then it POSTs the stored body with its signature, outside any transaction, and
-records the answer: a 2xx delivers; anything else (another status, no connection, a
-timeout) is tried again after ``webhook_retry_seconds * 2 ** (n - 1)`` until
+network; the request connects to the address that was checked, never to a second
+resolution of the name. Then it POSTs the stored body with its signature, outside any
+transaction, and records the answer: a 2xx delivers; anything else (another status, no
+connection, a timeout) is tried again after ``webhook_retry_seconds * 2 ** (n - 1)`` until
 ``webhook_attempts`` attempts have failed, and then the delivery is ``failed``.
 
 Log lines name the delivery, the event id and type and the receiver's host, never the
@@ -86,10 +87,14 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-async def refused_address(url: str, settings: Settings) -> str | None:
-    """``"AddressNotAllowed"`` when the URL's name resolves to an address no partner's
-    receiver has (loopback, private, link-local: the service's own network), else None.
-    Loopback passes only when ``webhook_allow_http_loopback`` is set (tests)."""
+async def vetted_address(url: str, settings: Settings) -> tuple[str | None, str | None]:
+    """(error, address): ``("AddressNotAllowed", None)`` when the URL's name resolves to
+    an address no partner's receiver has (loopback, private, link-local: the service's
+    own network), else ``(None, the first address)`` — the one the request must connect
+    to, so that a name cannot resolve to a public address for this check and to a private
+    one for the connection (DNS rebinding). ``(None, None)`` when the name does not
+    resolve (the request reports it). Loopback passes only when
+    ``webhook_allow_http_loopback`` is set (tests)."""
     parsed = httpx.URL(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
@@ -97,15 +102,33 @@ async def refused_address(url: str, settings: Settings) -> str | None:
             parsed.host, port, type=socket.SOCK_STREAM
         )
     except OSError:
-        return None  # the request reports the failure (ConnectError)
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        return None, None
+    addresses = [ipaddress.ip_address(str(sockaddr[0]).split("%")[0]) for *_, sockaddr in found]
+    for address in addresses:
         if address.is_global:
             continue
         if address.is_loopback and settings.webhook_allow_http_loopback:
             continue
-        return "AddressNotAllowed"
-    return None
+        return "AddressNotAllowed", None
+    return None, (str(addresses[0]) if addresses else None)
+
+
+async def refused_address(url: str, settings: Settings) -> str | None:
+    """``"AddressNotAllowed"`` when the URL may not be sent to (see ``vetted_address``)."""
+    return (await vetted_address(url, settings))[0]
+
+
+def pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The request to make to ``url`` over the vetted ``address``: the URL with the
+    address as its host, the Host header, and the TLS server name (so the certificate is
+    still checked against the URL's name)."""
+    if address is None:
+        return url, {}, {}
+    parsed = httpx.URL(url)
+    host = parsed.host
+    netloc = parsed.netloc.decode("ascii")
+    extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
+    return str(parsed.copy_with(host=address)), {"Host": netloc}, extensions
 
 
 def host_of(url: str) -> str:
@@ -139,10 +162,12 @@ async def attempt(
         await session.flush()
         attempt_id = record.id
         url, secret, body = hook.url, hook.secret, delivery.body.encode()
+        still = hook.previous_secret_until
+        previous = [hook.previous_secret] if hook.previous_secret and still and still > now else []
         event_id, event = delivery.event_id, delivery.event
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: signature_header(secret, body),
+        SIGNATURE_HEADER: signature_header(secret, body, also=previous),
         EVENT_ID_HEADER: event_id,
         EVENT_HEADER: event,
         ATTEMPT_HEADER: str(number),
@@ -151,10 +176,13 @@ async def attempt(
     error: str | None = None
     started = time.perf_counter()
     try:
-        error = await refused_address(url, settings)
+        error, address = await vetted_address(url, settings)
         if error is None:
+            pinned_url, host, extensions = pinned(url, address)
             # the answer's body is never read: only its status counts
-            async with client.stream("POST", url, content=body, headers=headers) as response:
+            async with client.stream(
+                "POST", pinned_url, content=body, headers={**headers, **host}, extensions=extensions
+            ) as response:
                 status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"

@@ -1,4 +1,4 @@
-"""HTTP routes of webhooks: register, list, read, delete, rotate the secret, and read
+"""HTTP routes of webhooks: register, list, read, change, delete, rotate the secret, and read
 every delivery with its attempts."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .schemas import (
     WebhookCreated,
     WebhookList,
     WebhookOut,
+    WebhookUpdate,
 )
 from .service import (
     create_webhook,
@@ -30,6 +31,7 @@ from .service import (
     list_webhooks,
     readable_webhook,
     rotate_secret,
+    update_webhook,
 )
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -50,6 +52,7 @@ def _out(hook: Webhook, names: dict[int, str]) -> WebhookOut:
         active=hook.active,
         created_at=hook.created_at,
         secret_rotated_at=hook.secret_rotated_at,
+        previous_secret_until=hook.previous_secret_until if hook.previous_secret else None,
     )
 
 
@@ -107,16 +110,52 @@ async def remove_webhook(webhook_id: WebhookId, session: Session, caller: Caller
     return Response(status_code=204)
 
 
+@router.patch(
+    "/webhooks/{webhook_id}",
+    response_model=WebhookOut,
+    summary="Change the URL or events, or pause or resume (active); ops may pause any",
+    responses={**PROBLEMS, **_NOT_FOUND, 403: {"description": "Not your webhook"}},
+)
+async def patch_webhook(
+    webhook_id: WebhookId, body: WebhookUpdate, request: Request, session: Session, caller: Caller
+) -> WebhookOut:
+    settings: Settings = request.app.state.settings
+    hook = await update_webhook(
+        session,
+        caller,
+        webhook_id,
+        settings,
+        url=body.url,
+        events=body.events,
+        active=body.active,
+    )
+    return _out(hook, await _names(session, [hook]))
+
+
 @router.post(
     "/webhooks/{webhook_id}/rotate-secret",
     response_model=WebhookCreated,
-    summary="A new signing secret, shown only in this answer; the old one stops at once",
+    summary="A new signing secret, shown only in this answer; the old one keeps signing "
+    "beside it for grace_hours",
     responses={**PROBLEMS, **_NOT_FOUND, 403: {"description": "Not your webhook"}},
 )
 async def post_rotate_secret(
-    webhook_id: WebhookId, session: Session, caller: Caller
+    webhook_id: WebhookId,
+    request: Request,
+    session: Session,
+    caller: Caller,
+    grace_hours: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=168,
+            description="How long the previous secret still signs (a second v1 in "
+            "Edi-Gateway-Signature); 0 if it leaked; default webhook_secret_grace_hours (24)",
+        ),
+    ] = None,
 ) -> WebhookCreated:
-    hook, secret = await rotate_secret(session, caller, webhook_id)
+    settings: Settings = request.app.state.settings
+    hook, secret = await rotate_secret(session, caller, webhook_id, settings, grace_hours)
     out = _out(hook, await _names(session, [hook]))
     return WebhookCreated(**out.model_dump(), secret=secret)
 

@@ -22,6 +22,18 @@ class WebhookCreate(BaseModel):
     events: list[EventType] = Field(min_length=1, max_length=len(EventType))
 
 
+class WebhookUpdate(BaseModel):
+    """What to change; what is left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    events: list[EventType] | None = Field(default=None, min_length=1, max_length=len(EventType))
+    active: bool | None = Field(
+        default=None, description="false pauses the webhook: no new deliveries until true"
+    )
+
+
 class WebhookOut(BaseModel):
     id: int
     partner: str | None = Field(description="The partner the webhook belongs to")
@@ -31,6 +43,10 @@ class WebhookOut(BaseModel):
     active: bool
     created_at: datetime
     secret_rotated_at: datetime | None
+    previous_secret_until: datetime | None = Field(
+        description="Until when the secret before the last rotation still signs beside "
+        "the new one (None: it no longer does)"
+    )
 
 
 class WebhookCreated(WebhookOut):

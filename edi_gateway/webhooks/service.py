@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,7 @@ __all__ = [
     "list_webhooks",
     "readable_webhook",
     "rotate_secret",
+    "update_webhook",
 ]
 
 #: webhooks one partner may register
@@ -164,20 +166,67 @@ async def delete_webhook(session: AsyncSession, who: Principal, webhook_id: int)
 
 
 async def rotate_secret(
-    session: AsyncSession, who: Principal, webhook_id: int
+    session: AsyncSession,
+    who: Principal,
+    webhook_id: int,
+    settings: Settings,
+    grace_hours: float | None = None,
 ) -> tuple[Webhook, str]:
-    """A new secret for the caller's own webhook; every attempt from now on is signed
-    with it (the old one stops working at once)."""
+    """A new secret for the caller's own webhook. Every attempt from now on is signed with
+    it and, for ``grace_hours`` (``webhook_secret_grace_hours`` unless given; 0 when the
+    old secret leaked), also with the previous one, so that the receiver can switch to the
+    new secret without failing a delivery."""
     hook = await readable_webhook(session, who, webhook_id)
     if hook.partner_id != who.partner_id:
         raise Forbidden("Only the partner a webhook belongs to may rotate its secret")
+    hours = settings.webhook_secret_grace_hours if grace_hours is None else grace_hours
+    if not 0 <= hours <= 24 * 7:
+        raise InvalidWebhook("grace_hours must be from 0 to 168 (a week)")
+    now = utcnow()
     secret = new_secret()
+    hook.previous_secret = hook.secret if hours > 0 else None
+    hook.previous_secret_until = now + timedelta(hours=hours) if hours > 0 else None
     hook.secret = secret
     hook.secret_prefix = secret[:12]
-    hook.secret_rotated_at = utcnow()
+    hook.secret_rotated_at = now
     await session.flush()
-    await audit(session, who, "webhook.rotate_secret", "webhook", str(webhook_id), None)
+    await audit(
+        session, who, "webhook.rotate_secret", "webhook", str(webhook_id), f"grace {hours:g} h"
+    )
     return hook, secret
+
+
+async def update_webhook(
+    session: AsyncSession,
+    who: Principal,
+    webhook_id: int,
+    settings: Settings,
+    *,
+    url: str | None = None,
+    events: Sequence[EventType | str] | None = None,
+    active: bool | None = None,
+) -> Webhook:
+    """Change a webhook's URL, events or whether it is active. The partner it belongs to
+    changes anything; ops may only pause or resume another partner's webhook (an
+    endpoint that keeps failing). A paused webhook gets no new deliveries."""
+    hook = await readable_webhook(session, who, webhook_id)
+    owner = hook.partner_id == who.partner_id
+    if not owner and (url is not None or events is not None):
+        raise Forbidden("Only the partner a webhook belongs to may change its URL or events")
+    changed: list[str] = []
+    if url is not None:
+        hook.url = check_url(url, settings)
+        changed.append("url")
+    if events is not None:
+        hook.events = _events(events)
+        changed.append("events=" + ",".join(hook.events))
+    if active is not None and active != hook.active:
+        hook.active = active
+        changed.append("active" if active else "paused")
+    if changed:
+        await session.flush()
+        await audit(session, who, "webhook.update", "webhook", str(webhook_id), "; ".join(changed))
+    return hook
 
 
 async def deliveries_of(

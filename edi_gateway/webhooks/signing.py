@@ -4,6 +4,8 @@ The signature is an HMAC-SHA256, keyed with the webhook's secret, over the deliv
 timestamp (Unix seconds), a dot and the exact body bytes. It travels in
 ``Edi-Gateway-Signature: t=<timestamp>,v1=<hex digest>``; the timestamp is part of what is
 signed, so a receiver that refuses old timestamps cannot be sent a captured delivery again.
+For a while after a rotation (``webhook_secret_grace_hours``) the header carries a second
+``v1``, made with the previous secret, so a receiver still holding it keeps verifying.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Sequence
 
 __all__ = [
     "ATTEMPT_HEADER",
@@ -41,9 +44,13 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
+def signature_header(
+    secret: str, body: bytes, timestamp: int | None = None, also: Sequence[str] = ()
+) -> str:
+    """``t=<timestamp>,v1=<digest>``, with one more ``v1`` per secret in ``also`` (the
+    previous secret during its grace period after a rotation)."""
     t = int(time.time()) if timestamp is None else timestamp
-    return f"t={t},v1={sign(secret, t, body)}"
+    return ",".join([f"t={t}", *(f"v1={sign(s, t, body)}" for s in (secret, *also))])
 
 
 def verify(

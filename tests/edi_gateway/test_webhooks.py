@@ -207,7 +207,9 @@ async def test_rotating_the_secret_changes_the_signature(env: Env) -> None:
     [got] = await env.receiver.wait_for(1)
     signature = got.headers["Edi-Gateway-Signature"]
     assert verify(new["secret"], signature, got.body)
-    assert not verify(hook["secret"], signature, got.body)
+    # the previous secret still signs for the grace period (24 h by default)
+    assert verify(hook["secret"], signature, got.body)
+    assert new["previous_secret_until"] is not None
 
 
 async def test_a_name_resolving_to_the_service_s_own_network_is_not_sent_to(
