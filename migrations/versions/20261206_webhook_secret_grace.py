@@ -24,9 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("webhooks") as batch:
         batch.add_column(sa.Column("previous_secret", sa.String(length=100), nullable=True))
         batch.add_column(
-            sa.Column(
-                "previous_secret_until", edi_gateway.models.base.UTCDateTime(), nullable=True
-            )
+            sa.Column("previous_secret_until", edi_gateway.models.base.UTCDateTime(), nullable=True)
         )
 
 
