@@ -49,6 +49,7 @@ from parsers import (
 from parsers.ranges import EventSource
 
 from . import x834, x835, x837
+from .codesets.catalog import CodeLists
 from .errors import MappingError
 from .guides import (
     Guide,
@@ -211,6 +212,7 @@ class GuideSelection:
         *,
         by_receiver: bool = False,
         history_for: Callable[[TransactionHeader], HistoryLookup | None] | None = None,
+        code_lists: CodeLists | None = None,
     ) -> None:
         #: transaction type (837P, 837I, 837D, 834, 835) -> its plan guide
         self.plans: Mapping[str, Guide] = (
@@ -219,6 +221,8 @@ class GuideSelection:
         self.receipt_date = receipt_date
         self.by_receiver = by_receiver
         self.history_for = history_for
+        #: the imported code lists (the gateway's database), judged before those shipped
+        self.code_lists = code_lists
         self._checks: dict[tuple[str, str], GuideChecks] = {}
         self._threshold = next(
             (g for g in self.plans.values() if g.acceptance_threshold is not None), None
@@ -238,7 +242,11 @@ class GuideSelection:
         if checks is None:
             history = self.history_for(header) if self.history_for is not None else None
             checks = GuideChecks(
-                self._plan_for(header), self.receipt_date, history, transaction=header.guide
+                self._plan_for(header),
+                self.receipt_date,
+                history,
+                transaction=header.guide,
+                code_lists=self.code_lists,
             )
             self._checks[key] = checks
         return checks

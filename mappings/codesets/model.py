@@ -5,6 +5,9 @@ A code set file (``data/NAME.yaml``)::
     name: place_of_service        # must equal the file name without .yaml
     version: "..."                # the publication / update the list reproduces
     source: "..."                 # publisher and URL or document
+    effective_from: 2025-11-01    # optional: the day the list took effect
+    effective_to: 2026-09-30      # optional: its last day (a fiscal-year release)
+    schedule: x12                 # when the publisher updates it (see catalog.SCHEDULES)
     codes:                        # code -> short description (or a plain list of codes)
       "11": Office
     ranges: [M1-M144, MA01-MA134] # optional: PREFIX<n>-PREFIX<m>, zero padding kept
@@ -35,10 +38,30 @@ from parsers.errors import EdiError
 #: PyYAML's safe loader, in C (libyaml) when PyYAML was built with it
 SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-__all__ = ["CodeSet", "CodeSetError", "code_set", "code_set_names", "describe"]
+__all__ = ["SCHEDULES", "CodeSet", "CodeSetError", "code_set", "code_set_names", "describe"]
 
 _CODE_SET_NAME = re.compile(r"[a-z][a-z0-9_]*")
-_KEYS = {"name", "version", "source", "codes", "ranges", "exclude", "retired", "entries"}
+_KEYS = {
+    "name",
+    "version",
+    "source",
+    "effective_from",
+    "effective_to",
+    "schedule",
+    "codes",
+    "ranges",
+    "exclude",
+    "retired",
+    "entries",
+}
+#: how often a publisher updates a list: the months (1 = January) a new version takes
+#: effect on the 1st; ``none`` for lists with no fixed schedule
+SCHEDULES: dict[str, tuple[int, ...]] = {
+    "x12": (3, 7, 11),  # CARC/RARC, X12 external code lists: March, July, November
+    "icd10cm": (10,),  # a fiscal-year release every 1 October
+    "hcpcs": (1, 4, 7, 10),  # CMS HCPCS Level II quarterly updates
+    "none": (),
+}
 _CODE = re.compile(r"[0-9A-Z]{1,10}")
 _RANGE = re.compile(r"([A-Z]*)([0-9]+)-([A-Z]*)([0-9]+)")
 _MAX_RANGE = 10_000
@@ -61,6 +84,10 @@ class CodeSet:
     descriptions: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({}), repr=False, compare=False
     )
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    #: a key of :data:`SCHEDULES`
+    schedule: str = "none"
 
     def __contains__(self, code: str) -> bool:
         return code in self.codes
@@ -109,6 +136,11 @@ def read_raw(name: str) -> dict[str, Any]:
     for key in ("version", "source"):
         if not isinstance(doc.get(key), str) or not doc[key].strip():
             raise CodeSetError(f"{where}: {key} must be a non-empty string")
+    if doc.get("schedule", "none") not in SCHEDULES:
+        raise CodeSetError(f"{where}: schedule must be one of {', '.join(SCHEDULES)}")
+    for key in ("effective_from", "effective_to"):
+        if key in doc:
+            doc[key] = parse_date(f"{where}: {key}", doc[key])
     return doc
 
 
@@ -189,6 +221,9 @@ def _build(name: str) -> CodeSet:
         codes=frozenset(codes),
         retired=frozenset(retired_map),
         descriptions=MappingProxyType(descriptions),
+        effective_from=doc.get("effective_from"),
+        effective_to=doc.get("effective_to"),
+        schedule=str(doc.get("schedule", "none")),
     )
 
 

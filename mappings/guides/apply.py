@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..codesets.catalog import CodeLists
 from .model import Guide
 from .runner import GuideEvaluator, HistoryLookup
 
@@ -36,6 +37,7 @@ class GuideChecks(GuideEvaluator):
         history: HistoryLookup | None = None,
         include_base: bool = True,
         transaction: str | None = None,
+        code_lists: CodeLists | None = None,
     ) -> None:
         guides = base_guides() if include_base else []
         if plan is not None and plan not in guides:
@@ -44,7 +46,7 @@ class GuideChecks(GuideEvaluator):
             guides = [g for g in guides if transaction in g.transactions]
         day = receipt_date or dt.date.today()
         # A guide applies to files received within its effective dates.
-        super().__init__([g for g in guides if g.in_effect(day)], receipt_date, history)
+        super().__init__([g for g in guides if g.in_effect(day)], receipt_date, history, code_lists)
         self.plan = plan
 
     @property

@@ -14,10 +14,13 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import checks as c
 from .paths import ValuePath, parse_path
+
+if TYPE_CHECKING:
+    from mappings.codesets.catalog import CodeLists
 
 __all__ = ["KINDS", "Kind"]
 
@@ -55,6 +58,12 @@ class Kind(ABC):
     @abstractmethod
     def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
         """The check for these params, its references numbered in ``slots``."""
+
+    @classmethod
+    def build_in(cls, params: dict[str, Any], slots: c.Slots, lists: CodeLists | None) -> c.Check:
+        """The check, for kinds that judge codes against the imported code lists the
+        gateway handed down (``lists``); the others ignore them."""
+        return cls.build(params, slots)
 
 
 def _slot(params: dict[str, Any], key: str, slots: c.Slots) -> int:
@@ -241,16 +250,26 @@ class CodeSetMember(Kind):
 
     @classmethod
     def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        return cls.build_in(params, slots, None)
+
+    @classmethod
+    def build_in(cls, params: dict[str, Any], slots: c.Slots, lists: CodeLists | None) -> c.Check:
         from mappings.codesets import code_set
 
         codes = code_set(str(params["set"]))
+        members, version = codes.codes, codes.version
+        # an imported version (CARC/RARC between releases) in effect today replaces it
+        today = dt.date.today()
+        imported = lists.in_effect(codes.name, today) if lists else None
+        if imported is not None:
+            members, version = imported.current_codes(today), imported.version
         cut = params.get("prefix")
         return c.CodeSetCheck(
             _slot(params, "field", slots),
-            codes.codes,
+            members,
             int(cut) if cut else 0,
             codes.name,
-            codes.version,
+            version,
         )
 
 
@@ -318,24 +337,30 @@ class Format(Kind):
 class CodeOnDate(Kind):
     """Each code of ``field`` is in the full code list in effect on the date of service
     (the earliest of ``dates``): ``set: icd10cm`` (billable ICD-10-CM codes of the
-    installed fiscal-year release, see ``mappings.codesets.icd10_release``). ``component``
-    and ``unless_qualifier`` as for ``format``."""
+    fiscal-year release: an imported one, else the one shipped, see
+    ``mappings.codesets.icd10_release``) or ``set: hcpcs`` (HCPCS Level II codes of the
+    imported CMS list; CPT codes are not judged). ``component`` and ``unless_qualifier`` as
+    for ``format``. A day no list covers is not judged (see ``list_installed``)."""
 
     name = "code_on_date"
-    _SETS = ("icd10cm",)
 
     @classmethod
     def validate(cls, params: dict[str, Any]) -> None:
+        from .code_lists import DATED_SETS
+
         super().validate(params)
-        if params.get("set") not in cls._SETS:
-            raise ValueError(f"set must be one of {', '.join(cls._SETS)}")
+        if params.get("set") not in DATED_SETS:
+            raise ValueError(f"set must be one of {', '.join(DATED_SETS)}")
         if not _paths(params, "dates"):
             raise KeyError("missing 'dates'")
 
     @classmethod
     def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
-        from mappings.codesets.icd10_release import icd10cm_billable_on, icd10cm_release
+        return cls.build_in(params, slots, None)
 
+    @classmethod
+    def build_in(cls, params: dict[str, Any], slots: c.Slots, lists: CodeLists | None) -> c.Check:
+        from .code_lists import judge_for
         from .codeset_checks import CodeOnDateCheck
 
         comp = params.get("component")
@@ -344,9 +369,86 @@ class CodeOnDate(Kind):
             [slots.slot(p) for p in _paths(params, "dates")],
             int(comp) if comp is not None else 0,
             frozenset(str(s) for s in params.get("unless_qualifier", [])),
-            icd10cm_billable_on,
-            icd10cm_release().version,
+            judge_for(str(params["set"]), lists),
         )
+
+
+class ListInstalled(CodeOnDate):
+    """Once per file: codes of ``field`` were not judged because no ``set`` list covers
+    their date of service; the words name the release to import and the command
+    (``{release}``, ``{date}``, ``{command}``, ``{installed}``). Parameters as for
+    ``code_on_date``."""
+
+    name = "list_installed"
+
+    @classmethod
+    def build_in(cls, params: dict[str, Any], slots: c.Slots, lists: CodeLists | None) -> c.Check:
+        from mappings.codesets.formats import hcpcs_format
+
+        from .code_lists import installed_for
+        from .codeset_checks import ListInstalledCheck
+
+        comp = params.get("component")
+        name = str(params["set"])
+        return ListInstalledCheck(
+            _slot(params, "field", slots),
+            [slots.slot(p) for p in _paths(params, "dates")],
+            int(comp) if comp is not None else 0,
+            frozenset(str(s) for s in params.get("unless_qualifier", [])),
+            installed_for(name, lists),
+            hcpcs_format if name == "hcpcs" else str.isalnum,
+        )
+
+
+class DrugLine(Kind):
+    """A physician-administered drug line carries its NDC or its quantity (Medi-Cal): when
+    the line's ``procedure`` code is a drug code (``drug_codes``: prefixes such as ``J`` or
+    ranges such as ``Q5101-Q5199``), ``check: ndc`` wants ``qualifier`` (2410 LIN02) N4 and
+    ``field`` (LIN03) an 11-digit NDC; ``check: quantity`` wants ``field`` (CTP04) and
+    ``unit`` (CTP05-1). Missing values are reported at ``field`` (loop 2410)."""
+
+    name = "drug_line"
+
+    @classmethod
+    def validate(cls, params: dict[str, Any]) -> None:
+        super().validate(params)
+        _p(params, "procedure")
+        what = params.get("check")
+        if what not in ("ndc", "quantity"):
+            raise ValueError("check must be ndc or quantity")
+        _p(params, "qualifier" if what == "ndc" else "unit")
+        cls._codes(params)
+
+    @staticmethod
+    def _codes(params: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        prefixes: list[str] = []
+        ranges: list[tuple[str, str]] = []
+        for item in params.get("drug_codes") or []:
+            text = str(item).strip().upper()
+            low, dash, high = text.partition("-")
+            if dash:
+                if len(low) != len(high) or not low or low > high:
+                    raise ValueError(f"drug code range {text!r} must look like Q5101-Q5199")
+                ranges.append((low, high))
+            elif text:
+                prefixes.append(text)
+        if not prefixes and not ranges:
+            raise KeyError("missing 'drug_codes'")
+        return tuple(prefixes), tuple(ranges)
+
+    @classmethod
+    def build(cls, params: dict[str, Any], slots: c.Slots) -> c.Check:
+        from .codeset_checks import DrugLineCheck
+
+        what = str(params["check"])
+        prefixes, ranges = cls._codes(params)
+        procedure = _slot(params, "procedure", slots)
+        field = _slot(params, "field", slots)
+        if what == "ndc":
+            return DrugLineCheck(
+                procedure, _slot(params, "qualifier", slots), field, what, prefixes, ranges
+            )
+        return DrugLineCheck(procedure, field, _slot(params, "unit", slots), what, prefixes, ranges)
 
 
 class CountMax(Kind):
@@ -437,6 +539,8 @@ KINDS: dict[str, type[Kind]] = {
         CodeSetMember,
         Format,
         CodeOnDate,
+        ListInstalled,
+        DrugLine,
         CountMax,
         MaxUnits,
         Eligible,

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from mappings.codesets.catalog import CodeLists
 from parsers import Finding, Level, SetEvent, Severity
 from parsers.tree import Loop, TransactionHeader, Unit
 
@@ -76,6 +77,7 @@ class GuideEvaluator:
         guides: Sequence[Guide],
         receipt_date: dt.date | None = None,
         history: HistoryLookup | None = None,
+        code_lists: CodeLists | None = None,
     ) -> None:
         self.guides = list(guides)
         self.receipt_date = receipt_date or dt.date.today()
@@ -95,7 +97,7 @@ class GuideEvaluator:
                 )
                 slots.take_used()
                 when = _condition(rule.when, slots) if rule.when is not None else None
-                check = kind.build(rule.params, slots)
+                check = kind.build_in(rule.params, slots, code_lists)
                 compiled.append(
                     CompiledRule(
                         len(self._rules), rule.scope, transactions, when, check, slots.take_used()
