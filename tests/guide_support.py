@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 
 import x12_edit as x
 
+from mappings.codesets.catalog import CodeLists, DatedList
 from mappings.guides import Guide, GuideRunner, HistoryLookup
 from mappings.guides.runner import GuideEvaluator
 from parsers import Finding, SetEvent, UnitEvent, Validator
@@ -55,9 +56,12 @@ def run_guide(
     data: bytes,
     receipt_date: dt.date | None = None,
     history: HistoryLookup | None = None,
+    code_lists: CodeLists | None = None,
 ) -> list[Finding]:
     """Every finding of ``guide`` over ``data`` (units and sets), in the order produced."""
-    runner = GuideRunner(guide, receipt_date=receipt_date or isa_date(data), history=history)
+    runner = GuideRunner(
+        guide, receipt_date=receipt_date or isa_date(data), history=history, code_lists=code_lists
+    )
     return run_evaluator(runner, data)
 
 
@@ -77,8 +81,9 @@ def run_segs(
     segs: Segs,
     receipt_date: dt.date | None = None,
     history: HistoryLookup | None = None,
+    code_lists: CodeLists | None = None,
 ) -> list[Finding]:
-    return run_guide(guide, x.dump(segs), receipt_date, history)
+    return run_guide(guide, x.dump(segs), receipt_date, history, code_lists)
 
 
 def isa_date(data: bytes) -> dt.date:
@@ -198,3 +203,12 @@ def apply(segs: Segs, edits: Iterable[Edit]) -> Segs:
     for e in edits:
         segs = e(segs)
     return segs
+
+
+def hcpcs_lists(
+    *codes: tuple[str, dt.date | None], since: dt.date = dt.date(2026, 1, 1)
+) -> CodeLists:
+    """An imported CMS HCPCS list in effect from ``since``: each code with its termination
+    date (None: still valid)."""
+    spans = {code: (0, end.toordinal() if end else 0) for code, end in codes}
+    return CodeLists([DatedList("hcpcs", "2026 January", "test", since, None, spans)])

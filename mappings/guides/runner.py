@@ -162,8 +162,9 @@ class GuideRunner(GuideEvaluator):
         guide: Guide,
         receipt_date: dt.date | None = None,
         history: HistoryLookup | None = None,
+        code_lists: CodeLists | None = None,
     ) -> None:
-        super().__init__([guide], receipt_date, history)
+        super().__init__([guide], receipt_date, history, code_lists)
         self.guide = guide
 
 

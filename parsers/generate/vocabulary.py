@@ -108,6 +108,8 @@ REV_OUTPATIENT = (
     ("0305", "85025", 6500), ("0320", "71046", 32000), ("0636", "J2405", 4500),
     ("0510", "G0463", 29000), ("0730", "93005", 18000),
 )
+#: the NDC (11 digits, 5-4-2) sent with a drug's HCPCS J-code line (2410 LIN*N4): synthetic
+SYNTHETIC_NDC = "00000123401"
 #: inpatient ancillary (revenue code, HCPCS or "", charge in cents)
 REV_INPATIENT = (
     ("0250", "", 42000), ("0300", "80053", 9500), ("0305", "85025", 6500),

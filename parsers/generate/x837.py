@@ -29,6 +29,7 @@ from .vocabulary import (
     REV_INPATIENT,
     REV_OUTPATIENT,
     SURFACES_POSTERIOR,
+    SYNTHETIC_NDC,
 )
 
 __all__ = ["generate_837"]
@@ -153,6 +154,9 @@ def _claim_837i(ctx: Context, out: Out, attendings: list[Doc]) -> None:
         out.seg("SV2", rev, f"HC:{hcpcs}" if hcpcs else "", money(cents), unit, str(qty))
         if not inpatient or hcpcs:
             out.seg("DTP", "472", "D8", d8(start if not inpatient else end))
+        if hcpcs.startswith("J"):  # a physician-administered drug: its NDC (Medi-Cal)
+            out.seg("LIN", "", "N4", SYNTHETIC_NDC)
+            out.seg("CTP", "", "", "", str(qty), "UN")
 
 
 def _claim_837d(ctx: Context, out: Out, dentists: list[Doc], child: bool) -> None:
