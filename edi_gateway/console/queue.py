@@ -20,7 +20,7 @@ from ..models import WorkItem
 from ..rejections.endpoints import export_csv
 from ..rejections.repository import ItemFilters, WorkItemRepository
 from ..rejections.schemas import SETTABLE, WorkItemChange
-from ..rejections.service import age_days, change_item, fix_of
+from ..rejections.service import BULK_CAP, age_days, change_item, change_items, fix_of
 from ..reports.explain import scan_file, segment_excerpt
 from ..repository import is_row_id
 from ..statuses import WorkItemKind, WorkItemState
@@ -43,6 +43,7 @@ _TEXT = {
     "claim_id": 80,
     "member_id": 80,
     "assignee": 120,
+    "submission_id": 36,
     "q": 80,
 }
 
@@ -65,7 +66,7 @@ def filters_of(params: QueryParams) -> tuple[ItemFilters, dict[str, str]]:
         open_only=params.get("open") == "1",
         **text,
     )
-    given = {k: v for k, v in params.items() if v and k not in ("cursor", "limit")}
+    given = {k: v for k, v in params.items() if v and k not in ("cursor", "limit", "done")}
     return filters, given
 
 
@@ -93,7 +94,30 @@ async def queue(request: Request, session: DbSession, user: User) -> Response:
         states=STATES,
         kinds=KINDS,
         types=TYPES,
+        settable=SETTABLE,
+        bulk_cap=BULK_CAP,
+        done=params.get("done"),
     )
+
+
+@router.post("/queue/bulk")
+async def bulk_change_form(
+    request: Request, session: DbSession, user: User, form: Form
+) -> Response:
+    """One change (state, assignee, note) to every item of the view the filters in the
+    address select: the API's bulk change, up to BULK_CAP items, each in its history."""
+    filters, given = filters_of(request.query_params)
+    change = _change_of(form)
+    matched, changed = await change_items(
+        session,
+        user.principal,
+        filters,
+        state=change.state,
+        assignee=change.assignee or None,  # an empty field leaves assignees as they are
+        note=change.note,
+    )
+    done = f"Changed {changed} of {matched} matching item{'s' if matched != 1 else ''}"
+    return see_other(f"/console/queue?{urlencode({**given, 'done': done})}")
 
 
 @router.get("/queue.csv")
@@ -181,8 +205,8 @@ async def item_page(request: Request, session: DbSession, user: User, item_id: i
     )
 
 
-@router.post("/items/{item_id}")
-async def change_item_form(session: DbSession, user: User, form: Form, item_id: int) -> Response:
+def _change_of(form: Any) -> WorkItemChange:
+    """The change a console form asks for, or BadRequest saying what is wrong."""
     fields = {k: form.get(k) for k in ("state", "assignee", "note")}
     given = {k: v for k, v in fields.items() if isinstance(v, str)}
     try:
@@ -197,6 +221,12 @@ async def change_item_form(session: DbSession, user: User, form: Form, item_id: 
         ) from exc
     if change.state is None and change.assignee is None and not change.note:
         raise BadRequest("Nothing to change: choose a state, an assignee or write a note")
+    return change
+
+
+@router.post("/items/{item_id}")
+async def change_item_form(session: DbSession, user: User, form: Form, item_id: int) -> Response:
+    change = _change_of(form)
     item = await _item(session, user, item_id)
     events = await change_item(
         session,

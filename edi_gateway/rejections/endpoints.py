@@ -29,7 +29,7 @@ from .schemas import (
     WorkItemList,
     WorkItemOut,
 )
-from .service import age_days, change_item, fix_of
+from .service import BULK_CAP, age_days, change_item, change_items, fix_of
 
 router = APIRouter(prefix="/v1", tags=["rejections"])
 
@@ -167,6 +167,9 @@ async def list_items(
     claim_id: Annotated[str | None, Query(description="CLM01", max_length=80)] = None,
     member_id: Annotated[str | None, Query(max_length=80)] = None,
     assignee: Annotated[str | None, Query(max_length=120)] = None,
+    submission_id: Annotated[
+        str | None, Query(description="The items one submission opened", max_length=36)
+    ] = None,
     min_age_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
     received_from: Annotated[IsoDate | None, Query(description="Opened on or after")] = None,
     received_to: Annotated[IsoDate | None, Query(description="Opened on or before")] = None,
@@ -177,7 +180,7 @@ async def list_items(
     repo = WorkItemRepository(session)
     filters = ItemFilters(
         state, kind, partner, plan, transaction_type, rule_id, code, claim_id, member_id,
-        assignee, min_age_days, received_from, received_to, q,
+        assignee, min_age_days, received_from, received_to, q, submission_id=submission_id,
     )  # fmt: skip
     stmt = repo.search(caller, filters)
     if "text/csv" in request.headers.get("accept", ""):
@@ -255,9 +258,6 @@ async def change(
     return await _detail(repo, item)
 
 
-BULK_CAP = 10_000
-
-
 @router.post(
     "/rejections/bulk",
     response_model=BulkResult,
@@ -269,20 +269,12 @@ BULK_CAP = 10_000
 async def bulk_change(session: Session, caller: Caller, body: BulkChange) -> BulkResult:
     if body.state is None and body.assignee is None and not body.note:
         raise BadRequest("Send at least one of state, assignee or note")
-    repo = WorkItemRepository(session)
     f = body.filter
     filters = ItemFilters(
         f.state, f.kind, f.partner, f.plan, f.transaction_type, f.rule_id, f.code,
-        f.claim_id, f.member_id, f.assignee, f.min_age_days,
+        f.claim_id, f.member_id, f.assignee, f.min_age_days, submission_id=f.submission_id,
     )  # fmt: skip
-    items = await repo.all(repo.search(caller, filters), BULK_CAP)
-    changed = 0
-    for item in items:
-        events = await change_item(
-            session, item, caller.name, state=body.state, assignee=body.assignee, note=body.note
-        )
-        changed += bool(events)
-    await audit(
-        session, caller, "update", "work_item", None, f"bulk: {changed} of {len(items)} items"
+    matched, changed = await change_items(
+        session, caller, filters, state=body.state, assignee=body.assignee, note=body.note
     )
-    return BulkResult(matched=len(items), changed=changed)
+    return BulkResult(matched=matched, changed=changed)

@@ -35,6 +35,8 @@ class ItemFilters:
     q: str | None = None
     #: any of the open states (open, in_progress, waiting_on_provider)
     open_only: bool = False
+    #: the items one submission opened
+    submission_id: str | None = None
 
 
 def readable(caller: Principal) -> ColumnElement[bool]:
@@ -60,6 +62,7 @@ class WorkItemRepository:
             WorkItem.claim_id: f.claim_id,
             WorkItem.member_id: f.member_id,
             WorkItem.assignee: f.assignee,
+            WorkItem.submission_id: f.submission_id,
         }
         for column, value in exact.items():
             if value is not None:

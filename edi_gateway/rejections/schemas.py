@@ -98,6 +98,7 @@ class ItemFilter(BaseModel):
     member_id: str | None = Field(default=None, max_length=80)
     assignee: str | None = Field(default=None, max_length=120)
     min_age_days: int | None = Field(default=None, ge=0, le=36500)
+    submission_id: str | None = Field(default=None, max_length=36)
 
 
 class BulkChange(WorkItemChange):

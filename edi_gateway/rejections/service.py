@@ -17,15 +17,28 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..audit import audit
 from ..models import FindingRow, Submission, TransactionSet, WorkItem, WorkItemEvent
+from ..partners.service import Principal
 from ..statuses import SetStatus, WorkItemKind, WorkItemState
 from ..webhooks.announce import work_items_closed
 from .outcome_repository import OutcomeRepository
+from .repository import ItemFilters, WorkItemRepository
 
-__all__ = ["GATEWAY", "age_days", "change_item", "fix_of", "record_outcome"]
+__all__ = [
+    "BULK_CAP",
+    "GATEWAY",
+    "age_days",
+    "change_item",
+    "change_items",
+    "fix_of",
+    "record_outcome",
+]
 
 #: the actor of changes the gateway makes itself
 GATEWAY = "gateway"
+#: items one bulk change applies to at the most
+BULK_CAP = 10_000
 _ENVELOPE_LEVELS = ("interchange", "group")
 
 
@@ -386,3 +399,29 @@ async def change_item(
         item.updated_at = now
         session.add_all(events)
     return events
+
+
+async def change_items(
+    session: AsyncSession,
+    caller: Principal,
+    filters: ItemFilters,
+    *,
+    state: str | None = None,
+    assignee: str | None = None,
+    note: str | None = None,
+) -> tuple[int, int]:
+    """One change to every item the filters match among those the caller may see (up to
+    ``BULK_CAP``), each in its item's history, the whole in the audit trail; returns
+    (matched, changed)."""
+    repo = WorkItemRepository(session)
+    items = await repo.all(repo.search(caller, filters), BULK_CAP)
+    changed = 0
+    for item in items:
+        events = await change_item(
+            session, item, caller.name, state=state, assignee=assignee, note=note
+        )
+        changed += bool(events)
+    await audit(
+        session, caller, "update", "work_item", None, f"bulk: {changed} of {len(items)} items"
+    )
+    return len(items), changed
