@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = 10.0
     stalled_after_seconds: float = 60.0
     recovery_interval_seconds: float = 30.0
+    #: job queue: a transaction set of more claims than this is stored in work units of
+    #: about this many claims, which every worker takes part in (0: one job per file)
+    unit_claims: int = 2000
     #: a console session not used for this many minutes is over (sign in again)
     console_idle_minutes: float = 30.0
     #: webhooks: attempts per delivery, waiting webhook_retry_seconds * 2 ** (n - 1) after

@@ -13,13 +13,17 @@ Nothing received is lost or run twice at once:
 - jobs whose worker stopped sending heartbeats (killed, host lost) are found by every
   worker's recovery loop and queued again; so are submissions committed but never queued
   (``serve`` stopped between the two);
-- re-running a submission skips the sets it already stored, so nothing is stored twice.
+- re-running a submission skips the sets it already stored, so nothing is stored twice;
+- a large set is stored in work units (``submissions/units.py``), a job each (lock and
+  queueing lock per unit, the same retries and recovery), so every worker takes part in
+  one file; the submission's job plans them, and runs again to conclude after the last.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -34,6 +38,8 @@ from .webhooks import tasks as webhook_tasks
 
 QUEUE = "submissions"
 TASK = "process_submission"
+#: a work unit of a large file (``submissions/units.py``), in the same queue
+UNIT_TASK = "process_unit"
 #: scheduled forwarding runs (issue 17): one tick a minute, plans due by their settings
 FORWARD_QUEUE = "forwarding"
 
@@ -85,14 +91,42 @@ def _job_sessions(engine: Any, settings: Settings) -> Any:
 @blueprint.task(name=TASK, queue=QUEUE, pass_context=True, retry=Backoff())
 async def process_submission_job(context: procrastinate.JobContext, submission_id: str) -> None:
     from .db import make_engine
+    from .submissions.units import advance
     from .submissions.worker import Attempt, run_one
 
     settings = get_settings()
     attempt = Attempt(context.job.attempts + 1, settings.job_retries + 1)
     log.info("submission %s: run %d of at most %d", submission_id, attempt.number, attempt.of)
     engine = make_engine(settings.effective_database_url)
+    app = job_app(settings.effective_database_url)
+
+    async def advance_it(sessions: Any, settings: Settings, sid: str) -> None:
+        await advance(sessions, settings, sid, lambda unit_id: enqueue_unit(app, unit_id))
+
     try:
-        await run_one(_job_sessions(engine, settings), settings, submission_id, attempt)
+        await run_one(_job_sessions(engine, settings), settings, submission_id, attempt, advance_it)
+    finally:
+        await engine.dispose()
+
+
+@blueprint.task(name=UNIT_TASK, queue=QUEUE, pass_context=True, retry=Backoff())
+async def process_unit_job(context: procrastinate.JobContext, unit_id: int) -> None:
+    """One work unit; the last one queues its submission's job to conclude it."""
+    from .db import make_engine
+    from .submissions.units import run_unit, unit_failed
+    from .submissions.worker import Attempt
+
+    settings = get_settings()
+    attempt = Attempt(context.job.attempts + 1, settings.job_retries + 1)
+    engine = make_engine(settings.effective_database_url)
+    app = job_app(settings.effective_database_url)
+    sessions = _job_sessions(engine, settings)
+    try:
+        await run_unit(sessions, settings, unit_id, lambda sid: enqueue(app, sid))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        await unit_failed(sessions, unit_id, attempt, exc)
     finally:
         await engine.dispose()
 
@@ -174,11 +208,24 @@ async def enqueue(app: procrastinate.App, submission_id: str) -> bool:
     return True
 
 
+async def enqueue_unit(app: procrastinate.App, unit_id: int) -> bool:
+    """Queue a work unit's job; False when one is already waiting for it."""
+    key = f"unit:{unit_id}"
+    try:
+        await app.configure_task(f"edi:{UNIT_TASK}", lock=key, queueing_lock=key).defer_async(
+            unit_id=unit_id
+        )
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
 async def recover(app: procrastinate.App, settings: Settings) -> tuple[int, int]:
     """Queue again the jobs of workers that stopped sending heartbeats, and the
     submissions received but never queued (older than a minute, so that a submission
     being queued right now is left alone). Returns (stalled jobs, submissions queued)."""
     from .db import make_engine, make_sessionmaker
+    from .submissions.units import units_all_done
     from .submissions.worker import unqueued
 
     stalled = list(
@@ -198,6 +245,8 @@ async def recover(app: procrastinate.App, settings: Settings) -> tuple[int, int]
         waiting = await unqueued(
             make_sessionmaker(engine), datetime.now(UTC) - timedelta(seconds=60)
         )
+        # every unit stored, but the last one's worker stopped before it queued the end
+        waiting += await units_all_done(make_sessionmaker(engine))
     finally:
         await engine.dispose()
     queued = 0
@@ -205,7 +254,7 @@ async def recover(app: procrastinate.App, settings: Settings) -> tuple[int, int]
         if await _has_job(app, submission_id):
             continue
         if await enqueue(app, submission_id):
-            log.warning("submission %s was received but never queued; queued", submission_id)
+            log.warning("submission %s was left unqueued; queued", submission_id)
             queued += 1
     return len(stalled), queued
 
@@ -240,10 +289,13 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
     app = job_app(settings.effective_database_url)
     async with app.open_async():
         log.info(
-            "worker started: queue %s, concurrency %d, data directory %s",
+            "worker started (pid %d): queue %s, concurrency %d, data directory %s, "
+            "work units of %d claims",
+            os.getpid(),
             QUEUE,
             concurrency,
             settings.data_dir,
+            settings.unit_claims,
         )
         recovery = asyncio.create_task(_recovery_loop(app, settings))
         webhooks = asyncio.create_task(webhook_tasks.run_webhook_worker(app, settings))

@@ -85,6 +85,23 @@ class SetWriter(Generic[R]):
         self.set_id = await self._insert_set(SetStatus.STORING, line)
         self.dialect = (await self.session.connection()).dialect.name
 
+    async def join(self, set_id: int) -> None:
+        """Store one claim range of a set whose row exists (a work unit), in a transaction
+        of its own."""
+        self.session = self.ctx.sessionmaker()
+        await self.session.begin()
+        self.set_id = set_id
+        self.dialect = (await self.session.connection()).dialect.name
+
+    async def store_range(self) -> AsyncSession:
+        """Write what is left of the range, its findings and last rows; the transaction is
+        the caller's to finish (it marks the unit done in it)."""
+        assert self.session is not None
+        await self.flush()
+        await self._write_findings(self.session)
+        await self.before_commit(self.session)
+        return self.session
+
     async def _insert_set(self, status: str, line: int, session: AsyncSession | None = None) -> int:
         db = session or self.session
         assert db is not None

@@ -53,6 +53,8 @@ PROCESSED = (
 class SetStatus(StrEnum):
     #: being written (a set left so by a killed run is redone)
     STORING = "storing"
+    #: a large set whose claim ranges work units are storing (PostgreSQL workers)
+    IN_UNITS = "in_units"
     STORED = "stored"
     REJECTED = "rejected"
     HELD = "held"

@@ -94,6 +94,8 @@ class SetOutline:
     #: ST up to the first HL (BHT, 1000A, 1000B)
     head: Piece | None = None
     claims: int = 0
+    #: the line of its first claim (CLM)
+    first_claim_line: int = 0
     ranges: list[ClaimRange] = field(default_factory=list)
 
     def header(self) -> TransactionHeader | None:
@@ -277,6 +279,8 @@ def _plan(stream: BinaryIO, size: int) -> list[SetOutline]:
                     )
             elif sid == "CLM":
                 cur.claims += 1
+                if cur.claims == 1:
+                    cur.first_claim_line = line
             elif sid == "SE":
                 if cur.claims > size and cur.head is not None:
                     cur.ranges = _ranges(cuts, off, line, cur.claims, size)

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.check import Checked, CheckedFile, CheckedSet, CheckedUnit, GuideSelection, check
-from parsers import FileResult, SetEvent, TransactionHeader, Validator
-from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
+from mappings.guides import Guide
+from parsers import SetEvent, TransactionHeader, Validator
 
 from ..config import Settings
 from ..eligibility.history import RosterHistory
@@ -29,26 +32,17 @@ from ..eligibility.writer import EnrollmentSetWriter
 from ..encounters.originals import OriginalLookup, answering
 from ..encounters.writer import EncounterSetWriter
 from ..errors import StorageError
-from ..forwarding.answers import record_answers
 from ..models import Submission
 from ..partners.guides import guides_of, plan_guides
 from ..partners.tenancy import load_tenant
-from ..rejections.service import record_outcome
 from ..remittances.writer import RemittanceSetWriter
 from ..setwriter import IngestContext, SetStorer, SetWriter
-from ..statuses import SetStatus, SubmissionStatus
-from ..webhooks.announce import submission_finished
-from .acks277 import build_277ca_for
+from ..statuses import SubmissionStatus
 from .filestore import FileStore
+from .finishing import conclude, record_file
 from .gctune import fewer_collections
-from .interchanges import InterchangeRegistry, release_rejected
-from .repository import (
-    AcknowledgmentRepository,
-    InterchangeRepository,
-    SubmissionRunRepository,
-    TransactionSetRepository,
-)
-from .results_repository import FindingRepository
+from .interchanges import InterchangeRegistry
+from .repository import SubmissionRunRepository, TransactionSetRepository
 
 log = logging.getLogger("edi_gateway.ingest")
 
@@ -58,7 +52,7 @@ BATCH_EVENTS = 2000
 # --- the check stream, in the parser's thread ----------------------------------------------
 
 
-class _Batches:
+class Batches:
     """Pulls the check stream (parsing, mapping, guides) in a worker thread, a batch at a
     time, so the next batch is checked while this one is written."""
 
@@ -74,7 +68,7 @@ class _Batches:
         return out
 
 
-def _writer_for(ctx: IngestContext, header: TransactionHeader, ordinal: int) -> SetStorer:
+def writer_for(ctx: IngestContext, header: TransactionHeader, ordinal: int) -> SetStorer:
     if header.guide in ("837P", "837I", "837D"):
         return EncounterSetWriter(ctx, header, ordinal)
     if header.guide == "834":
@@ -84,19 +78,95 @@ def _writer_for(ctx: IngestContext, header: TransactionHeader, ordinal: int) -> 
     return SetWriter(ctx, header, ordinal)
 
 
+@dataclass
+class Run:
+    """One run of a submission: its file, what checks it and where it is stored."""
+
+    submission_id: str
+    path: Path
+    ctx: IngestContext
+    guides: GuideSelection
+    #: the sets stored, rejected or held by an earlier run
+    done: frozenset[int]
+
+    def validator(self, units: bool = True) -> Validator:
+        """A validator for one read of the file (it claims the file's interchange keys)."""
+        ctx = self.ctx
+        seen = InterchangeRegistry(
+            ctx.sessionmaker,
+            asyncio.get_running_loop(),
+            self.submission_id,
+            ctx.partner_id,
+            ctx.settings.duplicate_window_days,
+        )
+        return Validator(
+            units=units,
+            seen_interchanges=seen,
+            allowed_senders=ctx.tenant.allowed_senders,
+            allowed_guides=ctx.tenant.allowed_guides,
+        )
+
+
+class Planner(Protocol):
+    """Work units (``units.py``): which sets are stored in claim ranges by any worker, and
+    the plan recorded once the file has been read."""
+
+    async def split(self, run: Run) -> tuple[Collection[int], int]:
+        """The sets left to work units, and how many sets the file has."""
+        ...
+
+    def redo(self, checked: CheckedFile) -> frozenset[int]:
+        """The split sets to store here after all (the 999 rejects them)."""
+        ...
+
+    async def record(self, run: Run, checked: CheckedFile, redo: frozenset[int]) -> bool:
+        """Record the plan and queue its units; False when no set is left to units."""
+        ...
+
+
 async def process_submission(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     submission_id: str,
+    planner: Planner | None = None,
 ) -> Submission:
-    """Validate, store and acknowledge one received submission (safe to run again)."""
+    """Validate, store and acknowledge one received submission (safe to run again). With a
+    ``planner``, large sets are left to work units and the run ends when the plan is
+    recorded (the last unit concludes it)."""
     with fewer_collections():
-        return await _process(sessionmaker, settings, submission_id)
+        run = await start_run(sessionmaker, settings, submission_id)
+        split: frozenset[int] = frozenset()
+        sets = 0
+        if planner is not None:
+            ordinals, sets = await planner.split(run)
+            split = frozenset(ordinals)
+        # a file left wholly to units is read for SNIP 1-2 only (no claim trees)
+        whole = bool(split) and len(split | run.done) >= sets
+        checked = await _store_sets(run, run.done | split, units=not whole)
+        if planner is not None and split:
+            redo = planner.redo(checked)
+            if redo:
+                every = frozenset(range(1, len(list(checked.result.transaction_sets())) + 1))
+                await _store_sets(run, (every - redo) | run.done, units=True)
+            if await planner.record(run, checked, redo):
+                return await _submission(sessionmaker, submission_id)
+        await _finish(sessionmaker, settings, submission_id, checked)
+        return await _submission(sessionmaker, submission_id)
 
 
-async def _process(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, submission_id: str
+async def _submission(
+    sessionmaker: async_sessionmaker[AsyncSession], submission_id: str
 ) -> Submission:
+    async with sessionmaker() as session:
+        final = await SubmissionRunRepository(session).get_by_id(submission_id)
+        assert final is not None
+        return final
+
+
+async def start_run(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, submission_id: str
+) -> Run:
+    """Mark the submission validating and gather what checking and storing it needs."""
     async with sessionmaker() as session:
         submission = await SubmissionRunRepository(session).get_by_id(submission_id)
         if submission is None:
@@ -124,33 +194,33 @@ async def _process(
             f"its file is not in this process's data directory ({settings.data_dir}); the "
             "service and every worker must share one data directory"
         )
-
     ctx = IngestContext(sessionmaker, settings, submission, partner_id, tenant)
-    rosters = RosterHistory(sessionmaker, asyncio.get_running_loop())
-    originals = OriginalLookup(sessionmaker, asyncio.get_running_loop(), tenant)
-    guides = GuideSelection(
+    ctx.guides = guides_for(ctx, plans)
+    return Run(submission_id, path, ctx, ctx.guides, frozenset(done))
+
+
+def guides_for(ctx: IngestContext, plans: Mapping[str, Guide]) -> GuideSelection:
+    """The guides checking a submission's sets, with the history their rules may ask."""
+    loop = asyncio.get_running_loop()
+    tenant = ctx.tenant
+    rosters = RosterHistory(ctx.sessionmaker, loop)
+    originals = OriginalLookup(ctx.sessionmaker, loop, tenant)
+    return GuideSelection(
         plans,
-        submission.received_at.date(),
+        ctx.submission.received_at.date(),
         by_receiver=True,
         history_for=lambda h: answering(
             originals, rosters.scoped(tenant.roster_senders(h.receiver_id, h.gs_receiver_id))
         ),
     )
-    ctx.guides = guides
-    seen = InterchangeRegistry(
-        sessionmaker,
-        asyncio.get_running_loop(),
-        submission_id,
-        partner_id,
-        settings.duplicate_window_days,
-    )
-    validator = Validator(
-        units=True,
-        seen_interchanges=seen,
-        allowed_senders=tenant.allowed_senders,
-        allowed_guides=tenant.allowed_guides,
-    )
-    batches = _Batches(check(str(path), guides, validator=validator, skip_sets=frozenset(done)))
+
+
+async def _store_sets(run: Run, skip: frozenset[int], *, units: bool) -> CheckedFile:
+    """One read of the file: every set not in ``skip`` checked and stored."""
+    ctx, submission_id = run.ctx, run.submission_id
+    sessionmaker, settings = ctx.sessionmaker, ctx.settings
+    validator = run.validator(units)
+    batches = Batches(check(str(run.path), run.guides, validator=validator, skip_sets=skip))
     writer: SetStorer | None = None
     checked_file: CheckedFile | None = None
     concurrent_writes = not settings.effective_database_url.startswith("sqlite")
@@ -168,13 +238,13 @@ async def _process(
                     if writer is None or writer.ordinal != header.set_index:
                         if writer is not None:
                             await writer.abort()
-                        writer = _writer_for(ctx, header, header.set_index)
+                        writer = writer_for(ctx, header, header.set_index)
                         await writer.begin(item.line)
                     await writer.add(item)
                 elif isinstance(item, CheckedSet):
                     ordinal = item.header.set_index
                     if writer is None or writer.ordinal != ordinal:
-                        writer = _writer_for(ctx, item.header, ordinal)
+                        writer = writer_for(ctx, item.header, ordinal)
                         await writer.begin(item.event.result.line)
                     status = await writer.finish(item)
                     await _progress(sessionmaker, submission_id, item.event)
@@ -200,11 +270,7 @@ async def _process(
                 await writer.abort()
         raise
     assert checked_file is not None
-    await _finish(sessionmaker, settings, submission_id, checked_file)
-    async with sessionmaker() as session:
-        final = await SubmissionRunRepository(session).get_by_id(submission_id)
-        assert final is not None
-        return final
+    return checked_file
 
 
 async def _finish(
@@ -213,70 +279,10 @@ async def _finish(
     submission_id: str,
     checked: CheckedFile,
 ) -> None:
-    """Validation findings, interchanges, acknowledgments and the submission's status."""
-    result = checked.result
-    opts = AckOptions(control_number=_ack_control_number(submission_id))
-    if result.usable:
-        ta1 = build_ta1(result, opts)
-        x999 = build_999(result, opts)
-    else:
-        note = next((f.code for f in result.findings if f.is_error), "024")
-        ta1 = build_unusable_ta1("UNKNOWN", settings.interchange_id, note, opts)
-        x999 = b""
+    """The whole file's acknowledgments and findings, then the 277CA and the status."""
     async with sessionmaker() as session, session.begin():
-        findings = FindingRepository(session)
-        await findings.delete_file_level(submission_id)
-        await findings.add_all(submission_id, [*checked.findings, *result.all_findings()], None)
-        await InterchangeRepository(session).replace_all_of(submission_id, result.interchanges)
-        await release_rejected(session, submission_id)
-        x277 = await build_277ca_for(
-            session, submission_id, opts.control_number + 1, settings.interchange_id
-        )
-        await AcknowledgmentRepository(session).replace_all_of(
-            submission_id, {"ta1": ta1, "999": x999, "277ca": x277}
-        )
-        sets = await TransactionSetRepository(session).get_all_of(submission_id)
-        submission = await SubmissionRunRepository(session).get_by_id(submission_id)
-        assert submission is not None
-        types = sorted({s.transaction_type for s in sets})
-        submission.transaction_type = ",".join(types)[:10] or None
-        submission.segments = result.segments
-        submission.segments_done = result.segments
-        submission.sets_total = len(list(result.transaction_sets()))
-        submission.sets_accepted = sum(
-            1 for s in sets if s.status in (SetStatus.STORED, SetStatus.HELD)
-        )
-        submission.sets_rejected = submission.sets_total - submission.sets_accepted
-        submission.units_total = sum(s.units for s in sets)
-        submission.units_stored = sum(s.units_stored for s in sets)
-        submission.units_rejected = sum(s.units_rejected for s in sets)
-        submission.sets_done = submission.sets_total
-        if any(s.status == SetStatus.HELD for s in sets):
-            submission.status = SubmissionStatus.HELD
-        elif submission.sets_accepted == 0 or (
-            submission.units_total and not submission.units_stored
-        ):
-            submission.status = SubmissionStatus.REJECTED
-        elif submission.sets_rejected or submission.units_rejected:
-            submission.status = SubmissionStatus.PARTIALLY_ACCEPTED
-        else:
-            submission.status = SubmissionStatus.COMPLETED
-        submission.completed_at = datetime.now(UTC)
-        await record_outcome(session, submission)
-        await record_answers(session, settings, submission)
-        await submission_finished(session, submission)
-        _count(submission, result)
-
-
-def _count(submission: Submission, result: FileResult) -> None:
-    from .. import metrics
-
-    metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()
-    metrics.SEGMENTS.inc(result.segments)
-    metrics.UNITS.labels("stored").inc(submission.units_stored)
-    metrics.UNITS.labels("rejected").inc(submission.units_rejected)
-    for f in result.all_findings():
-        metrics.FINDINGS.labels(str(f.snip_level), f.severity.value).inc()
+        await record_file(session, settings, submission_id, checked)
+        await conclude(session, settings, submission_id)
 
 
 async def _progress(
@@ -294,8 +300,3 @@ async def _reading(
 ) -> None:
     async with sessionmaker() as session, session.begin():
         await SubmissionRunRepository(session).record_reading(submission_id, line)
-
-
-def _ack_control_number(submission_id: str) -> int:
-    """A stable 9-digit ISA13 for this submission's acknowledgments."""
-    return int(submission_id[:8], 16) % 999_999_999 + 1

@@ -42,6 +42,11 @@ class Progress(BaseModel):
     )
     segments_done: int
     bytes_total: int
+    units_done: int = Field(
+        description="Work units stored: a large transaction set is stored in ranges of about "
+        "2,000 claims by every worker (PostgreSQL workers); 0 of 0 for a file stored in one job"
+    )
+    units_total: int = Field(description="Work units planned (known once the file is read)")
 
 
 class Counts(BaseModel):
@@ -97,6 +102,8 @@ class SubmissionStatus(BaseModel):
                 transaction_sets_total=s.sets_total if finished else None,
                 segments_done=s.segments_done,
                 bytes_total=s.size,
+                units_done=s.work_units_done,
+                units_total=s.work_units_total,
             ),
             counts=Counts(
                 transaction_sets_accepted=s.sets_accepted,

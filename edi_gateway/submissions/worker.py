@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,11 +45,16 @@ class Attempt:
         return self.number >= self.of
 
 
+#: what runs a submission (the job queue's: ``units.advance`` with its queue)
+Process = Callable[[async_sessionmaker[AsyncSession], Settings, str], Awaitable[object]]
+
+
 async def run_one(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     submission_id: str,
     attempt: Attempt = Attempt(),
+    process: Process | None = None,
 ) -> None:
     """Process one submission (nothing, when it is already finished).
 
@@ -61,37 +67,47 @@ async def run_one(
     if status is None or status in FINISHED or status == SubmissionStatus.DUPLICATE:
         return  # finished by an earlier job, or gone
     try:
-        await process_submission(sessionmaker, settings, submission_id)
+        await (process or process_submission)(sessionmaker, settings, submission_id)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.error(
-            "submission %s: run %d of %d failed: %s",
-            submission_id,
-            attempt.number,
-            attempt.of,
-            describe(exc),
-        )
-        what = (
-            "processing failed ("
-            + (str(exc) if isinstance(exc, StorageError) else describe(exc))
-            + ")"
-        )
+        await record_failure(sessionmaker, submission_id, attempt, exc, SubmissionStatus.RECEIVED)
+
+
+async def record_failure(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    submission_id: str,
+    attempt: Attempt,
+    exc: Exception,
+    retry_status: SubmissionStatus,
+    what_ran: str = "run",
+) -> None:
+    """Say on the submission why a run (or one of its work units) failed; raise again
+    unless it was the last attempt, after which the submission is ``failed``."""
+    log.error(
+        "submission %s: %s %d of %d failed: %s",
+        submission_id,
+        what_ran,
+        attempt.number,
+        attempt.of,
+        describe(exc),
+    )
+    what = (
+        "processing failed (" + (str(exc) if isinstance(exc, StorageError) else describe(exc)) + ")"
+    )
+    if attempt.last:
+        tries = f" after {attempt.of} attempts" if attempt.of > 1 else ""
+        new_status = SubmissionStatus.FAILED
+        error = f"{what}{tries}; " + RETRY_HINT.format(id=submission_id)
+    else:
+        new_status = retry_status
+        error = f"{what} on attempt {attempt.number} of {attempt.of}; it is retried automatically"
+    async with sessionmaker() as session, session.begin():
+        await SubmissionRunRepository(session).set_status(submission_id, new_status, error)
         if attempt.last:
-            tries = f" after {attempt.of} attempts" if attempt.of > 1 else ""
-            new_status = SubmissionStatus.FAILED
-            error = f"{what}{tries}; " + RETRY_HINT.format(id=submission_id)
-        else:
-            new_status = SubmissionStatus.RECEIVED
-            error = (
-                f"{what} on attempt {attempt.number} of {attempt.of}; it is retried automatically"
-            )
-        async with sessionmaker() as session, session.begin():
-            await SubmissionRunRepository(session).set_status(submission_id, new_status, error)
-            if attempt.last:
-                await release_all(session, submission_id)
-        if not attempt.last:
-            raise
+            await release_all(session, submission_id)
+    if not attempt.last:
+        raise exc
 
 
 async def unfinished(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:

@@ -244,34 +244,37 @@ def _started(url: str, sid: str) -> Any:
     return _run_sync(go)
 
 
-def _acks(url: str, sid: str) -> dict[str, str]:
-    """The acknowledgments, with what differs from run to run masked: the control numbers
-    and references we assign (golden_support), our claim numbers (REF*1K: row ids, which
+def _mask(content: bytes) -> str:
+    """An acknowledgment with what differs from run to run masked: the control numbers and
+    references we assign (golden_support), our claim numbers (REF*1K: row ids, which
     killed runs use up) and the dates and times we write."""
     from golden_support import _mask_ack
+
+    raw = content.decode("latin-1")
+    el, seg = raw[3], raw[105]
+    text = _mask_ack(content)
+    stamped = {"ISA": (9, 10), "GS": (4, 5), "BHT": (4, 5), "STC": (2,)}
+    segments = []
+    for segment in text.split(seg):
+        parts = segment.split(el)
+        for i in stamped.get(parts[0].strip(), ()):
+            if i < len(parts):
+                parts[i] = "<time>"
+        if parts[0].strip() == "REF" and parts[1:2] == ["1K"]:
+            parts[2] = "<claim number>"
+        segments.append(el.join(parts))
+    return seg.join(segments)
+
+
+def _acks(url: str, sid: str) -> dict[str, str]:
+    """The acknowledgments, masked (``_mask``)."""
 
     async def go() -> list[Any]:
         return await _sql(
             url, "SELECT kind, content FROM acknowledgments WHERE submission_id = :sid", sid=sid
         )
 
-    out = {}
-    for row in _run_sync(go):
-        raw = bytes(row["content"]).decode("latin-1")
-        el, seg = raw[3], raw[105]
-        text = _mask_ack(bytes(row["content"]))
-        stamped = {"ISA": (9, 10), "GS": (4, 5), "BHT": (4, 5), "STC": (2,)}
-        segments = []
-        for segment in text.split(seg):
-            parts = segment.split(el)
-            for i in stamped.get(parts[0].strip(), ()):
-                if i < len(parts):
-                    parts[i] = "<time>"
-            if parts[0].strip() == "REF" and parts[1:2] == ["1K"]:
-                parts[2] = "<claim number>"
-            segments.append(el.join(parts))
-        out[str(row["kind"])] = seg.join(segments)
-    return out
+    return {str(row["kind"]): _mask(bytes(row["content"])) for row in _run_sync(go)}
 
 
 def test_killed_at_ten_random_points_the_file_ends_as_if_undisturbed(

@@ -1,0 +1,114 @@
+"""The end of a submission's run, in two steps that need different things.
+
+``record_file`` needs the whole file's SNIP 1-2 result (the check stream's last item):
+the TA1 and 999, the file-level findings, the interchanges. ``conclude`` needs only
+stored rows: the 277CA (from the claim outcomes), the counts and the submission's status.
+A run in one job does both in one transaction; a run in work units records the file when
+it has read it (the planning job) and concludes when its last unit is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mappings.check import CheckedFile
+from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
+
+from ..config import Settings
+from ..forwarding.answers import record_answers
+from ..models import Submission
+from ..rejections.service import record_outcome
+from ..statuses import SetStatus, SubmissionStatus
+from ..webhooks.announce import submission_finished
+from .acks277 import build_277ca_for
+from .interchanges import release_rejected
+from .repository import (
+    AcknowledgmentRepository,
+    InterchangeRepository,
+    SubmissionRunRepository,
+    TransactionSetRepository,
+)
+from .results_repository import FindingRepository
+
+__all__ = ["ack_control_number", "conclude", "record_file"]
+
+
+def ack_control_number(submission_id: str) -> int:
+    """A stable 9-digit ISA13 for this submission's acknowledgments."""
+    return int(submission_id[:8], 16) % 999_999_999 + 1
+
+
+async def record_file(
+    session: AsyncSession, settings: Settings, submission_id: str, checked: CheckedFile
+) -> None:
+    """Validation findings, interchanges, TA1 and 999 of the whole file."""
+    from .. import metrics
+
+    result = checked.result
+    opts = AckOptions(control_number=ack_control_number(submission_id))
+    if result.usable:
+        ta1 = build_ta1(result, opts)
+        x999 = build_999(result, opts)
+    else:
+        note = next((f.code for f in result.findings if f.is_error), "024")
+        ta1 = build_unusable_ta1("UNKNOWN", settings.interchange_id, note, opts)
+        x999 = b""
+    findings = FindingRepository(session)
+    await findings.delete_file_level(submission_id)
+    await findings.add_all(submission_id, [*checked.findings, *result.all_findings()], None)
+    await InterchangeRepository(session).replace_all_of(submission_id, result.interchanges)
+    await release_rejected(session, submission_id)
+    await AcknowledgmentRepository(session).replace_all_of(submission_id, {"ta1": ta1, "999": x999})
+    submission = await SubmissionRunRepository(session).get_by_id(submission_id)
+    assert submission is not None
+    submission.segments = result.segments
+    submission.segments_done = result.segments
+    submission.sets_total = len(list(result.transaction_sets()))
+    metrics.SEGMENTS.inc(result.segments)
+    for f in result.all_findings():
+        metrics.FINDINGS.labels(str(f.snip_level), f.severity.value).inc()
+
+
+async def conclude(session: AsyncSession, settings: Settings, submission_id: str) -> Submission:
+    """The 277CA from the stored outcomes, the counts and the status (after
+    ``record_file``)."""
+    from .. import metrics
+
+    acks = AcknowledgmentRepository(session)
+    x277 = await build_277ca_for(
+        session, submission_id, ack_control_number(submission_id) + 1, settings.interchange_id
+    )
+    await acks.replace_all_of(
+        submission_id, {**await acks.get_all_of(submission_id), "277ca": x277}
+    )
+    sets = await TransactionSetRepository(session).get_all_of(submission_id)
+    submission = await SubmissionRunRepository(session).get_by_id(submission_id)
+    assert submission is not None
+    types = sorted({s.transaction_type for s in sets})
+    submission.transaction_type = ",".join(types)[:10] or None
+    submission.sets_accepted = sum(
+        1 for s in sets if s.status in (SetStatus.STORED, SetStatus.HELD)
+    )
+    submission.sets_rejected = submission.sets_total - submission.sets_accepted
+    submission.units_total = sum(s.units for s in sets)
+    submission.units_stored = sum(s.units_stored for s in sets)
+    submission.units_rejected = sum(s.units_rejected for s in sets)
+    submission.sets_done = submission.sets_total
+    if any(s.status == SetStatus.HELD for s in sets):
+        submission.status = SubmissionStatus.HELD
+    elif submission.sets_accepted == 0 or (submission.units_total and not submission.units_stored):
+        submission.status = SubmissionStatus.REJECTED
+    elif submission.sets_rejected or submission.units_rejected:
+        submission.status = SubmissionStatus.PARTIALLY_ACCEPTED
+    else:
+        submission.status = SubmissionStatus.COMPLETED
+    submission.completed_at = datetime.now(UTC)
+    await record_outcome(session, submission)
+    await record_answers(session, settings, submission)
+    await submission_finished(session, submission)
+    metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()
+    metrics.UNITS.labels("stored").inc(submission.units_stored)
+    metrics.UNITS.labels("rejected").inc(submission.units_rejected)
+    return submission

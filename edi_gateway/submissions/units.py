@@ -1,0 +1,323 @@
+"""Work units: one large file shared by every worker (PostgreSQL job queue only).
+
+A submission's job plans, its units store, and the last unit has it concluded:
+
+- **planning** (the submission's job, :func:`advance`): one read of the file for what
+  needs all of it (SNIP 1-2 and the 999, the interchange keys, the sets too small or too
+  entangled to split, stored there and then) and one quick pass of the tokenizer
+  (``parsers.ranges``) for where large sets can be cut. An 837 set of more than
+  ``UNIT_CLAIMS`` claims is left to units of about that many claims, each starting at a
+  2000A or 2000B HL, when its guides judge each claim alone (no set- or file-scope rule,
+  no "unique in the file" rule, no claim rule rejecting the set: see
+  ``GuideEvaluator.units_stand_alone``), no guide in the file has such rules and no
+  acceptance threshold applies. A set the 999 rejects is not split (its claims are
+  judged whole). The plan (the units' rows, the TA1 and 999) commits at once, then a job
+  is queued per unit.
+- **a unit** (:func:`run_unit`) checks its range with the same check stream (its own
+  stream: the envelope, the set's header and billing provider, the range), stores its
+  claims, outcomes and findings, and marks itself done, in one transaction: a unit run
+  again after a kill stores nothing twice, and a claim another run stored meanwhile is a
+  duplicate by the tenant's claim key, as in one run.
+- **conclusion**: the unit that finds itself last (the count of done units is taken
+  under the submission row's lock) queues the submission's job again, which builds the
+  277CA from the stored outcomes and sets the status (``finishing.conclude``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Collection, Iterator
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mappings.check import Checked, CheckedFile, CheckedUnit, check
+from parsers import Validator
+from parsers.ranges import RangeEvents, RangeLayout, SetOutline, plan_ranges, range_stream
+
+from ..config import Settings
+from ..encounters.writer import EncounterSetWriter
+from ..models import WorkUnit
+from ..partners.guides import guides_of, plan_guides
+from ..partners.tenancy import load_tenant
+from ..setwriter import IngestContext
+from ..statuses import SetStatus, SubmissionStatus
+from .filestore import FileStore
+from .finishing import conclude, record_file
+from .gctune import fewer_collections
+from .pipeline import Batches, Run, guides_for, process_submission
+from .repository import SubmissionRunRepository, TransactionSetRepository
+from .units_repository import DONE, PlannedUnit, WorkUnitRepository
+from .worker import Attempt, record_failure
+
+__all__ = ["UnitPlanner", "advance", "run_unit", "unit_failed", "units_all_done", "worker_name"]
+
+log = logging.getLogger("edi_gateway.units")
+
+#: queues a job: a unit's (by id) or a submission's (by id)
+QueueUnit = Callable[[int], Awaitable[object]]
+QueueSubmission = Callable[[str], Awaitable[object]]
+
+
+def worker_name() -> str:
+    """Who runs a unit: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class UnitPlanner:
+    """The planning job's part in ``process_submission`` (a ``pipeline.Planner``)."""
+
+    def __init__(self, settings: Settings, queue_unit: QueueUnit) -> None:
+        self.settings = settings
+        self.queue_unit = queue_unit
+        self.outlines: dict[int, SetOutline] = {}
+        self.split_sets: list[int] = []
+
+    async def split(self, run: Run) -> tuple[Collection[int], int]:
+        size = self.settings.unit_claims
+        if size <= 0 or run.guides.acceptance_threshold is not None:
+            return (), 0
+        outlines = await asyncio.to_thread(plan_ranges, run.path, size)
+        self.outlines = {o.ordinal: o for o in outlines}
+        headers = [h for h in (o.header() for o in outlines) if h is not None]
+        if not all(run.guides.for_header(h).units_stand_alone(h.guide) for h in headers):
+            return (), len(outlines)
+        self.split_sets = [
+            o.ordinal
+            for o in outlines
+            if len(o.ranges) > 1 and o.ordinal not in run.done and o.header() is not None
+        ]
+        return self.split_sets, len(outlines)
+
+    def redo(self, checked: CheckedFile) -> frozenset[int]:
+        """The split sets to store whole after all: the 999 rejects them (or the file's
+        sets are not where the quick pass found them)."""
+        results = list(checked.result.transaction_sets())
+        out = set()
+        for ordinal in self.split_sets:
+            outline = self.outlines[ordinal]
+            found = results[ordinal - 1] if ordinal <= len(results) else None
+            if (
+                found is None
+                or found.control_number != outline.st_control_number
+                or not found.accepted
+            ):
+                out.add(ordinal)
+        return frozenset(out)
+
+    async def record(self, run: Run, checked: CheckedFile, redo: frozenset[int]) -> bool:
+        """Commit the plan (the file's acknowledgments with it) and queue its units;
+        False when no set is left to units."""
+        keep = [o for o in self.split_sets if o not in redo]
+        if not keep:
+            return False
+        results = list(checked.result.transaction_sets())
+        sessionmaker = run.ctx.sessionmaker
+        async with sessionmaker() as session, session.begin():
+            await record_file(session, self.settings, run.submission_id, checked)
+            sets = TransactionSetRepository(session)
+            planned: list[PlannedUnit] = []
+            for ordinal in keep:
+                outline, found = self.outlines[ordinal], results[ordinal - 1]
+                header = outline.header()
+                assert header is not None
+                # the set's line is its first unit's, as when one job stores it
+                set_id = await sets.insert(
+                    run.submission_id, ordinal, header, SetStatus.IN_UNITS, outline.first_claim_line
+                )
+                await sets.finish(
+                    set_id,
+                    SetStatus.IN_UNITS,
+                    units=0,
+                    units_stored=0,
+                    units_rejected=0,
+                    segments=found.segment_count,
+                )
+                planned += [
+                    PlannedUnit(ordinal, set_id, RangeLayout.of(outline, r), r.claims)
+                    for r in outline.ranges
+                ]
+            ids = await WorkUnitRepository(session).add_plan(run.submission_id, planned)
+            await SubmissionRunRepository(session).set_status(
+                run.submission_id, SubmissionStatus.STORING, None
+            )
+        log.info(
+            "submission %s: %d work units for set(s) %s",
+            run.submission_id,
+            len(ids),
+            ",".join(map(str, keep)),
+        )
+        for unit_id in ids:
+            await self.queue_unit(unit_id)
+        return True
+
+
+async def advance(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    submission_id: str,
+    queue_unit: QueueUnit,
+) -> None:
+    """The submission's job: plan it (and store what is not split), queue the units a
+    stopped run left, or conclude it once every unit is done."""
+    async with sessionmaker() as session:
+        units = WorkUnitRepository(session)
+        total = await units.count_of(submission_id)
+        pending = await units.get_pending_ids(submission_id) if total else []
+        status = await SubmissionRunRepository(session).get_status(submission_id)
+    if status == SubmissionStatus.FAILED:
+        return  # a unit failed for good: ops retry the submission (it is then received)
+    if not total:
+        await process_submission(
+            sessionmaker, settings, submission_id, UnitPlanner(settings, queue_unit)
+        )
+        return
+    if pending:
+        async with sessionmaker() as session, session.begin():
+            await SubmissionRunRepository(session).set_status(
+                submission_id, SubmissionStatus.STORING, None
+            )
+        log.info("submission %s: %d work units queued again", submission_id, len(pending))
+        for unit_id in pending:
+            await queue_unit(unit_id)
+        return
+    async with sessionmaker() as session, session.begin():
+        await WorkUnitRepository(session).close_sets(submission_id)
+        done = await conclude(session, settings, submission_id)
+    log.info("submission %s: %d work units stored; %s", submission_id, total, done.status)
+
+
+async def run_unit(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    unit_id: int,
+    queue_submission: QueueSubmission,
+) -> None:
+    """Check and store one unit (nothing when it is done already); the last one queues
+    its submission's conclusion."""
+    async with sessionmaker() as session:
+        unit = await WorkUnitRepository(session).get_by_id(unit_id)
+        if unit is None or unit.status == DONE:
+            return
+        submission = await SubmissionRunRepository(session).get_by_id(unit.submission_id)
+        assert submission is not None
+        tenant = await load_tenant(session, submission.partner_id)
+        plans = (
+            plan_guides(await guides_of(session, submission.partner_id))
+            if submission.partner_id is not None
+            else {}
+        )
+    path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
+    layout = RangeLayout.from_dict(json.loads(unit.layout))
+    ctx = IngestContext(sessionmaker, settings, submission, submission.partner_id, tenant)
+    ctx.guides = guides_for(ctx, plans)
+    who = worker_name()
+    log.info(
+        "submission %s unit %d (set %d, line %d, %d claims): started by %s",
+        submission.id,
+        unit.ordinal,
+        unit.set_ordinal,
+        unit.first_line,
+        unit.claims,
+        who,
+    )
+    with fewer_collections():
+        data = await asyncio.to_thread(range_stream, path, layout)
+        validator = Validator(
+            units=True,
+            allowed_senders=tenant.allowed_senders,
+            allowed_guides=tenant.allowed_guides,
+        )
+        stream = check(data, ctx.guides, validator=RangeEvents(validator, layout))
+        result = await _store(ctx, unit.transaction_set_id, unit.set_ordinal, stream, unit, who)
+    if result is None:
+        return  # another run of this unit stored it first
+    done, total, stored, rejected = result
+    log.info(
+        "submission %s unit %d of %d: %d stored, %d rejected",
+        submission.id,
+        unit.ordinal,
+        total,
+        stored,
+        rejected,
+    )
+    if done >= total:
+        await queue_submission(submission.id)
+
+
+async def _store(
+    ctx: IngestContext,
+    set_id: int,
+    set_ordinal: int,
+    stream: Iterator[Checked],
+    unit: WorkUnit,
+    who: str,
+) -> tuple[int, int, int, int] | None:
+    """The range's rows and the unit marked done, in one transaction."""
+    batches = Batches(stream)
+    writer: EncounterSetWriter | None = None
+    ahead: asyncio.Task[list[Checked]] = asyncio.create_task(asyncio.to_thread(batches.next_batch))
+    try:
+        while True:
+            batch = await ahead
+            if not batch:
+                break
+            ahead = asyncio.create_task(asyncio.to_thread(batches.next_batch))
+            for item in batch:
+                if not isinstance(item, CheckedUnit):
+                    continue  # the range's own envelope: the 999 is the whole file's
+                if writer is None:
+                    writer = EncounterSetWriter(ctx, item.unit.header, set_ordinal)
+                    await writer.join(set_id)
+                await writer.add(item)
+        if writer is None:
+            return None
+        session = await writer.store_range()
+        units = WorkUnitRepository(session)
+        if not await units.mark_done(unit, writer.units, writer.stored, writer.rejected, who):
+            await writer.abort()
+            return None
+        done, total = await units.count_done(unit.submission_id)
+        await session.commit()
+        await session.close()
+        return done, total, writer.stored, writer.rejected
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            if not ahead.done():
+                await asyncio.wait([ahead])
+            if writer is not None:
+                await writer.abort()
+        raise
+
+
+async def unit_failed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    unit_id: int,
+    attempt: Attempt,
+    exc: Exception,
+) -> None:
+    """A unit's run failed: said on its submission, retried by the queue until the last
+    attempt, after which the submission is ``failed`` (ops retry it: its job queues the
+    units not done)."""
+    async with sessionmaker() as session:
+        unit = await WorkUnitRepository(session).get_by_id(unit_id)
+    if unit is None:
+        raise exc
+    await record_failure(
+        sessionmaker,
+        unit.submission_id,
+        attempt,
+        exc,
+        SubmissionStatus.STORING,
+        f"work unit {unit.ordinal}, run",
+    )
+
+
+async def units_all_done(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
+    """Submissions whose units are all stored but which were not concluded."""
+    async with sessionmaker() as session:
+        return await WorkUnitRepository(session).get_ids_all_done()

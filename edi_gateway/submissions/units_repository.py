@@ -1,0 +1,151 @@
+"""The SQL of work units (``units.py``): the plan's rows, a unit marked done with its
+set's counts, and the count that tells the last unit it is the last."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select, update
+
+from parsers.ranges import RangeLayout
+
+from ..models import Submission, TransactionSet, WorkUnit
+from ..repository import Repository
+from ..statuses import SetStatus, SubmissionStatus
+
+__all__ = ["PlannedUnit", "WorkUnitRepository"]
+
+TODO = "todo"
+DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedUnit:
+    set_ordinal: int
+    transaction_set_id: int
+    layout: RangeLayout
+    claims: int
+
+
+class WorkUnitRepository(Repository[WorkUnit]):
+    model = WorkUnit
+
+    async def add_plan(self, submission_id: str, units: Sequence[PlannedUnit]) -> list[int]:
+        """The units of a submission, in file order, and the count the last one checks."""
+        ids = []
+        for n, unit in enumerate(units, 1):
+            body = unit.layout.pieces[-1]
+            result = await self.session.execute(
+                insert(WorkUnit).returning(WorkUnit.id),
+                [
+                    {
+                        "submission_id": submission_id,
+                        "ordinal": n,
+                        "set_ordinal": unit.set_ordinal,
+                        "transaction_set_id": unit.transaction_set_id,
+                        "first_line": body.line,
+                        "byte_start": body.start,
+                        "byte_end": body.end,
+                        "layout": json.dumps(unit.layout.as_dict()),
+                        "status": TODO,
+                        "claims": unit.claims,
+                        "units_stored": 0,
+                        "units_rejected": 0,
+                    }
+                ],
+            )
+            ids.append(int(result.scalar_one()))
+        await self.session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id)
+            .values(work_units_total=len(units), work_units_done=0)
+        )
+        return ids
+
+    async def get_pending_ids(self, submission_id: str) -> list[int]:
+        return list(
+            await self.get_all(
+                select(WorkUnit.id)
+                .where(WorkUnit.submission_id == submission_id, WorkUnit.status != DONE)
+                .order_by(WorkUnit.ordinal)
+            )
+        )
+
+    async def count_of(self, submission_id: str) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count(WorkUnit.id)).where(WorkUnit.submission_id == submission_id)
+                )
+            ).scalar_one()
+        )
+
+    async def mark_done(
+        self, unit: WorkUnit, units: int, stored: int, rejected: int, worker: str
+    ) -> bool:
+        """The unit is done, its counts added to its set's; False when another run of it
+        got there first (nothing is then to be committed)."""
+        done = await self.session.execute(
+            update(WorkUnit)
+            .where(WorkUnit.id == unit.id, WorkUnit.status != DONE)
+            .values(
+                status=DONE,
+                units_stored=stored,
+                units_rejected=rejected,
+                worker=worker[:80],
+                finished_at=datetime.now(UTC),
+            )
+            .returning(WorkUnit.id)
+        )
+        if done.scalar_one_or_none() is None:
+            return False
+        await self.session.execute(
+            update(TransactionSet)
+            .where(TransactionSet.id == unit.transaction_set_id)
+            .values(
+                units=TransactionSet.units + units,
+                units_stored=TransactionSet.units_stored + stored,
+                units_rejected=TransactionSet.units_rejected + rejected,
+            )
+        )
+        return True
+
+    async def count_done(self, submission_id: str) -> tuple[int, int]:
+        """One more unit done: (done, total). The row lock this update takes orders the
+        units finishing at once, so exactly one of them sees done == total."""
+        row = (
+            await self.session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id)
+                .values(work_units_done=Submission.work_units_done + 1)
+                .returning(Submission.work_units_done, Submission.work_units_total)
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def get_ids_all_done(self) -> list[str]:
+        """Submissions whose every unit is stored but which are not concluded (the last
+        unit's worker stopped before it queued the conclusion)."""
+        return list(
+            await self.get_all(
+                select(Submission.id).where(
+                    Submission.status == SubmissionStatus.STORING,
+                    Submission.work_units_total > 0,
+                    Submission.work_units_done >= Submission.work_units_total,
+                )
+            )
+        )
+
+    async def close_sets(self, submission_id: str) -> None:
+        """The sets stored in units are stored, now that every unit is."""
+        await self.session.execute(
+            update(TransactionSet)
+            .where(
+                TransactionSet.submission_id == submission_id,
+                TransactionSet.status == SetStatus.IN_UNITS,
+            )
+            .values(status=SetStatus.STORED)
+        )
