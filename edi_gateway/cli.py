@@ -290,6 +290,10 @@ _LAZY_COMMANDS = {
         "edi_gateway.forwarding.cli",
         "forward accepted encounters to a plan as 837 files",
     ),
+    "answers": (
+        "edi_gateway.forwarding.answers_cli",
+        "plans' answers that matched nothing: list, re-match, release",
+    ),
     "audit": ("edi_gateway.audit.cli", "the audit trail: export it as CSV"),
     "submissions": ("edi_gateway.submissions.cli", "submissions: run a failed one again"),
     "webhooks": (
@@ -377,6 +381,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _lazy_command(sub, "audit", command)
     _lazy_command(sub, "submissions", command)
     _lazy_command(sub, "forward", command)
+    _lazy_command(sub, "answers", command)
     _lazy_command(sub, "webhooks", command)
 
     s = sub.add_parser("serve", help="run the HTTP service")

@@ -284,12 +284,17 @@ async def _835(run: _Run, submission: Submission) -> None:
 
 
 async def record_answers(
-    session: AsyncSession, settings: Settings, submission: Submission
+    session: AsyncSession,
+    settings: Settings,
+    submission: Submission,
+    as_plan: Partner | None = None,
 ) -> PlanAnswer | None:
-    """Match and apply a plan's answers in ``submission`` (None: not a plan's answer)."""
+    """Match and apply a plan's answers in ``submission`` (None: not a plan's answer),
+    among the files forwarded to the plan that sent it, or to ``as_plan`` when ops re-matches
+    a held answer that another of the plan's ids sent (``forwarding.held``)."""
     if submission.partner_id is None:
         return None
-    plan = await session.get(Partner, submission.partner_id)
+    plan = as_plan or await session.get(Partner, submission.partner_id)
     if plan is None or plan.role != "plan":
         return None
     done = (

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from fastapi.responses import FileResponse
 
 from ..api.deps import Caller, Session
 from ..api.pagination import PROBLEMS, Cursor, Limit, after_id, next_cursor
 from ..audit import audit
+from ..config import Settings
 from ..errors import Forbidden, NotFound
-from ..models import ForwardingBatch, Partner, StoredFile
+from ..models import ForwardingBatch, Partner, PlanAnswer, StoredFile
 from ..partners.service import Principal
-from ..repository import is_row_id
+from ..repository import MAX_ROW_ID, is_row_id
 from ..submissions.filestore import FileStore
 from .delivery import deliver, file_name
+from .held import release_answer, rematch_answer
 from .repository import AnswerRepository, BatchRepository
 from .schemas import (
+    AnswerRelease,
+    AnswerRematch,
     BatchClaim,
     BatchDetail,
     BatchList,
@@ -44,6 +48,7 @@ from .settings import (
 router = APIRouter(prefix="/v1", tags=["forwarding"])
 
 _URL = "/v1/forwarding/batches"
+AnswerId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The plan answer's id")]
 
 
 def _out(batch: ForwardingBatch, plan: str) -> BatchOut:
@@ -243,8 +248,8 @@ async def list_answers(
     session: Session,
     caller: Caller,
     status: Annotated[
-        Literal["matched", "partly", "held"] | None,
-        Query(description="held: matched nothing, kept for ops"),
+        Literal["matched", "partly", "held", "released"] | None,
+        Query(description="held: matched nothing, kept for ops; released: closed by ops"),
     ] = None,
     plan: Annotated[str | None, Query(max_length=100, description="Plan partner name")] = None,
     limit: Limit = 50,
@@ -257,22 +262,58 @@ async def list_answers(
     page = await repo.get_page(repo.listing(status, plan_id), limit, after_id(cursor))
     names = await BatchRepository(session).plan_names()
     return PlanAnswerList(
-        items=[
-            PlanAnswerOut(
-                id=a.id,
-                submission_id=a.submission_id,
-                plan=names.get(a.plan_partner_id, ""),
-                kind=a.kind,
-                received_at=a.received_at,
-                status=a.status,
-                matched=a.matched,
-                unmatched=a.unmatched,
-                detail=a.detail,
-            )
-            for a in page.items
-        ],
+        items=[_answer_out(a, names) for a in page.items],
         next_cursor=next_cursor(page.items, page.more),
     )
+
+
+def _answer_out(a: PlanAnswer, names: dict[int, str]) -> PlanAnswerOut:
+    return PlanAnswerOut(
+        id=a.id,
+        submission_id=a.submission_id,
+        plan=names.get(a.plan_partner_id, ""),
+        kind=a.kind,
+        received_at=a.received_at,
+        status=a.status,
+        matched=a.matched,
+        unmatched=a.unmatched,
+        detail=a.detail,
+    )
+
+
+_ANSWER_ERRORS: dict[int | str, dict[str, object]] = {
+    **PROBLEMS,
+    403: {"description": "Not an ops key"},
+    404: {"description": "No such answer, or no plan of that name (application/problem+json)"},
+    409: {"description": "The answer is matched or released already"},
+}
+
+
+@router.post(
+    "/forwarding/answers/{answer_id}/rematch",
+    response_model=PlanAnswerOut,
+    summary="Match a held answer again, against the plan that sent it or another plan (ops)",
+    responses=_ANSWER_ERRORS,
+)
+async def post_rematch(
+    answer_id: AnswerId, body: AnswerRematch, request: Request, session: Session, caller: Caller
+) -> PlanAnswerOut:
+    settings: Settings = request.app.state.settings
+    answer = await rematch_answer(session, settings, caller, answer_id, body.plan)
+    return _answer_out(answer, await BatchRepository(session).plan_names())
+
+
+@router.post(
+    "/forwarding/answers/{answer_id}/release",
+    response_model=PlanAnswerOut,
+    summary="Close a held answer without applying it, with a note saying why (ops)",
+    responses=_ANSWER_ERRORS,
+)
+async def post_release(
+    answer_id: AnswerId, body: AnswerRelease, session: Session, caller: Caller
+) -> PlanAnswerOut:
+    answer = await release_answer(session, caller, answer_id, body.note)
+    return _answer_out(answer, await BatchRepository(session).plan_names())
 
 
 def _outbound_out(view: OutboundView) -> OutboundOut:

@@ -103,10 +103,30 @@ class PlanAnswerOut(BaseModel):
     plan: str
     kind: str = Field(description="TA1, 999, 277CA or 835")
     received_at: datetime
-    status: str = Field(description="matched, partly (some parts matched nothing) or held")
+    status: str = Field(
+        description="matched, partly (some parts matched nothing), held (nothing matched) or "
+        "released (closed by ops without applying it)"
+    )
     matched: int
     unmatched: int
     detail: str | None
+
+
+class AnswerRematch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Match among the files forwarded to this plan (its name) instead of the "
+        "plan that sent the answer",
+    )
+
+
+class AnswerRelease(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=1, max_length=500, description="Why it is not applied")
 
 
 class PlanAnswerList(BaseModel):
