@@ -15,15 +15,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..models import Interchange, InterchangeKey
+from .key_repository import InterchangeKeyRepository, Key
 
 __all__ = ["InterchangeRegistry", "release_all", "release_rejected", "scope_of"]
-
-Key = tuple[str, str, str]
 
 
 def scope_of(partner_id: int | None) -> str:
@@ -67,59 +63,19 @@ class InterchangeRegistry:
 
     async def claim(self, key: Key) -> str:
         """Claim the key for this submission; the id of the submission that holds it."""
-        sender, receiver, control = (key[0][:15], key[1][:15], key[2][:9])
-        now = datetime.now(UTC)
         async with self.sessionmaker() as session, session.begin():
-            dialect = session.get_bind().dialect.name
-            make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = make(InterchangeKey).values(
-                scope=self.scope,
-                sender_id=sender,
-                receiver_id=receiver,
-                control_number=control,
-                submission_id=self.submission_id,
-                claimed_at=now,
+            return await InterchangeKeyRepository(session).claim(
+                self.scope, key, self.submission_id, datetime.now(UTC), self.window
             )
-            upsert = stmt.on_conflict_do_update(
-                index_elements=["scope", "sender_id", "receiver_id", "control_number"],
-                set_={"submission_id": self.submission_id, "claimed_at": now},
-                where=(InterchangeKey.claimed_at < now - self.window)
-                | (InterchangeKey.submission_id == self.submission_id),
-            ).returning(InterchangeKey.submission_id)
-            won = (await session.execute(upsert)).scalar_one_or_none()
-            if won is not None:
-                return str(won)
-            holder = await session.execute(
-                select(InterchangeKey.submission_id).where(
-                    InterchangeKey.scope == self.scope,
-                    InterchangeKey.sender_id == sender,
-                    InterchangeKey.receiver_id == receiver,
-                    InterchangeKey.control_number == control,
-                )
-            )
-            return str(holder.scalar_one())
 
 
 async def release_rejected(session: AsyncSession, submission_id: str) -> None:
     """Let go of the keys of this submission's interchanges that were not accepted (their
     Interchange rows are written first, in the same transaction)."""
-    accepted = exists().where(
-        and_(
-            Interchange.submission_id == submission_id,
-            Interchange.accepted.is_(True),
-            Interchange.sender_id == InterchangeKey.sender_id,
-            Interchange.receiver_id == InterchangeKey.receiver_id,
-            Interchange.control_number == InterchangeKey.control_number,
-        )
-    )
-    await session.execute(
-        delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id, ~accepted)
-    )
+    await InterchangeKeyRepository(session).release_rejected(submission_id)
 
 
 async def release_all(session: AsyncSession, submission_id: str) -> None:
     """Let go of every key this submission holds (its run failed for good, or it was
     discarded): the sender's corrected file may use the same control numbers."""
-    await session.execute(
-        delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id)
-    )
+    await InterchangeKeyRepository(session).release_all(submission_id)
