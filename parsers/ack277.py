@@ -29,7 +29,10 @@ rejected or resent 277CA set can be handled on its own. Inside each set:
 - 2000D ``HL*n*<C>*PT`` (HL04 not used) per claim / 2100D ``NM1*QC*1*<last>*<first>****MI*
   <member id>`` / 2200D ``TRN*2*<CLM01>``, STC, ``REF*1K`` (accepted claims with a payer
   claim number), ``REF*BLT`` (837I bill type), ``DTP*472`` (``D8`` for one day, ``RD8``
-  otherwise).
+  otherwise), then a 2220D loop per rejected service line: ``SVC`` (the line's procedure
+  composite as sent, its charge, SVC04 the revenue code of an 837I line), ``STC`` (the
+  line's status composites, action ``U``), ``REF*FJ`` (the 837's line item control number,
+  REF*6R, when sent) and ``DTP*472`` (the line's service date).
 
 Claim STC: an accepted claim gets ``A2:20`` with action ``WQ``; a rejected one its status
 composites with action ``U`` (``A3:21`` when none is given). Up to three composites go in
@@ -58,7 +61,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-__all__ = ["UNKNOWN", "ClaimAck", "SetAck", "StatusCode", "build_277ca"]
+__all__ = ["UNKNOWN", "ClaimAck", "LineAck", "SetAck", "StatusCode", "build_277ca"]
 
 #: Stands in for a required name or identifier that the caller could not supply.
 UNKNOWN: Final = "UNKNOWN"
@@ -90,6 +93,8 @@ _CLAIM_ENTITIES: Final = frozenset((
 
 _ACCEPTED: Final = ("A2", "20")
 _REJECTED_DEFAULT: Final = ("A3", "21")
+#: X214 2220D SVC01-1: the product/service id qualifiers it lists
+_SVC_QUALIFIERS: Final = frozenset(("AD", "ER", "HC", "HP", "IV", "NU", "WK"))
 _RECEIVED: Final = ("A1", "19")
 _COMPOSITES_PER_STC: Final = 3
 
@@ -115,6 +120,21 @@ class StatusCode:
 
 
 @dataclass(frozen=True)
+class LineAck:
+    """A rejected service line (837 2400 loop) -> one 2220D loop."""
+
+    qualifier: str  # SV101-1 / SV202-1 / SV301-1 (HC, AD, ER, IV, WK ...) -> SVC01-1
+    procedure: str | None  # SVC01-2
+    modifiers: tuple[str, ...]  # SVC01-3 .. SVC01-6
+    charge: str  # SV102 / SV203 / SV302 -> SVC02
+    revenue_code: str | None  # SV201 (837I) -> SVC04
+    control_number: str | None  # 2400 REF*6R -> REF*FJ
+    service_from: date | None  # 2400 DTP*472 -> DTP*472
+    service_to: date | None
+    statuses: tuple[StatusCode, ...]
+
+
+@dataclass(frozen=True)
 class ClaimAck:
     """The outcome of one claim (837 2300 loop)."""
 
@@ -132,6 +152,7 @@ class ClaimAck:
     statuses: tuple[StatusCode, ...] = ()  # rejected claims: STC01, STC10, STC11, ...
     message: str | None = None  # STC12 free text (first finding)
     type_of_bill: str | None = None  # REF*BLT for 837I
+    lines: tuple[LineAck, ...] = ()  # rejected service lines -> 2220D
 
 
 @dataclass(frozen=True)
@@ -259,6 +280,36 @@ def _claim_stcs(out: _Set, claim: ClaimAck, processed: str) -> None:
         out.seg("STC", first, processed, action, charge, *empty, *more, "" if start else message)
 
 
+def _line_loop(out: _Set, line: LineAck, processed: str, fallback: date) -> None:
+    """2220D: SVC, STC (up to three composites), REF*FJ, DTP*472."""
+    qualifier = _clean(line.qualifier, 2)
+    procedure = _clean(line.procedure or line.revenue_code, _REF_LEN)
+    revenue = _clean(line.revenue_code, _REF_LEN)
+    if line.procedure is None and revenue:
+        qualifier = "NU"  # an 837I line with a revenue code only: SVC01 carries it (NUBC)
+    parts = [qualifier if qualifier in _SVC_QUALIFIERS else "HC", procedure or UNKNOWN]
+    parts += [m for m in (_clean(m, 2) for m in line.modifiers[:4]) if m]
+    out.seg("SVC", _COMPONENT.join(parts), _charge_text(line.charge), "", revenue)
+    composites: list[str] = []
+    for status in line.statuses or (StatusCode(*_REJECTED_DEFAULT),):
+        text = _composite(status, first=not composites)
+        if text not in composites:
+            composites.append(text)
+    first, *more = composites[:_COMPOSITES_PER_STC]
+    more += [""] * (2 - len(more))
+    out.seg("STC", first, processed, "U", "", "", "", "", "", "", *more)
+    control = _clean(line.control_number, _REF_LEN)
+    if control:
+        out.seg("REF", "FJ", control)
+    if line.service_from or line.service_to:
+        first_day = line.service_from or line.service_to or fallback
+        last_day = line.service_to or first_day
+        if first_day == last_day or last_day < first_day:
+            out.seg("DTP", "472", "D8", _d8(first_day))
+        else:
+            out.seg("DTP", "472", "RD8", f"{_d8(first_day)}-{_d8(last_day)}")
+
+
 def _totals(out: _Set, claims: Sequence[ClaimAck], qty: tuple[str, str]) -> None:
     accepted = [c for c in claims if c.accepted]
     rejected = [c for c in claims if not c.accepted]
@@ -321,6 +372,9 @@ def _transaction_set(ack: SetAck, st02: str, ref: str, now: datetime) -> list[st
             if bill_type:
                 out.seg("REF", "BLT", bill_type)
             out.seg("DTP", "472", *_service_period(claim, ack.received))
+            if not claim.accepted:
+                for line in claim.lines:
+                    _line_loop(out, line, processed, ack.received)
     out.seg("SE", str(len(out.segments) + 1), st02)
     return out.segments
 

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..setwriter import IngestContext, SetWriter
 from .originals import find_original
+from .outcome_lines import encode_lines
 
 _CHUNK = 400
 
@@ -115,6 +116,8 @@ _OUTCOME_COLUMNS = (
     "billing_name",
     "type_of_bill",
     "line",
+    "payer_name",
+    "service_lines",
 )
 _DIAGNOSIS_COLUMNS = ("encounter_id", "sequence", "qualifier", "code", "present_on_admission")
 _PARTY_COLUMNS = (
@@ -213,6 +216,8 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                 claim.billing.last_name,
                 claim.type_of_bill,
                 line,
+                (claim.payer.last_name or "")[:80] or None,
+                None if encounter_id is not None else encode_lines(claim.lines),
             )
         )
 
@@ -232,7 +237,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             return
         # rejected, with nothing read but CLM01 and where the claim starts
         claim_id = checked.unit.loop.segments[0][1] or "?"
-        self.outcomes.append((claim_id[:40], False, *[None] * 10, checked.line))
+        self.outcomes.append((claim_id[:40], False, *[None] * 10, checked.line, None, None))
 
     async def flush(self) -> None:
         if not self.buffer:

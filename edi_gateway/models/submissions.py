@@ -225,6 +225,11 @@ class ClaimOutcome(Base):
     billing_name: Mapped[str | None] = mapped_column(String(80))
     type_of_bill: Mapped[str | None] = mapped_column(String(4))
     line: Mapped[int] = mapped_column(Integer, default=0)
+    #: 2010BB NM103, the payer the claim is addressed to (277CA 2100A NM103)
+    payer_name: Mapped[str | None] = mapped_column(String(80))
+    #: a rejected claim's service lines as JSON, for the 277CA's 2220D loops
+    #: (``edi_gateway.encounters.outcome_lines``); None for accepted claims
+    service_lines: Mapped[str | None] = mapped_column(Text)
 
 
 class WorkUnit(Base):

@@ -7,11 +7,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
+from parsers.ack277 import ClaimAck, LineAck, SetAck, StatusCode, build_277ca
 
 from ..encounters.originals import our_claim_number
+from ..encounters.outcome_lines import decode_lines, line_of
 from .repository import InterchangeRepository, SubmissionRunRepository, TransactionSetRepository
-from .results_repository import ClaimOutcomeRepository, FindingRepository
+from .results_repository import (
+    ClaimError,
+    ClaimOutcomeRepository,
+    FindingRepository,
+    OutcomeFor277,
+)
 
 #: Status composites for findings whose rule gives none: by rule kind, else by our codes.
 _BY_KIND = {
@@ -46,6 +52,46 @@ def _status(guide: str | None, rule_id: str | None, code: str) -> tuple[str, str
     return category, status, None
 
 
+def _composites(found: list[ClaimError]) -> tuple[StatusCode, ...]:
+    codes: list[tuple[str, str, str | None]] = []
+    for f in found:
+        composite = _status(f.guide, f.rule_id, f.code)
+        if composite not in codes:
+            codes.append(composite)
+    return tuple(StatusCode(c, s, e) for c, s, e in codes)
+
+
+def _line_acks(found: list[ClaimError], service_lines: str | None) -> tuple[LineAck, ...]:
+    """A 2220D loop for each service line a finding is on (in the file's order)."""
+    lines = decode_lines(service_lines)
+    on_line: dict[int, list[ClaimError]] = {}
+    for f in found:
+        if f.loop and f.loop.startswith("24"):
+            line = line_of(lines, f.line)
+            if line is not None:
+                on_line.setdefault(line.line, []).append(f)
+    return tuple(
+        LineAck(
+            qualifier=ln.qualifier,
+            procedure=ln.procedure,
+            modifiers=ln.modifiers,
+            charge=ln.charge,
+            revenue_code=ln.revenue_code,
+            control_number=ln.control_number,
+            service_from=ln.service_from,
+            service_to=ln.service_to,
+            statuses=_composites(on_line[ln.line]),
+        )
+        for ln in lines
+        if ln.line in on_line
+    )
+
+
+def _payer_name(outcomes: list[OutcomeFor277]) -> str | None:
+    """The 2010BB payer name of the set's claims (the first one sent)."""
+    return next((o.payer_name for o in outcomes if o.payer_name), None)
+
+
 async def build_277ca_for(
     session: AsyncSession, submission_id: str, control_number: int, our_id: str
 ) -> bytes:
@@ -56,59 +102,41 @@ async def build_277ca_for(
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
     sets = {s.ordinal: s for s in await TransactionSetRepository(session).get_all_of(submission_id)}
-    # the claim-level errors (not warnings) by claim: (guide, rule id, code, message)
-    findings: dict[str, list[tuple[str | None, str | None, str, str]]] = defaultdict(list)
-    for found_claim, guide, rule_id, code, text in await FindingRepository(
-        session
-    ).get_claim_errors(submission_id):
-        if found_claim:
-            findings[found_claim].append((guide, rule_id, code, text))
+    # the claim-level errors (not warnings) by claim, line rules' included
+    findings: dict[str, list[ClaimError]] = defaultdict(list)
+    for error in await FindingRepository(session).get_claim_errors(submission_id):
+        if error.claim_id:
+            findings[error.claim_id].append(error)
     isa = await InterchangeRepository(session).get_first_of(submission_id)
     by_set: dict[int, list[ClaimAck]] = defaultdict(list)
-    for (
-        ordinal,
-        claim_id,
-        accepted,
-        charge,
-        service_from,
-        service_to,
-        patient_last,
-        patient_first,
-        member_id,
-        billing_npi,
-        billing_name,
-        encounter_id,
-        type_of_bill,
-    ) in outcomes:
+    outcomes_by_set: dict[int, list[OutcomeFor277]] = defaultdict(list)
+    for o in outcomes:
+        outcomes_by_set[o.set_ordinal].append(o)
         statuses: tuple[StatusCode, ...] = ()
+        lines: tuple[LineAck, ...] = ()
         message = None
-        if not accepted:
-            found = findings.get(claim_id, [])
-            codes = []
-            for guide, rule_id, code, _message in found:
-                composite = _status(guide, rule_id, code)
-                if composite not in codes:
-                    codes.append(composite)
-            statuses = tuple(StatusCode(c, s, e) for c, s, e in codes) or (
-                StatusCode("A3", "21", None),
-            )
-            message = found[0][3] if found else None
-        by_set[ordinal].append(
+        if not o.accepted:
+            found = findings.get(o.claim_id, [])
+            statuses = _composites(found) or (StatusCode("A3", "21", None),)
+            lines = _line_acks(found, o.service_lines)
+            message = found[0].message if found else None
+        by_set[o.set_ordinal].append(
             ClaimAck(
-                claim_id=claim_id,
-                accepted=accepted,
-                charge=charge or "0",
-                service_from=service_from,
-                service_to=service_to,
-                patient_last=patient_last,
-                patient_first=patient_first,
-                member_id=member_id,
-                billing_npi=billing_npi,
-                billing_name=billing_name,
-                payer_claim_number=payer_claim_number(encounter_id) if encounter_id else None,
+                claim_id=o.claim_id,
+                accepted=o.accepted,
+                charge=o.charge or "0",
+                service_from=o.service_date_from,
+                service_to=o.service_date_to,
+                patient_last=o.patient_last_name,
+                patient_first=o.patient_first_name,
+                member_id=o.member_id,
+                billing_npi=o.billing_npi,
+                billing_name=o.billing_name,
+                payer_claim_number=payer_claim_number(o.encounter_id) if o.encounter_id else None,
                 statuses=statuses,
                 message=message,
-                type_of_bill=type_of_bill,
+                type_of_bill=o.type_of_bill,
+                lines=lines,
             )
         )
     now = datetime.now(UTC)
@@ -116,13 +144,14 @@ async def build_277ca_for(
     acks = []
     for ordinal, claims in sorted(by_set.items()):
         ts = sets.get(ordinal)
+        payer_id = ts.receiver_id if ts else our_id
         acks.append(
             SetAck(
                 st_control_number=ts.st_control_number if ts else str(ordinal),
                 submitter_id=ts.sender_id if ts else "UNKNOWN",
                 submitter_name=ts.sender_id if ts else "UNKNOWN",
-                payer_id=ts.receiver_id if ts else our_id,
-                payer_name=ts.receiver_id if ts else our_id,
+                payer_id=payer_id,
+                payer_name=_payer_name(outcomes_by_set[ordinal]) or payer_id,
                 received=received,
                 processed=now.date(),
                 claims=tuple(claims),

@@ -103,8 +103,16 @@ def finding_row(submission_id: str, f: Finding, ordinal: int | None) -> FindingV
     )
 
 
-#: a claim-level error of a submission: (claim id, guide, rule id, code, message)
-ClaimError = tuple[str, str | None, str | None, str, str]
+class ClaimError(NamedTuple):
+    """A claim-level error of a submission (a line rule's too: its loop is a 2400 one)."""
+
+    claim_id: str
+    guide: str | None
+    rule_id: str | None
+    code: str
+    message: str
+    loop: str | None
+    line: int | None  # segment ordinal in the file
 
 
 class FindingRepository(Repository[FindingRow]):
@@ -156,6 +164,8 @@ class FindingRepository(Repository[FindingRow]):
                 FindingRow.rule_id,
                 FindingRow.code,
                 FindingRow.message,
+                FindingRow.loop,
+                FindingRow.line,
             )
             .where(
                 FindingRow.submission_id == submission_id,
@@ -165,7 +175,9 @@ class FindingRepository(Repository[FindingRow]):
             )
             .order_by(FindingRow.line)
         )
-        return [(c or "", g, r, code, m) for c, g, r, code, m in rows.all()]
+        return [
+            ClaimError(c or "", g, r, code, m, lp, ln) for c, g, r, code, m, lp, ln in rows.all()
+        ]
 
 
 class OutcomeFor277(NamedTuple):
@@ -184,6 +196,8 @@ class OutcomeFor277(NamedTuple):
     billing_name: str | None
     encounter_id: int | None
     type_of_bill: str | None
+    payer_name: str | None
+    service_lines: str | None
 
 
 class ClaimOutcomeRepository(Repository[ClaimOutcome]):
@@ -215,6 +229,8 @@ class ClaimOutcomeRepository(Repository[ClaimOutcome]):
                 o.billing_name,
                 o.encounter_id,
                 o.type_of_bill,
+                o.payer_name,
+                o.service_lines,
             )
             .where(o.submission_id == submission_id)
             .order_by(o.set_ordinal, o.line)

@@ -12,7 +12,7 @@ import pytest
 from pyx12_oracle import validate_ack
 
 from parsers import SetEvent, Validator, validate
-from parsers.ack277 import UNKNOWN, ClaimAck, SetAck, StatusCode, build_277ca
+from parsers.ack277 import UNKNOWN, ClaimAck, LineAck, SetAck, StatusCode, build_277ca
 from parsers.tree import Loop, Segment
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -512,3 +512,65 @@ def test_same_input_same_bytes() -> None:
     assert _build(list(sets)) == first
     other = replace(sets[0], processed=date(2026, 11, 22))
     assert _build([other]) != first
+
+
+# --- 2220D: rejected service lines ----------------------------------------------------------
+
+
+def _line(code: str | None, **kw: object) -> LineAck:
+    fields: dict[str, object] = {
+        "qualifier": "HC",
+        "procedure": code,
+        "modifiers": (),
+        "charge": "160",
+        "revenue_code": None,
+        "control_number": None,
+        "service_from": date(2026, 11, 2),
+        "service_to": date(2026, 11, 2),
+        "statuses": (StatusCode("A7", "454"),),
+    }
+    fields.update(kw)
+    return LineAck(**fields)  # type: ignore[arg-type]
+
+
+def test_rejected_lines_get_a_2220d_loop_each() -> None:
+    lines = (
+        _line("ZZZZZ", modifiers=("25", "59"), control_number="LINE-2"),
+        _line(
+            None,
+            qualifier="HC",
+            revenue_code="0450",
+            charge="75.5",
+            service_to=date(2026, 11, 4),
+            statuses=(StatusCode("A7", "455"), StatusCode("A7", "187", "QC")),
+        ),
+    )
+    only_lines = _claim(
+        "L1", False, charge="235.5", statuses=(StatusCode("A7", "454"),), lines=lines
+    )
+    ack = _check([_set(only_lines, _claim("C2"))])
+    [root] = _roots(ack)
+    [claim_loop] = [lp for lp in root.walk() if lp.id == "2200D" and _seg(lp, "TRN")[2] == "L1"]
+    assert [s[1] for s in claim_loop.segments_of("STC")] == ["A7:454"]
+    loops = claim_loop.loops_of("2220D")
+    assert [[_seg(lp, "SVC")[i] for i in range(1, 5)] for lp in loops] == [
+        ["HC:ZZZZZ:25:59", "160", "", ""],
+        ["NU:0450", "75.5", "", "0450"],
+    ]
+    stcs = [_seg(lp, "STC") for lp in loops]
+    assert [(s[1], s[2], s[3]) for s in stcs] == [
+        ("A7:454", "20261121", "U"),
+        ("A7:455", "20261121", "U"),
+    ]
+    assert stcs[1][10] == "A7:187:QC"
+    assert [(s[1], s[2]) for lp in loops for s in lp.segments_of("REF")] == [("FJ", "LINE-2")]
+    assert [[_seg(lp, "DTP")[i] for i in (1, 2, 3)] for lp in loops] == [
+        ["472", "D8", "20261102"],
+        ["472", "RD8", "20261102-20261104"],
+    ]
+
+
+def test_accepted_claims_have_no_line_loops() -> None:
+    accepted = _claim("C1", lines=(_line("99213"),))
+    ack = _check([_set(accepted)])
+    assert b"SVC*" not in ack
