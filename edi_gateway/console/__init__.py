@@ -10,8 +10,8 @@ __all__ = ["install"]
 
 
 def install(app: FastAPI) -> None:
-    from . import audit, auth, dashboard, members, queue, submissions
+    from . import audit, auth, dashboard, forwarding, members, queue, submissions
 
     # the dashboard last: it ends with the catch-all page of unknown addresses
-    for module in (auth, queue, submissions, members, audit, dashboard):
+    for module in (auth, queue, submissions, members, forwarding, audit, dashboard):
         app.include_router(module.router)

@@ -42,6 +42,7 @@ NAV = (
     ("/console/queue", "Work queue", False),
     ("/console/submissions", "Submissions", False),
     ("/console/members", "Eligibility", False),
+    ("/console/forwarding", "Forwarding", True),  # ops only
     ("/console/audit", "Audit log", True),  # ops only
 )
 
