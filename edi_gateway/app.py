@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
 import anyio
@@ -14,6 +15,7 @@ from . import __version__, console
 from .api import docs, metrics, middleware, openapi, problems, static
 from .api.ratelimit import FailureLimiter
 from .audit.endpoints import router as audit_router
+from .codesets.service import list_infos, stale_warnings, warn_stale_code_lists
 from .config import Settings, get_settings
 from .db import current_revision_is_head, make_engine, make_sessionmaker, upgrade
 from .eligibility.endpoints import router as eligibility_router
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.effective_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        await warn_stale_code_lists(app.state.sessionmaker)
         worker: Any
         if settings.effective_queue == "procrastinate":
             from .events import bind
@@ -97,7 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get(
         "/readyz",
         tags=["operations"],
-        summary="Readiness: database reachable and migrations at head",
+        summary="Readiness: database reachable and migrations at head; code lists past their "
+        "scheduled update are listed (still ready)",
         responses={503: {"description": "Not ready"}},
     )
     async def readyz() -> JSONResponse:
@@ -115,7 +119,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "The database schema is not at the latest migration; run `edi-gateway db upgrade`",
                 "/readyz",
             )
-        return JSONResponse({"status": "ready"})
+        # a list past its scheduled update is a warning, not unreadiness
+        async with app.state.sessionmaker() as session:
+            stale = stale_warnings(await list_infos(session), date.today())
+        return JSONResponse({"status": "ready", "code_lists": {"stale": stale}})
 
     app.include_router(validation_router)
     app.include_router(submissions_router)

@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from parsers import FileResult
+
+if TYPE_CHECKING:
+    from mappings.codesets.catalog import CodeLists
 
 from .commands import Subcommands
 from .validation.service import (
@@ -31,12 +35,15 @@ def _validate(args: argparse.Namespace) -> int:
         except GuideError as exc:
             print(str(exc), file=sys.stderr)
             return 2
+    lists = _code_lists(args.imported_lists)
     for name in args.files:
         path = Path(name)
         if not path.is_file():
             print(f"{name}: no such file", file=sys.stderr)
             return 2
-        guided = validate_with_guide(str(path), args.guide) if args.guide else None
+        guided = (
+            validate_with_guide(str(path), args.guide, code_lists=lists) if args.guide else None
+        )
         result = guided.result if guided else validate_file(str(path))
         results.append(result)
         verdicts.append(guided.accepted if guided else result.accepted)
@@ -53,6 +60,23 @@ def _validate(args: argparse.Namespace) -> int:
             if acks.x999:
                 (out / f"{path.name}.999").write_bytes(acks.x999)
     return exit_code(results, verdicts)
+
+
+def _code_lists(imported: bool) -> CodeLists | None:
+    """The lists imported into the gateway's database (``--imported-lists``; else only the
+    lists shipped with the release), with a warning line per list past its update."""
+    from datetime import date
+
+    from mappings.codesets.catalog import shipped_lists, stale_lists
+
+    lists, infos = None, shipped_lists(count=False)  # dates only: no code is read
+    if imported:
+        from .codesets.cli import read_imported
+
+        lists, infos = read_imported()
+    for info in stale_lists(infos, date.today()):
+        print(f"warning: {info.warning()}", file=sys.stderr)
+    return lists
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -300,6 +324,10 @@ _LAZY_COMMANDS = {
         "edi_gateway.webhooks.cli",
         "webhooks: send pending deliveries now, retry failed",
     ),
+    "codesets": (
+        "edi_gateway.codesets.cli",
+        "code lists: list them (version, dates, next update), import a new version",
+    ),
     "report": (
         "edi_gateway.reports.cli",
         "the error-correction report of a submission or a file (HTML, CSV or JSON)",
@@ -338,6 +366,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--guide",
         metavar="NAME",
         help="also apply this companion guide (and the base SNIP 3-6 guides)",
+    )
+    v.add_argument(
+        "--imported-lists",
+        action="store_true",
+        help="judge with the code lists imported into the gateway's database "
+        "(`codesets import`), not only those shipped",
     )
     v.set_defaults(func=_validate)
 
@@ -383,6 +417,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _lazy_command(sub, "forward", command)
     _lazy_command(sub, "answers", command)
     _lazy_command(sub, "webhooks", command)
+    _lazy_command(sub, "codesets", command)
 
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")

@@ -1,6 +1,7 @@
 """All ORM models, on one metadata so Alembic sees the whole schema."""
 
 from .base import Base
+from .codesets import CodeListVersion
 from .console import ConsoleSession
 from .eligibility import CoverageSpan, Member, MemberIdentifier, MemberTermination
 from .encounters import (
@@ -57,6 +58,7 @@ __all__ = [
     "Base",
     "ClaimOutcome",
     "ClaimPaymentRow",
+    "CodeListVersion",
     "ConsoleSession",
     "CoverageSpan",
     "Encounter",

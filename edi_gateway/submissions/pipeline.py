@@ -26,6 +26,7 @@ from mappings.check import Checked, CheckedFile, CheckedSet, CheckedUnit, GuideS
 from mappings.guides import Guide
 from parsers import SetEvent, TransactionHeader, Validator
 
+from ..codesets.service import load_code_lists
 from ..config import Settings
 from ..eligibility.history import RosterHistory
 from ..eligibility.writer import EnrollmentSetWriter
@@ -181,6 +182,7 @@ async def start_run(
         submission.sets_done = len(done)
         submission.started_at = datetime.now(UTC)
         tenant = await load_tenant(session, submission.partner_id)
+        code_lists = await load_code_lists(session)  # imported with `codesets import`
         plans = (
             plan_guides(await guides_of(session, submission.partner_id))
             if submission.partner_id is not None
@@ -212,6 +214,7 @@ def guides_for(ctx: IngestContext, plans: Mapping[str, Guide]) -> GuideSelection
         history_for=lambda h: answering(
             originals, rosters.scoped(tenant.roster_senders(h.receiver_id, h.gs_receiver_id))
         ),
+        code_lists=code_lists,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
 from mappings.check import CheckedFile, FileVerdict, Guides, GuideSelection, check
+from mappings.codesets.catalog import CodeLists
 from parsers import FileResult, Finding
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 
@@ -130,14 +131,18 @@ def check_file(
 
 
 def validate_with_guide(
-    source: bytes | str | BinaryIO, guide_name: str | None, receipt_date: date | None = None
+    source: bytes | str | BinaryIO,
+    guide_name: str | None,
+    receipt_date: date | None = None,
+    code_lists: CodeLists | None = None,
 ) -> GuidedResult:
     """Validate with the base guides plus the named plan guide (raises
-    ``mappings.guides.GuideError`` for an unknown name)."""
+    ``mappings.guides.GuideError`` for an unknown name), judging codes with the imported
+    ``code_lists`` where given."""
     from mappings.guides import load_guide
 
     plan = load_guide(guide_name) if guide_name else None
-    return check_file(source, GuideSelection(plan, receipt_date))
+    return check_file(source, GuideSelection(plan, receipt_date, code_lists=code_lists))
 
 
 def acknowledgments(result: FileResult, our_id: str = "EDIGATEWAY") -> Acks:

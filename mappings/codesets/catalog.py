@@ -165,8 +165,9 @@ class CodeLists:
         return [x for x in self.lists if x.name == name]
 
 
-def shipped_lists() -> list[ListInfo]:
-    """The lists that come with the release: the YAML sets and the ICD-10-CM release."""
+def shipped_lists(count: bool = True) -> list[ListInfo]:
+    """The lists that come with the release: the YAML sets and the ICD-10-CM release
+    (without ``count``, its entries are not counted: 0, and its codes are not read)."""
     from .icd10_release import icd10cm_release
 
     out: list[ListInfo] = []
@@ -183,7 +184,7 @@ def shipped_lists() -> list[ListInfo]:
                 cs.effective_to,
             )
         )
-    release = icd10cm_release()
+    release = icd10cm_release() if count else icd10cm_release(with_codes=False)
     out.append(
         ListInfo(
             "icd10cm",

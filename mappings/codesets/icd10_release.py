@@ -69,14 +69,17 @@ def _billable(lines: list[str]) -> frozenset[str]:
 
 
 @cache
-def icd10cm_release() -> Icd10Release:
+def icd10cm_release(with_codes: bool = True) -> Icd10Release:
     """The installed release: its fiscal year, window and billable codes (read from the
-    package's code list file, the same list its ``is_leaf`` answers from)."""
+    package's code list file, the same list its ``is_leaf`` answers from); without
+    ``with_codes``, only what the file name says (no codes: a third of a second less)."""
     name, month, year = _data_file()
     fiscal = year + 1 if month >= 10 else year
     update = "" if month == 10 else f" ({name[10:-4].replace('-', ' ')} update)"
-    text = (_data_dir() / name).read_text(encoding="utf-8")
-    codes = _billable(text.splitlines())
+    codes: frozenset[str] = frozenset()
+    if with_codes:
+        text = (_data_dir() / name).read_text(encoding="utf-8")
+        codes = _billable(text.splitlines())
     return Icd10Release(
         version=f"FY{fiscal}{update}",
         effective_from=dt.date(fiscal - 1, 10, 1),
