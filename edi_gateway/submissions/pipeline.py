@@ -23,6 +23,7 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.check import Checked, CheckedFile, CheckedSet, CheckedUnit, GuideSelection, check
+from mappings.codesets.catalog import CodeLists
 from mappings.guides import Guide
 from parsers import SetEvent, TransactionHeader, Validator
 
@@ -197,12 +198,15 @@ async def start_run(
             "service and every worker must share one data directory"
         )
     ctx = IngestContext(sessionmaker, settings, submission, partner_id, tenant)
-    ctx.guides = guides_for(ctx, plans)
+    ctx.guides = guides_for(ctx, plans, code_lists)
     return Run(submission_id, path, ctx, ctx.guides, frozenset(done))
 
 
-def guides_for(ctx: IngestContext, plans: Mapping[str, Guide]) -> GuideSelection:
-    """The guides checking a submission's sets, with the history their rules may ask."""
+def guides_for(
+    ctx: IngestContext, plans: Mapping[str, Guide], code_lists: CodeLists | None = None
+) -> GuideSelection:
+    """The guides checking a submission's sets, with the history their rules may ask and
+    the code lists imported into the database (``codesets import``)."""
     loop = asyncio.get_running_loop()
     tenant = ctx.tenant
     rosters = RosterHistory(ctx.sessionmaker, loop)

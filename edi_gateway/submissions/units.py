@@ -39,6 +39,7 @@ from mappings.check import Checked, CheckedFile, CheckedUnit, check
 from parsers import Validator
 from parsers.ranges import RangeEvents, RangeLayout, SetOutline, plan_ranges, range_stream
 
+from ..codesets.service import load_code_lists
 from ..config import Settings
 from ..encounters.writer import EncounterSetWriter
 from ..models import WorkUnit
@@ -206,6 +207,7 @@ async def run_unit(
         submission = await SubmissionRunRepository(session).get_by_id(unit.submission_id)
         assert submission is not None
         tenant = await load_tenant(session, submission.partner_id)
+        code_lists = await load_code_lists(session)  # imported with `codesets import`
         plans = (
             plan_guides(await guides_of(session, submission.partner_id))
             if submission.partner_id is not None
@@ -214,7 +216,7 @@ async def run_unit(
     path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
     layout = RangeLayout.from_dict(json.loads(unit.layout))
     ctx = IngestContext(sessionmaker, settings, submission, submission.partner_id, tenant)
-    ctx.guides = guides_for(ctx, plans)
+    ctx.guides = guides_for(ctx, plans, code_lists)
     who = worker_name()
     log.info(
         "submission %s unit %d (set %d, line %d, %d claims): started by %s",
