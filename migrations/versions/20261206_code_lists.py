@@ -1,7 +1,7 @@
 """code lists imported without a release (code_list_versions)
 
 Revision ID: 0009c
-Revises: 0008w
+Revises: 0008a
 Create Date: 2026-12-06 05:25:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import edi_gateway.models.base
 
 revision: str = "0009c"
-down_revision: str | None = "0008w"
+down_revision: str | None = "0008a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
