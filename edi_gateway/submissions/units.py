@@ -35,8 +35,8 @@ from collections.abc import Awaitable, Callable, Collection, Iterator
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mappings.check import Checked, CheckedFile, CheckedUnit, check
-from parsers import Validator
+from mappings.check import Checked, CheckedFile, CheckedUnit, GuideSelection, check
+from parsers import TransactionHeader, Validator
 from parsers.ranges import RangeEvents, RangeLayout, SetOutline, plan_ranges, range_stream
 
 from ..codesets.service import load_code_lists
@@ -187,9 +187,42 @@ async def advance(
             await queue_unit(unit_id)
         return
     async with sessionmaker() as session, session.begin():
-        await WorkUnitRepository(session).close_sets(submission_id)
+        units = WorkUnitRepository(session)
+        await units.close_sets(submission_id)
+        await units.keep_first_said(submission_id, await _said_once(session, submission_id))
+        await units.findings_in_file_order(submission_id)
         done = await conclude(session, settings, submission_id)
     log.info("submission %s: %d work units stored; %s", submission_id, total, done.status)
+
+
+async def _said_once(session: AsyncSession, submission_id: str) -> frozenset[str]:
+    """The rules said once per file by the guides of the submission's split sets."""
+    submission = await SubmissionRunRepository(session).get_by_id(submission_id)
+    assert submission is not None
+    plans = (
+        plan_guides(await guides_of(session, submission.partner_id))
+        if submission.partner_id is not None
+        else {}
+    )
+    guides = GuideSelection(plans, submission.received_at.date(), by_receiver=True)
+    out: set[str] = set()
+    for s in await TransactionSetRepository(session).get_all_of(submission_id):
+        header = TransactionHeader(
+            s.transaction_type,
+            s.version,
+            s.st_control_number,
+            s.gs_control_number,
+            s.isa_control_number,
+            s.sender_id,
+            s.receiver_id,
+            s.gs_sender_id,
+            s.gs_receiver_id,
+            0,
+            0,
+            s.ordinal,
+        )
+        out |= guides.for_header(header).said_once()
+    return frozenset(out)
 
 
 async def run_unit(

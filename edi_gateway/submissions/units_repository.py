@@ -4,15 +4,17 @@ set's counts, and the count that tells the last unit it is the last."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from parsers.ranges import RangeLayout
 
-from ..models import Submission, TransactionSet, WorkUnit
+from ..models import FindingRow, Submission, TransactionSet, WorkUnit
 from ..repository import Repository
 from ..statuses import SetStatus, SubmissionStatus
 
@@ -138,6 +140,64 @@ class WorkUnitRepository(Repository[WorkUnit]):
                 )
             )
         )
+
+    async def keep_first_said(self, submission_id: str, rule_ids: Collection[str]) -> None:
+        """Of the findings of rules said once per file, which each unit says once, keep
+        the first in the file (as one job says it)."""
+        if not rule_ids:
+            return
+        later = aliased(FindingRow)
+        earlier = (
+            select(later.id)
+            .where(
+                later.submission_id == FindingRow.submission_id,
+                later.rule_id == FindingRow.rule_id,
+                (later.line < FindingRow.line)
+                | ((later.line == FindingRow.line) & (later.id < FindingRow.id)),
+            )
+            .exists()
+        )
+        await self.session.execute(
+            delete(FindingRow).where(
+                FindingRow.submission_id == submission_id,
+                FindingRow.rule_id.in_(sorted(rule_ids)),
+                earlier,
+            )
+        )
+
+    async def findings_in_file_order(self, submission_id: str) -> None:
+        """Findings in the order one job writes them (reports and work items read them by
+        id): set by set, a split set's unit by unit, the file's own last. Units and the
+        plan wrote them in whatever order they ran; they are written again in that order."""
+        starts: dict[int, list[int]] = {}
+        for set_ordinal, first_line in (
+            await self.session.execute(
+                select(WorkUnit.set_ordinal, WorkUnit.first_line)
+                .where(WorkUnit.submission_id == submission_id)
+                .order_by(WorkUnit.ordinal)
+            )
+        ).all():
+            starts.setdefault(set_ordinal, []).append(first_line)
+        where = FindingRow.submission_id == submission_id
+        rows = (
+            (await self.session.execute(select(FindingRow).where(where).order_by(FindingRow.id)))
+            .scalars()
+            .all()
+        )
+
+        def place(r: FindingRow) -> tuple[int, int, int, int]:
+            if r.set_ordinal is None:
+                return (1, 0, 0, r.id)
+            unit = bisect_right(starts.get(r.set_ordinal, []), r.line or 0)
+            return (0, r.set_ordinal, unit, r.id)
+
+        ordered = sorted(rows, key=place)
+        if [r.id for r in ordered] == [r.id for r in rows]:
+            return
+        columns = [c.key for c in FindingRow.__table__.columns if c.key != "id"]
+        values = [{c: getattr(r, c) for c in columns} for r in ordered]
+        await self.session.execute(delete(FindingRow).where(where))
+        await self.session.execute(insert(FindingRow), values)
 
     async def close_sets(self, submission_id: str) -> None:
         """The sets stored in units are stored, now that every unit is."""

@@ -25,7 +25,7 @@ from parsers.tree import Loop, TransactionHeader, Unit
 
 from . import checks as c
 from .evaluation import HistoryLookup, Violation
-from .kinds import KINDS, SumEquals, Unique
+from .kinds import KINDS, ListInstalled, SumEquals, Unique
 from .model import Condition, Guide, Rule
 from .program import CompiledRule, Outcome, Program
 
@@ -65,6 +65,7 @@ def rule_overrides(guides: Sequence[Guide]) -> dict[str, dict[str, Any]]:
 #: what makes a verdict depend on more than one unit
 _WHOLE_SCOPES = frozenset(("set", "file"))
 _ACROSS_UNITS = frozenset((Unique.name,))
+_ONCE_PER_FILE = frozenset((ListInstalled.name,))
 _WHOLE_VERDICTS = frozenset((Severity.REJECT_TRANSACTION.value, Severity.REJECT_FILE.value))
 
 
@@ -123,6 +124,11 @@ class GuideEvaluator:
             ):
                 return False
         return True
+
+    def said_once(self) -> frozenset[str]:
+        """Ids of the rules said once per file (``list_installed``): a file checked in
+        ranges says them once per range, of which the first in the file is kept."""
+        return frozenset(rule.id for _, rule in self._rules if rule.kind in _ONCE_PER_FILE)
 
     def check_unit(self, unit: Unit) -> list[Finding]:
         outcomes = self.program.check_unit(unit)
