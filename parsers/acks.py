@@ -8,6 +8,11 @@ Built from a :class:`~parsers.results.FileResult`:
   holding one ST*999 per functional group: AK1, an AK2 for every transaction set, IK3
   (with ``CTX*CLM01:<claim>`` for claim segments) and IK4 per finding, IK5, AK9.
 
+Control numbers: ``AckOptions.control_number`` is the first of a block the caller owns.
+Each TA1 interchange takes one (its ISA13); each 999 functional group takes one (its
+GS06), and a 999 interchange's ISA13 is its first group's number, so no two groups or
+interchanges of the block share one.
+
 The acknowledgment's ISA sender is the received interchange's receiver and vice versa.
 Every value echoed from the received file (ids, control numbers, versions, bad values) is
 cleaned first: delimiters and characters outside printable ASCII become spaces, and a value
@@ -25,7 +30,14 @@ from .findings import Finding, Level
 from .results import FileResult, GroupResult, InterchangeResult, TransactionSetResult
 from .tokenizer import Delimiters
 
-__all__ = ["AckOptions", "build_999", "build_ta1", "build_unusable_ta1", "isa_header"]
+__all__ = [
+    "AckOptions",
+    "build_999",
+    "build_ta1",
+    "build_unusable_ta1",
+    "isa_header",
+    "numbers_999",
+]
 
 _MAX_IK3 = 99999  # the 999 allows any number of 2100 loops; IK4 per IK3 is capped below
 _MAX_IK4 = 99
@@ -246,25 +258,30 @@ def build_999(
     for isa in result.interchanges:
         if isa.rejected or not isa.groups:
             continue
-        w.lines.append(isa_header(isa, control, now, opts))
-        groups = 0
+        first = control
+        w.lines.append(isa_header(isa, first, now, opts))
         for gs in isa.groups:
-            groups += 1
-            _group_999(w, isa, gs, groups, now, include_values)
-        w.seg("IEA", str(groups), f"{control:09d}")
-        control += 1
+            _group_999(w, isa, gs, control, now, include_values)
+            control += 1
+        w.seg("IEA", str(len(isa.groups)), f"{first:09d}")
     return w.text()
+
+
+def numbers_999(result: FileResult) -> int:
+    """How many control numbers ``build_999`` takes for ``result``: one per functional
+    group acknowledged (GS06), the interchange's ISA13 being its first group's."""
+    return sum(len(isa.groups) for isa in result.interchanges if not isa.rejected)
 
 
 def _group_999(
     w: _Writer,
     isa: InterchangeResult,
     gs: GroupResult,
-    index: int,
+    control: int,
     now: datetime,
     include_values: bool,
 ) -> None:
-    gs_ctrl = str(index)
+    gs_ctrl = str(control)
     opts = w.opts
     w.seg(
         "GS",

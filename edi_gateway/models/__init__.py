@@ -40,6 +40,7 @@ from .remittances import (
 from .submissions import (
     Acknowledgment,
     ClaimOutcome,
+    ControlCounter,
     FindingRow,
     HeldFile,
     Interchange,
@@ -60,6 +61,7 @@ __all__ = [
     "ClaimPaymentRow",
     "CodeListVersion",
     "ConsoleSession",
+    "ControlCounter",
     "CoverageSpan",
     "Encounter",
     "EncounterDiagnosis",

@@ -170,6 +170,16 @@ class FindingRow(Base):
     guide: Mapped[str | None] = mapped_column(String(100))
 
 
+class ControlCounter(Base):
+    """A counter control numbers are drawn from (``ack``: the ISA13 and GS06 of every
+    acknowledgment we send; see ``submissions/control_numbers.py``)."""
+
+    __tablename__ = "control_counters"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[int] = mapped_column(Id, default=0)
+
+
 class Acknowledgment(Base):
     __tablename__ = "acknowledgments"
     __table_args__ = (UniqueConstraint("submission_id", "kind"),)

@@ -23,6 +23,7 @@ from ..rejections.service import record_outcome
 from ..statuses import SetStatus, SubmissionStatus
 from ..webhooks.announce import submission_finished
 from .acks277 import build_277ca_for
+from .control_numbers import draw, numbers_for_file
 from .interchanges import release_rejected
 from .repository import (
     AcknowledgmentRepository,
@@ -32,12 +33,7 @@ from .repository import (
 )
 from .results_repository import FindingRepository
 
-__all__ = ["ack_control_number", "conclude", "record_file"]
-
-
-def ack_control_number(submission_id: str) -> int:
-    """A stable 9-digit ISA13 for this submission's acknowledgments."""
-    return int(submission_id[:8], 16) % 999_999_999 + 1
+__all__ = ["conclude", "record_file"]
 
 
 async def record_file(
@@ -47,10 +43,12 @@ async def record_file(
     from .. import metrics
 
     result = checked.result
-    opts = AckOptions(control_number=ack_control_number(submission_id))
+    for_ta1, for_999 = numbers_for_file(result)
+    first = await draw(session, for_ta1 + for_999)
+    opts = AckOptions(control_number=first)
     if result.usable:
         ta1 = build_ta1(result, opts)
-        x999 = build_999(result, opts)
+        x999 = build_999(result, AckOptions(control_number=first + for_ta1))
     else:
         note = next((f.code for f in result.findings if f.is_error), "024")
         ta1 = build_unusable_ta1("UNKNOWN", settings.interchange_id, note, opts)
@@ -78,7 +76,7 @@ async def conclude(session: AsyncSession, settings: Settings, submission_id: str
 
     acks = AcknowledgmentRepository(session)
     x277 = await build_277ca_for(
-        session, submission_id, ack_control_number(submission_id) + 1, settings.interchange_id
+        session, submission_id, await draw(session, 1), settings.interchange_id
     )
     await acks.replace_all_of(
         submission_id, {**await acks.get_all_of(submission_id), "277ca": x277}
