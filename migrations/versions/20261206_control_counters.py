@@ -2,7 +2,7 @@
 drawn from, so no two acknowledgments share one
 
 Revision ID: 0008b
-Revises: 0008a
+Revises: 0009c
 Create Date: 2026-12-06 05:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008b"
-down_revision: str | None = "0008a"
+down_revision: str | None = "0009c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
