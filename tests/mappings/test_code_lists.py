@@ -226,3 +226,31 @@ def test_a_drug_line_needs_an_11_digit_ndc_and_a_quantity(
             {"category": "A7", "status": "21"},
         )
         assert rule.fix and "LIN**N4*" in rule.fix
+
+
+def test_an_imported_carc_list_judges_remittances_instead_of_the_shipped_one() -> None:
+    segs = load("835")
+    i = segs.index("CAS*CO*45*52.5")
+    segs[i] = "CAS*CO*309*52.5"  # not on the shipped list (1-308)
+    received = dt.date.today()
+
+    def carc(lists: CodeLists | None) -> list[str]:
+        code = segs[i].split("*")[2]
+        return [
+            m
+            for c, m in findings(segs, lists, received)
+            if c == "R37-CARC" and m.startswith(f"Adjustment reason code {code} ")
+        ]
+
+    [message] = carc(None)
+    assert "309" in message and "2025-11-01" in message  # the shipped list's version
+    update = parse_list_file(
+        "carc.csv",
+        b"1,Deductible,1995-01-01,\n45,Charge exceeds fee,1995-01-01,\n"
+        b"309,New reason,2026-11-01,\n",
+    )
+    assert carc(as_lists(update)) == []
+    segs[i] = "CAS*CO*1*52.5"
+    stopped = parse_list_file("carc.csv", b"1,Deductible,1995-01-01,2026-11-01\n45,x,1995-01-01,\n")
+    [message] = carc(as_lists(stopped))
+    assert "X12 CARC list, update of 1995-01-01" in message  # stopped: no longer current
