@@ -61,7 +61,15 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-__all__ = ["UNKNOWN", "ClaimAck", "LineAck", "SetAck", "StatusCode", "build_277ca"]
+__all__ = [
+    "UNKNOWN",
+    "Ack277Writer",
+    "ClaimAck",
+    "LineAck",
+    "SetAck",
+    "StatusCode",
+    "build_277ca",
+]
 
 #: Stands in for a required name or identifier that the caller could not supply.
 UNKNOWN: Final = "UNKNOWN"
@@ -391,6 +399,77 @@ def _qualifier(value: str) -> str:
     return value if value in _ID_QUALIFIERS else "ZZ"
 
 
+class Ack277Writer:
+    """One 277CA interchange written a transaction set at a time: :meth:`head`, then
+    :meth:`transaction_set` for each SetAck, then :meth:`tail` (``build_277ca`` in pieces,
+    the same bytes). A large file's 277CA is built so from stored rows, one set's claims
+    in memory at a time.
+
+    ``control_number`` is ISA13 (zero padded to 9) and GS06; the ST02s are ``0001``...
+    """
+
+    def __init__(
+        self,
+        *,
+        sender_qualifier: str,
+        sender_id: str,
+        receiver_qualifier: str,
+        receiver_id: str,
+        control_number: int,
+        now: datetime,
+        usage: str = "P",
+    ) -> None:
+        if not 1 <= control_number <= 999_999_999:
+            raise ValueError(f"control number {control_number} is outside 1..999999999")
+        self.sender_qualifier = sender_qualifier
+        self.sender_id = sender_id
+        self.receiver_qualifier = receiver_qualifier
+        self.receiver_id = receiver_id
+        self.control_number = control_number
+        self.now = now
+        self.usage = usage
+        self.sets = 0
+
+    def head(self) -> bytes:
+        """ISA and GS."""
+        now = self.now
+        sender, receiver = _isa_id(self.sender_id), _isa_id(self.receiver_id)
+        # fmt: off
+        isa = (
+            "ISA", "00", " " * 10, "00", " " * 10,
+            _qualifier(self.sender_qualifier), sender, _qualifier(self.receiver_qualifier),
+            receiver, now.strftime("%y%m%d"), now.strftime("%H%M"), _REPETITION, "00501",
+            f"{self.control_number:09d}", "0", self.usage if self.usage in ("P", "T") else "P",
+            _COMPONENT,
+        )
+        gs = (
+            "GS", "HN", sender.strip(), receiver.strip(), _d8(now.date()), now.strftime("%H%M"),
+            str(self.control_number), "X", _VERSION,
+        )
+        # fmt: on
+        return _text([_ELEMENT.join(isa), _ELEMENT.join(gs)])
+
+    def transaction_set(self, ack: SetAck) -> bytes:
+        """The next ST*277 through its SE. A SetAck without claims raises ``ValueError``
+        (X214 requires 2000C/2000D loops)."""
+        self.sets += 1
+        st02 = f"{self.sets:04d}"
+        return _text(_transaction_set(ack, st02, f"{self.control_number}{st02}", self.now))
+
+    def tail(self) -> bytes:
+        """GE and IEA, counting the sets written."""
+        return _text(
+            [
+                _ELEMENT.join(("GE", str(self.sets), str(self.control_number))),
+                _ELEMENT.join(("IEA", "1", f"{self.control_number:09d}")),
+            ]
+        )
+
+
+def _text(segments: list[str]) -> bytes:
+    return "".join(f"{s}{_TERMINATOR}\n" for s in segments).encode("ascii")
+
+
 def build_277ca(
     sets: Sequence[SetAck],
     *,
@@ -407,28 +486,15 @@ def build_277ca(
     ``control_number`` is ISA13 (zero padded to 9) and GS06; the ST02s are ``0001``...
     A SetAck without claims raises ``ValueError`` (X214 requires 2000C/2000D loops).
     """
-    if not 1 <= control_number <= 999_999_999:
-        raise ValueError(f"control number {control_number} is outside 1..999999999")
+    writer = Ack277Writer(
+        sender_qualifier=sender_qualifier,
+        sender_id=sender_id,
+        receiver_qualifier=receiver_qualifier,
+        receiver_id=receiver_id,
+        control_number=control_number,
+        now=now,
+        usage=usage,
+    )
     if not sets:
         return b""
-    isa13 = f"{control_number:09d}"
-    sender, receiver = _isa_id(sender_id), _isa_id(receiver_id)
-    # fmt: off
-    isa = (
-        "ISA", "00", " " * 10, "00", " " * 10,
-        _qualifier(sender_qualifier), sender, _qualifier(receiver_qualifier), receiver,
-        now.strftime("%y%m%d"), now.strftime("%H%M"), _REPETITION, "00501", isa13,
-        "0", usage if usage in ("P", "T") else "P", _COMPONENT,
-    )
-    gs = (
-        "GS", "HN", sender.strip(), receiver.strip(), _d8(now.date()), now.strftime("%H%M"),
-        str(control_number), "X", _VERSION,
-    )
-    # fmt: on
-    segments = [_ELEMENT.join(isa), _ELEMENT.join(gs)]
-    for ordinal, ack in enumerate(sets, start=1):
-        st02 = f"{ordinal:04d}"
-        segments += _transaction_set(ack, st02, f"{control_number}{st02}", now)
-    segments.append(_ELEMENT.join(("GE", str(len(sets)), str(control_number))))
-    segments.append(_ELEMENT.join(("IEA", "1", isa13)))
-    return "".join(f"{s}{_TERMINATOR}\n" for s in segments).encode("ascii")
+    return b"".join([writer.head(), *(writer.transaction_set(a) for a in sets), writer.tail()])

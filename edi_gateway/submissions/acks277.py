@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parsers.ack277 import ClaimAck, LineAck, SetAck, StatusCode, build_277ca
+from parsers.ack277 import Ack277Writer, ClaimAck, LineAck, SetAck, StatusCode
 
 from ..encounters.originals import our_claim_number
 from ..encounters.outcome_lines import decode_lines, line_of
@@ -95,23 +95,61 @@ def _payer_name(outcomes: list[OutcomeFor277]) -> str | None:
 async def build_277ca_for(
     session: AsyncSession, submission_id: str, control_number: int, our_id: str
 ) -> bytes:
-    """The 277CA for every claim of the submission's sets that passed the 999; b"" if none."""
-    outcomes = await ClaimOutcomeRepository(session).get_for_277(submission_id)
-    if not outcomes:
+    """The 277CA for every claim of the submission's sets that passed the 999; b"" if none.
+
+    Built a transaction set at a time from the stored outcomes (and the errors of that
+    set's rejected claims), so only one set's claims are in memory besides the bytes."""
+    ordinals = await ClaimOutcomeRepository(session).get_set_ordinals(submission_id)
+    if not ordinals:
         return b""
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
     sets = {s.ordinal: s for s in await TransactionSetRepository(session).get_all_of(submission_id)}
+    isa = await InterchangeRepository(session).get_first_of(submission_id)
+    now = datetime.now(UTC)
+    received = submission.received_at.date()
+    writer = Ack277Writer(
+        sender_qualifier=isa.receiver_qualifier if isa else "ZZ",
+        sender_id=isa.receiver_id if isa else our_id,
+        receiver_qualifier=isa.sender_qualifier if isa else "ZZ",
+        receiver_id=isa.sender_id if isa else "UNKNOWN",
+        control_number=control_number,
+        now=now,
+        usage=isa.usage if isa else "P",
+    )
+    pieces = [writer.head()]
+    for ordinal in ordinals:
+        outcomes = list(await ClaimOutcomeRepository(session).get_for_277(submission_id, ordinal))
+        ts = sets.get(ordinal)
+        payer_id = ts.receiver_id if ts else our_id
+        ack = SetAck(
+            st_control_number=ts.st_control_number if ts else str(ordinal),
+            submitter_id=ts.sender_id if ts else "UNKNOWN",
+            submitter_name=ts.sender_id if ts else "UNKNOWN",
+            payer_id=payer_id,
+            payer_name=_payer_name(outcomes) or payer_id,
+            received=received,
+            processed=now.date(),
+            claims=await _claim_acks(session, submission_id, outcomes),
+        )
+        pieces.append(writer.transaction_set(ack))
+    pieces.append(writer.tail())
+    return b"".join(pieces)
+
+
+async def _claim_acks(
+    session: AsyncSession, submission_id: str, outcomes: list[OutcomeFor277]
+) -> tuple[ClaimAck, ...]:
+    """What the 277CA says of each claim of one set, in file order."""
+    rejected = sorted({o.claim_id for o in outcomes if not o.accepted})
     # the claim-level errors (not warnings) by claim, line rules' included
     findings: dict[str, list[ClaimError]] = defaultdict(list)
-    for error in await FindingRepository(session).get_claim_errors(submission_id):
-        if error.claim_id:
-            findings[error.claim_id].append(error)
-    isa = await InterchangeRepository(session).get_first_of(submission_id)
-    by_set: dict[int, list[ClaimAck]] = defaultdict(list)
-    outcomes_by_set: dict[int, list[OutcomeFor277]] = defaultdict(list)
+    if rejected:
+        for error in await FindingRepository(session).get_claim_errors(submission_id, rejected):
+            if error.claim_id:
+                findings[error.claim_id].append(error)
+    claims = []
     for o in outcomes:
-        outcomes_by_set[o.set_ordinal].append(o)
         statuses: tuple[StatusCode, ...] = ()
         lines: tuple[LineAck, ...] = ()
         message = None
@@ -120,7 +158,7 @@ async def build_277ca_for(
             statuses = _composites(found) or (StatusCode("A3", "21", None),)
             lines = _line_acks(found, o.service_lines)
             message = found[0].message if found else None
-        by_set[o.set_ordinal].append(
+        claims.append(
             ClaimAck(
                 claim_id=o.claim_id,
                 accepted=o.accepted,
@@ -139,32 +177,4 @@ async def build_277ca_for(
                 lines=lines,
             )
         )
-    now = datetime.now(UTC)
-    received = submission.received_at.date()
-    acks = []
-    for ordinal, claims in sorted(by_set.items()):
-        ts = sets.get(ordinal)
-        payer_id = ts.receiver_id if ts else our_id
-        acks.append(
-            SetAck(
-                st_control_number=ts.st_control_number if ts else str(ordinal),
-                submitter_id=ts.sender_id if ts else "UNKNOWN",
-                submitter_name=ts.sender_id if ts else "UNKNOWN",
-                payer_id=payer_id,
-                payer_name=_payer_name(outcomes_by_set[ordinal]) or payer_id,
-                received=received,
-                processed=now.date(),
-                claims=tuple(claims),
-            )
-        )
-    content: bytes = build_277ca(
-        acks,
-        sender_qualifier=isa.receiver_qualifier if isa else "ZZ",
-        sender_id=isa.receiver_id if isa else our_id,
-        receiver_qualifier=isa.sender_qualifier if isa else "ZZ",
-        receiver_id=isa.sender_id if isa else "UNKNOWN",
-        control_number=control_number,
-        now=now,
-        usage=isa.usage if isa else "P",
-    )
-    return content
+    return tuple(claims)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 
 from parsers import Finding, Level
 
-from ..db import bulk_insert, table_of
+from ..db import bulk_insert, rows_for_values, table_of
 from ..models import ClaimOutcome, FindingRow
 from ..repository import Repository
 
@@ -24,6 +24,9 @@ __all__ = [
     "OutcomeFor277",
     "finding_row",
 ]
+
+#: claim ids per look-up
+_CHUNK = 400
 
 #: column order of ``finding_row``
 FINDING_COLUMNS = (
@@ -155,29 +158,40 @@ class FindingRepository(Repository[FindingRow]):
         )
         return int(count.scalar_one())
 
-    async def get_claim_errors(self, submission_id: str) -> Sequence[ClaimError]:
-        """The claim-level errors (not warnings) of the submission, in file order."""
-        rows = await self.session.execute(
-            select(
-                FindingRow.claim_id,
-                FindingRow.guide,
-                FindingRow.rule_id,
-                FindingRow.code,
-                FindingRow.message,
-                FindingRow.loop,
-                FindingRow.line,
+    async def get_claim_errors(
+        self, submission_id: str, claim_ids: Sequence[str]
+    ) -> Sequence[ClaimError]:
+        """The claim-level errors (not warnings) of the submission about these claims, in
+        file order (each claim probed through the claim id index, a chunk at a time)."""
+        dialect = self.session.get_bind().dialect.name
+        found: list[tuple[int, int, ClaimError]] = []
+        for start in range(0, len(claim_ids), _CHUNK):
+            rows = await self.session.execute(
+                rows_for_values(
+                    [
+                        FindingRow.id,
+                        FindingRow.claim_id,
+                        FindingRow.guide,
+                        FindingRow.rule_id,
+                        FindingRow.code,
+                        FindingRow.message,
+                        FindingRow.loop,
+                        FindingRow.line,
+                    ],
+                    FindingRow.claim_id,
+                    list(claim_ids[start : start + _CHUNK]),
+                    dialect,
+                    FindingRow.submission_id == submission_id,
+                    FindingRow.level == "claim",
+                    FindingRow.severity != "warning",
+                )
             )
-            .where(
-                FindingRow.submission_id == submission_id,
-                FindingRow.claim_id.is_not(None),
-                FindingRow.level == "claim",
-                FindingRow.severity != "warning",
-            )
-            .order_by(FindingRow.line)
-        )
-        return [
-            ClaimError(c or "", g, r, code, m, lp, ln) for c, g, r, code, m, lp, ln in rows.all()
-        ]
+            found += [
+                (ln or 0, i, ClaimError(c or "", g, r, code, m, lp, ln))
+                for i, c, g, r, code, m, lp, ln in rows.all()
+            ]
+        found.sort(key=lambda row: (row[0], row[1]))
+        return [error for _, _, error in found]
 
 
 class OutcomeFor277(NamedTuple):
@@ -211,8 +225,18 @@ class ClaimOutcomeRepository(Repository[ClaimOutcome]):
             .order_by(ClaimOutcome.set_ordinal, ClaimOutcome.line, ClaimOutcome.id)
         )
 
-    async def get_for_277(self, submission_id: str) -> Sequence[OutcomeFor277]:
-        """The columns of each claim outcome the 277CA reports, in file order."""
+    async def get_set_ordinals(self, submission_id: str) -> list[int]:
+        """The transaction sets of the submission that have claim outcomes, in order."""
+        rows = await self.session.execute(
+            select(ClaimOutcome.set_ordinal)
+            .where(ClaimOutcome.submission_id == submission_id)
+            .distinct()
+            .order_by(ClaimOutcome.set_ordinal)
+        )
+        return [int(o) for o in rows.scalars()]
+
+    async def get_for_277(self, submission_id: str, set_ordinal: int) -> Sequence[OutcomeFor277]:
+        """The columns of each claim outcome of one set the 277CA reports, in file order."""
         o = ClaimOutcome
         rows = await self.session.execute(
             select(
@@ -232,7 +256,7 @@ class ClaimOutcomeRepository(Repository[ClaimOutcome]):
                 o.payer_name,
                 o.service_lines,
             )
-            .where(o.submission_id == submission_id)
-            .order_by(o.set_ordinal, o.line)
+            .where(o.submission_id == submission_id, o.set_ordinal == set_ordinal)
+            .order_by(o.line)
         )
         return [OutcomeFor277._make(row) for row in rows.all()]

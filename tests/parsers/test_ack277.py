@@ -12,7 +12,15 @@ import pytest
 from pyx12_oracle import validate_ack
 
 from parsers import SetEvent, Validator, validate
-from parsers.ack277 import UNKNOWN, ClaimAck, LineAck, SetAck, StatusCode, build_277ca
+from parsers.ack277 import (
+    UNKNOWN,
+    Ack277Writer,
+    ClaimAck,
+    LineAck,
+    SetAck,
+    StatusCode,
+    build_277ca,
+)
 from parsers.tree import Loop, Segment
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -574,3 +582,20 @@ def test_accepted_claims_have_no_line_loops() -> None:
     accepted = _claim("C1", lines=(_line("99213"),))
     ack = _check([_set(accepted)])
     assert b"SVC*" not in ack
+
+
+def test_written_a_set_at_a_time_is_the_same_interchange() -> None:
+    """A large file's 277CA is written set by set from stored rows: the same bytes."""
+    sets = SCENARIOS["several_sets"]
+    writer = Ack277Writer(
+        sender_qualifier="ZZ",
+        sender_id="MCPLAN01",
+        receiver_qualifier="ZZ",
+        receiver_id="SUBMITTER9856",
+        control_number=42,
+        now=NOW,
+    )
+    pieces = [writer.head(), *(writer.transaction_set(s) for s in sets), writer.tail()]
+    assert len(sets) > 1 and writer.sets == len(sets)
+    assert b"".join(pieces) == _build(list(sets))
+    assert pieces[-1] == f"GE*{len(sets)}*42~\nIEA*1*000000042~\n".encode()
