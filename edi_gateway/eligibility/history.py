@@ -13,6 +13,11 @@ from .repository import RosterRepository
 __all__ = ["RosterHistory"]
 
 
+#: members whose coverage is remembered at once; past this the memory starts over, so a
+#: worker's memory does not grow with the members of a large file
+SPANS_KEPT = 20_000
+
+
 class RosterHistory:
     """The history look-ups guide rules ask (is this member eligible on this date?),
     answered from the plan's stored rosters on the event loop while the check stream runs
@@ -44,10 +49,13 @@ class RosterHistory:
         if self.rosters.get(plan_senders) is False:
             return None  # no roster of this plan held (found on the first look-up)
         key = (plan_senders, args["member_id"])
-        if key not in self.spans:
+        spans = self.spans.get(key, ())
+        if spans == ():
             future = asyncio.run_coroutine_threadsafe(self._spans(*key), self.loop)
-            self.spans[key] = future.result(timeout=60)
-        spans = self.spans[key]
+            spans = future.result(timeout=60)
+            if len(self.spans) >= SPANS_KEPT:
+                self.spans.clear()
+            self.spans[key] = spans
         if spans is None:
             return None  # no roster of the claim's plan held: cannot tell
         on = date.fromisoformat(args["date"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
+import pytest
 from conftest import Db
 
 from edi_gateway.eligibility.history import RosterHistory
@@ -65,3 +66,26 @@ async def test_eligibility_on_the_date_of_service(db: Db) -> None:
         ]
     )
     assert answers == [True, False, True, True, False, False, True, None]
+
+
+async def test_remembered_coverage_is_bounded(db: Db, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file's members are not all kept for the whole run: past SPANS_KEPT the
+    remembered coverage starts over, and answers stay right."""
+    from edi_gateway.eligibility import history as module
+
+    monkeypatch.setattr(module, "SPANS_KEPT", 3)
+    for n in range(8):
+        await _member(db, "PLANA", f"9100000{n}A", None, (date(2026, 1, 1), None, False))
+    history = RosterHistory(db.sessionmaker, asyncio.get_running_loop())
+    plan = frozenset({"PLANA"})
+
+    def ask_all() -> list[bool | None]:
+        answers = []
+        for n in [*range(8), 0]:
+            answers.append(
+                history.ask(plan, "member_eligible", member_id=f"9100000{n}A", date="2026-02-01")
+            )
+            assert len(history.spans) <= 3
+        return answers
+
+    assert await asyncio.to_thread(ask_all) == [True] * 9
