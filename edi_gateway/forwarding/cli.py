@@ -51,6 +51,10 @@ def describe(view: OutboundView) -> str:
             f"{s.bytes_per_file} bytes/file",
             f"  destination {s.destination}: {where}",
             f"  scheduled {'every ' + str(s.every_minutes) + ' min' if s.every_minutes else 'no'}",
+            f"  auth {s.auth}"
+            + (f" (secret in ${s.auth_env})" if s.auth_env else "")
+            + (f"  client certificate {s.client_cert}" if s.client_cert else "")
+            + (f"  CA bundle {s.ca_file}" if s.ca_file else ""),
         ]
     )
 
@@ -80,6 +84,11 @@ def outbound(args: argparse.Namespace) -> int:
             sets_per_file=args.sets_per_file,
             bytes_per_file=args.bytes_per_file,
             every_minutes=args.every_minutes,
+            auth=args.auth,
+            auth_env=args.auth_env,
+            client_cert=args.client_cert,
+            client_key=args.client_key,
+            ca_file=args.ca_file,
         )
         view = await set_outbound(session, args.name, change)
         await audit(
@@ -127,6 +136,17 @@ def register_outbound(psub: Any) -> None:
     s.add_argument(
         "--every-minutes", type=int, metavar="N", help="forward on a schedule every N minutes"
     )
+    s.add_argument(
+        "--auth", choices=("none", "bearer", "basic"), help="HTTPS delivery authentication"
+    )
+    s.add_argument(
+        "--auth-env",
+        metavar="VAR",
+        help="environment variable holding the bearer token or user:password (never stored)",
+    )
+    s.add_argument("--client-cert", metavar="PEM", help="mutual TLS client certificate ('' clears)")
+    s.add_argument("--client-key", metavar="PEM", help="its private key")
+    s.add_argument("--ca-file", metavar="PEM", help="the plan's CA bundle (private CA)")
     s.set_defaults(func=outbound)
 
 

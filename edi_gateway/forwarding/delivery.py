@@ -1,5 +1,7 @@
 """Delivering a stored outbound file to its plan, after the run that wrote it committed:
-an HTTPS POST (httpx, retried with backoff on network errors, 429 and 5xx) or a drop
+an HTTPS POST (httpx, retried with backoff on network errors, 429 and 5xx; with the plan's
+bearer token or basic credentials from an environment variable, and our client certificate
+for mutual TLS, when its settings ask for them) or a drop
 directory an operator's SFTP agent picks up (written whole, then renamed into place).
 Files kept for download need nothing. Every attempt is counted on the batch; a batch
 that could not be delivered is ``failed`` with the reason (never file content) and is
@@ -8,8 +10,10 @@ tried again by the next scheduled run."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
+import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,10 +49,53 @@ async def undelivered(session: AsyncSession, plan_partner_id: int) -> list[int]:
     return list(rows.scalars())
 
 
-async def _post(url: str, data: bytes, name: str, control: int) -> tuple[bool, int, str | None]:
+class DeliveryConfigError(Exception):
+    """The plan's delivery cannot be set up on this machine (a secret or file missing);
+    its message names what is missing, never a secret."""
+
+
+def _client_options(outbound: OutboundSettings) -> tuple[dict[str, str], ssl.SSLContext | bool]:
+    """The Authorization header and the TLS context of a plan's HTTPS delivery."""
+    headers: dict[str, str] = {}
+    if outbound.auth in ("bearer", "basic"):
+        name = outbound.auth_env or ""
+        secret = os.environ.get(name)
+        if not secret:
+            raise DeliveryConfigError(
+                f"environment variable {name} (the {outbound.auth} secret) is not set on "
+                "this machine"
+            )
+        if outbound.auth == "bearer":
+            headers["Authorization"] = f"Bearer {secret}"
+        else:
+            if ":" not in secret:
+                raise DeliveryConfigError(f"environment variable {name} must hold user:password")
+            token = base64.b64encode(secret.encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {token}"
+    if not (outbound.client_cert or outbound.ca_file):
+        return headers, True
+    try:
+        context = ssl.create_default_context(cafile=outbound.ca_file or None)
+        if outbound.client_cert:
+            context.load_cert_chain(outbound.client_cert, outbound.client_key or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryConfigError(
+            f"TLS files of the plan cannot be used: {type(exc).__name__}: "
+            f"{getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    return headers, context
+
+
+async def _post(
+    url: str, data: bytes, name: str, control: int, outbound: OutboundSettings
+) -> tuple[bool, int, str | None]:
     """(delivered, attempts made, last error)."""
+    try:
+        auth_headers, verify = _client_options(outbound)
+    except DeliveryConfigError as exc:
+        return False, 0, str(exc)
     error: str | None = None
-    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
+    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, verify=verify) as client:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 response = await client.post(
@@ -58,10 +105,15 @@ async def _post(url: str, data: bytes, name: str, control: int) -> tuple[bool, i
                         "Content-Type": "application/edi-x12",
                         "Content-Disposition": f'attachment; filename="{name}"',
                         "X-Interchange-Control-Number": f"{control:09d}",
+                        **auth_headers,
                     },
                 )
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}"
+            except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+                # (a TLS 1.3 server refuses a client certificate after the handshake: the
+                # alert comes as an ssl.SSLError on the first read)
+                error = f"{type(exc).__name__}" + (
+                    f": {exc.reason}" if isinstance(exc, ssl.SSLError) and exc.reason else ""
+                )
             else:
                 if response.is_success:
                     return True, attempt, None
@@ -112,7 +164,7 @@ async def deliver(
     attempts, error = 1, None
     delivered = False
     if destination == "https" and url:
-        delivered, attempts, error = await _post(url, data, name, control)
+        delivered, attempts, error = await _post(url, data, name, control, outbound)
     elif destination == "directory" and directory:
         try:
             await asyncio.to_thread(_drop, directory, name, data)

@@ -339,6 +339,11 @@ def _outbound_out(view: OutboundView) -> OutboundOut:
         url=s.url,
         directory=s.directory,
         every_minutes=s.every_minutes,
+        auth=s.auth,
+        auth_env=s.auth_env,
+        client_cert=s.client_cert,
+        client_key=s.client_key,
+        ca_file=s.ca_file,
         updated_at=s.updated_at,
     )
 
@@ -391,6 +396,11 @@ async def put_outbound(
             sets_per_file=body.sets_per_file,
             bytes_per_file=body.bytes_per_file,
             every_minutes=body.every_minutes,
+            auth=body.auth,
+            auth_env=body.auth_env,
+            client_cert=body.client_cert,
+            client_key=body.client_key,
+            ca_file=body.ca_file,
         ),
     )
     await audit(session, caller, "update", "outbound_settings", str(view.settings.partner_id))

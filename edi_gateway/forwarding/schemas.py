@@ -160,6 +160,22 @@ class OutboundIn(BaseModel):
     sets_per_file: int | None = Field(None, ge=1, le=1000)
     bytes_per_file: int | None = Field(None, ge=10_000, le=2**40)
     every_minutes: int | None = Field(None, ge=1, le=100_000)
+    auth: Literal["none", "bearer", "basic"] | None = Field(
+        None, description="HTTPS delivery: Authorization Bearer <token> or Basic user:password"
+    )
+    auth_env: str | None = Field(
+        None,
+        max_length=64,
+        description="The environment variable (on every delivering machine) that holds the "
+        "token or user:password; the secret itself is never sent to or stored by the API",
+    )
+    client_cert: str | None = Field(
+        None, max_length=500, description="Mutual TLS: our client certificate (PEM path; '' clears)"
+    )
+    client_key: str | None = Field(None, max_length=500, description="Its key (PEM path)")
+    ca_file: str | None = Field(
+        None, max_length=500, description="The plan's CA bundle, when not publicly trusted"
+    )
 
 
 class OutboundOut(BaseModel):
@@ -183,4 +199,9 @@ class OutboundOut(BaseModel):
     url: str | None
     directory: str | None
     every_minutes: int | None
+    auth: str
+    auth_env: str | None
+    client_cert: str | None
+    client_key: str | None
+    ca_file: str | None
     updated_at: datetime

@@ -21,6 +21,7 @@ from ..partners.tenancy import CLAIMS
 from .repository import OutboundRepository
 
 __all__ = [
+    "AUTH_SCHEMES",
     "OutboundChange",
     "OutboundError",
     "OutboundView",
@@ -63,6 +64,13 @@ class OutboundChange:
     sets_per_file: int | None = None
     bytes_per_file: int | None = None
     every_minutes: int | None = None
+    #: HTTPS delivery authentication: none, bearer or basic, its secret in the environment
+    #: variable ``auth_env`` (never stored); mutual TLS files (absolute paths, "" clears)
+    auth: str | None = None
+    auth_env: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    ca_file: str | None = None
 
 
 @dataclass(slots=True)
@@ -95,6 +103,58 @@ def _check_destination(change: OutboundChange) -> None:
             )
     if change.directory is not None and not Path(change.directory).is_absolute():
         raise OutboundError(f"drop directory {change.directory!r} must be an absolute path")
+
+
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+AUTH_SCHEMES = ("none", "bearer", "basic")
+
+
+def _check_auth(change: OutboundChange, row: OutboundSettings | None) -> None:
+    """Authentication and TLS files make sense for HTTPS delivery only; a scheme needs the
+    name of the environment variable that holds its secret (the secret is never stored)."""
+    if change.auth is not None and change.auth not in AUTH_SCHEMES:
+        raise OutboundError(f"auth must be one of {', '.join(AUTH_SCHEMES)}")
+    if change.auth_env is not None and change.auth_env and not _ENV_NAME.fullmatch(change.auth_env):
+        raise OutboundError(
+            f"auth env {change.auth_env!r} must be an environment variable name "
+            "(capital letters, digits, _), not the secret itself"
+        )
+    scheme = change.auth or (row.auth if row is not None else "none")
+    env = change.auth_env if change.auth_env is not None else (row.auth_env if row else None)
+    if scheme != "none" and not env:
+        raise OutboundError(
+            f"auth {scheme} needs --auth-env: the environment variable that holds the "
+            + ("token" if scheme == "bearer" else "user:password")
+        )
+    for label, path in (
+        ("client certificate", change.client_cert),
+        ("client key", change.client_key),
+        ("CA bundle", change.ca_file),
+    ):
+        if path and not Path(path).is_absolute():
+            raise OutboundError(f"{label} {path!r} must be an absolute path")
+    cert = (
+        change.client_cert if change.client_cert is not None else (row.client_cert if row else None)
+    )
+    key = change.client_key if change.client_key is not None else (row.client_key if row else None)
+    if bool(cert) != bool(key):
+        raise OutboundError("a client certificate needs its key, and a key its certificate")
+    secured = (
+        scheme != "none"
+        or cert
+        or (change.ca_file if change.ca_file is not None else (row.ca_file if row else None))
+    )
+    destination = (
+        "https"
+        if change.url is not None
+        else (
+            None
+            if change.directory is not None or change.download
+            else (row.destination if row else "download")
+        )
+    )
+    if secured and destination != "https":
+        raise OutboundError("authentication and TLS files apply to HTTPS delivery only (--url)")
 
 
 def _check_limits(change: OutboundChange) -> None:
@@ -158,6 +218,7 @@ async def set_outbound(session: AsyncSession, name: str, change: OutboundChange)
     _check_limits(change)
     guide_types = _check_guide(change.guide) if change.guide is not None else []
     repo = OutboundRepository(session)
+    _check_auth(change, await repo.get(plan.id))
     payer_ids = None
     if change.payer_ids is not None:
         payer_ids = sorted({_check_id_long(p) for p in change.payer_ids})
@@ -195,10 +256,17 @@ async def set_outbound(session: AsyncSession, name: str, change: OutboundChange)
         "sets_per_file",
         "bytes_per_file",
         "every_minutes",
+        "auth",
     ):
         value = getattr(change, attr)
         if value is not None:
             setattr(row, attr, value)
+    for attr in ("auth_env", "client_cert", "client_key", "ca_file"):
+        value = getattr(change, attr)
+        if value is not None:
+            setattr(row, attr, value or None)  # "" clears
+    if row.auth is None:
+        row.auth = "none"
     if change.guide is not None:
         # the plan's guide for the claims it receives, kept with its other guides (one per
         # transaction type: partner_guides)

@@ -44,6 +44,16 @@ class OutboundSettings(Base):
     directory: Mapped[str | None] = mapped_column(String(500))
     #: minutes between scheduled forwarding runs (None: only on demand)
     every_minutes: Mapped[int | None] = mapped_column(Integer)
+    #: HTTPS delivery: none, bearer (Authorization: Bearer <token>) or basic (user:password);
+    #: the secret itself is never stored: ``auth_env`` names the environment variable that
+    #: holds it on every machine that delivers
+    auth: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
+    auth_env: Mapped[str | None] = mapped_column(String(64))
+    #: mutual TLS: our client certificate and key (PEM files on every delivering machine),
+    #: and the plan's CA bundle when its server certificate is not publicly trusted
+    client_cert: Mapped[str | None] = mapped_column(String(500))
+    client_key: Mapped[str | None] = mapped_column(String(500))
+    ca_file: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
