@@ -2,7 +2,7 @@
 variable) and mutual TLS (client certificate, key, CA bundle)
 
 Revision ID: 0008o
-Revises: 0008a
+Revises: 0008b
 Create Date: 2026-12-06 05:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008o"
-down_revision: str | None = "0008a"
+down_revision: str | None = "0008b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
