@@ -88,7 +88,9 @@ def _peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
     return float("nan")
 
 
-def _run(url: str, tmp: Path, paths: list[Path], workers: int) -> tuple[float, int, list[float]]:
+def _run(
+    url: str, tmp: Path, paths: list[Path], workers: int, unit_claims: int
+) -> tuple[float, int, list[float]]:
     """Seconds from queueing to the last submission done, claims stored, peak RSS (MB)."""
     asyncio.run(fresh_database(url))
     from edi_gateway.db import upgrade
@@ -103,6 +105,7 @@ def _run(url: str, tmp: Path, paths: list[Path], workers: int) -> tuple[float, i
         "EDI_GATEWAY_DATA_DIR": str(data_dir),
         "EDI_GATEWAY_QUEUE": "procrastinate",
         "EDI_GATEWAY_LOG_LEVEL": "WARNING",
+        "EDI_GATEWAY_UNIT_CLAIMS": str(unit_claims),
     }
     procs = [
         subprocess.Popen(
@@ -168,10 +171,27 @@ def main() -> None:
     parser.add_argument("--file-claims", type=int, default=5_000)
     parser.add_argument("--postgres", default=DEFAULT_PG)
     parser.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1")
+    parser.add_argument(
+        "--unit-claims",
+        type=int,
+        default=2000,
+        help="work units of about this many claims (0: one job per file, as before units)",
+    )
+    parser.add_argument(
+        "--receiver",
+        default="GPHP1EDI",
+        help="ISA08/GS03 of the files (8 characters): GPHP1EDI brings the Medi-Cal plan "
+        "guide, whose set and file rules keep a set whole; e.g. OTHERPAY: base guides only",
+    )
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",")]
+    if len(args.receiver) != len("GPHP1EDI"):
+        raise SystemExit("--receiver must be 8 characters (the ISA is fixed width)")
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-scale-"))
-    print(f"load average {os.getloadavg()}; worker logs and RSS samples in {tmp}")
+    print(
+        f"load average {os.getloadavg()}; receiver {args.receiver}, work units of "
+        f"{args.unit_claims} claims; worker logs and RSS samples in {tmp}"
+    )
     print(
         f"{'case':<26}{'workers':>8}{'seconds':>9}{'claims/s':>10}{'s/100k':>8}"
         f"{'speed-up':>9}{'peak RSS MB':>14}{'vs check':>9}"
@@ -180,12 +200,15 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         path = tmp / f"one-{size}.x12"
         write_file(path, "837p", size, seed=11)
+        path.write_text(path.read_text().replace("GPHP1EDI", args.receiver))
         cases.append((f"one file, {size:,} claims", [path], size))
     many = []
     for n in range(args.files):  # --files 0: no many-files case
         path = tmp / f"many-{n}.x12"
         write_file(path, "837p", args.file_claims, seed=100 + n)
-        path.write_text(path.read_text().replace("CLM*", f"CLM*F{n}"))
+        path.write_text(
+            path.read_text().replace("CLM*", f"CLM*F{n}").replace("GPHP1EDI", args.receiver)
+        )
         many.append(path)
     if many:
         cases.append(
@@ -195,7 +218,7 @@ def main() -> None:
         check_seconds = sum(_check_only(p) for p in paths)
         one = None
         for workers in worker_counts:
-            seconds, stored, rss = _run(args.postgres, tmp, paths, workers)
+            seconds, stored, rss = _run(args.postgres, tmp, paths, workers, args.unit_claims)
             assert stored == claims, (stored, claims)
             rate = claims / seconds
             one = one or rate

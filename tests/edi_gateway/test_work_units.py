@@ -6,6 +6,7 @@ whole. On PostgreSQL (units run on the job queue only)."""
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -227,6 +228,29 @@ async def test_a_set_the_999_rejects_is_not_split(pg: Db, tmp_path: Path) -> Non
     assert await stored(pg, sid) == in_one
 
 
+async def _stored_at(url: str, tmp_path: Path, sid: str) -> dict[str, Any]:
+    engine = make_engine(url)
+    try:
+        settings = Settings(data_dir=tmp_path / "data", database_url=url)
+        return await stored(Db(url, settings, engine, make_sessionmaker(engine), "pg"), sid)
+    finally:
+        await engine.dispose()
+
+
+async def _one_job(url: str, tmp_path: Path, path: Path) -> dict[str, Any]:
+    """What one job (no units) stores of the file, on an emptied database."""
+    await _truncate_all(url)
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, unit_claims=0)
+    engine = make_engine(url)
+    try:
+        db = Db(url, settings, engine, make_sessionmaker(engine), "postgresql")
+        sid = await _received(db, path)
+        await process_submission(db.sessionmaker, settings, sid)
+        return await stored(db, sid)
+    finally:
+        await engine.dispose()
+
+
 def test_two_worker_processes_share_one_file(postgres_url: str, tmp_path: Path) -> None:
     """One 5,000-claim set, `edi-gateway worker` processes on the queue: it is split into
     units, both workers store some, the progress moves unit by unit, and what is stored
@@ -277,21 +301,60 @@ def test_two_worker_processes_share_one_file(postgres_url: str, tmp_path: Path) 
     done = [d for d, total in seen if total]
     assert done == sorted(done) and done[-1] == 5 and len(set(done)) >= 2  # it moved
 
-    async def read(again: bool) -> dict[str, Any]:
-        settings = Settings(data_dir=tmp_path / "data", database_url=url, unit_claims=0)
-        engine = make_engine(url)
-        try:
-            db = Db(url, settings, engine, make_sessionmaker(engine), "postgresql")
-            if not again:
-                return await stored(db, sid)
-            await _truncate_all(url)
-            one = await _received(db, path)
-            await process_submission(db.sessionmaker, settings, one)  # one job, no units
-            return await stored(db, one)
-        finally:
-            await engine.dispose()
-
-    in_units = _run_sync(lambda: read(False))
-    whole = _run_sync(lambda: read(True))
+    in_units = _run_sync(lambda: _stored_at(url, tmp_path, sid))
+    whole = _run_sync(lambda: _one_job(url, tmp_path, path))
     assert len(whole["encounters"]) == 5_000
     assert in_units == whole
+
+
+def test_a_worker_killed_mid_unit_leaves_nothing_stored_twice(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """SIGKILL the worker while it stores the units of a 3,000-claim set: another worker
+    takes its unit again (found stalled), every claim is stored once, and the submission
+    ends as one undisturbed job's run of the file."""
+    from test_worker_recovery import _env, _queued, _run_sync, _sql, _stop, _wait, _worker
+
+    url = postgres_url
+    _run_sync(lambda: _truncate_all(url))
+    path = large_837(tmp_path, 3_000, seed=11)
+    env = {**_env(url, tmp_path), "EDI_GATEWAY_UNIT_CLAIMS": "500"}
+
+    def state(sid: str) -> tuple[str, int]:
+        [row] = _run_sync(
+            lambda: _sql(
+                url, "SELECT status, work_units_done FROM submissions WHERE id = :sid", sid=sid
+            )
+        )
+        return str(row["status"]), int(row["work_units_done"])
+
+    sid = _queued(url, tmp_path, path)
+    first = _worker(env)
+    try:
+        _wait(lambda: state(sid)[1] >= 1, 240, "a first unit to be stored")
+        first.send_signal(signal.SIGKILL)  # mid-unit: its job stays "doing"
+        first.wait(timeout=10)
+        assert state(sid)[0] == "storing" and state(sid)[1] < 6
+        second = _worker(env)
+        try:
+            final = _wait(
+                lambda: (s := state(sid))[0] not in ("received", "validating", "storing") and s,
+                240,
+                "another worker to finish the units",
+            )
+        finally:
+            _stop(second)
+    finally:
+        _stop(first)
+    assert final == ("completed", 6)
+    [count] = _run_sync(
+        lambda: _sql(url, "SELECT count(*) AS n, count(DISTINCT claim_id) AS d FROM encounters")
+    )
+    assert (count["n"], count["d"]) == (3_000, 3_000)  # every claim stored once
+    jobs = _run_sync(
+        lambda: _sql(url, "SELECT status FROM procrastinate_jobs WHERE queue_name = 'submissions'")
+    )
+    # the plan, six units and the end, the killed unit's job taken over
+    assert [j["status"] for j in jobs] == ["succeeded"] * 8
+    in_units = _run_sync(lambda: _stored_at(url, tmp_path, sid))
+    assert in_units == _run_sync(lambda: _one_job(url, tmp_path, path))
