@@ -36,7 +36,10 @@ __all__ = [
 
 class DateWindowCheck(Check):
     """``not_after_receipt``, ``max_days_before_receipt`` (-1: none), ``not_before`` (a
-    fixed date), ``not_before_slot`` / ``not_after_slot`` (another reference, -1: none)."""
+    fixed date), ``not_before_slot`` / ``not_after_slot`` (another reference, -1: none).
+    ``describe``, when not empty, is the guide's own wording of what is expected;
+    ``once`` reports a context (a claim) once, at its earliest date in violation, with the
+    number of dates in violation as ``{count}``."""
 
     def __init__(
         self,
@@ -47,7 +50,11 @@ class DateWindowCheck(Check):
         not_before_text: str,
         not_before_slot: int,
         not_after_slot: int,
+        describe: str = "",
+        once: bool = False,
     ) -> None:
+        self.describe = describe
+        self.once = once
         self.trigger = slot
         self.slot = slot
         self.not_after_receipt = not_after_receipt
@@ -66,6 +73,21 @@ class DateWindowCheck(Check):
         return ref
 
     def run(self, env: Env, out: list[Violation]) -> None:
+        if not (self.once or self.describe):
+            self._run(env, out)
+            return
+        found: list[Violation] = []
+        self._run(env, found)
+        if self.describe:
+            for v in found:
+                v.words["expected"] = self.describe
+        if self.once and found:
+            first = min(found, key=lambda v: v.words.get("value", ""))
+            first.words["count"] = str(len(found))
+            found = [first]
+        out.extend(found)
+
+    def _run(self, env: Env, out: list[Violation]) -> None:
         receipt = env.receipt_day
         for hit in env.slots[self.slot]:
             day = day_of(hit)

@@ -134,7 +134,9 @@ class Length(Kind):
 class DateWindow(Kind):
     """A date relative to the receipt date or another date:
     ``not_after_receipt``, ``max_days_before_receipt``, ``not_before`` (a fixed date),
-    ``not_before_field`` / ``not_after_field`` (another reference)."""
+    ``not_before_field`` / ``not_after_field`` (another reference); ``describe`` (the
+    guide's wording of what is expected, ``{expected}``) and ``once`` (a claim-scope rule
+    over its lines' dates reports the claim once, at the earliest date, ``{count}`` dates)."""
 
     name = "date_window"
 
@@ -167,6 +169,8 @@ class DateWindow(Kind):
             str(not_before) if not_before is not None else "",
             _slot(params, "not_before_field", slots) if "not_before_field" in params else -1,
             _slot(params, "not_after_field", slots) if "not_after_field" in params else -1,
+            str(params.get("describe") or ""),
+            bool(params.get("once")),
         )
 
 
