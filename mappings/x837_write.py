@@ -92,6 +92,22 @@ class WrittenClaim:
     st_control: str  # ST02
     position: int  # 1 = first claim of the set
     segment: int  # the CLM's ordinal in the file (ISA = 1)
+    #: 2300 REF*D9, our trace of the claim as sent (see ``claim_trace``)
+    trace: str = ""
+
+
+def claim_trace(interchange_control: int, st02: str, position: int) -> str:
+    """The 2300 REF*D9 (claim identifier for transmission intermediaries) we send with a
+    forwarded claim: ISA13, ST02 and the claim's position in the set, all digits, which a
+    plan's 277CA echoes in its 2200D REF*D9."""
+    return f"{interchange_control:09d}{st02}{position:05d}"
+
+
+def parse_trace(value: str | None) -> tuple[int, str, int] | None:
+    """(ISA13, ST02, position) of a trace ``claim_trace`` made, else None."""
+    if not value or not value.isdigit() or len(value) < 15:
+        return None
+    return int(value[:9]), value[9:-5], int(value[-5:])
 
 
 @dataclass(slots=True)
@@ -272,8 +288,9 @@ def _transaction(
             if not own:
                 hl += 1
                 _patient(out, claim, hl, subscriber_hl)
-        written.claims.append(WrittenClaim(claim.claim_id, st02, position, out.total + 1))
-        _claim(out, guide, claim)
+        trace = claim_trace(env.interchange_control, st02, position)
+        written.claims.append(WrittenClaim(claim.claim_id, st02, position, out.total + 1, trace))
+        _claim(out, guide, claim, trace)
 
 
 def _party_key(p: Party) -> tuple[object, ...]:
@@ -365,7 +382,7 @@ def _patient(out: _Out, claim: EncounterClaim, hl: int, parent: int) -> None:
 # --- 2300 ----------------------------------------------------------------------------------
 
 
-def _claim(out: _Out, guide: str, claim: EncounterClaim) -> None:
+def _claim(out: _Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     institutional = guide == "837I"
     qualifier = claim.facility_qualifier or ("A" if institutional else "B")
     location = out.composite(claim.facility_code, qualifier, claim.frequency_code)
@@ -390,6 +407,7 @@ def _claim(out: _Out, guide: str, claim: EncounterClaim) -> None:
         ("G1", claim.prior_authorization),
         ("F8", claim.original_claim_ref),
         ("9F", claim.referral_number),
+        ("D9", trace),
     ):
         if value:
             out.seg("REF", qualifier, value)

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.answers import Answers, ClaimStatus, read_answers, status_meaning
+from mappings.x837_write import parse_trace
 
 from ..config import Settings
 from ..events import publish_many
@@ -199,12 +200,33 @@ async def _ta1_and_999(run: _Run, answers: Answers) -> None:
                 )
 
 
+def _by_trace(
+    status: ClaimStatus, candidates: list[ForwardedClaim], batches: dict[int, int]
+) -> ForwardedClaim | None:
+    """The candidate our REF*D9 names (echoed in the 277CA's 2200D), if any does."""
+    sent = parse_trace(status.clearinghouse_trace)
+    if sent is None:
+        return None
+    isa13, st02, position = sent
+    return next(
+        (
+            c
+            for c in candidates
+            if batches.get(c.batch_id) == isa13 and c.st_control == st02 and c.position == position
+        ),
+        None,
+    )
+
+
 def _match_claim(
     status: ClaimStatus, same_id: list[ForwardedClaim], batches: dict[int, int]
 ) -> ForwardedClaim | None:
-    """Among the plan's forwarded claims with this CLM01 (newest first): the one in the
-    set the 2200B TRN02 names (our ST02, or BHT03 = ISA13 + ST02), else any; of several,
-    the one whose charge is STC04."""
+    """Among the plan's forwarded claims with this CLM01 (newest first): the one our
+    REF*D9 names; else the one in the set the 2200B TRN02 names (our ST02, or BHT03 =
+    ISA13 + ST02), else any; of several, the one whose charge is STC04."""
+    traced = _by_trace(status, same_id, batches)
+    if traced is not None:
+        return traced
     trace = status.trace or ""
     candidates: list[ForwardedClaim] = []
     if len(trace) == 18 and trace.isdigit():  # BHT03: ISA13 + ST02
@@ -222,6 +244,33 @@ def _match_claim(
             candidates if trace else []
         )
     return candidates[0] if candidates else None
+
+
+async def _traced_elsewhere(
+    run: _Run,
+    answers: Answers,
+    by_id: dict[str, list[ForwardedClaim]],
+    batches: dict[int, int],
+) -> None:
+    """A claim whose CLM01 the plan changed in its answer is still found by our REF*D9:
+    the plan's own batch with that ISA13, then the claim at that ST02 and position (added
+    to ``by_id`` under the CLM01 the answer uses)."""
+    for status in answers.claims:
+        sent = parse_trace(status.clearinghouse_trace)
+        if sent is None or _by_trace(status, by_id.get(status.claim_id, []), batches):
+            continue
+        isa13, st02, position = sent
+        batch = await run.batch(f"{isa13}")
+        if batch is None:
+            continue
+        found = await run.claims(
+            ForwardedClaim.batch_id == batch.id,
+            ForwardedClaim.st_control == st02,
+            ForwardedClaim.position == position,
+        )
+        if found:
+            batches[batch.id] = batch.interchange_control
+            by_id.setdefault(status.claim_id, []).insert(0, found[0])
 
 
 async def _277ca(run: _Run, answers: Answers) -> None:
@@ -243,6 +292,7 @@ async def _277ca(run: _Run, answers: Answers) -> None:
             )
         ).all()
     }
+    await _traced_elsewhere(run, answers, by_id, batches)
     for status in answers.claims:
         claim = _match_claim(status, by_id.get(status.claim_id, []), batches)
         if claim is None:
