@@ -121,6 +121,10 @@ class Planner(Protocol):
         """The split sets to store here after all (the 999 rejects them)."""
         ...
 
+    async def drop(self, run: Run, redo: frozenset[int]) -> None:
+        """Give up the units of those sets."""
+        ...
+
     async def record(self, run: Run, checked: CheckedFile, redo: frozenset[int]) -> bool:
         """Record the plan and queue its units; False when no set is left to units."""
         ...
@@ -148,8 +152,9 @@ async def process_submission(
         if planner is not None and split:
             redo = planner.redo(checked)
             if redo:
+                await planner.drop(run, redo)
                 every = frozenset(range(1, len(list(checked.result.transaction_sets())) + 1))
-                await _store_sets(run, (every - redo) | run.done, units=True)
+                await _store_sets(run, (every - redo) | (run.done - redo), units=True)
             if await planner.record(run, checked, redo):
                 return await _submission(sessionmaker, submission_id)
         await _finish(sessionmaker, settings, submission_id, checked)

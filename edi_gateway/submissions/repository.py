@@ -212,13 +212,13 @@ class TransactionSetRepository(Repository[TransactionSet]):
         )
 
     async def get_finished_ordinals(self, submission_id: str) -> set[int]:
-        """The sets stored, rejected or held by an earlier run."""
+        """The sets stored, rejected or held by an earlier run (or left to its units)."""
         return set(
             await self.get_all(
                 select(TransactionSet.ordinal).where(
                     TransactionSet.submission_id == submission_id,
                     TransactionSet.status.in_(
-                        (SetStatus.STORED, SetStatus.REJECTED, SetStatus.HELD)
+                        (SetStatus.STORED, SetStatus.REJECTED, SetStatus.HELD, SetStatus.IN_UNITS)
                     ),
                 )
             )

@@ -52,7 +52,7 @@ from .finishing import conclude, record_file
 from .gctune import fewer_collections
 from .pipeline import Batches, Run, guides_for, process_submission
 from .repository import SubmissionRunRepository, TransactionSetRepository
-from .units_repository import DONE, PlannedUnit, WorkUnitRepository
+from .units_repository import DONE, TODO, WAIT, PlannedUnit, WorkUnitRepository
 from .worker import Attempt, record_failure
 
 __all__ = ["UnitPlanner", "advance", "run_unit", "unit_failed", "units_all_done", "worker_name"]
@@ -79,6 +79,9 @@ class UnitPlanner:
         self.split_sets: list[int] = []
 
     async def split(self, run: Run) -> tuple[Collection[int], int]:
+        """Plan the units (or take up the plan of a run stopped before its verdict) and
+        queue them at once: they check and write while this job reads the file for the
+        999, and commit once its verdict says their set is accepted."""
         size = self.settings.unit_claims
         if size <= 0 or run.guides.acceptance_threshold is not None:
             return (), 0
@@ -87,12 +90,50 @@ class UnitPlanner:
         headers = [h for h in (o.header() for o in outlines) if h is not None]
         if not all(run.guides.for_header(h).units_stand_alone(h.guide) for h in headers):
             return (), len(outlines)
-        self.split_sets = [
-            o.ordinal
-            for o in outlines
-            if len(o.ranges) > 1 and o.ordinal not in run.done and o.header() is not None
-        ]
+        sid = run.submission_id
+        async with run.ctx.sessionmaker() as session, session.begin():
+            units = WorkUnitRepository(session)
+            self.split_sets = sorted(await units.get_set_ordinals(sid))
+            if self.split_sets:
+                ids = await units.get_pending_ids(sid)  # planned by a run stopped since
+            else:
+                self.split_sets = [
+                    o.ordinal
+                    for o in outlines
+                    if len(o.ranges) > 1 and o.ordinal not in run.done and o.header() is not None
+                ]
+                ids = await self._plan(session, sid)
+            if ids:
+                await SubmissionRunRepository(session).set_status(
+                    sid, SubmissionStatus.STORING, None
+                )
+        if ids:
+            log.info(
+                "submission %s: %d work units for set(s) %s",
+                sid,
+                len(ids),
+                ",".join(map(str, self.split_sets)),
+            )
+        for unit_id in ids:
+            await self.queue_unit(unit_id)
         return self.split_sets, len(outlines)
+
+    async def _plan(self, session: AsyncSession, submission_id: str) -> list[int]:
+        sets = TransactionSetRepository(session)
+        planned: list[PlannedUnit] = []
+        for ordinal in self.split_sets:
+            outline = self.outlines[ordinal]
+            header = outline.header()
+            assert header is not None
+            # the set's line is its first unit's, as when one job stores it
+            set_id = await sets.insert(
+                submission_id, ordinal, header, SetStatus.IN_UNITS, outline.first_claim_line
+            )
+            planned += [
+                PlannedUnit(ordinal, set_id, RangeLayout.of(outline, r), r.claims)
+                for r in outline.ranges
+            ]
+        return await WorkUnitRepository(session).add_plan(submission_id, planned)
 
     def redo(self, checked: CheckedFile) -> frozenset[int]:
         """The split sets to store whole after all: the 999 rejects them (or the file's
@@ -100,60 +141,35 @@ class UnitPlanner:
         results = list(checked.result.transaction_sets())
         out = set()
         for ordinal in self.split_sets:
-            outline = self.outlines[ordinal]
+            outline = self.outlines.get(ordinal)
             found = results[ordinal - 1] if ordinal <= len(results) else None
             if (
-                found is None
+                outline is None
+                or found is None
                 or found.control_number != outline.st_control_number
                 or not found.accepted
             ):
                 out.add(ordinal)
         return frozenset(out)
 
+    async def drop(self, run: Run, redo: frozenset[int]) -> None:
+        """Give up the units of sets to be stored whole (their waiting runs roll back)."""
+        async with run.ctx.sessionmaker() as session, session.begin():
+            await WorkUnitRepository(session).drop_sets(run.submission_id, redo)
+
     async def record(self, run: Run, checked: CheckedFile, redo: frozenset[int]) -> bool:
-        """Commit the plan (the file's acknowledgments with it) and queue its units;
-        False when no set is left to units."""
+        """The verdict: the file's acknowledgments, and the units of the accepted sets
+        free to commit; False when no set is left to units."""
         keep = [o for o in self.split_sets if o not in redo]
         if not keep:
             return False
         results = list(checked.result.transaction_sets())
-        sessionmaker = run.ctx.sessionmaker
-        async with sessionmaker() as session, session.begin():
+        async with run.ctx.sessionmaker() as session, session.begin():
             await record_file(session, self.settings, run.submission_id, checked)
-            sets = TransactionSetRepository(session)
-            planned: list[PlannedUnit] = []
-            for ordinal in keep:
-                outline, found = self.outlines[ordinal], results[ordinal - 1]
-                header = outline.header()
-                assert header is not None
-                # the set's line is its first unit's, as when one job stores it
-                set_id = await sets.insert(
-                    run.submission_id, ordinal, header, SetStatus.IN_UNITS, outline.first_claim_line
-                )
-                await sets.finish(
-                    set_id,
-                    SetStatus.IN_UNITS,
-                    units=0,
-                    units_stored=0,
-                    units_rejected=0,
-                    segments=found.segment_count,
-                )
-                planned += [
-                    PlannedUnit(ordinal, set_id, RangeLayout.of(outline, r), r.claims)
-                    for r in outline.ranges
-                ]
-            ids = await WorkUnitRepository(session).add_plan(run.submission_id, planned)
-            await SubmissionRunRepository(session).set_status(
-                run.submission_id, SubmissionStatus.STORING, None
+            total = await WorkUnitRepository(session).go(
+                run.submission_id, {o: results[o - 1].segment_count for o in keep}
             )
-        log.info(
-            "submission %s: %d work units for set(s) %s",
-            run.submission_id,
-            len(ids),
-            ",".join(map(str, keep)),
-        )
-        for unit_id in ids:
-            await self.queue_unit(unit_id)
+        log.info("submission %s: read; its %d work units may commit", run.submission_id, total)
         return True
 
 
@@ -166,10 +182,10 @@ async def advance(
     """The submission's job: plan it (and store what is not split), queue the units a
     stopped run left, or conclude it once every unit is done."""
     async with sessionmaker() as session:
-        units = WorkUnitRepository(session)
-        total = await units.count_of(submission_id)
-        pending = await units.get_pending_ids(submission_id) if total else []
-        status = await SubmissionRunRepository(session).get_status(submission_id)
+        submission = await SubmissionRunRepository(session).get_by_id(submission_id)
+        assert submission is not None
+        status, total = submission.status, submission.work_units_total
+        pending = await WorkUnitRepository(session).get_pending_ids(submission_id)
     if status == SubmissionStatus.FAILED:
         return  # a unit failed for good: ops retry the submission (it is then received)
     if not total:
@@ -284,6 +300,28 @@ async def run_unit(
         await queue_submission(submission.id)
 
 
+#: how long a unit that is ready waits for its set's verdict before it gives up (and is
+#: run again later): the planning job reads the whole file for the 999 meanwhile
+VERDICT_WAIT_SECONDS = 600.0
+
+
+async def _verdict(ctx: IngestContext, unit_id: int) -> bool:
+    """Wait until the planning job has judged the unit's set: True when the set is
+    accepted (commit), False when the unit is gone or done (roll back)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + VERDICT_WAIT_SECONDS
+    pause = 0.05
+    while True:
+        async with ctx.sessionmaker() as session:
+            status = await WorkUnitRepository(session).get_status(unit_id)
+        if status != WAIT:
+            return status == TODO
+        if loop.time() > deadline:
+            raise TimeoutError("the planning job gave no verdict on the unit's set")
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 async def _store(
     ctx: IngestContext,
     set_id: int,
@@ -307,9 +345,14 @@ async def _store(
                     continue  # the range's own envelope: the 999 is the whole file's
                 if writer is None:
                     writer = EncounterSetWriter(ctx, item.unit.header, set_ordinal)
+                    writer.flush_every = unit.claims + 1  # see below
                     await writer.join(set_id)
                 await writer.add(item)
         if writer is None:
+            return None
+        # written only once the set is judged: nothing is locked while the unit waits
+        if not await _verdict(ctx, unit.id):
+            await writer.abort()
             return None
         session = await writer.store_range()
         units = WorkUnitRepository(session)

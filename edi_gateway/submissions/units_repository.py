@@ -20,6 +20,9 @@ from ..statuses import SetStatus, SubmissionStatus
 
 __all__ = ["PlannedUnit", "WorkUnitRepository"]
 
+#: planned, waiting for the planning job's verdict on its set (the 999)
+WAIT = "wait"
+#: its set accepted: free to commit
 TODO = "todo"
 DONE = "done"
 
@@ -36,7 +39,7 @@ class WorkUnitRepository(Repository[WorkUnit]):
     model = WorkUnit
 
     async def add_plan(self, submission_id: str, units: Sequence[PlannedUnit]) -> list[int]:
-        """The units of a submission, in file order, and the count the last one checks."""
+        """The units of a submission, in file order, waiting for the verdict."""
         ids = []
         for n, unit in enumerate(units, 1):
             body = unit.layout.pieces[-1]
@@ -52,7 +55,7 @@ class WorkUnitRepository(Repository[WorkUnit]):
                         "byte_start": body.start,
                         "byte_end": body.end,
                         "layout": json.dumps(unit.layout.as_dict()),
-                        "status": TODO,
+                        "status": WAIT,
                         "claims": unit.claims,
                         "units_stored": 0,
                         "units_rejected": 0,
@@ -60,12 +63,51 @@ class WorkUnitRepository(Repository[WorkUnit]):
                 ],
             )
             ids.append(int(result.scalar_one()))
-        await self.session.execute(
-            update(Submission)
-            .where(Submission.id == submission_id)
-            .values(work_units_total=len(units), work_units_done=0)
-        )
         return ids
+
+    async def get_set_ordinals(self, submission_id: str) -> set[int]:
+        """The sets a submission's units store."""
+        return set(
+            await self.get_all(
+                select(WorkUnit.set_ordinal).where(WorkUnit.submission_id == submission_id)
+            )
+        )
+
+    async def get_status(self, unit_id: int) -> str | None:
+        return await self.get_one_or_none(select(WorkUnit.status).where(WorkUnit.id == unit_id))
+
+    async def drop_sets(self, submission_id: str, ordinals: Collection[int]) -> None:
+        """Sets to be stored whole after all: their rows go, their units with them."""
+        await self.session.execute(
+            delete(TransactionSet).where(
+                TransactionSet.submission_id == submission_id,
+                TransactionSet.ordinal.in_(sorted(ordinals)),
+                TransactionSet.status == SetStatus.IN_UNITS,
+            )
+        )
+
+    async def go(self, submission_id: str, segments: dict[int, int]) -> int:
+        """The verdict: the units of these (accepted) sets may commit; their sets' segment
+        counts; the count the last unit checks. Returns the number of units."""
+        for ordinal, count in segments.items():
+            await self.session.execute(
+                update(TransactionSet)
+                .where(
+                    TransactionSet.submission_id == submission_id,
+                    TransactionSet.ordinal == ordinal,
+                )
+                .values(segments=count)
+            )
+        await self.session.execute(
+            update(WorkUnit)
+            .where(WorkUnit.submission_id == submission_id, WorkUnit.status == WAIT)
+            .values(status=TODO)
+        )
+        total = await self.count_of(submission_id)
+        await self.session.execute(
+            update(Submission).where(Submission.id == submission_id).values(work_units_total=total)
+        )
+        return total
 
     async def get_pending_ids(self, submission_id: str) -> list[int]:
         return list(
@@ -89,10 +131,11 @@ class WorkUnitRepository(Repository[WorkUnit]):
         self, unit: WorkUnit, units: int, stored: int, rejected: int, worker: str
     ) -> bool:
         """The unit is done, its counts added to its set's; False when another run of it
-        got there first (nothing is then to be committed)."""
+        got there first or its set is not to be stored in units after all (nothing is
+        then to be committed)."""
         done = await self.session.execute(
             update(WorkUnit)
-            .where(WorkUnit.id == unit.id, WorkUnit.status != DONE)
+            .where(WorkUnit.id == unit.id, WorkUnit.status == TODO)
             .values(
                 status=DONE,
                 units_stored=stored,

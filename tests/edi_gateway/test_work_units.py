@@ -5,6 +5,7 @@ whole. On PostgreSQL (units run on the job queue only)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import subprocess
@@ -66,7 +67,8 @@ async def _received(db: Db, path: Path) -> str:
 
 
 async def _in_units(db: Db, sid: str) -> list[int]:
-    """Run a submission as the job queue does, its units one after another here."""
+    """Run a submission as the job queue does, its units one after another here; the
+    units planned (none when the file is stored in one job)."""
     queued: list[int] = []
     ends: list[str] = []
 
@@ -77,12 +79,15 @@ async def _in_units(db: Db, sid: str) -> list[int]:
         ends.append(submission_id)
 
     await advance(db.sessionmaker, db.settings, sid, queue_unit)
-    for unit_id in list(queued):
+    async with db.sessionmaker() as s:
+        planned = list((await s.execute(select(WorkUnit.id).order_by(WorkUnit.id))).scalars())
+    assert set(planned) <= set(queued)
+    for unit_id in queued:  # a unit given up (its set stored whole) does nothing
         await run_unit(db.sessionmaker, db.settings, unit_id, queue_submission)
-    assert ends == ([sid] if queued else [])  # the last unit, and only it, asks for the end
+    assert ends == ([sid] if planned else [])  # the last unit, and only it, asks for the end
     if ends:
         await advance(db.sessionmaker, db.settings, sid, queue_unit)
-    return queued
+    return planned
 
 
 async def stored(db: Db, sid: str) -> dict[str, Any]:
@@ -358,3 +363,45 @@ def test_a_worker_killed_mid_unit_leaves_nothing_stored_twice(
     assert [j["status"] for j in jobs] == ["succeeded"] * 8
     in_units = _run_sync(lambda: _stored_at(url, tmp_path, sid))
     assert in_units == _run_sync(lambda: _one_job(url, tmp_path, path))
+
+
+@pytest.mark.parametrize("rejected", [False, True])
+async def test_units_taken_while_the_file_is_read_wait_for_its_verdict(
+    pg: Db, tmp_path: Path, rejected: bool
+) -> None:
+    """Units are queued before the planning job reads the file for the 999 and run beside
+    it; they commit only once it has judged their set, and give up (writing nothing) when
+    the 999 rejects it, which is then stored whole."""
+    path = large_837(tmp_path, 700)
+    if rejected:
+        raw = path.read_bytes()
+        se = raw.rindex(b"SE*")
+        count = raw[se:].split(b"*")[1]
+        path.write_bytes(
+            raw[:se] + b"SE*" + str(int(count) + 1).encode() + raw[se + 3 + len(count) :]
+        )
+    sid = await _received(pg, path)
+    running: list[asyncio.Task[None]] = []
+    ends: list[str] = []
+
+    async def queue_submission(submission_id: str) -> None:
+        ends.append(submission_id)
+
+    async def queue_unit(unit_id: int) -> None:  # a worker takes it at once
+        running.append(
+            asyncio.create_task(run_unit(pg.sessionmaker, pg.settings, unit_id, queue_submission))
+        )
+
+    await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
+    assert len(running) == 3  # queued before the file was read
+    await asyncio.gather(*running)
+    if not rejected:
+        assert ends == [sid]
+        await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
+    assert ends == ([] if rejected else [sid])
+    got = await stored(pg, sid)
+    assert got["sets"][0][1:5] == (
+        ("rejected", 700, 0, 700) if rejected else ("stored", 700, 700, 0)
+    )
+    assert len(got["encounters"]) == (0 if rejected else 700)
+    assert got["submission"][0][0] == ("rejected" if rejected else "completed")
