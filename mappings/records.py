@@ -139,6 +139,17 @@ class EncounterClaim:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     lines: list[EncounterLine] = field(default_factory=list)
     prior_payers: list[PriorPayer] = field(default_factory=list)
+    #: CLM06 provider signature (837P/D), CLM07 assignment or plan participation, CLM08
+    #: benefits assignment, CLM09 release of information
+    signature_indicator: str | None = None
+    assignment_code: str | None = None
+    benefits_assignment: str | None = None
+    release_of_information: str | None = None
+    payer_responsibility: str | None = None  # SBR01: P primary, S secondary, T tertiary...
+    admission_type: str | None = None  # 837I CL101
+    admission_source: str | None = None  # 837I CL102
+    note_code: str | None = None  # the first 2300 NTE: NTE01 (ADD, CER, DCP, DGN, TPO...)
+    note: str | None = None  # NTE02
     line: int = 0
 
 

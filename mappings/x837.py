@@ -129,6 +129,8 @@ def map_claim(unit: Unit) -> EncounterClaim:
     frequency = element(clm, "CLM05-3")
     institutional = guide == "837I"
 
+    cl1 = claim.segment("CL1") if institutional else None
+    nte = claim.segment("NTE")
     lines = [_line(guide, loop, index) for index, loop in enumerate(claim.loops_of("2400"), 1)]
     if institutional:
         claim_from, claim_to = dtp_period(claim.segment("DTP", "434"))
@@ -173,6 +175,15 @@ def map_claim(unit: Unit) -> EncounterClaim:
         diagnoses=_diagnoses(claim, with_poa=institutional),
         lines=lines,
         prior_payers=_prior_payers(claim, lines),
+        signature_indicator=None if institutional else element(clm, 6),
+        assignment_code=element(clm, 7),
+        benefits_assignment=element(clm, 8),
+        release_of_information=element(clm, 9),
+        payer_responsibility=element(sbr, 1),
+        admission_type=element(cl1, 1),
+        admission_source=element(cl1, 2),
+        note_code=element(nte, 1),
+        note=element(nte, 2),
         line=clm.line,
     )
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .claim_trace import claim_trace
 from .records import Adjustment, Diagnosis, EncounterClaim, EncounterLine, Party, PriorPayer
 
 __all__ = ["VERSIONS", "Envelope", "WrittenClaim", "WrittenFile", "write_837"]
@@ -94,20 +95,6 @@ class WrittenClaim:
     segment: int  # the CLM's ordinal in the file (ISA = 1)
     #: 2300 REF*D9, our trace of the claim as sent (see ``claim_trace``)
     trace: str = ""
-
-
-def claim_trace(interchange_control: int, st02: str, position: int) -> str:
-    """The 2300 REF*D9 (claim identifier for transmission intermediaries) we send with a
-    forwarded claim: ISA13, ST02 and the claim's position in the set, all digits, which a
-    plan's 277CA echoes in its 2200D REF*D9."""
-    return f"{interchange_control:09d}{st02}{position:05d}"
-
-
-def parse_trace(value: str | None) -> tuple[int, str, int] | None:
-    """(ISA13, ST02, position) of a trace ``claim_trace`` made, else None."""
-    if not value or not value.isdigit() or len(value) < 15:
-        return None
-    return int(value[:9]), value[9:-5], int(value[-5:])
 
 
 @dataclass(slots=True)
@@ -353,7 +340,7 @@ def _subscriber(out: _Out, claim: EncounterClaim, hl: int, parent: int, own: boo
     out.seg("HL", str(hl), str(parent), "22", "0" if own else "1")
     out.seg(
         "SBR",
-        "P",
+        claim.payer_responsibility or "P",
         "18" if own and claim.patient_relationship else "",
         _s(claim.subscriber_group),
         "",
@@ -386,17 +373,50 @@ def _claim(out: _Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     institutional = guide == "837I"
     qualifier = claim.facility_qualifier or ("A" if institutional else "B")
     location = out.composite(claim.facility_code, qualifier, claim.frequency_code)
+    # CLM06-09 as the provider sent them (the usual values when the claim was stored before
+    # they were kept)
+    assignment = claim.assignment_code or "A"
+    benefits = claim.benefits_assignment or "Y"
+    release = claim.release_of_information or "Y"
     if institutional:
-        out.seg("CLM", claim.claim_id, _s(claim.total_charge), "", "", location, "", "A", "Y", "Y")
+        out.seg(
+            "CLM",
+            claim.claim_id,
+            _s(claim.total_charge),
+            "",
+            "",
+            location,
+            "",
+            assignment,
+            benefits,
+            release,
+        )
         statement = _period(claim.service_date_from, claim.service_date_to)
         if statement is not None:
             out.seg("DTP", "434", "RD8", _rd8(claim.service_date_from, claim.service_date_to))
         if claim.admission_date is not None:
             out.seg("DTP", "435", "D8", _d8(claim.admission_date))
-        if claim.patient_status:
-            out.seg("CL1", "9", "", claim.patient_status)
+        if claim.patient_status or claim.admission_type:
+            out.seg(
+                "CL1",
+                _s(claim.admission_type),  # situational (inpatient): as sent, never made up
+                _s(claim.admission_source),
+                _s(claim.patient_status),
+            )
     else:
-        out.seg("CLM", claim.claim_id, _s(claim.total_charge), "", "", location, "Y", "A", "Y", "Y")
+        signature = claim.signature_indicator or "Y"
+        out.seg(
+            "CLM",
+            claim.claim_id,
+            _s(claim.total_charge),
+            "",
+            "",
+            location,
+            signature,
+            assignment,
+            benefits,
+            release,
+        )
         if guide == "837D":
             period = _period(claim.service_date_from, claim.service_date_to)
             if period is not None and claim.service_date_from == claim.service_date_to:
@@ -411,6 +431,8 @@ def _claim(out: _Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     ):
         if value:
             out.seg("REF", qualifier, value)
+    if claim.note:
+        out.seg("NTE", claim.note_code or "ADD", claim.note)
     _diagnoses(out, claim.diagnoses, institutional)
     by_role = {p.role: p for p in claim.providers}
     for role, code, prv in _PROVIDER_LOOPS[guide]:

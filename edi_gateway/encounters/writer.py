@@ -73,6 +73,15 @@ _ENCOUNTER_COLUMNS = (
     "payer_name",
     "subscriber_group",
     "claim_filing_indicator",
+    "signature_indicator",
+    "assignment_code",
+    "benefits_assignment",
+    "release_of_information",
+    "payer_responsibility",
+    "admission_type",
+    "admission_source",
+    "note_code",
+    "note",
     "status",
     "claim_key",
     "line",
@@ -155,6 +164,12 @@ _PRIOR_ADJUSTMENT_COLUMNS = (
     "amount",
     "quantity",
 )
+
+
+def _cut(value: str | None, width: int) -> str | None:
+    """A code as stored: at most its column's width (a longer one was already reported by
+    the element checks; it must not fail the set's insert)."""
+    return value[:width] if value else None
 
 
 def party_values(p: Party) -> tuple[Any, ...]:
@@ -414,6 +429,15 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     claim.payer.last_name,
                     claim.subscriber_group,
                     claim.claim_filing_indicator,
+                    _cut(claim.signature_indicator, 1),
+                    _cut(claim.assignment_code, 1),
+                    _cut(claim.benefits_assignment, 1),
+                    _cut(claim.release_of_information, 1),
+                    _cut(claim.payer_responsibility, 1),
+                    _cut(claim.admission_type, 1),
+                    _cut(claim.admission_source, 1),
+                    _cut(claim.note_code, 3),
+                    _cut(claim.note, 80),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None

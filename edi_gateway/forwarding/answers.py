@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.answers import Answers, ClaimStatus, read_answers, status_meaning
-from mappings.x837_write import parse_trace
+from mappings.claim_trace import parse_trace
 
 from ..config import Settings
 from ..events import publish_many

@@ -193,6 +193,15 @@ def _claim(
         ],
         lines=[_line(r, by_npi) for r in lines],
         prior_payers=[_prior(p, adjustments.get(p.id, [])) for p in payer_rows],
+        signature_indicator=e.signature_indicator,
+        assignment_code=e.assignment_code,
+        benefits_assignment=e.benefits_assignment,
+        release_of_information=e.release_of_information,
+        payer_responsibility=e.payer_responsibility,
+        admission_type=e.admission_type,
+        admission_source=e.admission_source,
+        note_code=e.note_code,
+        note=e.note,
         line=e.line,
     )
 
@@ -254,6 +263,15 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             c.payer.last_name,
             c.subscriber_group,
             c.claim_filing_indicator,
+            c.signature_indicator,
+            c.assignment_code,
+            c.benefits_assignment,
+            c.release_of_information,
+            c.payer_responsibility,
+            c.admission_type,
+            c.admission_source,
+            c.note_code,
+            c.note,
         ),
         "lines": [
             (

@@ -64,6 +64,16 @@ class Encounter(Base):
     payer_name: Mapped[str | None] = mapped_column(String(80))
     subscriber_group: Mapped[str | None] = mapped_column(String(50))
     claim_filing_indicator: Mapped[str | None] = mapped_column(String(2))
+    #: CLM06-09 as sent (forwarded as they came, not defaulted)
+    signature_indicator: Mapped[str | None] = mapped_column(String(1))
+    assignment_code: Mapped[str | None] = mapped_column(String(1))
+    benefits_assignment: Mapped[str | None] = mapped_column(String(1))
+    release_of_information: Mapped[str | None] = mapped_column(String(1))
+    payer_responsibility: Mapped[str | None] = mapped_column(String(1))  # SBR01
+    admission_type: Mapped[str | None] = mapped_column(String(1))  # 837I CL101
+    admission_source: Mapped[str | None] = mapped_column(String(1))  # 837I CL102
+    note_code: Mapped[str | None] = mapped_column(String(3))  # 2300 NTE01
+    note: Mapped[str | None] = mapped_column(String(80))  # NTE02
     status: Mapped[str] = mapped_column(String(20), default="active")
     # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))

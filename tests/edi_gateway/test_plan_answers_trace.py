@@ -8,7 +8,7 @@ from __future__ import annotations
 from api_support import Api
 from test_plan_answers import _encounter, _forwarded, _plans_277, _submit
 
-from mappings.x837_write import claim_trace, parse_trace
+from mappings.claim_trace import claim_trace, parse_trace
 
 
 def _with_traces(x277: bytes, traces: list[str]) -> bytes:
