@@ -22,6 +22,7 @@ from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
 from .forwarding.endpoints import router as forwarding_router
 from .partners.endpoints import router as partners_router
+from .reference import router as reference_router
 from .rejections.endpoints import router as rejections_router
 from .remittances.endpoints import router as remittances_router
 from .reports.endpoints import router as reports_router
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forwarding_router)
     app.include_router(audit_router)
     app.include_router(webhooks_router)
+    app.include_router(reference_router)
     static.install(app)
     console.install(app)
     app.include_router(partners_router)

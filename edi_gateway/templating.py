@@ -19,7 +19,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "environment", "static_text", "stylesheet"]
+from mappings.guides.model import citation_target
+
+__all__ = [
+    "STATIC_DIR",
+    "TEMPLATES_DIR",
+    "citations",
+    "environment",
+    "static_text",
+    "stylesheet",
+]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -36,7 +45,20 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.globals["stylesheet"] = stylesheet
+    env.globals["citations"] = citations
     return env
+
+
+def citations(text: str | None) -> list[tuple[str, str | None]]:
+    """A source's citations (``; `` between them) as (label, link): the link is the
+    citation's URL or page of the service, the label what comes before it."""
+    out: list[tuple[str, str | None]] = []
+    for item in (text or "").split("; "):
+        target = citation_target(item)
+        label = item[: item.rfind(target)].strip() if target else item.strip()
+        if label or target:
+            out.append((label, target))
+    return out
 
 
 @cache

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from parsers.igspec import GUIDES
+
 from .codes import code_meaning, fix_for
 from .explain import (
     FileScan,
@@ -190,6 +192,27 @@ def assemble(
     return report
 
 
+#: where a reader opens the X12 envelope segments (no implementation guide covers them)
+_ENVELOPE = {
+    "group": "ASC X12 005010 functional group (GS/GE) https://stedi.com/edi/x12-005010/segment/GS",
+    "interchange": (
+        "ASC X12 005010 interchange control (ISA/IEA) https://stedi.com/edi/x12-005010/segment/ISA"
+    ),
+}
+_SERVED_GUIDES = frozenset(g.version for g in GUIDES)
+
+
+def x12_source(implementation_guide: str | None, level: str) -> str:
+    """The citation of a SNIP 1-2 finding: the implementation guide's page as the validator
+    reads it (``/reference/x12/...``), or the X12 envelope segment's public page."""
+    if implementation_guide in _SERVED_GUIDES:
+        return (
+            f"{implementation_guide} as the validator reads it "
+            f"/reference/x12/{implementation_guide}"
+        )
+    return _ENVELOPE.get(level, _ENVELOPE["interchange"])
+
+
 def _claim_for(candidates: list[ClaimEntry] | None, line: int | None) -> ClaimEntry | None:
     """The claim a finding is about; among claims with the same CLM01 in one set, the last
     one that starts at or before the finding's line."""
@@ -229,14 +252,7 @@ def _explain(
         fix = rule.fix if rule is not None else (r.fix or fix_for(r.level, r.code))
         meaning = None if rule is not None else code_meaning(r.level, r.code)
     else:
-        if s is not None:
-            source = s.implementation_guide
-        elif r.level == "group":
-            source = "ASC X12 005010 functional group (GS/GE)"
-        elif r.level == "interchange":
-            source = "ASC X12 005010 interchange control (ISA/IEA)"
-        else:
-            source = "ASC X12 005010"
+        source = x12_source(s.implementation_guide if s is not None else None, r.level)
         fix = fix_for(r.level, r.code) or r.fix
         meaning = code_meaning(r.level, r.code)
     segment = segment_excerpt(scan, r.line, r.segment_id, r.element, r.level, r.code)

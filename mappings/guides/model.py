@@ -23,8 +23,17 @@ A guide file (``mappings/guides/data/NAME.yaml``)::
         when: {field: 2300/CLM05-3, in: ["1"]}   # optional condition
         message: "CLM02 {total} is not the sum of the line charges {sum}"
         fix: "Make the claim total equal the sum of the service line charges"
-        source: companion-guide-rules R38 [S13]
+        source:                               # citations a reader can open
+          - Stedi enhanced claim validation https://www.stedi.com/docs/healthcare/enhanced-claim-validation
+          - /reference/x12/005010X222A1#2300-CLM
         stc: {category: A7, status: "400", entity: "85"}   # optional, for the 277CA
+
+``source`` (of a guide or a rule) is one citation or a list of them; each ends with where a
+reader opens it: an http(s) URL, or a page of the service itself (a path such as
+``/reference/x12/005010X222A1#2300-CLM``, the implementation guide as the validator reads
+it, or ``/reference/guides/NAME#RULE``). A citation that names nothing a reader can open
+(a file name, a section of a document that is not published) is refused when the guide is
+loaded.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from ..codesets.model import SAFE_LOADER
 from ..x834 import IMPLIED_END_RULES
 from .paths import ValuePath, parse_path
 
-__all__ = ["Condition", "Guide", "GuideError", "Rule", "load_guide_file"]
+__all__ = ["Condition", "Guide", "GuideError", "Rule", "citation_target", "load_guide_file"]
 
 SEVERITIES = ("reject_file", "reject_transaction", "reject_claim", "warning")
 SCOPES = ("file", "set", "claim", "line")
@@ -109,6 +118,7 @@ class Rule:
     stc: dict[str, str] | None = None
     transactions: tuple[str, ...] = ()
     applies_to: ValuePath | None = None
+    citations: tuple[str, ...] = ()  # ``source`` item by item (``source`` joins them)
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,7 @@ class Guide:
     #: 834: how the plan dates coverage ended by absence from a full file (None: the day
     #: before the file's effective date)
     implied_end: str | None = None
+    citations: tuple[str, ...] = ()  # ``source`` item by item
 
     def rules_for(self, transaction: str, scope: str) -> list[Rule]:
         return [
@@ -192,6 +203,35 @@ def _date(raw: Any, where: str) -> dt.date | None:
         raise _fail(where, f"{raw!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def citation_target(citation: str) -> str | None:
+    """Where a reader opens ``citation``: its last word when that is an http(s) URL or a
+    page of the service (a path starting with one ``/``), else None."""
+    words = citation.split()
+    target = words[-1].rstrip(".,;)") if words else ""
+    if target.startswith(("https://", "http://")) and len(target) > len("https://x.y"):
+        return target
+    if target.startswith("/") and not target.startswith("//") and len(target) > 1:
+        return target
+    return None
+
+
+def _citations(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None or raw == "":
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    out: list[str] = []
+    for item in items:
+        text = " ".join(str(item).split())
+        if citation_target(text) is None:
+            raise _fail(
+                where,
+                f"source {text!r} names nothing a reader can open: end each citation with an "
+                "http(s) URL or a page of the service (/reference/x12/..., /reference/guides/...)",
+            )
+        out.append(text)
+    return tuple(out)
+
+
 def _rule(raw: Any, where: str, known_kinds: dict[str, Any]) -> Rule:
     if not isinstance(raw, dict):
         raise _fail(where, "each rule is a mapping")
@@ -230,6 +270,7 @@ def _rule(raw: Any, where: str, known_kinds: dict[str, Any]) -> Rule:
     if stc is not None and (not isinstance(stc, dict) or "category" not in stc):
         raise _fail(where, "stc needs at least a category (A3, A6, A7, A8)")
     applies = raw.get("applies_to") or kind.default_target(params)
+    citations = _citations(raw.get("source"), f"{where}.source")
     return Rule(
         id=rid,
         title=str(raw.get("title", rid)),
@@ -240,7 +281,8 @@ def _rule(raw: Any, where: str, known_kinds: dict[str, Any]) -> Rule:
         params=params,
         message=str(raw["message"]),
         fix=str(raw["fix"]),
-        source=str(raw.get("source", "")),
+        source="; ".join(citations),
+        citations=citations,
         when=_condition(raw["when"], f"{where}.when") if "when" in raw else None,
         stc={str(k): str(v) for k, v in stc.items()} if stc else None,
         transactions=transactions,
@@ -311,6 +353,7 @@ def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
             f"implied_end is one of {', '.join(IMPLIED_END_RULES)}, in a guide for 834 files",
         )
     applies = raw.get("applies_to") or {}
+    citations = _citations(raw.get("source"), f"{where} source")
     return Guide(
         name=str(raw["guide"]),
         title=str(raw["title"]),
@@ -319,7 +362,8 @@ def load_guide_file(path: Path, known_kinds: dict[str, Any]) -> Guide:
         effective_from=_date(effective.get("from"), f"{where}.effective.from"),
         effective_to=_date(effective.get("to"), f"{where}.effective.to"),
         receiver_ids=tuple(str(r) for r in applies.get("receiver_ids") or ()),
-        source=str(raw.get("source", "")),
+        source="; ".join(citations),
+        citations=citations,
         rules=rules,
         acceptance_threshold=float(threshold) if threshold is not None else None,
         settings=dict(settings),

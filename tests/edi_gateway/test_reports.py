@@ -139,7 +139,10 @@ async def test_summary_and_rejected_claim(api: Api, tmp_path: Path) -> None:
     assert (
         f["fix"] == "Make the claim total equal the sum of the service line charges, to the cent."
     )
-    assert f["source"] == "005010X222A1 CLM02 note; companion-guide-rules R38"
+    assert f["source"].startswith(
+        "005010X222A1 2300 CLM02 claim total (as the validator reads it) "
+        "/reference/x12/005010X222A1#2300-CLM; Stedi enhanced claim validation"
+    )
     assert "005010X222A1" in f["guide_source"]
     assert f["expected"].startswith("312.00")
     assert f["element_name"] == "Total Claim Charge Amount"
@@ -164,7 +167,7 @@ async def test_set_rejected_by_the_999(api: Api, tmp_path: Path) -> None:
     assert (f["snip_level"], f["level"], f["code"], f["value"]) == (2, "element", "7", "B")
     assert f["code_meaning"] == "IK403 7: Invalid code value"
     assert f["fix"] == "Pick a value from the list the guide allows for this field."
-    assert f["source"] == "005010X223A2"
+    assert f["source"] == "005010X223A2 as the validator reads it /reference/x12/005010X223A2"
     assert f["expected"] == "one of: A"
     assert f["claim_id"] == "PCN153000889365" and f["line"] == 21
     assert f["segment"]["marked"] == "B"
@@ -249,8 +252,15 @@ async def test_html_page(api: Api, tmp_path: Path) -> None:
     assert "FARNSWICK, NADIA" in page and "96994177R" in page
     # escaped, self-contained, no script, accessible structure
     assert "Sierra &lt;Vista&gt; &amp; Co" in page and "<Vista>" not in page
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
-    assert "http://" not in page and "https://" not in page
+    # nothing is loaded from another host; the only outside addresses are the citations'
+    # links, which send no Referer (the report's address names the submission)
+    assert not re.search(r"""src\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    outside = re.findall(r"""<(\w+)[^>]*href\s*=\s*["']?\s*(?:https?:)?//[^>]*>""", page, re.I)
+    assert outside and set(outside) == {"a"}
+    assert all(
+        'rel="noreferrer"' in tag
+        for tag in re.findall(r"""<a [^>]*href="(?:https?:)?//[^>]*>""", page)
+    )
     assert "<script" not in page.lower() and "<link" not in page.lower()
     assert page.count("<h1") == 1 and "<h2" in page and "<h3" in page
     assert '<th scope="col"' in page and '<th scope="row"' in page and "<caption>" in page
