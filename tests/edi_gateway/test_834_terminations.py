@@ -7,6 +7,8 @@ guide's R47 says "held for review" only of a file that was held."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -190,6 +192,52 @@ async def test_report_lists_every_termination_explicit_and_implied(gateway: Gate
         headers={**gw.auth("ops"), "Accept": "text/html"},
     )
     assert "Members ended (3)" in page.text and roster.ids[18] in page.text
+
+
+async def _csv_rows(gw: Gateway, sid: str) -> list[dict[str, str]]:
+    got = await gw.client.get(
+        f"/v1/submissions/{sid}/report", headers={**gw.auth("ops"), "Accept": "text/csv"}
+    )
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(got.text)))
+
+
+async def test_the_csv_report_lists_every_termination(gateway: Gateway) -> None:
+    gw, roster = gateway, Roster(12, seed=14)
+    assert (await gw.send("poppy", roster.file(list(range(12)), 700000081)))["status"] == (
+        "completed"
+    )
+    full = roster.file(
+        list(range(10)), 700000082, action="4", terminate={3: "20260620"}, effective="20260701"
+    )
+    sub = await gw.send("poppy", full)
+    report = await gw.report(sub["id"])
+    rows = [r for r in await _csv_rows(gw, sub["id"]) if r["level"] == "termination"]
+    assert {r["member_id"]: (r["code"], r["coverage_end"], r["applied"]) for r in rows} == {
+        roster.ids[3]: ("explicit", "2026-06-20", "yes"),
+        roster.ids[10]: ("implied", "2026-06-30", "yes"),
+        roster.ids[11]: ("implied", "2026-06-30", "yes"),
+    }
+    by_id = {t["member_id"]: t for t in report["terminations"]}
+    for r in rows:
+        t = by_id[r["member_id"]]
+        assert r["patient"] == t["name"] and r["submission_id"] == sub["id"]
+        # where the member is in the file: the INS of an explicit termination
+        if r["code"] == "explicit":
+            assert (r["loop"], r["segment_id"], r["line"]) == ("2000", "INS", str(t["line"]))
+        else:
+            assert (r["loop"], r["segment_id"], r["line"]) == ("", "", "")
+        assert r["message"].startswith(f"Coverage ends {t['end_date']}: ")
+        # nothing about the member beyond what a claim row carries (id and name)
+        assert r["service_from"] == r["service_to"] == r["amount"] == r["value"] == ""
+
+
+async def test_the_csv_of_a_held_file_lists_who_would_end(gateway: Gateway) -> None:
+    gw, roster = gateway, Roster(20, seed=15)
+    held = await _held(gw, roster, 700000091)
+    rows = [r for r in await _csv_rows(gw, held["id"]) if r["level"] == "termination"]
+    assert len(rows) == 17 and {r["applied"] for r in rows} == {"no"}
+    assert all("not ended yet: the file is held for review" in r["message"] for r in rows)
 
 
 # --- the implied end date: the file's effective date, by the plan's rule ---------------------

@@ -212,7 +212,7 @@ async def test_csv_one_row_per_finding(api: Api, tmp_path: Path) -> None:
             "submission_id", "file", "claim_id", "patient", "member_id", "service_from",
             "service_to", "amount", "level", "snip_level", "severity", "code", "rule_id",
             "guide", "loop", "segment_id", "element", "line", "value", "message", "fix",
-            "source", "expected",
+            "source", "expected", "coverage_end", "applied",
         ]  # fmt: skip
         assert tuple(rows[0]) == CSV_COLUMNS
         async with api.db.sessionmaker() as s:

@@ -1,12 +1,18 @@
-"""The correction report as CSV: :func:`render_csv`, one row per finding, columns
-:data:`CSV_COLUMNS`. A cell that a spreadsheet would run as a formula starts with ``'``."""
+"""The correction report as CSV: :func:`render_csv`, one row per finding, then (for an
+834) one row per member the file ends, columns :data:`CSV_COLUMNS`. A cell that a
+spreadsheet would run as a formula starts with ``'``.
+
+A termination row has ``level`` ``termination``, ``code`` ``explicit`` (INS03 024 sent) or
+``implied`` (absent from a full file), the member's id and name (as a claim row has the
+patient's), ``coverage_end``, ``applied`` (``yes``/``no``) and, for an explicit one, where
+the member is in the file: ``loop`` 2000, ``segment_id`` INS and its ``line``."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from ..model import Report
+from ..model import Report, TerminationEntry
 from .values import iso, money
 
 __all__ = ["CSV_COLUMNS", "render_csv"]
@@ -35,6 +41,8 @@ CSV_COLUMNS = (
     "fix",
     "source",
     "expected",
+    "coverage_end",
+    "applied",
 )
 
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
@@ -52,8 +60,25 @@ def _cell(value: object) -> str:
     return text
 
 
+def _termination_message(t: TerminationEntry, status: str) -> str:
+    end = iso(t.end_date) if t.end_date else "an unknown date"
+    how = (
+        "termination sent (INS03 024)"
+        if t.how == "explicit"
+        else "absent from a full file of the same roster"
+    )
+    if t.applied:
+        state = "ended"
+    elif status == "held":
+        state = "not ended yet: the file is held for review"
+    else:
+        state = "not ended: the file was discarded"
+    return f"Coverage ends {end}: {how}; {state}"
+
+
 def render_csv(report: Report) -> str:
-    """One row per finding (every finding of the report, in report order)."""
+    """One row per finding (every finding of the report, in report order), then one per
+    member the file ends (or, held, would end)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -83,6 +108,28 @@ def render_csv(report: Report) -> str:
             "fix": f.fix,
             "source": f.source,
             "expected": f.expected,
+            "coverage_end": None,
+            "applied": None,
         }
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    for t in report.terminations or ():
+        explicit = t.how == "explicit"
+        ended: dict[str, object] = dict.fromkeys(CSV_COLUMNS)
+        ended.update(
+            {
+                "submission_id": h.submission_id,
+                "file": h.file_name,
+                "patient": t.name,
+                "member_id": t.member_id,
+                "level": "termination",
+                "code": t.how,
+                "loop": "2000" if explicit else None,
+                "segment_id": "INS" if explicit else None,
+                "line": t.line,
+                "message": _termination_message(t, h.status),
+                "coverage_end": iso(t.end_date) if t.end_date else None,
+                "applied": "yes" if t.applied else "no",
+            }
+        )
+        writer.writerow([_cell(ended[c]) for c in CSV_COLUMNS])
     return out.getvalue()
