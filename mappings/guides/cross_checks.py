@@ -20,6 +20,7 @@ from .evaluation import (
     day_of,
     iso_date,
 )
+from .filekeys import FileKeys
 from .paths import Hit
 
 __all__ = [
@@ -257,7 +258,7 @@ class UniqueCheck(Check):
         self.slot = slot
         self.per = per
         self.use_history = history
-        self.seen: set[str] = set()
+        self.seen = FileKeys()
 
     def run(self, env: Env, out: list[Violation]) -> None:
         hits = env.slots[self.slot]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from .evaluation import Check, Env, Violation
+from .filekeys import FileKeys
 
 __all__ = ["ORIGINAL_ON_FILE", "OriginalOnFileCheck"]
 
@@ -36,7 +37,7 @@ class OriginalOnFileCheck(Check):
         self.reference = reference
         self.npi = npi
         #: "NPI|CLM01" of the original claims earlier in this file
-        self.originals: set[str] = set()
+        self.originals = FileKeys()
 
     def run(self, env: Env, out: list[Violation]) -> None:
         frequency = env.slots[self.frequency][0]
