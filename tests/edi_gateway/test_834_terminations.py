@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
+from cli_support import command_line
 from conftest import Db
 from sqlalchemy import func, select
 from x12_edit import dump, set_element
@@ -409,23 +409,10 @@ async def test_release_a_held_file_over_http(gateway: Gateway) -> None:
 async def test_discard_and_release_from_the_command_line(
     gateway: Gateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from edi_gateway.cli import main
-    from edi_gateway.config import get_settings
-
     gw, roster = gateway, Roster(20, seed=9)
     held = await _held(gw, roster, 750000001)
     sid = held["id"]
-    monkeypatch.setenv("EDI_GATEWAY_DATABASE_URL", gw.db.url)
-    monkeypatch.setenv("EDI_GATEWAY_DATA_DIR", str(gw.db.settings.data_dir))
-    monkeypatch.setenv("EDI_GATEWAY_QUEUE", "inprocess")
-    get_settings.cache_clear()
-
-    async def cli(*argv: str) -> tuple[int, str, str]:
-        code = await anyio.to_thread.run_sync(lambda: main(list(argv)))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    try:
+    with command_line(gw.db, monkeypatch, capsys) as cli:
         assert await cli("submissions", "discard", sid) == (
             0,
             f"submission {sid}: discarded; nothing in it was applied\n",
@@ -456,8 +443,6 @@ async def test_discard_and_release_from_the_command_line(
         code, out, err = await cli("submissions", "release", again["id"])
         assert code == 0, err
         assert f"submission {again['id']} released: completed" in out
-    finally:
-        get_settings.cache_clear()
     assert not await gw.active(roster.ids[10], roster.later)
     assert await gw.active(roster.ids[3], roster.later)
     async with gw.db.sessionmaker() as s:

@@ -10,8 +10,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
+from cli_support import command_line
 from conftest import Db
 from sqlalchemy import select
 
@@ -200,9 +200,6 @@ async def test_submissions_retry_claims_the_numbers_again(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from edi_gateway.cli import main
-    from edi_gateway.config import get_settings
-
     first, _, sender = _files(tmp_path)
     partner_id = await _partner(db, "clinic", sender)
     sid = await _received(db, first, partner_id)
@@ -211,15 +208,9 @@ async def test_submissions_retry_claims_the_numbers_again(
         await run_one(db.sessionmaker, db.settings, sid, Attempt(1, 1))
     assert (await _status(db, sid), await _holders(db)) == ("failed", [])
 
-    monkeypatch.setenv("EDI_GATEWAY_DATABASE_URL", db.url)
-    monkeypatch.setenv("EDI_GATEWAY_DATA_DIR", str(db.settings.data_dir))
-    monkeypatch.setenv("EDI_GATEWAY_QUEUE", "inprocess")
-    get_settings.cache_clear()
-    try:
-        code = await anyio.to_thread.run_sync(lambda: main(["submissions", "retry", sid]))
-    finally:
-        get_settings.cache_clear()
-    assert code == 0, capsys.readouterr().err
-    assert f"submission {sid}: completed (60 stored" in capsys.readouterr().out
+    with command_line(db, monkeypatch, capsys) as cli:
+        code, out, err = await cli("submissions", "retry", sid)
+    assert code == 0, err
+    assert f"submission {sid}: completed (60 stored" in out
     assert await _holders(db) == [sid]
     assert b"*R*025~" not in await _ta1(db, sid)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
 import pytest
 from api_support import Api
+from cli_support import command_line
 from test_plan_answers import _encounter, _forwarded, _plans_277, _submit
 
 URL = "/v1/forwarding/answers"
@@ -119,21 +119,8 @@ async def test_ops_releases_a_held_answer_with_a_note(api: Api) -> None:
 async def test_answers_from_the_command_line(
     api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from edi_gateway.cli import main
-    from edi_gateway.config import get_settings
-
     batch, (sent_by_other, never_sent) = await _held_answers(api)
-    monkeypatch.setenv("EDI_GATEWAY_DATABASE_URL", api.db.url)
-    monkeypatch.setenv("EDI_GATEWAY_DATA_DIR", str(api.db.settings.data_dir))
-    monkeypatch.setenv("EDI_GATEWAY_QUEUE", "inprocess")
-    get_settings.cache_clear()
-
-    async def cli(*argv: str) -> tuple[int, str, str]:
-        code = await anyio.to_thread.run_sync(lambda: main(list(argv)))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    try:
+    with command_line(api.db, monkeypatch, capsys) as cli:
         code, out, _ = await cli("answers", "list")
         assert code == 0
         assert [line.split("\t")[:4] for line in out.splitlines()] == [
@@ -153,6 +140,4 @@ async def test_answers_from_the_command_line(
         assert code == 2 and "is released: nothing is left to do" in err
         code, out, _ = await cli("answers", "list")
         assert (code, out) == (0, "no plan answers held or partly matched\n")
-    finally:
-        get_settings.cache_clear()
     assert (await _states(api, batch))[0] == "rejected_by_plan"
