@@ -31,7 +31,6 @@ __all__ = [
 # U070 (vaping-related disorder), U099 (post COVID-19 condition).
 _ICD10CM: Final = re.compile(r"[A-TV-Z][0-9][0-9A-Z]{1,5}|U[0-4][0-9][0-9A-Z]{0,4}")
 _ICD10PCS: Final = re.compile(r"[0-9A-HJ-NP-Z]{7}")  # 34 characters: no I, no O
-_HCPCS: Final = re.compile(r"[A-V][0-9]{4}")
 # CPT category I (5 digits); category II (F), category III (T), proprietary laboratory
 # analyses (U) and administrative MAAA codes (M): 4 digits + letter.
 _CPT: Final = re.compile(r"[0-9]{5}|[0-9]{4}[FTUM]")
@@ -88,7 +87,7 @@ def icd10pcs_format(code: str) -> bool:
 
 def hcpcs_format(code: str) -> bool:
     """HCPCS Level II: a letter A-V and four digits (J1885, G0008, A0428)."""
-    return _HCPCS.fullmatch(code) is not None
+    return len(code) == 5 and "A" <= code[0] <= "V" and _digits(code, 1, 5)
 
 
 def cpt_format(code: str) -> bool:

@@ -23,15 +23,17 @@ DATED_SETS = ("icd10cm", "hcpcs")
 Judge = Callable[[str, dt.date], str | None]
 
 
-def judge_for(name: str, lists: CodeLists | None) -> Judge:
+def judge_for(name: str, lists: CodeLists | None) -> Judge | None:
+    """None when no list of ``name`` is installed at all (nothing to judge with)."""
     imported = lists or CodeLists()
     if name == "icd10cm":
         shipped = icd10cm_release()
+        any_imported = bool(imported.versions("icd10cm"))
 
         def icd10cm(code: str, day: dt.date) -> str | None:
             if not code.isalnum():
                 return None  # the shape rule says so
-            found = imported.in_effect("icd10cm", day)
+            found = imported.in_effect("icd10cm", day) if any_imported else None
             if found is not None:
                 return None if code in found.codes else found.version
             if shipped.covers(day):
@@ -39,6 +41,9 @@ def judge_for(name: str, lists: CodeLists | None) -> Judge:
             return None
 
         return icd10cm
+
+    if not imported.versions("hcpcs"):
+        return None
 
     def hcpcs(code: str, day: dt.date) -> str | None:
         if not hcpcs_format(code):

@@ -46,7 +46,8 @@ class CodeOnDateCheck(Check):
     """Each code of ``field`` (component ``component`` of a composite, values whose first
     component is in ``skip`` left out) is in the list in effect on the earliest date of
     service among ``dates``; ``judge(code, day)`` answers None when the code is fine or
-    no list for that day is installed, else the version of the list it is not in."""
+    no list for that day is installed, else the version of the list it is not in (no
+    ``judge``: no list is installed at all, nothing is judged)."""
 
     def __init__(
         self,
@@ -54,7 +55,7 @@ class CodeOnDateCheck(Check):
         dates: list[int],
         component: int,
         skip: frozenset[str],
-        judge: Callable[[str, dt.date], str | None],
+        judge: Callable[[str, dt.date], str | None] | None,
     ) -> None:
         self.trigger = slot
         self.slot = slot
@@ -64,13 +65,16 @@ class CodeOnDateCheck(Check):
         self.judge = judge
 
     def run(self, env: Env, out: list[Violation]) -> None:
+        judge = self.judge
+        if judge is None:
+            return  # no list installed that could judge (no HCPCS list imported)
         day = _earliest(env, self.dates)
         if not day:
             return
         on = dt.date.fromordinal(day)
         hits = env.slots[self.slot]
         for i, code in _codes(env, self.slot, self.component, self.skip):
-            version = self.judge(code, on)
+            version = judge(code, on)
             if version is not None:
                 words = {"value": code, "date": on.isoformat(), "version": version}
                 out.append(Violation(hits[i], words))
@@ -103,18 +107,21 @@ class ListInstalledCheck(Check):
     def run(self, env: Env, out: list[Violation]) -> None:
         if self.said:
             return
+        found = -1
+        code = ""
+        for i, value in _codes(env, self.slot, self.component, self.skip):
+            if self.wanted(value):
+                found, code = i, value
+                break
+        if found < 0:
+            return  # no code this list would judge (a CPT code among HCPCS)
         day = _earliest(env, self.dates)
         if not day:
             return
         words = self.missing(dt.date.fromordinal(day))
-        if words is None:
-            return
-        hits = env.slots[self.slot]
-        for i, code in _codes(env, self.slot, self.component, self.skip):
-            if self.wanted(code):
-                self.said = True
-                out.append(Violation(hits[i], dict(words, value=code)))
-                return
+        if words is not None:
+            self.said = True
+            out.append(Violation(env.slots[self.slot][found], dict(words, value=code)))
 
 
 def _is_drug(code: str, prefixes: tuple[str, ...], ranges: tuple[tuple[str, str], ...]) -> bool:
