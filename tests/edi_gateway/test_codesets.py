@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLES, Db
 from sqlalchemy import func, select
 
@@ -184,3 +185,14 @@ async def test_validate_warns_and_judges_with_imported_lists_when_asked(
     assert "warning: code list icd10cm" not in imported.stderr  # FY2027 is installed
     assert "R28-ICD10CM-release" in alone.stdout and "R28-ICD10CM-billable" not in alone.stdout
     assert "R28-ICD10CM-billable" in imported.stdout and "FY2027" in imported.stdout
+
+
+async def test_serve_warns_at_start_up(caplog: pytest.LogCaptureFixture, api: object) -> None:
+    """The lifespan (what `serve` runs first) logs one warning per stale list."""
+    lines = [
+        r.getMessage()
+        for r in caplog.get_records("setup")
+        if r.name == "edi_gateway.codesets" and r.levelname == "WARNING"
+    ]
+    assert any(line.startswith("code list claim_adjustment_reason") for line in lines), lines
+    assert any("2026-03-01" in line for line in lines)
