@@ -47,7 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.should_migrate:
             await anyio.to_thread.run_sync(upgrade, settings.effective_database_url)
         FileStore(settings.data_dir).remove_stale_incoming()  # uploads cut off by a stop
-        engine = make_engine(settings.effective_database_url)
+        engine = make_engine(
+            settings.effective_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         await warn_stale_code_lists(app.state.sessionmaker)

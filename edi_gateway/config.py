@@ -14,6 +14,11 @@ class Settings(BaseSettings):
     environment: str = "development"
     data_dir: Path = Path("data")
     database_url: str | None = None
+    #: database connections of the HTTP service (each worker has its own): kept open, extra
+    #: at peaks, and how long a request waits for one before it gets a 503 (Retry-After)
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_timeout: float = 15.0
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_bytes: int = 1 << 30

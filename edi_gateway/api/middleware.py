@@ -18,6 +18,7 @@ import time
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -92,6 +93,10 @@ class SecurityHeaders:
         await self.app(scope, receive, sending)
 
 
+#: seconds a client is asked to wait when the database connections are all busy
+BUSY_RETRY_AFTER = 5
+
+
 class ErrorBoundary:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -110,6 +115,22 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, sending)
+        except PoolTimeout as exc:
+            # every database connection of this process stayed busy for the pool's timeout:
+            # a load peak, not a fault of the request; the client may send it again
+            error_log.warning(
+                "database busy on %s %s: %s", scope["method"], route_template(scope), describe(exc)
+            )
+            if not started:
+                response = problem_response(
+                    503,
+                    "Service busy",
+                    "Every database connection of the service is in use; nothing of the "
+                    "request was kept. Send it again in a few seconds.",
+                    route_template(scope),
+                    headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+                )
+                await response(scope, receive, send)
         except Exception as exc:
             error_log.error(
                 "unhandled error on %s %s: %s",

@@ -70,8 +70,8 @@ async def sign_in(session: AsyncSession, key: str, idle: timedelta) -> tuple[str
 
 async def resume(session: AsyncSession, token: str | None, idle: timedelta) -> Resumed | None:
     """The session of a cookie token, if it is still valid (its key unrevoked, used within
-    ``idle``); an idle one is removed. The last use is written in a transaction of its own,
-    so the request's stays read-only until it writes something itself."""
+    ``idle``); an idle one is removed. The last use is written and committed before the
+    request's own work, so its transaction stays read-only until it writes something."""
     if not token:
         return None
     row = await ConsoleSessionRepository(session).get_by_hash(_hash(token))
@@ -81,11 +81,14 @@ async def resume(session: AsyncSession, token: str | None, idle: timedelta) -> R
     expired = row.last_seen_at <= now - idle
     principal = None if expired else await principal_of_key(session, row.api_key_id)
     if principal is None or now - row.last_seen_at >= TOUCH_EVERY:
-        async with AsyncSession(session.bind) as own, own.begin():
-            if principal is None:
-                await ConsoleSessionRepository(own).remove(row.id)
-            else:
-                await ConsoleSessionRepository(own).touch(row.id, now)
+        # committed at once, in the request's session (no second connection while it holds
+        # one): the request's own transaction starts after it
+        sessions = ConsoleSessionRepository(session)
+        if principal is None:
+            await sessions.remove(row.id)
+        else:
+            await sessions.touch(row.id, now)
+        await session.commit()
     if principal is None:
         return None
     return Resumed(principal, row.id, csrf_token(token))

@@ -78,6 +78,7 @@ async def upload(request: Request, session: DbSession, user: User) -> Response:
     ``X-CSRF-Token`` header of the page's script), streamed into the file store."""
     settings = request.app.state.settings
     limit = settings.max_upload_bytes
+    await session.commit()  # no connection held while the body streams in
     store = FileStore(settings.data_dir)
     incoming = store.incoming(limit)
     fields: dict[str, str] = {}

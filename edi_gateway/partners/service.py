@@ -147,10 +147,11 @@ async def key_id_of(session: AsyncSession, key: str) -> int | None:
 async def _principal(session: AsyncSession, api_key: ApiKey, partner: Partner) -> Principal:
     now = datetime.now(UTC)
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() >= 60:
-        # at most once a minute per key, in a transaction of its own: the request's stays
-        # read-only (SQLite has one writer at a time) and a failed request is a use too
-        async with AsyncSession(session.bind) as own, own.begin():
-            await ApiKeyRepository(own).mark_used(api_key.id, now)
+        # at most once a minute per key, committed at once: a failed request is a use too,
+        # the write lock is not held for the request (SQLite has one writer at a time), and
+        # no second connection is taken while this one is held (no pool deadlock under load)
+        await ApiKeyRepository(session).mark_used(api_key.id, now)
+        await session.commit()
     ids = await PartnerRepository(session).identifiers_of(partner.id)
     return Principal(partner.id, partner.name, partner.role, api_key.prefix, frozenset(ids))
 

@@ -78,6 +78,9 @@ async def create_submission(
 ) -> SubmissionAccepted:
     settings = request.app.state.settings
     owner, sent_by = await service.owner_of_upload(session, caller, on_behalf_of)
+    # nothing is written yet: give the connection back while the body streams in (a slow
+    # client must not hold one), and before receiving takes one of its own
+    await session.commit()
     store = FileStore(settings.data_dir)
     stored, filename = await _store_request(request, store, settings.max_upload_bytes)
     received = await service.submit(

@@ -109,7 +109,12 @@ async def submit(
     sent_by: int | None,
 ) -> Received:
     """Receive an uploaded file (in a transaction of its own) and audit the upload in the
-    caller's; the caller commits, then enqueues the submission when ``to_process``."""
+    caller's; the caller commits, then enqueues the submission when ``to_process``.
+
+    The caller's session must not be inside a transaction that wrote anything: it is
+    ended first, so that a request never holds one connection while waiting for another
+    (under load, every connection of the pool would be held by requests waiting)."""
+    await session.commit()
     received = await receive(
         sessionmaker,
         settings,
