@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from mappings.check import CheckedFile, CheckedSet, CheckedUnit, GuideSelection, check
+from mappings.codesets.catalog import CodeLists
 from mappings.guides import Guide
 from mappings.records import EncounterClaim
 from mappings.x837_write import Envelope, WrittenClaim, WrittenFile, write_837
@@ -150,9 +151,11 @@ def compose(
     plan_guide: Guide | None,
     first_control: int,
     today: dt.date,
+    code_lists: CodeLists | None = None,
 ) -> tuple[list[OutFile], list[HeldBack]]:
-    """Files of ``guide`` claims within ``limits``, control numbers from ``first_control``."""
-    guides = GuideSelection(plan_guide, today)
+    """Files of ``guide`` claims within ``limits``, control numbers from ``first_control``;
+    codes judged with the imported ``code_lists`` as at ingest."""
+    guides = GuideSelection(plan_guide, today, code_lists=code_lists)
     per_file = limits.claims_per_set * limits.sets_per_file
     pending = [list(candidates[i : i + per_file]) for i in range(0, len(candidates), per_file)]
     files: list[OutFile] = []

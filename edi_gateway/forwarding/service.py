@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.x837_write import Envelope
 
+from ..codesets.service import load_code_lists
 from ..config import Settings
 from ..db import bulk_insert, insert_with_ids, table_of
 from ..errors import InvalidRequest
@@ -158,12 +159,21 @@ async def forward(
     # the plan's guide for each claim type (partner_guides), else the base guides only
     plan_guide = plan_guides(await guides_of(session, plan.id))
     control = await BatchRepository(session).last_control(plan.id) + 1
+    code_lists = await load_code_lists(session)  # imported with `codesets import`
     by_guide: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         by_guide.setdefault(candidate.claim.guide, []).append(candidate)
     for guide, group in sorted(by_guide.items()):
         files, held = await anyio.to_thread.run_sync(
-            compose, envelope, guide, group, limits, plan_guide.get(guide), control, now.date()
+            compose,
+            envelope,
+            guide,
+            group,
+            limits,
+            plan_guide.get(guide),
+            control,
+            now.date(),
+            code_lists,
         )
         result.files += files
         result.held_back += held

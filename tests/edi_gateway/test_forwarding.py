@@ -6,6 +6,7 @@ to its file, ST and position; nothing is forwarded twice, nor to another plan.""
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 from api_support import Api
@@ -189,3 +190,31 @@ async def test_outbound_settings_through_the_api(api: Api) -> None:
     assert again["url"] == "https://plan.example.org/edi"  # nothing half-set by a refusal
     wrong = await api.client.put("/v1/partners/clinic/outbound", json=body, headers=api.auth("ops"))
     assert wrong.status_code == 400 and "only a plan" in wrong.json()["detail"]
+
+
+async def test_forwarding_judges_with_the_imported_code_lists(api: Api) -> None:
+    """A release imported after the claims were accepted (here a corrected FY2026 list
+    without R109 and J209) judges them again before they leave: they are held back."""
+    from edi_gateway.codesets.service import import_list
+    from mappings.codesets.importers import parse_list_file
+
+    await setup_plan(api)
+    await api.ingest(P837, "clinic")
+    rows = [("Z0000", 1), ("E785", 1)]
+    data = "\n".join(
+        f"{i:05d} {code:<7} {flag} {'x':<60} x" for i, (code, flag) in enumerate(rows, 1)
+    ).encode()
+    parsed = parse_list_file(
+        "order.txt",
+        data,
+        list_name="icd10cm",
+        version="FY2026 corrected",
+        effective=date(2025, 10, 1),
+    )
+    async with api.db.sessionmaker() as s, s.begin():
+        await import_list(s, parsed, data, "order.txt")
+    run = await api.client.post(URL, json={"plan": "goldplan"}, headers=api.auth("ops"))
+    assert run.status_code == 201, run.text
+    held = {h["claim_id"]: " ".join(h["reasons"]) for h in run.json()["held_back"]}
+    assert "R28-ICD10CM-billable" in held["PCN267000032363"]  # R109, J209
+    assert "R28" not in held.get("PCN267000032364", ""), held  # Z0000, E785
