@@ -145,10 +145,17 @@ class DatedList:
 class CodeLists:
     """The imported lists the gateway hands to the guides (empty: only what ships)."""
 
-    def __init__(self, lists: Iterable[DatedList] = ()) -> None:
+    def __init__(self, lists: Iterable[DatedList] = (), day: dt.date | None = None) -> None:
         self.lists: tuple[DatedList, ...] = tuple(
             sorted(lists, key=lambda x: (x.name, x.effective_from))
         )
+        #: the day a file was received: lists not judged by date of service (CARC/RARC)
+        #: are those current that day (None: today)
+        self.day = day
+
+    def received(self, day: dt.date) -> CodeLists:
+        """The same lists, for a file received on ``day``."""
+        return CodeLists(self.lists, day)
 
     def __bool__(self) -> bool:
         return bool(self.lists)

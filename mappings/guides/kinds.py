@@ -262,8 +262,9 @@ class CodeSetMember(Kind):
 
         codes = code_set(str(params["set"]))
         members, version = codes.codes, codes.version
-        # an imported version (CARC/RARC between releases) in effect today replaces it
-        today = dt.date.today()
+        # an imported version (CARC/RARC between releases) current on the day the file was
+        # received replaces it
+        today = (lists.day if lists else None) or dt.date.today()
         imported = lists.in_effect(codes.name, today) if lists else None
         if imported is not None:
             members, version = imported.current_codes(today), imported.version

@@ -82,6 +82,7 @@ class GuideEvaluator:
     ) -> None:
         self.guides = list(guides)
         self.receipt_date = receipt_date or dt.date.today()
+        lists = code_lists.received(self.receipt_date) if code_lists else None
         self.history_lookup = history
         self._rules: list[tuple[Guide, Rule]] = []
         compiled: list[CompiledRule] = []
@@ -98,7 +99,7 @@ class GuideEvaluator:
                 )
                 slots.take_used()
                 when = _condition(rule.when, slots) if rule.when is not None else None
-                check = kind.build_in(rule.params, slots, code_lists)
+                check = kind.build_in(rule.params, slots, lists)
                 compiled.append(
                     CompiledRule(
                         len(self._rules), rule.scope, transactions, when, check, slots.take_used()

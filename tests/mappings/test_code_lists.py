@@ -254,3 +254,9 @@ def test_an_imported_carc_list_judges_remittances_instead_of_the_shipped_one() -
     stopped = parse_list_file("carc.csv", b"1,Deductible,1995-01-01,2026-11-01\n45,x,1995-01-01,\n")
     [message] = carc(as_lists(stopped))
     assert "X12 CARC list, update of 1995-01-01" in message  # stopped: no longer current
+    # judged as on the day the 835 was received: before the stop date it was current
+    assert [
+        m
+        for c, m in findings(segs, as_lists(stopped), dt.date(2026, 10, 1))
+        if c == "R37-CARC" and m.startswith("Adjustment reason code 1 ")
+    ] == []
