@@ -123,7 +123,8 @@ def import_command(args: argparse.Namespace) -> int:
         return 2
     until = parsed.effective_to.isoformat() if parsed.effective_to else "the next version"
     print(
-        f"imported {parsed.name} {parsed.version}: {len(parsed.entries)} codes, for services "
+        f"imported {parsed.name} {parsed.version}: {len(parsed.entries)} "
+        f"code{'' if len(parsed.entries) == 1 else 's'}, for services "
         f"from {parsed.effective_from.isoformat()} to {until}"
     )
     return 0

@@ -92,6 +92,8 @@ class ListInfo:
         """The line ``readyz``, ``validate`` and ``serve`` show for a stale list."""
         due = self.next_update
         hint = IMPORT_HINTS.get(self.name)
+        if hint and due and self.name == "icd10cm":  # the release due: FY(due year + 1)
+            hint = hint.replace("YYYY", str(due.year + 1), 1)
         how = f"; import the current list: {hint}" if hint else ""
         return (
             f"code list {self.name} ({self.version}) is out of date: its scheduled update "

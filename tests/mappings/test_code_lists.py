@@ -74,6 +74,7 @@ def test_every_shipped_list_has_a_version_dates_and_a_schedule() -> None:
     )
     warning = infos["claim_adjustment_reason"].warning()
     assert "2026-03-01" in warning and "codesets import" in warning
+    assert "codesets import icd10cm_order_2027.txt" in infos["icd10cm"].warning()
 
 
 def test_an_imported_icd10cm_release_judges_services_in_its_fiscal_year() -> None:
