@@ -405,3 +405,59 @@ async def test_units_taken_while_the_file_is_read_wait_for_its_verdict(
     )
     assert len(got["encounters"]) == (0 if rejected else 700)
     assert got["submission"][0][0] == ("rejected" if rejected else "completed")
+
+
+async def test_a_unit_failing_for_good_fails_the_file_until_ops_retry_it(
+    pg: Db, tmp_path: Path
+) -> None:
+    """The last attempt of a unit fails the submission (with how to retry it); nothing
+    runs it again until ops retry the submission, whose job then queues the units not
+    done; a submission whose units are all done but never concluded is found by the
+    recovery pass."""
+    from edi_gateway.submissions.service import mark_for_retry
+    from edi_gateway.submissions.units import unit_failed, units_all_done
+    from edi_gateway.submissions.worker import Attempt
+
+    sid = await _received(pg, large_837(tmp_path, 700))
+    queued: list[int] = []
+    ends: list[str] = []
+
+    async def queue_unit(unit_id: int) -> None:
+        queued.append(unit_id)
+
+    async def queue_submission(submission_id: str) -> None:
+        ends.append(submission_id)
+
+    await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
+    first, *rest = queued
+    await run_unit(pg.sessionmaker, pg.settings, first, queue_submission)
+    with pytest.raises(
+        OSError, match="disk away"
+    ):  # not the last attempt: raised again for the queue
+        await unit_failed(pg.sessionmaker, rest[0], Attempt(1, 2), OSError("disk away"))
+    await unit_failed(pg.sessionmaker, rest[0], Attempt(2, 2), OSError("disk away"))
+    async with pg.sessionmaker() as s:
+        submission = await s.get(Submission, sid)
+        assert submission is not None
+        assert submission.status == "failed"
+        assert submission.error is not None and "retry" in submission.error
+    queued.clear()
+    await advance(pg.sessionmaker, pg.settings, sid, queue_unit)  # the end, asked too soon
+    assert queued == []
+    async with pg.sessionmaker() as s, s.begin():
+        submission = await s.get(Submission, sid)
+        assert submission is not None
+        await mark_for_retry(s, None, submission)
+    await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
+    assert queued == rest  # only the units not done
+    for unit_id in rest:
+        await run_unit(pg.sessionmaker, pg.settings, unit_id, queue_submission)
+    assert ends == [sid]
+    assert await units_all_done(pg.sessionmaker) == [sid]  # if its worker stopped here
+    await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
+    assert await units_all_done(pg.sessionmaker) == []
+    async with pg.sessionmaker() as s:
+        count = (await s.execute(text("SELECT count(*) FROM encounters"))).scalar_one()
+        submission = await s.get(Submission, sid)
+        assert submission is not None
+    assert (submission.status, count) == ("completed", 700)
