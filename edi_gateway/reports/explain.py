@@ -124,6 +124,10 @@ class SetSpan:
     end_line: int | None = None
     claims: int = 0
     amount: Decimal = Decimal(0)
+    st01: str = ""
+    #: with ``scan_file(..., claim_ids=True)``: each claim's CLM01 and the billing NPI
+    #: (2010AA NM109) it was sent under, in file order
+    claim_ids: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -147,12 +151,15 @@ def _amount(text: str) -> Decimal:
     return value if value.is_finite() else Decimal(0)
 
 
-def scan_file(path: Path, wanted: set[int], *, segments_only: bool = False) -> FileScan:
+def scan_file(
+    path: Path, wanted: set[int], *, segments_only: bool = False, claim_ids: bool = False
+) -> FileScan:
     """One pass over the original bytes, read as the validator reads them (the first ISA's
     delimiters, segment ordinals from 1): the segments at the ``wanted`` lines, and where
     each transaction set starts and ends with the sum of its claims' CLM02. With
     ``segments_only`` the read stops at the last wanted line (one work item's segments
-    near the start of a large file are found without reading all of it)."""
+    near the start of a large file are found without reading all of it). With
+    ``claim_ids`` each set's claims are listed (CLM01, billing NPI)."""
     last = max(wanted, default=0) if segments_only else None
     with open(path, "rb") as stream:
         head = stream.read(_SNIFF)
@@ -170,6 +177,7 @@ def scan_file(path: Path, wanted: set[int], *, segments_only: bool = False) -> F
             return scan
         ele = delims.element
         current: SetSpan | None = None
+        billing: str | None = None
         for batch in tokenize(stream, delims, prefix=head):
             first = batch.first_ordinal
             if last is not None and first > last:
@@ -181,11 +189,17 @@ def scan_file(path: Path, wanted: set[int], *, segments_only: bool = False) -> F
                     scan.segments[line] = ele.join(elems).rstrip("\r\n")
                 if sid == "ST":
                     current = SetSpan(len(scan.sets) + 1, line, elems[2] if len(elems) > 2 else "")
+                    current.st01 = elems[1] if len(elems) > 1 else ""
                     scan.sets.append(current)
+                    billing = None
                 elif current is not None:
                     if sid == "CLM":
                         current.claims += 1
                         current.amount += _amount(elems[2] if len(elems) > 2 else "")
+                        if claim_ids:
+                            current.claim_ids.append((elems[1] if len(elems) > 1 else "", billing))
+                    elif sid == "NM1" and len(elems) > 1 and elems[1] == "85":
+                        billing = elems[9] if len(elems) > 9 else None
                     elif sid == "SE":
                         current.end_line = line
                         current = None

@@ -105,7 +105,7 @@ async def conclude(session: AsyncSession, settings: Settings, submission_id: str
     submission.completed_at = datetime.now(UTC)
     await record_outcome(session, submission)
     await record_answers(session, settings, submission)
-    await submission_finished(session, submission)
+    await submission_finished(session, submission, settings.data_dir)
     metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()
     metrics.UNITS.labels("stored").inc(submission.units_stored)
     metrics.UNITS.labels("rejected").inc(submission.units_rejected)

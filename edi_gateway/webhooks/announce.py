@@ -8,15 +8,19 @@ findings' messages (which may quote a value from the file).
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..events import publish, publish_many
 from ..models import Submission, WorkItem
+from ..reports.explain import scan_file
 from ..statuses import OPEN_STATES, EventType, WorkItemKind
+from ..submissions.filestore import FileStore
 
 __all__ = ["rejection_closed_data", "submission_finished", "work_items_closed"]
 
@@ -53,10 +57,40 @@ async def work_items_closed(session: AsyncSession, items: Iterable[WorkItem]) ->
         await publish_many(session, EventType.REJECTION_CLOSED, partner_id, data)
 
 
-async def submission_finished(session: AsyncSession, submission: Submission) -> None:
+async def _claims_in(
+    data_dir: Path, submission: Submission, items: list[WorkItem]
+) -> list[tuple[WorkItem, str, str | None, str]]:
+    """The claims inside the transaction sets (or the whole file) those work items
+    rejected, read from the stored file in a worker thread: (item, CLM01, billing NPI,
+    the set's ST02)."""
+    path = FileStore(data_dir).path(FileStore.relative_for(submission.sha256))
+    if not items or not path.is_file():
+        return []
+    scan = await asyncio.to_thread(scan_file, path, set(), claim_ids=True)
+    spans = {span.ordinal: span for span in scan.sets if span.st01 == "837"}
+    out: list[tuple[WorkItem, str, str | None, str]] = []
+    for item in items:
+        chosen = (
+            list(spans.values())
+            if item.subject == "file"
+            else [spans[item.set_ordinal]]
+            if item.set_ordinal in spans
+            else []
+        )
+        for span in chosen:
+            out.extend((item, claim, npi, span.st_control_number) for claim, npi in span.claim_ids)
+    return out
+
+
+async def submission_finished(
+    session: AsyncSession, submission: Submission, data_dir: Path | None = None
+) -> None:
     """In the transaction that finishes a submission (after its work items are opened and
     closed): ``submission.completed``, ``claim.rejected`` for each claim the gateway
-    rejected in it, and ``rejection.closed`` for each item its claims closed."""
+    rejected in it (with ``data_dir``, where the submission's file is kept, also for each
+    claim of a transaction set or file rejected as a whole: ``rejected_with``
+    ``transaction_set`` or ``file`` and the findings of that rejection), and
+    ``rejection.closed`` for each item its claims closed."""
     partner_id = submission.partner_id
     if partner_id is None:  # a local file: no partner to tell
         return
@@ -78,17 +112,29 @@ async def submission_finished(session: AsyncSession, submission: Submission) -> 
             "units_rejected": submission.units_rejected,
         },
     )
-    rejected = (
-        await session.execute(
-            select(WorkItem)
-            .where(
-                WorkItem.submission_id == submission.id,
-                WorkItem.kind == WorkItemKind.REJECTED_BY_GATEWAY,
-                WorkItem.subject == "claim",
+    items = (
+        (
+            await session.execute(
+                select(WorkItem)
+                .where(
+                    WorkItem.submission_id == submission.id,
+                    WorkItem.kind == WorkItemKind.REJECTED_BY_GATEWAY,
+                    WorkItem.subject.in_(("claim", "transaction_set", "file")),
+                )
+                .order_by(WorkItem.id)
             )
-            .order_by(WorkItem.id)
         )
-    ).scalars()
+        .scalars()
+        .all()
+    )
+    claims: list[tuple[WorkItem, str | None, str | None, str | None]] = [
+        (item, item.claim_id, item.billing_npi, item.st_control_number)
+        for item in items
+        if item.subject == "claim"
+    ]
+    if data_dir is not None:
+        whole = [item for item in items if item.subject != "claim"]
+        claims += await _claims_in(data_dir, submission, whole)
     await publish_many(
         session,
         EventType.CLAIM_REJECTED,
@@ -96,16 +142,17 @@ async def submission_finished(session: AsyncSession, submission: Submission) -> 
         (
             {
                 "submission_id": submission.id,
-                "claim_id": item.claim_id,
-                "billing_npi": item.billing_npi,
+                "claim_id": claim_id,
+                "billing_npi": npi,
                 "transaction_type": item.transaction_type,
-                "st_control_number": item.st_control_number,
+                "st_control_number": st,
                 "rejection_id": item.id,
+                "rejected_with": item.subject,
                 "findings": [
                     {key: f.get(key) for key in _FINDING_KEYS} for f in item.findings or []
                 ],
             }
-            for item in rejected
+            for item, claim_id, npi, st in claims
         ),
     )
     closed = (

@@ -113,3 +113,40 @@ async def test_a_file_of_a_partner_without_webhooks_writes_no_delivery(env: Env)
     await _upload(env, BASIC.read_bytes())
     await env.app.state.webhooks.drain()
     assert env.receiver.received == []
+
+
+CLAIMS = [f"PCN26700003236{n}" for n in range(3, 8)]  # the five claims of the sample
+
+
+@pytest.mark.parametrize(
+    ("edit", "rejected_with"),
+    [
+        # SE01 wrong: the 999 rejects the transaction set, every claim in it with it
+        (lambda data: data.replace(b"\nSE*86*", b"\nSE*96*"), "transaction_set"),
+        # IEA02 is not ISA13: the interchange (the whole file) is rejected
+        (lambda data: data.replace(b"IEA*1*514296314", b"IEA*1*514296315"), "file"),
+    ],
+    ids=["set", "file"],
+)
+async def test_claims_of_a_rejected_set_or_file_are_each_announced(
+    env: Env, edit: Any, rejected_with: str
+) -> None:
+    await env.register("clinic-a", ["claim.rejected"])
+    data = edit(BASIC.read_bytes())
+    assert data != BASIC.read_bytes()
+    submission_id = await _upload(env, data)
+    got = await env.receiver.wait_for(len(CLAIMS))
+    await env.app.state.webhooks.drain()
+    assert len(env.receiver.received) == len(CLAIMS)
+    events = _events(got)["claim.rejected"]
+    assert sorted(e["data"]["claim_id"] for e in events) == CLAIMS
+    for e in events:
+        d = e["data"]
+        assert (d["submission_id"], d["billing_npi"], d["rejected_with"]) == (
+            submission_id,
+            "1551312931",
+            rejected_with,
+        )
+        assert d["rejection_id"] and d["findings"]
+    assert len({e["data"]["rejection_id"] for e in events}) == 1  # the set's (file's) item
+    assert not any(value in g.body for g in got for value in MEMBER_DATA)
