@@ -56,7 +56,12 @@ def report(args: argparse.Namespace) -> int:
     target = Path(args.target)
     try:
         if target.is_file():
-            result = report_for_file(target, args.guide)
+            lists = None
+            if args.imported_lists:
+                from ..codesets.cli import read_imported
+
+                lists, _ = read_imported()
+            result = report_for_file(target, args.guide, code_lists=lists)
         else:
             if args.guide:
                 print(
@@ -101,6 +106,12 @@ def register(sub: Subcommands) -> None:
         "--guide",
         metavar="NAME",
         help="file mode: also apply this companion guide (the base guides always apply)",
+    )
+    p.add_argument(
+        "--imported-lists",
+        action="store_true",
+        help="file mode: judge codes with the lists imported into the database "
+        "(`codesets import`), not only those shipped",
     )
     p.add_argument("-o", "--output", metavar="OUT", help="write here (default: standard output)")
     p.set_defaults(func=report)

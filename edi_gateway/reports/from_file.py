@@ -21,6 +21,7 @@ from .model import (
 
 if TYPE_CHECKING:  # the check stream loads when a file is reported on
     from mappings.check import UnitRecord
+    from mappings.codesets.catalog import CodeLists
     from parsers import Unit
 
 __all__ = ["report_for_file"]
@@ -29,17 +30,21 @@ __all__ = ["report_for_file"]
 
 
 def report_for_file(
-    path: str | Path, guide: str | None, receipt_date: date | None = None
+    path: str | Path,
+    guide: str | None,
+    receipt_date: date | None = None,
+    code_lists: CodeLists | None = None,
 ) -> Report:
     """The report of a file checked without the database: the check stream with the base
     guides, plus the named plan guide (raises ``mappings.guides.GuideError`` for an unknown
-    name); the verdicts are the stream's, as the pipeline stores them."""
+    name), codes judged with ``code_lists`` where given (imported lists, read by the
+    caller); the verdicts are the stream's, as the pipeline stores them."""
     from mappings.check import CheckedFile, CheckedSet, CheckedUnit, GuideSelection, check
     from mappings.guides import GuideChecks, load_guide
 
     path = Path(path)
     plan = load_guide(guide) if guide else None
-    selection = GuideSelection(plan, receipt_date)
+    selection = GuideSelection(plan, receipt_date, code_lists=code_lists)
     raws: list[RawFinding] = []
     sets: list[SetSummary] = []
     units: list[tuple[int, ClaimEntry, bool]] = []

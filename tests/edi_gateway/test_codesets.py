@@ -196,3 +196,29 @@ async def test_serve_warns_at_start_up(caplog: pytest.LogCaptureFixture, api: ob
     ]
     assert any(line.startswith("code list claim_adjustment_reason") for line in lines), lines
     assert any("2026-03-01" in line for line in lines)
+
+
+async def test_report_file_judges_with_imported_lists_when_asked(db: Db, tmp_path: Path) -> None:
+    order = tmp_path / "icd10cm_order_2027.txt"
+    order.write_text(FY2027 + "\n")
+    assert (await _cli(db, tmp_path, "import", str(order))).returncode == 0
+    claims = tmp_path / "claims.x12"
+    text = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    claims.write_text(text.replace("D8*20260907", "D8*20261005"))
+    env = {**os.environ, "EDI_GATEWAY_DATABASE_URL": db.url, "EDI_GATEWAY_AUTO_MIGRATE": "false"}
+    outputs = []
+    for extra in ([], ["--imported-lists"]):
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "edi_gateway.cli", "report", str(claims), *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        outputs.append(done.stdout)
+    alone, imported = outputs
+    assert "R28-ICD10CM-release" in alone and "icd10cm_order_2027.txt" in alone
+    assert "R28-ICD10CM-billable" not in alone
+    assert "R28-ICD10CM-billable" in imported and "FY2027" in imported
