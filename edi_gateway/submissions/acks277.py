@@ -26,7 +26,13 @@ _BY_KIND = {
     "sum_equals": ("A7", "400"),
     "eligible": ("A7", "21"),
 }
-_BY_CODE = {"DUP": ("A3", "54"), "MAP": ("A3", "21")}
+#: AUTH: a billing provider the trading partner is not registered to send claims for
+#: (508 status 496: submitter not approved for electronic claims on behalf of this entity)
+_BY_CODE: dict[str, tuple[str, str, str | None]] = {
+    "DUP": ("A3", "54", None),
+    "MAP": ("A3", "21", None),
+    "AUTH": ("A7", "496", "85"),
+}
 
 
 def payer_claim_number(encounter_id: int) -> str:
@@ -48,8 +54,7 @@ def _status(guide: str | None, rule_id: str | None, code: str) -> tuple[str, str
             category, status = _BY_KIND[rule.kind]
             return category, status, None
         return "A7", "21", None
-    category, status = _BY_CODE.get(code, ("A7", "21"))
-    return category, status, None
+    return _BY_CODE.get(code, ("A7", "21", None))
 
 
 def _composites(found: list[ClaimError]) -> tuple[StatusCode, ...]:

@@ -71,6 +71,16 @@ async def test_member_id_rejection_is_a7_164_for_the_subscriber(clinic: Db, tmp_
     assert not any(s.startswith("SVC*") for s in part)
 
 
+async def test_a_billing_provider_not_registered_is_a7_496_for_the_provider(
+    clinic: Db, tmp_path: Path
+) -> None:
+    # a valid NPI, but not one the clinic is registered to send claims for
+    segs = set_element(load("837P"), "NM1*85", 1, 9, "1234567893")
+    ack = await _ingest(clinic, tmp_path, segs)
+    for claim in (FIRST, SECOND):
+        assert _claim_part(ack, claim)[0].startswith("STC*A7:496:85*")
+
+
 async def test_a_bad_procedure_code_rejects_its_line_in_a_2220d_loop(
     clinic: Db, tmp_path: Path
 ) -> None:
