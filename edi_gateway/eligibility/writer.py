@@ -173,7 +173,7 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
                     Member.member_key,
                     keys[start : start + _CHUNK],
                     self.dialect,
-                    Member.plan_sender_id == plan,
+                    within=[Member.plan_sender_id == plan],
                 )
             )
             existing.update((k, int(i)) for k, i in rows.all())
@@ -447,7 +447,7 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
                     Member.member_key,
                     keys[start : start + _CHUNK],
                     self.dialect,
-                    Member.plan_sender_id == plan,
+                    within=[Member.plan_sender_id == plan],
                 )
             )
             stored.update((k, int(i)) for k, i in rows.all())

@@ -175,10 +175,10 @@ class OutcomeRepository:
                     WorkItem.claim_id,
                     list(chunk),
                     dialect,
-                    _same(WorkItem.partner_id, submission.partner_id),
                     WorkItem.subject == "claim",
                     WorkItem.state.in_(OPEN_STATES),
                     WorkItem.submission_id != submission.id,
+                    within=[_same(WorkItem.partner_id, submission.partner_id)],
                 )
             )
             wanted += [int(i) for i, claim_id, npi in rows.all() if (claim_id, npi) in keys]

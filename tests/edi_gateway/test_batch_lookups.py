@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql
 
 from edi_gateway.db import child_rows_for_values, rows_for_values
-from edi_gateway.models import Encounter, EncounterLine
+from edi_gateway.models import Encounter, EncounterLine, Member
 from edi_gateway.submissions.ingest import ingest_paths
 from parsers.generate import write_file
 
@@ -101,3 +101,28 @@ async def test_member_lines_probe_reads_each_claims_lines_by_index(db: Db, tmp_p
         plan = await _plan(db, stmt)
         assert "ix_encounters_member_date" in plan and "ix_encounter_lines_encounter_id" in plan
         assert "ix_encounters_partner_id" not in plan and "Seq Scan" not in plan, plan
+
+
+async def test_member_probe_reads_the_plans_member_key_index(db: Db) -> None:
+    """A condition on the column leading the key's index (the plan before the member key)
+    stays in the probe: each member is found through that index, not by reading them all."""
+    async with db.sessionmaker() as s, s.begin():
+        for plan in ("PLANA", "PLANB"):
+            s.add_all(
+                Member(plan_sender_id=plan, subscriber_id=f"9{n:07d}A", member_key=f"9{n:07d}A")
+                for n in range(200)
+            )
+    keys = [f"9{n:07d}A" for n in range(0, 400, 3)]
+    stmt = rows_for_values(
+        [Member.member_key, Member.plan_sender_id],
+        Member.member_key,
+        keys,
+        db.kind,
+        within=[Member.plan_sender_id == "PLANB"],
+    )
+    async with db.sessionmaker() as s:
+        found = sorted((await s.execute(stmt)).all())
+    assert found == [(k, "PLANB") for k in keys if int(k[1:8]) < 200]
+    if db.kind == "postgresql":
+        plan = await _plan(db, stmt)
+        assert "uq_members_plan_sender_id_member_key" in plan and "Seq Scan" not in plan, plan
