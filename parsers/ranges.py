@@ -94,6 +94,8 @@ class SetOutline:
     #: ST up to the first HL (BHT, 1000A, 1000B)
     head: Piece | None = None
     claims: int = 0
+    #: two of its claims may judge each other (duplicates, a replacement): not cut
+    entangled: bool = False
     #: the line of its first claim (CLM)
     first_claim_line: int = 0
     ranges: list[ClaimRange] = field(default_factory=list)
@@ -214,6 +216,7 @@ def _plan(stream: BinaryIO, size: int) -> list[SetOutline]:
     isa_piece = gs_piece = None
     interchanges = groups = 0
     cur: SetOutline | None = None
+    tangle = _Tangle(delims.component)
     st_open: _Open | None = None
     billing: _Open | None = None
     billing_piece: Piece | None = None
@@ -260,10 +263,11 @@ def _plan(stream: BinaryIO, size: int) -> list[SetOutline]:
                 position = 1
                 st_open = _Open(off, line, 1)
                 billing, billing_piece, cuts = None, None, []
+                tangle = _Tangle(delims.component)
             elif cur is None or cur.version not in _CLAIM_SETS:
                 if sid == "SE":
                     cur = None
-            elif sid == "HL":
+            elif tangle.see(sid, elems) and sid == "HL":
                 if st_open is not None:
                     cur.head, st_open = st_open.to(off, line), None
                 if billing is not None:
@@ -282,10 +286,93 @@ def _plan(stream: BinaryIO, size: int) -> list[SetOutline]:
                 if cur.claims == 1:
                     cur.first_claim_line = line
             elif sid == "SE":
-                if cur.claims > size and cur.head is not None:
+                cur.entangled = tangle.entangled()
+                if cur.claims > size and cur.head is not None and not cur.entangled:
                     cur.ranges = _ranges(cuts, off, line, cur.claims, size)
                 cur = None
     return sets
+
+
+class _Tangle:
+    """Whether two claims of an 837 set may judge each other: the same CLM01 twice for one
+    billing provider (a duplicate, or a replacement of a claim in the set), a replacement
+    or void whose REF*F8 names a claim of the set, or a service line with the same
+    subscriber, procedure and date in two claims (a duplicate line). Only one pass in file
+    order decides those as one job does, so such a set is not cut. A superset of the real
+    duplicates (modifiers and providers are not compared): in doubt, the set stays whole."""
+
+    __slots__ = (
+        "_claims",
+        "_clm01s",
+        "_comp",
+        "_date",
+        "_line",
+        "_lines",
+        "_member",
+        "_n",
+        "_npi",
+        "_refs",
+        "_replacing",
+        "_tangled",
+    )
+
+    def __init__(self, component: str) -> None:
+        self._comp = component
+        self._claims: set[tuple[str, str]] = set()
+        self._clm01s: set[str] = set()
+        self._lines: dict[tuple[str, str, str], int] = {}
+        self._refs: list[str] = []
+        self._npi = self._member = self._date = ""
+        self._line: str | None = None
+        self._n = 0
+        self._replacing = self._tangled = False
+
+    def see(self, sid: str, elems: list[str]) -> bool:
+        """Take in one segment of the set (always True, to chain in a condition)."""
+        if sid == "NM1":
+            qualifier = _at(elems, 1)
+            if qualifier == "85":
+                self._npi = _at(elems, 9)
+            elif qualifier == "IL":
+                self._member = _at(elems, 9)
+        elif sid == "CLM":
+            self._end_line()
+            self._n += 1
+            clm01 = _at(elems, 1)
+            key = (clm01, self._npi)
+            self._tangled |= key in self._claims
+            self._claims.add(key)
+            self._clm01s.add(clm01)
+            parts = _at(elems, 5).split(self._comp)
+            self._replacing = len(parts) > 2 and parts[2] in ("7", "8")
+            self._date = ""
+        elif sid in ("SV1", "SV2", "SV3"):
+            self._end_line()
+            # the procedure with its modifiers (SV2: else the revenue code), as R12 keys it
+            procedure = _at(elems, 2) if sid == "SV2" else _at(elems, 1)
+            self._line = procedure or f"rev:{_at(elems, 1)}"
+        elif sid == "DTP" and _at(elems, 1) == "472":
+            day = _at(elems, 3).split("-")[0]  # RD8: the first day
+            if self._line is not None:
+                self._end_line(day)
+            else:
+                self._date = day  # the claim's, for lines without their own
+        elif sid == "REF" and _at(elems, 1) == "F8" and self._replacing:
+            self._refs.append(_at(elems, 2))
+        elif sid in ("LX", "HL"):
+            self._end_line()
+        return True
+
+    def _end_line(self, date: str | None = None) -> None:
+        if self._line is None:
+            return
+        key = (self._member, self._line, date if date is not None else self._date)
+        self._tangled |= self._lines.setdefault(key, self._n) != self._n
+        self._line = None
+
+    def entangled(self) -> bool:
+        self._end_line()
+        return self._tangled or any(ref in self._clm01s for ref in self._refs)
 
 
 def _ranges(

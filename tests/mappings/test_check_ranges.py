@@ -91,3 +91,49 @@ def test_only_sets_whose_guides_judge_each_claim_alone_stand_alone() -> None:
     assert not guides.for_header(_header("837P", "GPHP1EDI")).units_stand_alone("837P")
     # 835 balancing rejects the whole set (R40, R41)
     assert not guides.for_header(_header("835", "OTHERPAY")).units_stand_alone("835")
+
+
+def _claims(text: str) -> list[int]:
+    return [i for i, s in enumerate(text.split("~")) if s.strip().startswith("CLM*")]
+
+
+def test_a_set_whose_claims_may_judge_each_other_is_not_cut(tmp_path: Path) -> None:
+    """A duplicate claim, a duplicate service line or a replacement of a claim in the same
+    set is decided in file order by one pass: such a set is not cut."""
+    path = _file(tmp_path, 1_000)
+    text = path.read_text()
+    segments = text.split("~")
+    first, second = _claims(text)[:2]
+    clm01 = segments[first].split("*")[1]
+
+    def cut(new: list[str]) -> list[Any]:
+        path.write_text("~".join(new))
+        [outline] = plan_ranges(str(path), 300)
+        return outline.ranges
+
+    assert cut(segments) != []
+    # the same patient control number twice for one billing provider
+    twice = list(segments)
+    parts = twice[second].split("*")
+    twice[second] = "*".join([parts[0], clm01, *parts[2:]])
+    assert cut(twice) == []
+    # a replacement naming a claim of the set (REF*F8)
+    replaced = list(segments)
+    parts = replaced[second].split("*")
+    parts[5] = parts[5].rsplit(":", 1)[0] + ":7"
+    replaced[second] = "*".join(parts)
+    replaced.insert(second + 1, f"\nREF*F8*{clm01}")
+    assert cut(replaced) == []
+    # the second claim's first service line as the first claim's, for the same subscriber
+    lines = list(segments)
+
+    def last(prefix: str, before: int) -> int:
+        return max(i for i in range(before) if lines[i].strip().startswith(prefix))
+
+    def next_one(prefix: str, after: int) -> int:
+        return next(i for i in range(after, len(lines)) if lines[i].strip().startswith(prefix))
+
+    lines[last("NM1*IL", second)] = lines[last("NM1*IL", first)]
+    lines[next_one("SV1", second)] = lines[next_one("SV1", first)]
+    lines[next_one("DTP*472", second)] = lines[next_one("DTP*472", first)]
+    assert cut(lines) == []
