@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     #: job queue: a transaction set of more claims than this is stored in work units of
     #: about this many claims, which every worker takes part in (0: one job per file)
     unit_claims: int = 2000
+    #: ... and only when at least this many workers are alive (heartbeats within
+    #: stalled_after_seconds): one worker stores a file faster in one job (0: always)
+    unit_min_workers: int = 2
     #: a console session not used for this many minutes is over (sign in again)
     console_idle_minutes: float = 30.0
     #: webhooks: attempts per delivery, waiting webhook_retry_seconds * 2 ** (n - 1) after

@@ -96,6 +96,8 @@ class UnitPlanner:
             self.split_sets = sorted(await units.get_set_ordinals(sid))
             if self.split_sets:
                 ids = await units.get_pending_ids(sid)  # planned by a run stopped since
+            elif not await self._workers_enough(units):
+                return (), len(outlines)
             else:
                 self.split_sets = [
                     o.ordinal
@@ -117,6 +119,13 @@ class UnitPlanner:
         for unit_id in ids:
             await self.queue_unit(unit_id)
         return self.split_sets, len(outlines)
+
+    async def _workers_enough(self, units: WorkUnitRepository) -> bool:
+        wanted = self.settings.unit_min_workers
+        if wanted <= 1:
+            return True
+        alive = await units.count_live_workers(self.settings.stalled_after_seconds)
+        return alive >= wanted
 
     async def _plan(self, session: AsyncSession, submission_id: str) -> list[int]:
         sets = TransactionSetRepository(session)

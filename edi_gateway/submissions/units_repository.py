@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import aliased
 
 from parsers.ranges import RangeLayout
@@ -64,6 +64,17 @@ class WorkUnitRepository(Repository[WorkUnit]):
             )
             ids.append(int(result.scalar_one()))
         return ids
+
+    async def count_live_workers(self, seconds: float) -> int:
+        """Workers of the job queue whose heartbeat is recent (procrastinate's table)."""
+        found = await self.session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_workers "
+                "WHERE last_heartbeat > now() - make_interval(secs => :seconds)"
+            ),
+            {"seconds": seconds},
+        )
+        return int(found.scalar_one())
 
     async def get_set_ordinals(self, submission_id: str) -> set[int]:
         """The sets a submission's units store."""

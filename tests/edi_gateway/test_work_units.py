@@ -38,7 +38,11 @@ UNIT = 300
 async def pg(postgres_url: str, tmp_path: Path) -> AsyncIterator[Db]:
     await _truncate_all(postgres_url)
     settings = Settings(
-        data_dir=tmp_path / "data", database_url=postgres_url, queue="inprocess", unit_claims=UNIT
+        data_dir=tmp_path / "data",
+        database_url=postgres_url,
+        queue="inprocess",
+        unit_claims=UNIT,
+        unit_min_workers=0,  # no worker processes here: the units run in the test
     )
     engine = make_engine(postgres_url)
     try:
@@ -336,7 +340,11 @@ def test_a_worker_killed_mid_unit_leaves_nothing_stored_twice(
     url = postgres_url
     _run_sync(lambda: _truncate_all(url))
     path = large_837(tmp_path, 3_000, seed=11)
-    env = {**_env(url, tmp_path), "EDI_GATEWAY_UNIT_CLAIMS": "500"}
+    env = {
+        **_env(url, tmp_path),
+        "EDI_GATEWAY_UNIT_CLAIMS": "500",
+        "EDI_GATEWAY_UNIT_MIN_WORKERS": "1",  # one worker at a time here
+    }
 
     def state(sid: str) -> tuple[str, int]:
         [row] = _run_sync(
@@ -474,3 +482,41 @@ async def test_a_unit_failing_for_good_fails_the_file_until_ops_retry_it(
         submission = await s.get(Submission, sid)
         assert submission is not None
     assert (submission.status, count) == ("completed", 700)
+
+
+async def test_with_one_worker_alive_a_large_set_is_stored_in_one_job(
+    pg: Db, tmp_path: Path
+) -> None:
+    """Units pay only with a second worker to share them: with one worker alive (by the
+    job queue's heartbeats) the planning job stores the set itself, as before units."""
+    from edi_gateway.jobs import apply_schema
+
+    await apply_schema(pg.url)
+    settings = pg.settings.model_copy(update={"unit_min_workers": 2})
+    queued: list[int] = []
+
+    async def queue_unit(unit_id: int) -> None:
+        queued.append(unit_id)
+
+    async def workers(n: int) -> None:
+        async with pg.sessionmaker() as s, s.begin():
+            await s.execute(text("DELETE FROM procrastinate_workers"))
+            for _ in range(n):
+                await s.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+
+    try:
+        await workers(1)
+        sid = await _received(pg, large_837(tmp_path, 700))
+        await advance(pg.sessionmaker, settings, sid, queue_unit)
+        async with pg.sessionmaker() as s:
+            submission = await s.get(Submission, sid)
+            assert submission is not None
+        assert queued == [] and submission.status == "completed"
+        assert submission.units_stored == 700
+
+        await workers(2)
+        sid = await _received(pg, large_837(tmp_path, 700, seed=8))
+        await advance(pg.sessionmaker, settings, sid, queue_unit)
+        assert len(queued) == 3
+    finally:
+        await workers(0)
