@@ -185,3 +185,12 @@ def test_no_private_name_imported_from_another_module() -> None:
                     if ours and a.name.startswith("_") and not a.name.startswith("__")
                 ]
     assert found == []
+
+
+def test_test_modules_have_unique_names() -> None:
+    """pytest imports test files by their base name (no packages under tests/): two files
+    of one name stop the whole suite at collection."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
