@@ -298,6 +298,7 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
             settings.unit_claims,
         )
         recovery = asyncio.create_task(_recovery_loop(app, settings))
+        # a second procrastinate worker (units.PROCRASTINATE_WORKERS_PER_PROCESS counts it)
         webhooks = asyncio.create_task(webhook_tasks.run_webhook_worker(app, settings))
         try:
             await app.run_worker_async(

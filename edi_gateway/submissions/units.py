@@ -2,25 +2,28 @@
 
 A submission's job plans, its units store, and the last unit has it concluded:
 
-- **planning** (the submission's job, :func:`advance`): one read of the file for what
-  needs all of it (SNIP 1-2 and the 999, the interchange keys, the sets too small or too
-  entangled to split, stored there and then) and one quick pass of the tokenizer
-  (``parsers.ranges``) for where large sets can be cut. An 837 set of more than
+- **planning** (the submission's job, :func:`advance`): a quick pass of the tokenizer
+  (``parsers.ranges``) finds where large sets can be cut. An 837 set of more than
   ``UNIT_CLAIMS`` claims is left to units of about that many claims, each starting at a
   2000A or 2000B HL, when its guides judge each claim alone (no set- or file-scope rule,
   no "unique in the file" rule, no claim rule rejecting the set: see
-  ``GuideEvaluator.units_stand_alone``), no guide in the file has such rules and no
-  acceptance threshold applies. A set the 999 rejects is not split (its claims are
-  judged whole). The plan (the units' rows, the TA1 and 999) commits at once, then a job
-  is queued per unit.
+  ``GuideEvaluator.units_stand_alone``), no guide of the file has such rules, no
+  acceptance threshold applies, no two of its claims may judge each other (duplicates,
+  a replacement in the set) and at least ``UNIT_MIN_WORKERS`` workers are alive. The
+  units' rows commit and their jobs are queued at once ("wait"); then the job reads the
+  file for what needs all of it (SNIP 1-2 and the 999, the interchange keys, the sets
+  it stores itself) and gives its verdict: the units of sets the 999 accepts may commit
+  ("todo"), those of sets it rejects are given up and the set is stored whole.
 - **a unit** (:func:`run_unit`) checks its range with the same check stream (its own
-  stream: the envelope, the set's header and billing provider, the range), stores its
-  claims, outcomes and findings, and marks itself done, in one transaction: a unit run
-  again after a kill stores nothing twice, and a claim another run stored meanwhile is a
-  duplicate by the tenant's claim key, as in one run.
+  stream: the envelope, the set's header and billing provider, the range) while the
+  planning job reads, waits for the verdict (holding no lock), then stores its claims,
+  outcomes and findings and marks itself done in one transaction: a unit run again after
+  a kill stores nothing twice, and a claim another run stored meanwhile is a duplicate by
+  the tenant's claim key, as in one run.
 - **conclusion**: the unit that finds itself last (the count of done units is taken
-  under the submission row's lock) queues the submission's job again, which builds the
-  277CA from the stored outcomes and sets the status (``finishing.conclude``).
+  under the submission row's lock) queues the submission's job again, which keeps the
+  first of the findings said once per file, puts the findings in one job's order, builds
+  the 277CA from the stored outcomes and sets the status (``finishing.conclude``).
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ from .worker import Attempt, record_failure
 __all__ = ["UnitPlanner", "advance", "run_unit", "unit_failed", "units_all_done", "worker_name"]
 
 log = logging.getLogger("edi_gateway.units")
+
+#: an `edi-gateway worker` process runs two procrastinate workers, each with its row and
+#: heartbeat: the submissions queue's and the webhooks queue's (``jobs.run_worker``)
+PROCRASTINATE_WORKERS_PER_PROCESS = 2
 
 #: queues a job: a unit's (by id) or a submission's (by id)
 QueueUnit = Callable[[int], Awaitable[object]]
@@ -125,7 +132,7 @@ class UnitPlanner:
         if wanted <= 1:
             return True
         alive = await units.count_live_workers(self.settings.stalled_after_seconds)
-        return alive >= wanted
+        return alive // PROCRASTINATE_WORKERS_PER_PROCESS >= wanted
 
     async def _plan(self, session: AsyncSession, submission_id: str) -> list[int]:
         sets = TransactionSetRepository(session)

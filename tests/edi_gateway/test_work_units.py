@@ -499,9 +499,11 @@ async def test_with_one_worker_alive_a_large_set_is_stored_in_one_job(
         queued.append(unit_id)
 
     async def workers(n: int) -> None:
+        """``n`` worker processes: each runs two procrastinate workers (submissions and
+        webhooks), each with its heartbeat row."""
         async with pg.sessionmaker() as s, s.begin():
             await s.execute(text("DELETE FROM procrastinate_workers"))
-            for _ in range(n):
+            for _ in range(2 * n):
                 await s.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
 
     try:
