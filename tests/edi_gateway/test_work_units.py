@@ -277,10 +277,12 @@ def test_two_worker_processes_share_one_file(postgres_url: str, tmp_path: Path) 
     """One 5,000-claim set, `edi-gateway worker` processes on the queue: it is split into
     units, both workers store some, the progress moves unit by unit, and what is stored
     and acknowledged equals one job's run of the same file."""
-    from test_worker_recovery import _env, _queued, _run_sync, _sql, _stop, _wait
+    from test_worker_recovery import _env, _fresh_queue, _queued, _run_sync, _sql, _stop, _wait
 
     url = postgres_url
     _run_sync(lambda: _truncate_all(url))
+    # the queue's schema before the workers start (they prune stalled workers at once)
+    _run_sync(lambda: _fresh_queue(url))
     path = large_837(tmp_path, 5_000, seed=11)
     env = {**_env(url, tmp_path), "EDI_GATEWAY_UNIT_CLAIMS": "1000"}
     workers = [
@@ -307,8 +309,8 @@ def test_two_worker_processes_share_one_file(postgres_url: str, tmp_path: Path) 
         return status if status not in ("received", "validating", "storing") else None
 
     try:
-        time.sleep(2)  # both workers up before the file is queued
-        sid = _queued(url, tmp_path, path)
+        time.sleep(2)  # both workers up (and registered) before the file is queued
+        sid = _queued(url, tmp_path, path, fresh=False)
         final = _wait(lambda: progress(sid), 300, "the file to be stored")
     finally:
         _stop(*workers)

@@ -81,19 +81,28 @@ def _env(url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _queued(url: str, tmp_path: Path, path: Path) -> str:
-    """Receive the file as the API does and queue its job; its submission id."""
+async def _fresh_queue(url: str) -> None:
+    """The job queue's tables, empty (no jobs, no workers left by an earlier test)."""
+    from edi_gateway.jobs import apply_schema
+
+    await apply_schema(url)
+    await _sql(url, "DELETE FROM procrastinate_jobs")
+    await _sql(url, "DELETE FROM procrastinate_workers")
+
+
+def _queued(url: str, tmp_path: Path, path: Path, *, fresh: bool = True) -> str:
+    """Receive the file as the API does and queue its job; its submission id. ``fresh``
+    empties the queue first; without it, workers already started stay registered."""
     from edi_gateway.config import Settings
     from edi_gateway.db import make_engine, make_sessionmaker
-    from edi_gateway.jobs import apply_schema, enqueue, job_app
+    from edi_gateway.jobs import enqueue, job_app
     from edi_gateway.submissions.service import receive, store_path
 
     settings = Settings(data_dir=tmp_path / "data", database_url=url, queue="procrastinate")
 
     async def go() -> str:
-        await apply_schema(url)
-        await _sql(url, "DELETE FROM procrastinate_jobs")
-        await _sql(url, "DELETE FROM procrastinate_workers")
+        if fresh:
+            await _fresh_queue(url)
         engine = make_engine(url)
         try:
             stored = store_path(settings, path)
@@ -110,7 +119,8 @@ def _queued(url: str, tmp_path: Path, path: Path) -> str:
         app = job_app(url)
         async with app.open_async():
             assert await enqueue(app, received.submission.id)
-            assert not await enqueue(app, received.submission.id)  # one job per submission
+            if fresh:  # (with workers running, the first may be taken already)
+                assert not await enqueue(app, received.submission.id)  # one job per submission
         return received.submission.id
 
     return str(_run_sync(go))
