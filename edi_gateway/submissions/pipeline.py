@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import AsyncGenerator, Collection, Iterator, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +69,20 @@ class Batches:
             if len(out) >= BATCH_EVENTS or isinstance(item, CheckedFile):
                 break
         return out
+
+    async def ahead(self) -> AsyncGenerator[list[Checked], None]:
+        """The batches, the next one read in the worker thread while this one is written.
+        Use it under ``contextlib.aclosing``: leaving early (an error, a cancellation) waits
+        for the thread's batch, so the file is not closed under the parser."""
+        task = asyncio.create_task(asyncio.to_thread(self.next_batch))
+        try:
+            while batch := await task:
+                task = asyncio.create_task(asyncio.to_thread(self.next_batch))
+                yield batch
+        finally:
+            if not task.done():
+                with anyio.CancelScope(shield=True):
+                    await asyncio.wait([task])
 
 
 def writer_for(ctx: IngestContext, header: TransactionHeader, ordinal: int) -> SetStorer:
@@ -237,48 +252,41 @@ async def _store_sets(run: Run, skip: frozenset[int], *, units: bool) -> Checked
     checked_file: CheckedFile | None = None
     concurrent_writes = not settings.effective_database_url.startswith("sqlite")
     # The parser works on the next batch (in its thread) while this one is written.
-    ahead: asyncio.Task[list[Checked]] = asyncio.create_task(asyncio.to_thread(batches.next_batch))
     try:
-        while True:
-            batch = await ahead
-            if not batch:
-                break
-            ahead = asyncio.create_task(asyncio.to_thread(batches.next_batch))
-            for item in batch:
-                if isinstance(item, CheckedUnit):
-                    header = item.unit.header
-                    if writer is None or writer.ordinal != header.set_index:
-                        if writer is not None:
-                            await writer.abort()
-                        writer = writer_for(ctx, header, header.set_index)
-                        await writer.begin(item.line)
-                    await writer.add(item)
-                elif isinstance(item, CheckedSet):
-                    ordinal = item.header.set_index
-                    if writer is None or writer.ordinal != ordinal:
-                        writer = writer_for(ctx, item.header, ordinal)
-                        await writer.begin(item.event.result.line)
-                    status = await writer.finish(item)
-                    await _progress(sessionmaker, submission_id, item.event)
-                    log.info(
-                        "submission %s set %s (ST %s): %s",
-                        submission_id,
-                        ordinal,
-                        item.header.st_control_number,
-                        status,
-                    )
-                    writer = None
-                else:
-                    checked_file = item
-            if isinstance(batch[-1], CheckedUnit) and concurrent_writes:
-                # inside a (large) set: say how far (SQLite has one writer: the set's)
-                await _reading(sessionmaker, submission_id, batch[-1].line)
+        async with aclosing(batches.ahead()) as ahead:
+            async for batch in ahead:
+                for item in batch:
+                    if isinstance(item, CheckedUnit):
+                        header = item.unit.header
+                        if writer is None or writer.ordinal != header.set_index:
+                            if writer is not None:
+                                await writer.abort()
+                            writer = writer_for(ctx, header, header.set_index)
+                            await writer.begin(item.line)
+                        await writer.add(item)
+                    elif isinstance(item, CheckedSet):
+                        ordinal = item.header.set_index
+                        if writer is None or writer.ordinal != ordinal:
+                            writer = writer_for(ctx, item.header, ordinal)
+                            await writer.begin(item.event.result.line)
+                        status = await writer.finish(item)
+                        await _progress(sessionmaker, submission_id, item.event)
+                        log.info(
+                            "submission %s set %s (ST %s): %s",
+                            submission_id,
+                            ordinal,
+                            item.header.st_control_number,
+                            status,
+                        )
+                        writer = None
+                    else:
+                        checked_file = item
+                if isinstance(batch[-1], CheckedUnit) and concurrent_writes:
+                    # inside a (large) set: say how far (SQLite has one writer: the set's)
+                    await _reading(sessionmaker, submission_id, batch[-1].line)
     except BaseException:
-        with anyio.CancelScope(shield=True):
-            if not ahead.done():
-                # let the parser thread finish its batch before the file is closed
-                await asyncio.wait([ahead])
-            if writer is not None:
+        if writer is not None:
+            with anyio.CancelScope(shield=True):
                 await writer.abort()
         raise
     assert checked_file is not None

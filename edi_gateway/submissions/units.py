@@ -34,6 +34,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable, Collection, Iterator
+from contextlib import aclosing
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,7 +56,7 @@ from .finishing import conclude, record_file
 from .gctune import fewer_collections
 from .pipeline import Batches, Run, guides_for, process_submission
 from .repository import SubmissionRunRepository, TransactionSetRepository
-from .units_repository import DONE, TODO, WAIT, PlannedUnit, WorkUnitRepository
+from .units_repository import DONE, READY, WAIT, PlannedUnit, WorkUnitRepository
 from .worker import Attempt, record_failure
 
 __all__ = ["UnitPlanner", "advance", "run_unit", "unit_failed", "units_all_done", "worker_name"]
@@ -331,7 +332,7 @@ async def _verdict(ctx: IngestContext, unit_id: int) -> bool:
         async with ctx.sessionmaker() as session:
             status = await WorkUnitRepository(session).get_status(unit_id)
         if status != WAIT:
-            return status == TODO
+            return status == READY
         if loop.time() > deadline:
             raise TimeoutError("the planning job gave no verdict on the unit's set")
         await asyncio.sleep(pause)
@@ -347,23 +348,18 @@ async def _store(
     who: str,
 ) -> tuple[int, int, int, int] | None:
     """The range's rows and the unit marked done, in one transaction."""
-    batches = Batches(stream)
     writer: EncounterSetWriter | None = None
-    ahead: asyncio.Task[list[Checked]] = asyncio.create_task(asyncio.to_thread(batches.next_batch))
     try:
-        while True:
-            batch = await ahead
-            if not batch:
-                break
-            ahead = asyncio.create_task(asyncio.to_thread(batches.next_batch))
-            for item in batch:
-                if not isinstance(item, CheckedUnit):
-                    continue  # the range's own envelope: the 999 is the whole file's
-                if writer is None:
-                    writer = EncounterSetWriter(ctx, item.unit.header, set_ordinal)
-                    writer.flush_every = unit.claims + 1  # see below
-                    await writer.join(set_id)
-                await writer.add(item)
+        async with aclosing(Batches(stream).ahead()) as ahead:
+            async for batch in ahead:
+                for item in batch:
+                    if not isinstance(item, CheckedUnit):
+                        continue  # the range's own envelope: the 999 is the whole file's
+                    if writer is None:
+                        writer = EncounterSetWriter(ctx, item.unit.header, set_ordinal)
+                        writer.flush_every = unit.claims + 1  # see below
+                        await writer.join(set_id)
+                    await writer.add(item)
         if writer is None:
             return None
         # written only once the set is judged: nothing is locked while the unit waits
@@ -380,10 +376,8 @@ async def _store(
         await session.close()
         return done, total, writer.stored, writer.rejected
     except BaseException:
-        with anyio.CancelScope(shield=True):
-            if not ahead.done():
-                await asyncio.wait([ahead])
-            if writer is not None:
+        if writer is not None:
+            with anyio.CancelScope(shield=True):
                 await writer.abort()
         raise
 

@@ -22,8 +22,9 @@ __all__ = ["PlannedUnit", "WorkUnitRepository"]
 
 #: planned, waiting for the planning job's verdict on its set (the 999)
 WAIT = "wait"
-#: its set accepted: free to commit
-TODO = "todo"
+#: its set accepted: ready to commit (stored as "todo", as procrastinate names a job not
+#: yet run)
+READY = "todo"
 DONE = "done"
 
 
@@ -112,7 +113,7 @@ class WorkUnitRepository(Repository[WorkUnit]):
         await self.session.execute(
             update(WorkUnit)
             .where(WorkUnit.submission_id == submission_id, WorkUnit.status == WAIT)
-            .values(status=TODO)
+            .values(status=READY)
         )
         total = await self.count_of(submission_id)
         await self.session.execute(
@@ -146,7 +147,7 @@ class WorkUnitRepository(Repository[WorkUnit]):
         then to be committed)."""
         done = await self.session.execute(
             update(WorkUnit)
-            .where(WorkUnit.id == unit.id, WorkUnit.status == TODO)
+            .where(WorkUnit.id == unit.id, WorkUnit.status == READY)
             .values(
                 status=DONE,
                 units_stored=stored,
