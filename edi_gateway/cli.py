@@ -154,7 +154,7 @@ async def _ingest_async(args: argparse.Namespace, paths: list[Path]) -> int:
 
     from .config import get_settings
     from .db import make_engine, make_sessionmaker, upgrade
-    from .submissions.ingest import UnknownPartner, acknowledgments_of, ingest_paths
+    from .submissions.ingest import UnknownPartner, ingest_paths, write_acknowledgments
 
     settings = get_settings()
     url = settings.effective_database_url
@@ -213,8 +213,7 @@ async def _ingest_async(args: argparse.Namespace, paths: list[Path]) -> int:
             if args.ack_out:
                 out = Path(args.ack_out)
                 out.mkdir(parents=True, exist_ok=True)
-                for kind, content in (await acknowledgments_of(sessionmaker, s.id)).items():
-                    (out / f"{o.path.name}.{kind}").write_bytes(content)
+                await write_acknowledgments(sessionmaker, s.id, out, o.path.name)
             if s.status in ("rejected", "held") or s.units_rejected or o.errors:
                 code = max(code, 1)
             if s.segments == 0 and s.status == "rejected":

@@ -19,7 +19,7 @@ from ..models import Submission
 from ..reports.render import render_csv, render_html
 from ..reports.service import build_report
 from ..submissions import service
-from ..submissions.endpoints import cursor_of, decode_cursor
+from ..submissions.endpoints import ack_response, cursor_of, decode_cursor
 from ..submissions.filestore import FileStore, FileTooLarge
 from ..submissions.repository import AcknowledgmentRepository
 from ..submissions.schemas import SubmissionStatus
@@ -120,7 +120,7 @@ async def submission_page(
     request: Request, session: DbSession, user: User, submission_id: str
 ) -> Response:
     sub = await service.get_submission(session, user.principal, submission_id)
-    acks = sorted(await AcknowledgmentRepository(session).get_all_of(sub.id))
+    acks = await AcknowledgmentRepository(session).kinds_of(sub.id)
     return render(
         request,
         "console/submission.html",
@@ -132,12 +132,15 @@ async def submission_page(
 
 
 @router.get("/submissions/{submission_id}/acks/{kind}")
-async def ack(session: DbSession, user: User, submission_id: str, kind: str) -> Response:
-    sub, content = await service.get_acknowledgment(session, user.principal, submission_id, kind)
-    return Response(
-        content,
-        media_type="application/edi-x12",
-        headers={
+async def ack(
+    request: Request, session: DbSession, user: User, submission_id: str, kind: str
+) -> Response:
+    sub, ack = await service.get_acknowledgment(session, user.principal, submission_id, kind)
+    await session.commit()  # the audit entry, before the body streams
+    return ack_response(
+        request,
+        ack,
+        {
             "Content-Disposition": f'attachment; filename="{sub.id}.{kind.lower()}"',
             "Cache-Control": "no-store",
         },

@@ -39,6 +39,7 @@ from .remittances import (
 )
 from .submissions import (
     Acknowledgment,
+    AcknowledgmentPart,
     ClaimOutcome,
     ControlCounter,
     FindingRow,
@@ -54,6 +55,7 @@ from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Acknowledgment",
+    "AcknowledgmentPart",
     "ApiKey",
     "AuditEvent",
     "Base",

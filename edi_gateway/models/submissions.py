@@ -181,6 +181,10 @@ class ControlCounter(Base):
 
 
 class Acknowledgment(Base):
+    """One acknowledgment we answered a submission with; its X12 is in
+    :class:`AcknowledgmentPart` rows, in ``seq`` order (a large 277CA is stored and read a
+    piece at a time, never whole in memory)."""
+
     __tablename__ = "acknowledgments"
     __table_args__ = (UniqueConstraint("submission_id", "kind"),)
 
@@ -189,8 +193,25 @@ class Acknowledgment(Base):
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(10))  # ta1, 999, 277ca
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    #: bytes in all its parts (the Content-Length it is served with)
+    size: Mapped[int] = mapped_column(Id, default=0)
+    parts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AcknowledgmentPart(Base):
+    """A piece of an acknowledgment's X12: the parts of one, joined in ``seq`` order (from
+    0), are its bytes."""
+
+    __tablename__ = "acknowledgment_parts"
+    __table_args__ = (UniqueConstraint("acknowledgment_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    acknowledgment_id: Mapped[int] = mapped_column(
+        ForeignKey("acknowledgments.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class HeldFile(Base):

@@ -11,7 +11,12 @@ from parsers.ack277 import Ack277Writer, ClaimAck, LineAck, SetAck, StatusCode
 
 from ..encounters.originals import our_claim_number
 from ..encounters.outcome_lines import decode_lines, line_of
-from .repository import InterchangeRepository, SubmissionRunRepository, TransactionSetRepository
+from .repository import (
+    AcknowledgmentRepository,
+    InterchangeRepository,
+    SubmissionRunRepository,
+    TransactionSetRepository,
+)
 from .results_repository import (
     ClaimError,
     ClaimOutcomeRepository,
@@ -97,16 +102,21 @@ def _payer_name(outcomes: list[OutcomeFor277]) -> str | None:
     return next((o.payer_name for o in outcomes if o.payer_name), None)
 
 
-async def build_277ca_for(
+async def store_277ca_for(
     session: AsyncSession, submission_id: str, control_number: int, our_id: str
-) -> bytes:
-    """The 277CA for every claim of the submission's sets that passed the 999; b"" if none.
+) -> None:
+    """The 277CA for every claim of the submission's sets that passed the 999, stored in
+    place of the submission's last one (none if no set has claim outcomes).
 
-    Built a transaction set at a time from the stored outcomes (and the errors of that
-    set's rejected claims), so only one set's claims are in memory besides the bytes."""
+    Built and stored a transaction set at a time from the stored outcomes (and the errors
+    of that set's rejected claims): each ST*277 is a part of the stored acknowledgment (the
+    ISA/GS with the first, the GE/IEA with the last), so only one set's claims and bytes
+    are in memory, never the whole interchange."""
+    acks = AcknowledgmentRepository(session)
     ordinals = await ClaimOutcomeRepository(session).get_set_ordinals(submission_id)
     if not ordinals:
-        return b""
+        await acks.delete_kind(submission_id, "277ca")
+        return
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
     sets = {s.ordinal: s for s in await TransactionSetRepository(session).get_all_of(submission_id)}
@@ -122,7 +132,9 @@ async def build_277ca_for(
         now=now,
         usage=isa.usage if isa else "P",
     )
-    pieces = [writer.head()]
+    out = await acks.replace(submission_id, "277ca")
+    head = writer.head()
+    last = ordinals[-1]
     for ordinal in ordinals:
         outcomes = list(await ClaimOutcomeRepository(session).get_for_277(submission_id, ordinal))
         ts = sets.get(ordinal)
@@ -137,9 +149,15 @@ async def build_277ca_for(
             processed=now.date(),
             claims=await _claim_acks(session, submission_id, outcomes),
         )
-        pieces.append(writer.transaction_set(ack))
-    pieces.append(writer.tail())
-    return b"".join(pieces)
+        del outcomes
+        piece = writer.transaction_set(ack)
+        del ack
+        if head or ordinal == last:
+            piece = b"".join((head, piece, writer.tail() if ordinal == last else b""))
+            head = b""
+        await out.write(piece)
+        del piece
+    await out.close()
 
 
 async def _claim_acks(

@@ -86,11 +86,14 @@ def submit(
             f"{counts.get('claims_rejected', 0)} rejected of {counts.get('claims_total', 0)}"
         )
         for kind in ("ta1", "999", "277ca"):
-            ack = client.get(f"/v1/submissions/{accepted['id']}/acks/{kind}", headers=auth)
-            if ack.status_code == 200:
-                out = path.with_name(f"{path.name}.{kind}")
-                out.write_bytes(ack.content)
-                print(f"wrote {out}")
+            url = f"/v1/submissions/{accepted['id']}/acks/{kind}"
+            with client.stream("GET", url, headers=auth) as ack:
+                if ack.status_code == 200:
+                    out = path.with_name(f"{path.name}.{kind}")
+                    with out.open("wb") as f:
+                        for chunk in ack.iter_bytes():
+                            f.write(chunk)
+                    print(f"wrote {out}")
         if status.get("status") == "completed" and not counts.get("claims_rejected"):
             return 0
         return 1

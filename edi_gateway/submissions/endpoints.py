@@ -9,13 +9,13 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from ..api.deps import Caller, Session
 from ..api.pagination import IsoDate, Limit
 from ..api.uploads import UPLOAD_BODY, receive_upload
 from ..errors import BadRequest, TooLarge
-from ..models import Submission
+from ..models import Acknowledgment, Submission
 from . import service
 from .filestore import FileStore, FileTooLarge, StoredBytes
 from .schemas import SubmissionAccepted, SubmissionList, SubmissionStatus
@@ -199,12 +199,25 @@ async def get_submission(
         404: {"description": "No such submission, or no such acknowledgment (yet)"},
     },
 )
-async def get_ack(submission_id: str, kind: str, session: Session, caller: Caller) -> Response:
-    sub, content = await service.get_acknowledgment(session, caller, submission_id, kind)
-    return Response(
-        content,
+async def get_ack(
+    submission_id: str, kind: str, request: Request, session: Session, caller: Caller
+) -> Response:
+    sub, ack = await service.get_acknowledgment(session, caller, submission_id, kind)
+    await session.commit()  # the audit entry, before the body streams
+    return ack_response(
+        request,
+        ack,
+        {"Content-Disposition": f'attachment; filename="{sub.id}.{kind.lower()}"'},
+    )
+
+
+def ack_response(request: Request, ack: Acknowledgment, headers: dict[str, str]) -> Response:
+    """An acknowledgment's X12 streamed a stored part at a time (a 1,000,000-claim 277CA
+    is never whole in the server's memory), with its length."""
+    return StreamingResponse(
+        service.acknowledgment_parts(request.app.state.sessionmaker, ack.id),
         media_type="application/edi-x12",
-        headers={"Content-Disposition": f'attachment; filename="{sub.id}.{kind.lower()}"'},
+        headers={**headers, "Content-Length": str(ack.size)},
     )
 
 

@@ -22,7 +22,7 @@ from ..models import Submission
 from ..rejections.service import record_outcome
 from ..statuses import SetStatus, SubmissionStatus
 from ..webhooks.announce import submission_finished
-from .acks277 import build_277ca_for
+from .acks277 import store_277ca_for
 from .control_numbers import draw, numbers_for_file
 from .interchanges import release_rejected
 from .repository import (
@@ -74,13 +74,7 @@ async def conclude(session: AsyncSession, settings: Settings, submission_id: str
     ``record_file``)."""
     from .. import metrics
 
-    acks = AcknowledgmentRepository(session)
-    x277 = await build_277ca_for(
-        session, submission_id, await draw(session, 1), settings.interchange_id
-    )
-    await acks.replace_all_of(
-        submission_id, {**await acks.get_all_of(submission_id), "277ca": x277}
-    )
+    await store_277ca_for(session, submission_id, await draw(session, 1), settings.interchange_id)
     sets = await TransactionSetRepository(session).get_all_of(submission_id)
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None

@@ -63,8 +63,20 @@ async def ingest_paths(
     return outcomes
 
 
-async def acknowledgments_of(
-    sessionmaker: async_sessionmaker[AsyncSession], submission_id: str
-) -> dict[str, bytes]:
+async def write_acknowledgments(
+    sessionmaker: async_sessionmaker[AsyncSession], submission_id: str, out: Path, stem: str
+) -> list[Path]:
+    """Each acknowledgment of the submission written to ``out/stem.kind``, a stored part at
+    a time (a large 277CA is never whole in memory); the files written."""
+    written = []
     async with sessionmaker() as session:
-        return await AcknowledgmentRepository(session).get_all_of(submission_id)
+        acks = AcknowledgmentRepository(session)
+        for kind in await acks.kinds_of(submission_id):
+            ack = await acks.find(submission_id, kind)
+            assert ack is not None
+            path = out / f"{stem}.{kind}"
+            with path.open("wb") as f:
+                async for part in acks.parts_of(ack.id):
+                    f.write(part)
+            written.append(path)
+    return written

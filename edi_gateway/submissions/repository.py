@@ -4,15 +4,17 @@ claim outcomes: ``results_repository``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parsers import InterchangeResult, TransactionHeader
 
 from ..models import (
     Acknowledgment,
+    AcknowledgmentPart,
     Interchange,
     Partner,
     StoredFile,
@@ -23,6 +25,7 @@ from ..repository import Page, ReadScope, Repository, ScopedRepository
 from ..statuses import SetStatus, SubmissionStatus
 
 __all__ = [
+    "AckWriter",
     "AcknowledgmentRepository",
     "InterchangeRepository",
     "SubmissionRepository",
@@ -103,40 +106,128 @@ class SubmissionRepository(ScopedRepository[Submission]):
             self.session.add(StoredFile(sha256=sha256, size=size, path=path))
 
 
+#: the largest part an acknowledgment is stored in (a longer piece is cut)
+PART_BYTES = 4 << 20
+
+
+class AckWriter:
+    """One acknowledgment's X12 stored as it is built: each :meth:`write` is one part (cut
+    at ``PART_BYTES``), so the whole is never in memory; :meth:`close` records its size."""
+
+    def __init__(self, session: AsyncSession, ack_id: int) -> None:
+        self.session = session
+        self.ack_id = ack_id
+        self.size = 0
+        self.parts = 0
+
+    async def write(self, piece: bytes) -> None:
+        for start in range(0, len(piece), PART_BYTES):
+            chunk = piece[start : start + PART_BYTES]
+            await self.session.execute(
+                insert(AcknowledgmentPart),
+                [{"acknowledgment_id": self.ack_id, "seq": self.parts, "content": chunk}],
+            )
+            self.parts += 1
+            self.size += len(chunk)
+
+    async def close(self) -> None:
+        await self.session.execute(
+            update(Acknowledgment)
+            .where(Acknowledgment.id == self.ack_id)
+            .values(size=self.size, parts=self.parts)
+        )
+
+
 class AcknowledgmentRepository(Repository[Acknowledgment]):
+    """A submission's acknowledgments, each stored in parts (``AcknowledgmentPart``)."""
+
     model = Acknowledgment
 
-    async def get_content(self, submission_id: str, kind: str) -> bytes | None:
-        """The X12 of one acknowledgment (ta1, 999 or 277ca) of a submission."""
-        content = (
-            await self.session.execute(
-                select(Acknowledgment.content).where(
-                    Acknowledgment.submission_id == submission_id, Acknowledgment.kind == kind
-                )
-            )
-        ).scalar_one_or_none()
-        return None if content is None else bytes(content)
-
-    async def get_all_of(self, submission_id: str) -> dict[str, bytes]:
-        """The submission's acknowledgments by kind."""
-        rows = await self.session.execute(
-            select(Acknowledgment.kind, Acknowledgment.content).where(
-                Acknowledgment.submission_id == submission_id
+    async def find(self, submission_id: str, kind: str) -> Acknowledgment | None:
+        """One acknowledgment (ta1, 999 or 277ca) of a submission, without its X12."""
+        return await self.get_one_or_none(
+            select(Acknowledgment).where(
+                Acknowledgment.submission_id == submission_id, Acknowledgment.kind == kind
             )
         )
-        return {kind: bytes(content) for kind, content in rows.all()}
+
+    async def kinds_of(self, submission_id: str) -> list[str]:
+        """The kinds of the submission's acknowledgments."""
+        rows = await self.session.execute(
+            select(Acknowledgment.kind).where(Acknowledgment.submission_id == submission_id)
+        )
+        return sorted(rows.scalars())
+
+    async def parts_of(self, ack_id: int) -> AsyncIterator[bytes]:
+        """The acknowledgment's X12, a part at a time, in order. A part that disappears
+        while it is read (the run was repeated and replaced the acknowledgment) raises
+        ``LookupError`` rather than yield a mix of two runs' bytes."""
+        ids = (
+            await self.session.execute(
+                select(AcknowledgmentPart.id)
+                .where(AcknowledgmentPart.acknowledgment_id == ack_id)
+                .order_by(AcknowledgmentPart.seq)
+            )
+        ).scalars()
+        for part_id in list(ids):
+            content = (
+                await self.session.execute(
+                    select(AcknowledgmentPart.content).where(AcknowledgmentPart.id == part_id)
+                )
+            ).scalar_one_or_none()
+            if content is None:
+                raise LookupError(f"acknowledgment {ack_id} was replaced while it was read")
+            yield bytes(content)
+
+    async def get_content(self, submission_id: str, kind: str) -> bytes | None:
+        """The X12 of one acknowledgment, whole (for small ones and tests: serve or write a
+        large one with ``parts_of``)."""
+        ack = await self.find(submission_id, kind)
+        if ack is None:
+            return None
+        return b"".join([part async for part in self.parts_of(ack.id)])
+
+    async def delete_kind(self, submission_id: str, kind: str) -> None:
+        """The submission's acknowledgment of this kind deleted, parts and all."""
+        await self._delete(submission_id, kind)
+
+    async def _delete(self, submission_id: str, kind: str | None) -> None:
+        which = select(Acknowledgment.id).where(Acknowledgment.submission_id == submission_id)
+        if kind is not None:
+            which = which.where(Acknowledgment.kind == kind)
+        await self.session.execute(
+            delete(AcknowledgmentPart).where(AcknowledgmentPart.acknowledgment_id.in_(which))
+        )
+        gone = delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
+        if kind is not None:
+            gone = gone.where(Acknowledgment.kind == kind)
+        await self.session.execute(gone)
+
+    async def replace(self, submission_id: str, kind: str) -> AckWriter:
+        """A new, empty acknowledgment of this kind in place of the submission's old one
+        (deleted, parts and all, in the session's transaction): write it, then close it."""
+        await self._delete(submission_id, kind)
+        return await self._new(submission_id, kind)
+
+    async def _new(self, submission_id: str, kind: str) -> AckWriter:
+        ack_id = (
+            await self.session.execute(
+                insert(Acknowledgment)
+                .values(submission_id=submission_id, kind=kind, size=0, parts=0)
+                .returning(Acknowledgment.id)
+            )
+        ).scalar_one()
+        return AckWriter(self.session, ack_id)
 
     async def replace_all_of(self, submission_id: str, acks: Mapping[str, bytes]) -> None:
-        """The submission's acknowledgments as this run built them (empty ones left out)."""
-        await self.session.execute(
-            delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
-        )
+        """The submission's acknowledgments as this run built them, each in one part (or a
+        few), every other kind deleted (empty ones left out)."""
+        await self._delete(submission_id, None)
         for kind, content in acks.items():
             if content:
-                await self.session.execute(
-                    insert(Acknowledgment),
-                    [{"submission_id": submission_id, "kind": kind, "content": content}],
-                )
+                writer = await self._new(submission_id, kind)
+                await writer.write(content)
+                await writer.close()
 
 
 class SubmissionRunRepository(Repository[Submission]):

@@ -4,6 +4,7 @@ read a submission, its acknowledgments and its original file, list submissions."
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ..audit import audit
 from ..config import Settings
 from ..errors import Conflict, Forbidden, NotFound
-from ..models import Partner, Submission
+from ..models import Acknowledgment, Partner, Submission
 from ..partners.service import Principal, partner_by_name
 from ..repository import Page
 from ..statuses import PROCESSED, SubmissionStatus
@@ -147,14 +148,15 @@ async def get_submission(
 
 async def get_acknowledgment(
     session: AsyncSession, caller: Principal, submission_id: str, kind: str
-) -> tuple[Submission, bytes]:
-    """An acknowledgment's X12 (``kind``: ta1, 999 or 277ca, any case), audited."""
+) -> tuple[Submission, Acknowledgment]:
+    """An acknowledgment (``kind``: ta1, 999 or 277ca, any case) of a submission the caller
+    may see, audited; its X12 is read with ``acknowledgment_parts``."""
     if kind.lower() not in ACK_KINDS:
         raise NotFound(f"Unknown acknowledgment {kind!r}; use one of {', '.join(ACK_KINDS)}")
     kind = kind.lower()
     sub = await get_submission(session, caller, submission_id)
-    content = await AcknowledgmentRepository(session).get_content(sub.id, kind)
-    if content is None:
+    ack = await AcknowledgmentRepository(session).find(sub.id, kind)
+    if ack is None:
         why = (
             "processing has not finished"
             if sub.status not in (*FINISHED, "failed")
@@ -167,7 +169,18 @@ async def get_acknowledgment(
         )
         raise NotFound(f"No {kind.upper()} for submission {sub.id}: {why}")
     await audit(session, caller, "download", f"ack:{kind}", sub.id)
-    return sub, content
+    return sub, ack
+
+
+async def acknowledgment_parts(
+    sessionmaker: async_sessionmaker[AsyncSession], ack_id: int
+) -> AsyncIterator[bytes]:
+    """The X12 of an acknowledgment found by ``get_acknowledgment``, a stored part at a
+    time, in order, read in a session of its own (the response streams after the request's
+    session has ended)."""
+    async with sessionmaker() as session:
+        async for part in AcknowledgmentRepository(session).parts_of(ack_id):
+            yield part
 
 
 async def get_file(

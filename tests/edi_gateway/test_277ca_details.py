@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import Db
 from pyx12_oracle import validate_ack
-from sqlalchemy import select
 from x12_edit import dump, find, insert_segment, load, set_element
 
-from edi_gateway.models import Acknowledgment
 from edi_gateway.partners.service import create_partner
 from edi_gateway.submissions.ingest import ingest_paths
+from edi_gateway.submissions.repository import AcknowledgmentRepository
 
 FIRST, SECOND = "PCN267000032363", "PCN267000032364"
 NPI = "1551312931"
@@ -36,15 +35,9 @@ def _file(tmp_path: Path, segs: list[str]) -> Path:
 async def _ingest(db: Db, tmp_path: Path, segs: list[str]) -> str:
     [done] = await ingest_paths(db.sessionmaker, db.settings, [_file(tmp_path, segs)], "clinic")
     async with db.sessionmaker() as s:
-        content = (
-            await s.execute(
-                select(Acknowledgment.content).where(
-                    Acknowledgment.submission_id == done.submission.id,
-                    Acknowledgment.kind == "277ca",
-                )
-            )
-        ).scalar_one()
-    ack = bytes(content)
+        content = await AcknowledgmentRepository(s).get_content(done.submission.id, "277ca")
+    assert content is not None
+    ack = content
     assert validate_ack(ack) == []
     return ack.decode()
 

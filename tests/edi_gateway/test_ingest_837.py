@@ -19,6 +19,7 @@ from edi_gateway.models import (
     TransactionSet,
 )
 from edi_gateway.submissions.ingest import ingest_paths
+from edi_gateway.submissions.repository import AcknowledgmentRepository
 from parsers.generate import write_file
 
 
@@ -111,14 +112,8 @@ async def test_reused_isa13_is_rejected_and_nothing_stored(db: Db, tmp_path: Pat
             .scalars()
             .all()
         )
-        ta1 = (
-            await s.execute(
-                select(Acknowledgment.content).where(
-                    Acknowledgment.submission_id == outcome.submission.id,
-                    Acknowledgment.kind == "ta1",
-                )
-            )
-        ).scalar_one()
+        ta1 = await AcknowledgmentRepository(s).get_content(outcome.submission.id, "ta1")
+        assert ta1 is not None
     assert "025" in codes and b"*R*025~" in ta1
     assert await _count(db, Encounter) == 5
 
@@ -189,9 +184,9 @@ async def test_rejected_transaction_set_stores_nothing_of_it(db: Db) -> None:
     assert await _count(db, Encounter) == 0
     async with db.sessionmaker() as s:
         ts = (await s.execute(select(TransactionSet))).scalar_one()
-        ack = (
-            await s.execute(select(Acknowledgment.content).where(Acknowledgment.kind == "999"))
-        ).scalar_one()
+        [sub_id] = (await s.execute(select(Acknowledgment.submission_id))).scalars().unique()
+        ack = await AcknowledgmentRepository(s).get_content(sub_id, "999")
+        assert ack is not None
     assert ts.status == "rejected" and ts.units_rejected == 4
     assert b"IK5*R" in ack
 

@@ -15,9 +15,10 @@ from cli_support import command_line
 from conftest import Db
 from sqlalchemy import select
 
-from edi_gateway.models import Acknowledgment, Encounter, Interchange, InterchangeKey, Submission
+from edi_gateway.models import Encounter, Interchange, InterchangeKey, Submission
 from edi_gateway.partners.service import create_partner, partner_by_name
 from edi_gateway.submissions.pipeline import process_submission
+from edi_gateway.submissions.repository import AcknowledgmentRepository
 from edi_gateway.submissions.service import receive, store_path
 from edi_gateway.submissions.worker import Attempt, run_one
 from parsers.generate import write_file
@@ -57,15 +58,8 @@ def _files(tmp_path: Path) -> tuple[Path, Path, str]:
 async def _ta1(db: Db, submission_id: str) -> bytes:
     """The TA1 sent back (none for an accepted interchange that asked for none, ISA14 0)."""
     async with db.sessionmaker() as s:
-        content = (
-            await s.execute(
-                select(Acknowledgment.content).where(
-                    Acknowledgment.submission_id == submission_id,
-                    Acknowledgment.kind == "ta1",
-                )
-            )
-        ).scalar_one_or_none()
-    return bytes(content or b"")
+        content = await AcknowledgmentRepository(s).get_content(submission_id, "ta1")
+    return content or b""
 
 
 async def test_same_isa13_read_at_once_is_accepted_once(db: Db, tmp_path: Path) -> None:

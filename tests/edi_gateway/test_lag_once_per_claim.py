@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from x12_edit import dump, load, set_element
 
-from edi_gateway.models import Acknowledgment, FindingRow
+from edi_gateway.models import FindingRow
+from edi_gateway.submissions.repository import AcknowledgmentRepository
 
 CLAIMS = 5  # in the sample 837P
 
@@ -54,15 +55,8 @@ async def test_r22_once_per_claim_in_the_plans_words(api: Any, tmp_path: Path) -
             .scalars()
             .all()
         )
-        ack = (
-            (
-                await s.execute(
-                    select(Acknowledgment.content).where(Acknowledgment.submission_id == submission)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        acks = AcknowledgmentRepository(s)
+        ack = [await acks.get_content(submission, kind) for kind in await acks.kinds_of(submission)]
     assert sorted(f.claim_id or "" for f in found) == sorted(lines)
     for f in found:
         assert f.code == "R22-lag-line"

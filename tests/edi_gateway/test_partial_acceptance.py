@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from edi_gateway.models import Encounter, FindingRow, Partner, PartnerGuide, WorkItem
 from edi_gateway.submissions.ingest import ingest_paths
+from edi_gateway.submissions.repository import AcknowledgmentRepository
 
 BASIC = SAMPLES / "837p" / "837p_valid_basic.x12"
 
@@ -99,18 +100,11 @@ async def test_277ca_reports_each_claim(db: Db, tmp_path: Path) -> None:
     A7/400 for the claim out of balance, and pyx12's 277 map accepts it."""
     from pyx12_oracle import validate_ack
 
-    from edi_gateway.models import Acknowledgment
-
     [o] = await ingest_paths(db.sessionmaker, db.settings, [_bad_total(tmp_path)])
     async with db.sessionmaker() as s:
-        ack = (
-            await s.execute(
-                select(Acknowledgment.content).where(
-                    Acknowledgment.submission_id == o.submission.id, Acknowledgment.kind == "277ca"
-                )
-            )
-        ).scalar_one()
-    text = bytes(ack).decode()
+        ack = await AcknowledgmentRepository(s).get_content(o.submission.id, "277ca")
+    assert ack is not None
+    text = ack.decode()
     segments = [seg.strip() for seg in text.split("~") if seg.strip()]
     trn = [seg.split("*")[2] for seg in segments if seg.startswith("TRN*2*PCN")]
     assert len(trn) == 5
@@ -136,7 +130,6 @@ async def test_unreadable_claim_rejected_and_acknowledged(
     from pyx12_oracle import validate_ack
 
     import mappings.x837
-    from edi_gateway.models import Acknowledgment
 
     reason = "service line 2 has no procedure code"
     fail_mapping(monkeypatch, mappings.x837, "map_claim", "PCN267000032363", reason)
@@ -152,13 +145,8 @@ async def test_unreadable_claim_rejected_and_acknowledged(
                 )
             )
         ).scalars()
-        ack = (
-            await s.execute(
-                select(Acknowledgment.content).where(
-                    Acknowledgment.submission_id == sub.id, Acknowledgment.kind == "277ca"
-                )
-            )
-        ).scalar_one()
+        ack = await AcknowledgmentRepository(s).get_content(sub.id, "277ca")
+        assert ack is not None
     assert "PCN267000032363" not in stored and len(stored) == 4
     assert (f.claim_id, f.severity, f.segment_id, f.loop, f.line) == (
         "PCN267000032363",

@@ -14,10 +14,11 @@ from conftest import Db
 from sqlalchemy import func, select
 from x12_edit import dump, insert_segment, load, set_element
 
-from edi_gateway.models import Acknowledgment, Encounter, FindingRow
+from edi_gateway.models import Encounter, FindingRow
 from edi_gateway.partners.guides import set_guide
 from edi_gateway.partners.service import create_partner
 from edi_gateway.submissions.ingest import ingest_paths
+from edi_gateway.submissions.repository import AcknowledgmentRepository
 
 CLAIM = "PCN267000032364"
 NPI = "1551312931"
@@ -45,15 +46,9 @@ def _correction(code: str, reference: str, new_clm01: str = CLAIM + "R") -> list
 
 async def _ack(db: Db, submission_id: str) -> str:
     async with db.sessionmaker() as s:
-        content = (
-            await s.execute(
-                select(Acknowledgment.content).where(
-                    Acknowledgment.submission_id == submission_id,
-                    Acknowledgment.kind == "277ca",
-                )
-            )
-        ).scalar_one()
-    return bytes(content).decode()
+        content = await AcknowledgmentRepository(s).get_content(submission_id, "277ca")
+    assert content is not None
+    return content.decode()
 
 
 def _our_number(ack: str, claim_id: str) -> str:

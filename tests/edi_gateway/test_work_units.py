@@ -24,6 +24,7 @@ from edi_gateway.config import Settings
 from edi_gateway.db import make_engine, make_sessionmaker
 from edi_gateway.models import Submission, TransactionSet, WorkUnit
 from edi_gateway.submissions.pipeline import process_submission
+from edi_gateway.submissions.repository import AcknowledgmentRepository
 from edi_gateway.submissions.schemas import SubmissionStatus
 from edi_gateway.submissions.service import receive, store_path
 from edi_gateway.submissions.units import advance, run_unit
@@ -121,11 +122,11 @@ async def stored(db: Db, sid: str) -> dict[str, Any]:
     async with db.sessionmaker() as s:
         for name, query in queries.items():
             out[name] = [tuple(r) for r in (await s.execute(text(query), {"sid": sid})).all()]
-        acks = await s.execute(
-            text("SELECT kind, content FROM acknowledgments WHERE submission_id = :sid"),
-            {"sid": sid},
-        )
-        out["acks"] = {kind: _masked(bytes(content)) for kind, content in acks.all()}
+        acks = AcknowledgmentRepository(s)
+        out["acks"] = {
+            kind: _masked(await acks.get_content(sid, kind) or b"")
+            for kind in await acks.kinds_of(sid)
+        }
     return out
 
 

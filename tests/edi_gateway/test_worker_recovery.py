@@ -281,10 +281,16 @@ def _acks(url: str, sid: str) -> dict[str, str]:
 
     async def go() -> list[Any]:
         return await _sql(
-            url, "SELECT kind, content FROM acknowledgments WHERE submission_id = :sid", sid=sid
+            url,
+            "SELECT a.kind, p.content FROM acknowledgments a JOIN acknowledgment_parts p "
+            "ON p.acknowledgment_id = a.id WHERE a.submission_id = :sid ORDER BY a.kind, p.seq",
+            sid=sid,
         )
 
-    return {str(row["kind"]): _mask(bytes(row["content"])) for row in _run_sync(go)}
+    whole: dict[str, bytes] = {}
+    for row in _run_sync(go):
+        whole[str(row["kind"])] = whole.get(str(row["kind"]), b"") + bytes(row["content"])
+    return {kind: _mask(content) for kind, content in whole.items()}
 
 
 def test_killed_at_ten_random_points_the_file_ends_as_if_undisturbed(
