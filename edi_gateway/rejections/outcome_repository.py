@@ -81,11 +81,22 @@ class OutcomeRepository:
         )
         return (await self.session.execute(stmt)).scalars().all()
 
+    async def accepted_sets(self, submission_id: str) -> list[int]:
+        """The transaction sets (ordinals) in which the submission stored claims, in order."""
+        stmt = (
+            select(ClaimOutcome.set_ordinal)
+            .where(ClaimOutcome.submission_id == submission_id, ClaimOutcome.accepted.is_(True))
+            .distinct()
+            .order_by(ClaimOutcome.set_ordinal)
+        )
+        return [int(o) for o in (await self.session.execute(stmt)).scalars()]
+
     async def accepted_claims(
-        self, submission_id: str
+        self, submission_id: str, set_ordinal: int, *, replacing: bool = False
     ) -> Sequence[Row[str, str | None, int, str | None]]:
         """(CLM01, billing NPI, encounter id, original claim reference) of each claim the
-        submission stored."""
+        submission stored in one transaction set (``replacing``: only those that name an
+        original claim)."""
         stmt = (
             select(
                 ClaimOutcome.claim_id,
@@ -94,8 +105,14 @@ class OutcomeRepository:
                 Encounter.original_claim_ref,
             )
             .join(Encounter, Encounter.id == ClaimOutcome.encounter_id)
-            .where(ClaimOutcome.submission_id == submission_id, ClaimOutcome.accepted.is_(True))
+            .where(
+                ClaimOutcome.submission_id == submission_id,
+                ClaimOutcome.set_ordinal == set_ordinal,
+                ClaimOutcome.accepted.is_(True),
+            )
         )
+        if replacing:
+            stmt = stmt.where(Encounter.original_claim_ref.is_not(None))
         return (await self.session.execute(stmt)).all()
 
     async def members_changed(self, submission_id: str) -> list[str]:

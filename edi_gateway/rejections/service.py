@@ -215,21 +215,42 @@ async def _open(session: AsyncSession, rows: OutcomeRepository, submission: Subm
 async def _close_corrected(
     session: AsyncSession, rows: OutcomeRepository, submission: Submission
 ) -> int:
-    by_key: dict[tuple[str, str | None], int] = {}
-    for claim_id, npi, encounter_id, original in await rows.accepted_claims(submission.id):
-        by_key[(claim_id, npi)] = int(encounter_id)
-        if original:
-            by_key.setdefault((original, npi), int(encounter_id))
-    if not by_key:
-        return 0
-    items = await rows.open_claim_items(submission, set(by_key))
-    return _close(
-        session,
-        items,
-        submission,
-        f"accepted in submission {submission.id}",
-        lambda it: by_key[(it.claim_id or "", it.billing_npi)],
-    )
+    """Close the submitter's open claim items that an accepted claim corrects: the item of
+    the same (CLM01, billing NPI), else of the claim it replaces (its original reference).
+
+    A transaction set's accepted claims at a time, so a 1,000,000-claim file's keys are
+    never all in memory: first every claim's own key, then the originals, so an item whose
+    claim the file sends again is closed by that claim, not by one that replaces it."""
+    note = f"accepted in submission {submission.id}"
+    closed = 0
+    for replacing in (False, True):
+        for ordinal in await rows.accepted_sets(submission.id):
+            by_key: dict[tuple[str, str | None], int] = {}
+            found = await rows.accepted_claims(submission.id, ordinal, replacing=replacing)
+            for claim_id, npi, encounter_id, original in found:
+                if not replacing:
+                    by_key[(claim_id, npi)] = int(encounter_id)
+                elif original:
+                    by_key.setdefault((original, npi), int(encounter_id))
+            del found
+            if not by_key:
+                continue
+            items = await rows.open_claim_items(submission, set(by_key))
+            # flushed by the next look-up (autoflush): a closed item is not found again
+            closed += _close(
+                session,
+                items,
+                submission,
+                note,
+                _encounter_by_key(by_key),
+            )
+    return closed
+
+
+def _encounter_by_key(
+    by_key: dict[tuple[str, str | None], int],
+) -> Callable[[WorkItem], int | None]:
+    return lambda it: by_key[(it.claim_id or "", it.billing_npi)]
 
 
 def _denial_finding(code: str, message: str, segment: str) -> dict[str, object]:
