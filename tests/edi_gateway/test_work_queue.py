@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import SAMPLES, Db
 from sqlalchemy import select
 
-from edi_gateway.models import WorkItem, WorkItemEvent
+from edi_gateway.models import Encounter, WorkItem, WorkItemEvent
 from edi_gateway.partners.service import create_partner
 from edi_gateway.submissions.ingest import ingest_paths
 
@@ -192,3 +192,56 @@ async def test_a_rejected_member_change_closes_when_the_next_one_is_accepted(
     [after] = await _items(db)
     assert after.state == "closed_by_resubmission"
     assert after.closed_by_submission_id == o.submission.id
+
+
+async def test_corrected_claims_in_every_set_of_a_file_close_their_items(
+    db: Db, tmp_path: Path
+) -> None:
+    """The items a file corrects are looked up a transaction set at a time (issue 19): a
+    claim rejected in the first and one in the last of four sets, sent again correct in a
+    file of four sets, both closed, each by its own claim."""
+    import re
+
+    from parsers.generate import generate
+
+    good = b"".join(generate("837p", 12, seed=5, claims_per_st=3))
+    claims = re.findall(rb"CLM\*([^*]+)\*([^*]+)\*", good)
+    assert good.count(b"~\nST*837*") == 4 and len(claims) == 12
+    bad = good
+    for claim_id, charge in (claims[0], claims[-1]):
+        bad = bad.replace(b"CLM*%s*%s*" % (claim_id, charge), b"CLM*%s*%s1*" % (claim_id, charge))
+    isa13 = good.split(b"*")[13]
+    good = good.replace(b"*%s*" % isa13, b"*%09d*" % (int(isa13) + 1)).replace(
+        b"IEA*1*%s~" % isa13, b"IEA*1*%09d~" % (int(isa13) + 1)
+    )
+    sender = good.split(b"*")[6].decode().strip()
+    async with db.sessionmaker() as s, s.begin():
+        await create_partner(s, "clinic", "provider", [sender], None)
+    (tmp_path / "bad.x12").write_bytes(bad)
+    (tmp_path / "good.x12").write_bytes(good)
+    [first] = await ingest_paths(db.sessionmaker, db.settings, [tmp_path / "bad.x12"], "clinic")
+    assert first.submission.units_rejected == 2
+    items = await _items(db)
+    wanted = {claims[0][0].decode(), claims[-1][0].decode()}
+    assert {(i.claim_id, i.state) for i in items} == {(c, "open") for c in wanted}
+    [second] = await ingest_paths(db.sessionmaker, db.settings, [tmp_path / "good.x12"], "clinic")
+    # the two corrected claims stored, the other ten found duplicates of the first file's
+    assert (second.submission.units_stored, second.submission.units_rejected) == (2, 10)
+    async with db.sessionmaker() as s:
+        stored = dict(
+            (
+                await s.execute(
+                    select(Encounter.claim_id, Encounter.id).where(
+                        Encounter.submission_id == second.submission.id
+                    )
+                )
+            ).all()
+        )
+    closed = {
+        (i.claim_id, i.state, i.closed_by_submission_id, i.closed_by_encounter_id)
+        for i in await _items(db)
+        if i.submission_id == first.submission.id
+    }
+    assert closed == {
+        (c, "closed_by_resubmission", second.submission.id, stored[c]) for c in wanted
+    }
