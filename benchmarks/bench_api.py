@@ -1,7 +1,8 @@
 """The HTTP service under load: 200 files of 50 claims from 8 concurrent clients.
 
     .venv/bin/python benchmarks/bench_api.py [--files 200] [--claims 50] [--clients 8]
-                                             [--postgres URL [--workers N]]
+                                             [--postgres URL [--workers N]
+                                              [--serve-processes N]]
     .venv/bin/python benchmarks/bench_api.py --postgres URL --clients 50 --duration 120 \
         --min-claims 5 --claims 50 --background-claims 100000
 
@@ -139,6 +140,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--postgres", help="PostgreSQL URL (default: embedded SQLite)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    parser.add_argument(
+        "--serve-processes", type=int, default=1, help="`serve --processes N` (PostgreSQL)"
+    )
     parser.add_argument("--duration", type=float, default=0.0, help="post for this long (s)")
     parser.add_argument("--min-claims", type=int, help="files of --min-claims to --claims")
     parser.add_argument("--background-claims", type=int, default=0)
@@ -185,7 +189,7 @@ def main() -> None:
     port = _port()
     procs = [
         subprocess.Popen(
-            [*CLI, "serve", "--port", str(port)],
+            [*CLI, "serve", "--port", str(port), "--processes", str(args.serve_processes)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -217,7 +221,11 @@ def main() -> None:
     ended: dict[str, str] = res["ended"]  # type: ignore[assignment]
     errors: list[str] = res["errors"]  # type: ignore[assignment]
     count = int(res["files"])  # type: ignore[call-overload]
-    where = f"PostgreSQL + {args.workers} worker(s)" if args.postgres else "SQLite, in-process"
+    where = (
+        f"PostgreSQL, {args.serve_processes} serve process(es) + {args.workers} worker(s)"
+        if args.postgres
+        else "SQLite, in-process"
+    )
     if args.duration:
         print(
             f"{count} files of {args.min_claims or args.claims}-{args.claims} claims from "

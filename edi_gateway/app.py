@@ -22,6 +22,7 @@ from .eligibility.endpoints import router as eligibility_router
 from .encounters.endpoints import router as encounters_router
 from .forwarding.endpoints import router as forwarding_router
 from .partners.endpoints import router as partners_router
+from .partners.service import KeyCache
 from .reference import router as reference_router
 from .rejections.endpoints import router as rejections_router
 from .remittances.endpoints import router as remittances_router
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_failures = FailureLimiter(
         settings.auth_failure_limit, settings.auth_failure_window_seconds
     )
+    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     problems.install(app)
     metrics.install(app)
     docs.install(app)

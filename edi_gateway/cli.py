@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -226,22 +227,42 @@ async def _ingest_async(args: argparse.Namespace, paths: list[Path]) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
     from .config import get_settings
     from .logsafe import log_config
 
     settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+    processes = args.processes or settings.serve_processes
+    options = {
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
         # our own access log (no paths, no query strings) and levels; see logsafe
-        log_config=log_config(settings.log_level),
-        log_level=None,
-        access_log=False,
-        ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
-        ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
-    )
+        "log_config": log_config(settings.log_level),
+        "log_level": None,
+        "access_log": False,
+        "ssl_certfile": str(settings.tls_cert) if settings.tls_cert else None,
+        "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None,
+    }
+    if processes <= 1:
+        from .app import create_app
+
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return 0
+    if settings.effective_queue != "procrastinate":
+        print(
+            "several serve processes need PostgreSQL and its job queue "
+            "(EDI_GATEWAY_DATABASE_URL); with SQLite, submissions are processed inside the "
+            "one serve process",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.should_migrate:
+        # once, before the processes start, not by each of them at the same time
+        from .db import upgrade
+
+        upgrade(settings.effective_database_url)
+    os.environ["EDI_GATEWAY_AUTO_MIGRATE"] = "false"  # read by each process's settings
+    # each process builds its app (its own pools, key cache and failed-attempt counts)
+    uvicorn.run("edi_gateway.app:create_app", factory=True, workers=processes, **options)  # type: ignore[arg-type]
     return 0
 
 
@@ -421,6 +442,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the HTTP service")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument(
+        "--processes",
+        type=int,
+        help="processes answering on the port (default EDI_GATEWAY_SERVE_PROCESSES, 1); "
+        "more than one needs PostgreSQL",
+    )
     s.set_defaults(func=_serve)
     return parser
 

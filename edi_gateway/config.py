@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = 15.0
     host: str = "127.0.0.1"
     port: int = 8000
+    #: `serve` processes answering on the one port (uvicorn's workers); more than one needs
+    #: the PostgreSQL job queue (the in-process worker of SQLite runs in one process only)
+    serve_processes: int = 1
     max_upload_bytes: int = 1 << 30
     #: Our own interchange id, used as the sender of acknowledgments.
     interchange_id: str = "EDIGATEWAY"
@@ -29,6 +32,11 @@ class Settings(BaseSettings):
     #: that the address is answered 429 (with Retry-After) until the window has passed
     auth_failure_limit: int = 10
     auth_failure_window_seconds: float = 60.0
+    #: a key seen by a `serve` process is trusted for this many seconds without asking the
+    #: database again: a revoked key (`partners revoke`/`rotate`), or a change to its
+    #: partner's role or sender ids, takes effect in every running process at most this long
+    #: after it is committed (0: every request looks its key up)
+    auth_cache_seconds: float = 5.0
     #: `GET /metrics` needs an ops key
     metrics_require_key: bool = False
     #: serve HTTPS directly (no proxy): PEM certificate chain and private key

@@ -22,6 +22,7 @@ Nothing received is lost or run twice at once:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .config import Settings, get_settings
 from .webhooks import tasks as webhook_tasks
@@ -166,6 +168,14 @@ async def apply_schema(url: str) -> bool:
     return True
 
 
+_DEFER_IN_TRANSACTION = text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[CAST(ROW("
+    "CAST(:queue AS varchar), CAST(:task AS varchar), CAST(:priority AS integer), "
+    "CAST(:lock AS text), CAST(:lock AS text), CAST(:args AS jsonb), "
+    "CAST(NULL AS timestamptz)) AS procrastinate_job_to_defer_v1)])"
+)
+
+
 class JobQueueDispatcher:
     """Defers a job per submission (after its row is committed); workers run them."""
 
@@ -179,6 +189,26 @@ class JobQueueDispatcher:
 
     async def enqueue(self, submission_id: str) -> None:
         await enqueue(self.app, submission_id)
+
+    async def enqueue_with(self, session: AsyncSession, submission_id: str) -> bool:
+        """Queue a new submission's job in the session's transaction: committed with the
+        submission (never one without the other), on the connection the request already
+        holds. It is procrastinate's own function (what ``defer_async`` runs) with what
+        ``enqueue`` sets: the task's queue and priority, the submission id as the lock and
+        the queueing lock. Only for a submission created in this transaction (no job can
+        hold its queueing lock yet)."""
+        task = self.app.tasks[f"edi:{TASK}"]
+        await session.execute(
+            _DEFER_IN_TRANSACTION,
+            {
+                "queue": task.queue,
+                "task": task.name,
+                "priority": task.priority,
+                "lock": submission_id,
+                "args": json.dumps({"submission_id": submission_id}),
+            },
+        )
+        return True
 
     async def depth(self) -> int:
         rows = await self.app.connector.execute_query_all_async(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from conftest import Db
@@ -20,6 +21,7 @@ class Api:
     db: Db
     client: httpx.AsyncClient
     keys: dict[str, str] = field(default_factory=dict)  # partner name -> API key
+    app: Any = None  # the FastAPI application (its state: key cache, worker, engine)
 
     async def partner(self, name: str, role: str, *sender_ids: str) -> str:
         async with self.db.sessionmaker() as s, s.begin():
@@ -45,4 +47,4 @@ async def open_api(db: Db) -> AsyncIterator[Api]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(db, client)
+            yield Api(db, client, app=app)

@@ -49,7 +49,7 @@ async def get_principal(request: Request, session: Session, credentials: Credent
     key = credentials.credentials.strip() if credentials else ""
     if not key:
         raise Unauthorized("Send your API key as `Authorization: Bearer <key>`")
-    principal = await authenticate(session, key)
+    principal = await authenticate(session, key, request.app.state.key_cache)
     if principal is None:
         limiter.failed(address)
         raise Unauthorized("The API key is not valid or has been revoked")

@@ -17,6 +17,9 @@ RAW_TYPES = ("application/edi-x12", "text/plain", "application/octet-stream", "a
 MULTIPART = "multipart/form-data"
 #: room for the multipart boundaries, part headers and small form fields around the file
 MULTIPART_OVERHEAD = 65536
+#: a chunk of the body up to this size is written on the event loop, a larger one in a
+#: worker thread (the file's fsync, at the end, always is)
+INLINE_CHUNK = 65536
 
 #: the request body of the upload routes in the OpenAPI document
 UPLOAD_BODY = {
@@ -86,9 +89,15 @@ async def receive_upload(
         received += len(chunk)
         if received > allowed:
             raise _too_large(limit)
-        if part is None:
+        if len(chunk) <= INLINE_CHUNK:
+            # into the page cache in microseconds: cheaper here than a thread's round trip
+            if part is None:
+                sink.write(chunk)
+            elif chunk:
+                part.feed(chunk)
+        elif part is None:
             await anyio.to_thread.run_sync(sink.write, chunk)
-        elif chunk:
+        else:
             await anyio.to_thread.run_sync(part.feed, chunk)
     given = part.finish() if part is not None else request.headers.get("x-filename", "")
     return clean_filename(given) or None

@@ -95,20 +95,20 @@ async def upload(request: Request, session: DbSession, user: User) -> Response:
     owner, sent_by = await service.owner_of_upload(
         session, user.principal, fields.get("on_behalf_of") or None
     )
+    worker = request.app.state.worker
     received = await service.submit(
         session,
-        request.app.state.sessionmaker,
-        settings,
         user.principal,
         stored,
         filename=Path(filename or "upload.x12").name[:255],
         owner=owner,
         sent_by=sent_by,
+        queue=worker,
     )
     sub = received.submission
-    await session.commit()  # the job is sent only once the submission is committed
-    if received.to_process:
-        await request.app.state.worker.enqueue(sub.id)
+    await session.commit()  # with its job, or the job is sent once it is committed
+    if received.to_process and not received.queued:
+        await worker.enqueue(sub.id)
     url = f"/console/submissions/{sub.id}"
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"id": sub.id, "url": url, "repeated": not received.new})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -122,11 +123,60 @@ async def rotate_key(session: AsyncSession, partner_id: int) -> str:
     return await issue_key(session, partner_id)
 
 
-async def authenticate(session: AsyncSession, key: str) -> Principal | None:
-    found = await ApiKeyRepository(session).get_active_by_hash(hash_key(key))
+async def authenticate(
+    session: AsyncSession, key: str, cache: KeyCache | None = None
+) -> Principal | None:
+    """Who calls with this key (None: unknown or revoked). With a ``cache``, a key found
+    within its last ``seconds`` is answered without the database."""
+    digest = hash_key(key)
+    if cache is not None and (known := cache.get(digest)) is not None:
+        return known
+    found = await ApiKeyRepository(session).get_active_by_hash(digest)
     if found is None:
         return None
-    return await _principal(session, *found)
+    principal = await _principal(session, *found)
+    if cache is not None:
+        cache.put(digest, principal)
+    return principal
+
+
+class KeyCache:
+    """API keys resolved to their principal in the last ``seconds``, by the key's SHA-256
+    (never the key itself), in one process.
+
+    A key that is revoked, or whose partner's role or sender ids change, is still taken
+    as it was for at most ``seconds`` after the change is committed: every entry is asked
+    of the database again once it is that old, and nothing else makes one live longer.
+    Unknown and revoked keys are never kept (each is looked up, and counted by the failed
+    attempts' limit). The key's ``last_used_at`` is written by those look-ups, so at most
+    ``seconds`` late. ``seconds`` = 0 keeps nothing."""
+
+    def __init__(
+        self, seconds: float, size: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if self.clock() >= entry[0]:
+            del self._entries[digest]
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._entries) >= self.size:
+            self._entries.clear()  # many keys at once: start again rather than grow
+        self._entries[digest] = (self.clock() + self.seconds, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 async def principal_of_key(session: AsyncSession, key_id: int) -> Principal | None:

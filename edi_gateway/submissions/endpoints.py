@@ -83,21 +83,16 @@ async def create_submission(
     await session.commit()
     store = FileStore(settings.data_dir)
     stored, filename = await _store_request(request, store, settings.max_upload_bytes)
+    worker = request.app.state.worker
     received = await service.submit(
-        session,
-        request.app.state.sessionmaker,
-        settings,
-        caller,
-        stored,
-        filename=filename,
-        owner=owner,
-        sent_by=sent_by,
+        session, caller, stored, filename=filename, owner=owner, sent_by=sent_by, queue=worker
     )
     sub = received.submission
-    # the job is sent only once the submission and its audit event are committed
+    # the submission, its audit event and (on the job queue) its job in one commit; else
+    # the job is sent only once the submission is committed
     await session.commit()
-    if received.to_process:
-        await request.app.state.worker.enqueue(sub.id)
+    if received.to_process and not received.queued:
+        await worker.enqueue(sub.id)
     if not received.new:
         response.status_code = 200
     url = str(request.url_for("get_submission", submission_id=sub.id))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parsers import InterchangeResult, TransactionHeader
@@ -21,6 +22,7 @@ from ..models import (
     Submission,
     TransactionSet,
 )
+from ..models.base import utcnow
 from ..repository import Page, ReadScope, Repository, ScopedRepository
 from ..statuses import SetStatus, SubmissionStatus
 
@@ -100,10 +102,23 @@ class SubmissionRepository(ScopedRepository[Submission]):
             .limit(1)
         )
 
-    async def keep_file(self, sha256: str, size: int, path: str) -> None:
-        """Record a file in the store, once per SHA-256."""
-        if await self.session.get(StoredFile, sha256) is None:
-            self.session.add(StoredFile(sha256=sha256, size=size, path=path))
+    async def keep_file(self, sha256: str, size: int, path: str) -> bool:
+        """Record a file in the store, once per SHA-256 (one statement); True when these
+        bytes were not recorded yet, so that no submission can have them (its row refers
+        to this one). Beside a transaction recording the same bytes, it waits for that one
+        to end (PostgreSQL), then answers False."""
+        make = (
+            postgresql.insert
+            if self.session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert
+        )
+        added = await self.session.execute(
+            make(StoredFile)
+            .values(sha256=sha256, size=size, path=path, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=[StoredFile.sha256])
+            .returning(StoredFile.sha256)
+        )
+        return added.first() is not None
 
 
 #: the largest part an acknowledgment is stored in (a longer piece is cut)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +33,8 @@ class Received:
     #: False when these exact bytes had already been received (same SHA-256 and partner):
     #: nothing new is stored, and an unfinished earlier run can be resumed.
     new: bool
+    #: its job was queued in the transaction that committed it (nothing left to enqueue)
+    queued: bool = False
 
     @property
     def to_process(self) -> bool:
@@ -40,8 +42,48 @@ class Received:
         return self.new or self.submission.status not in (*FINISHED, "failed")
 
 
+class TransactionalQueue(Protocol):
+    """Where submissions wait to be processed: ``enqueue_with`` queues one in the
+    session's transaction (False: this queue cannot, enqueue it once committed)."""
+
+    async def enqueue_with(self, session: AsyncSession, submission_id: str) -> bool: ...
+
+
 async def find_partner(session: AsyncSession, name: str) -> Partner | None:
     return await partner_by_name(session, name)
+
+
+async def receive_in(
+    session: AsyncSession,
+    stored: StoredBytes,
+    *,
+    filename: str | None,
+    partner_id: int | None,
+    source: str,
+    sent_by: int | None = None,
+) -> Received:
+    """Record the stored bytes and create their submission, or find the earlier
+    submission of the same bytes by the same partner, in the session's transaction (the
+    caller commits)."""
+    submissions = SubmissionRepository(session)
+    if not await submissions.keep_file(stored.sha256, stored.size, stored.relative_path):
+        # bytes seen before (no submission can have bytes recorded only now)
+        previous = await submissions.get_first_of_bytes(stored.sha256, partner_id)
+        if previous is not None:
+            return Received(previous, new=False)
+    submission = submissions.add(
+        Submission(
+            id=uuid.uuid4().hex,
+            sha256=stored.sha256,
+            filename=(filename or "")[:255] or None,
+            partner_id=partner_id,
+            sent_by_partner_id=sent_by,
+            source=source,
+            status="received",
+            size=stored.size,
+        )
+    )
+    return Received(submission, new=True)
 
 
 async def receive(
@@ -54,25 +96,16 @@ async def receive(
     source: str,
     sent_by: int | None = None,
 ) -> Received:
+    """``receive_in`` in a transaction of its own, committed."""
     async with sessionmaker() as session, session.begin():
-        submissions = SubmissionRepository(session)
-        await submissions.keep_file(stored.sha256, stored.size, stored.relative_path)
-        previous = await submissions.get_first_of_bytes(stored.sha256, partner_id)
-        if previous is not None:
-            return Received(previous, new=False)
-        submission = submissions.add(
-            Submission(
-                id=uuid.uuid4().hex,
-                sha256=stored.sha256,
-                filename=(filename or "")[:255] or None,
-                partner_id=partner_id,
-                sent_by_partner_id=sent_by,
-                source=source,
-                status="received",
-                size=stored.size,
-            )
+        return await receive_in(
+            session,
+            stored,
+            filename=filename,
+            partner_id=partner_id,
+            source=source,
+            sent_by=sent_by,
         )
-    return Received(submission, new=True)
 
 
 def store_bytes(settings: Settings, stream: BinaryIO, max_bytes: int | None = None) -> StoredBytes:
@@ -100,30 +133,23 @@ async def owner_of_upload(
 
 async def submit(
     session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
     caller: Principal,
     stored: StoredBytes,
     *,
     filename: str,
     owner: int,
     sent_by: int | None,
+    queue: TransactionalQueue,
 ) -> Received:
-    """Receive an uploaded file (in a transaction of its own) and audit the upload in the
-    caller's; the caller commits, then enqueues the submission when ``to_process``.
+    """Receive an uploaded file, audit the upload and, when it is new and the ``queue``
+    can, queue its job: one transaction of the caller's session, which the caller
+    commits; then it enqueues the submission when ``to_process and not queued``.
 
-    The caller's session must not be inside a transaction that wrote anything: it is
-    ended first, so that a request never holds one connection while waiting for another
-    (under load, every connection of the pool would be held by requests waiting)."""
-    await session.commit()
-    received = await receive(
-        sessionmaker,
-        settings,
-        stored,
-        filename=filename,
-        partner_id=owner,
-        source="api",
-        sent_by=sent_by,
+    One session, so a request never holds one connection while waiting for another
+    (under load, every connection of the pool would be held by requests waiting); what
+    the session did before (the key's look-up) may be committed or not."""
+    received = await receive_in(
+        session, stored, filename=filename, partner_id=owner, source="api", sent_by=sent_by
     )
     await audit(
         session,
@@ -134,6 +160,10 @@ async def submit(
         f"{stored.size} bytes sha256={stored.sha256}"
         + (f" on behalf of partner {owner}" if sent_by is not None else ""),
     )
+    if received.new:
+        await session.flush()
+        if await queue.enqueue_with(session, received.submission.id):
+            received = replace(received, queued=True)
     return received
 
 

@@ -149,6 +149,10 @@ class InProcessWorker:
             await self.enqueue(submission_id)
         self.tasks = [asyncio.create_task(self._loop()) for _ in range(self.concurrency)]
 
+    async def enqueue_with(self, session: AsyncSession, submission_id: str) -> bool:
+        """Not in a transaction: the in-process queue takes a submission once committed."""
+        return False
+
     async def enqueue(self, submission_id: str) -> None:
         if submission_id in self.pending:
             return  # the same bytes again while the first run is queued or running

@@ -38,7 +38,7 @@ async def small_pool(db: Db) -> AsyncIterator[Api]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             api = Api(small, client)
-            api.app = app  # type: ignore[attr-defined]
+            api.app = app
             yield api
 
 
@@ -63,7 +63,7 @@ async def test_more_uploads_at_once_than_connections(small_pool: Api) -> None:
 async def test_a_busy_database_is_a_503_with_retry_after(small_pool: Api) -> None:
     api = small_pool
     await api.partner("ops", "ops")
-    engine = api.app.state.engine  # type: ignore[attr-defined]
+    engine = api.app.state.engine
     # every connection of the service's pool taken elsewhere
     held = [await engine.connect() for _ in range(2)]
     try:

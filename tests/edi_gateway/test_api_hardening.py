@@ -249,6 +249,8 @@ async def _last_used(api: Api) -> datetime | None:
 
 
 async def test_keys_record_when_they_were_last_used_once_a_minute(api: Api) -> None:
+    now = [0.0]
+    api.app.state.key_cache.clock = lambda: now[0]
     auth = await _ops(api)
     assert await _last_used(api) is None
     before = datetime.now(UTC)
@@ -259,6 +261,11 @@ async def test_keys_record_when_they_were_last_used_once_a_minute(api: Api) -> N
     assert await _last_used(api) == first  # within the minute: no write
     async with api.db.sessionmaker() as s, s.begin():
         await s.execute(update(ApiKey).values(last_used_at=first - timedelta(minutes=2)))
+    # a key known to the service's key cache is not looked up (nor written) ...
+    assert (await api.client.get("/v1/members", headers=auth)).status_code == 200
+    assert await _last_used(api) == first - timedelta(minutes=2)
+    # ... until the cache asks again, its seconds later
+    now[0] += api.db.settings.auth_cache_seconds
     assert (await api.client.get("/v1/members", headers=auth)).status_code == 200
     later = await _last_used(api)
     assert later is not None and later >= first

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 from conftest import SAMPLES, _run_sync, _truncate_all
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 CLI = [sys.executable, "-m", "edi_gateway.cli"]
 
@@ -168,3 +168,144 @@ def test_partner_billing_npis_from_the_command_line(tmp_path: Path) -> None:
         ("update", "partner_providers"),
         ("update", "partner_providers"),
     ]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+        except OSError:
+            continue  # ended meanwhile
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(fields["Pid"]))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_serve_in_several_processes_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """`serve --processes 2`: two processes answer on one port (the migrations run once,
+    before them), every upload is one submission with one job, and a worker finishes
+    them all; stopping the service stops both processes."""
+    from edi_gateway.db import make_engine
+    from parsers.generate import generate_bytes
+
+    _run_sync(lambda: _truncate_all(postgres_url))
+    env = {
+        **os.environ,
+        "EDI_GATEWAY_DATABASE_URL": postgres_url,
+        "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+        "EDI_GATEWAY_QUEUE": "procrastinate",
+        "EDI_GATEWAY_AUTO_MIGRATE": "true",
+    }
+    up = _cli(env, "db", "upgrade")
+    assert up.returncode == 0, up.stderr
+    created = _cli(env, "partners", "create", "ops", "--role", "ops")  # (any sender ids)
+    key = created.stdout.rsplit(": ", 1)[1].strip()
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--processes", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),  # read at the end; a pipe nobody reads would fill and block
+    )
+    worker: subprocess.Popen[bytes] | None = None
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the service did not become ready")
+        spawned = [p for p in _children(server.pid) if "spawn_main" in _cmdline(p)]
+        assert len(spawned) == 2, [_cmdline(p) for p in _children(server.pid)]
+        bodies = [generate_bytes("837p", 3, seed=900 + n) for n in range(16)]
+
+        async def post_all() -> list[httpx.Response]:
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/edi-x12"}
+            async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+                return list(
+                    await asyncio.gather(
+                        *(
+                            client.post("/v1/submissions", content=b, headers=headers)
+                            for b in bodies
+                        )
+                    )
+                )
+
+        answers = asyncio.run(post_all())
+        assert [r.status_code for r in answers] == [202] * len(bodies)
+        ids = {r.json()["id"] for r in answers}
+        assert len(ids) == len(bodies)
+        assert all(p in _children(server.pid) for p in spawned)  # both still answering
+        worker = subprocess.Popen(
+            [*CLI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        headers = {"Authorization": f"Bearer {key}"}
+        deadline = time.monotonic() + 120
+        statuses: dict[str, str] = {}
+        while time.monotonic() < deadline:
+            statuses = {
+                sid: httpx.get(f"{url}/v1/submissions/{sid}", headers=headers, timeout=10).json()[
+                    "status"
+                ]
+                for sid in ids
+            }
+            if set(statuses.values()) == {"completed"}:
+                break
+            time.sleep(0.5)
+        assert set(statuses.values()) == {"completed"}, statuses
+    finally:
+        for proc in (server, worker):
+            if proc is not None:
+                proc.terminate()
+        for proc in (server, worker):
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert server.returncode == 0, log.read_text()
+    assert not [p for p in spawned if _cmdline(p)]  # the processes ended with the service
+
+    async def jobs() -> list[tuple[str, int]]:
+        engine = make_engine(postgres_url)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT lock, count(*) FROM procrastinate_jobs "
+                    "WHERE task_name = 'edi:process_submission' GROUP BY lock"
+                )
+            )
+            found = [(str(lock), int(n)) for lock, n in rows.all()]
+        await engine.dispose()
+        return found
+
+    # (the queue's table is not emptied between tests: only this test's submissions)
+    assert sorted(j for j in _run_sync(jobs) if j[0] in ids) == sorted((sid, 1) for sid in ids)
+
+
+def test_several_serve_processes_need_postgresql(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "EDI_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'one.db'}",
+        "EDI_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+    }
+    refused = _cli(env, "serve", "--processes", "2", "--port", str(_free_port()))
+    assert refused.returncode == 2
+    assert "several serve processes need PostgreSQL" in refused.stderr
