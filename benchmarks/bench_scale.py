@@ -89,7 +89,7 @@ def _peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
 
 
 def _run(
-    url: str, tmp: Path, paths: list[Path], workers: int, unit_claims: int
+    url: str, tmp: Path, paths: list[Path], workers: int, unit_claims: int, log_level: str
 ) -> tuple[float, int, list[float]]:
     """Seconds from queueing to the last submission done, claims stored, peak RSS (MB)."""
     asyncio.run(fresh_database(url))
@@ -104,7 +104,7 @@ def _run(
         "EDI_GATEWAY_DATABASE_URL": url,
         "EDI_GATEWAY_DATA_DIR": str(data_dir),
         "EDI_GATEWAY_QUEUE": "procrastinate",
-        "EDI_GATEWAY_LOG_LEVEL": "WARNING",
+        "EDI_GATEWAY_LOG_LEVEL": log_level,
         "EDI_GATEWAY_UNIT_CLAIMS": str(unit_claims),
     }
     procs = [
@@ -184,6 +184,12 @@ def main() -> None:
         "guide, whose set and file rules keep a set whole; e.g. OTHERPAY: base guides only",
     )
     parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="the workers' log level (INFO: each unit's start and end, to see where the "
+        "time goes; the logs are in the temp directory printed)",
+    )
+    parser.add_argument(
         "--no-check", action="store_true", help="skip the check-stream baseline (vs check 0)"
     )
     args = parser.parse_args()
@@ -221,7 +227,9 @@ def main() -> None:
         check_seconds = 0.0 if args.no_check else sum(_check_only(p) for p in paths)
         one = None
         for workers in worker_counts:
-            seconds, stored, rss = _run(args.postgres, tmp, paths, workers, args.unit_claims)
+            seconds, stored, rss = _run(
+                args.postgres, tmp, paths, workers, args.unit_claims, args.log_level
+            )
             assert stored == claims, (stored, claims)
             rate = claims / seconds
             one = one or rate

@@ -10,16 +10,19 @@ A submission's job plans, its units store, and the last unit has it concluded:
   ``GuideEvaluator.units_stand_alone``), no guide of the file has such rules, no
   acceptance threshold applies, no two of its claims may judge each other (duplicates,
   a replacement in the set) and at least ``UNIT_MIN_WORKERS`` workers are alive. The
-  units' rows commit and their jobs are queued at once ("wait"); then the job reads the
-  file for what needs all of it (SNIP 1-2 and the 999, the interchange keys, the sets
-  it stores itself) and gives its verdict: the units of sets the 999 accepts may commit
-  ("todo"), those of sets it rejects are given up and the set is stored whole.
+  units' rows commit ("wait"); then the job reads the file for what needs all of it
+  (SNIP 1-2 and the 999, the interchange keys, the sets it stores itself) and gives its
+  verdict: the units of sets the 999 accepts may commit ("todo") and their jobs are
+  queued, those of sets it rejects are given up and the set is stored whole.
 - **a unit** (:func:`run_unit`) checks its range with the same check stream (its own
-  stream: the envelope, the set's header and billing provider, the range) while the
-  planning job reads, waits for the verdict (holding no lock), then stores its claims,
-  outcomes and findings and marks itself done in one transaction: a unit run again after
-  a kill stores nothing twice, and a claim another run stored meanwhile is a duplicate by
-  the tenant's claim key, as in one run.
+  stream: the envelope, the set's header and billing provider, the range), stores its
+  claims, outcomes and findings and marks itself done in one transaction: a unit run
+  again after a kill stores nothing twice, and a claim another run stored meanwhile is a
+  duplicate by the tenant's claim key, as in one run. A unit runs only once its set is
+  judged: one taken before (queued by a run stopped before its verdict) ends at once,
+  giving its worker back, and is queued again with the verdict. (Units that checked
+  their range while the file was read and then waited for the verdict, holding their
+  worker, made the file no faster: see benchmarks/README.md, "Work units".)
 - **conclusion**: the unit that finds itself last (the count of done units is taken
   under the submission row's lock) queues the submission's job again, which keeps the
   first of the findings said once per file, puts the findings in one job's order, builds
@@ -56,7 +59,7 @@ from .finishing import conclude, record_file
 from .gctune import fewer_collections
 from .pipeline import Batches, Run, guides_for, process_submission
 from .repository import SubmissionRunRepository, TransactionSetRepository
-from .units_repository import DONE, READY, WAIT, PlannedUnit, WorkUnitRepository
+from .units_repository import DONE, WAIT, PlannedUnit, WorkUnitRepository
 from .worker import Attempt, record_failure
 
 __all__ = ["UnitPlanner", "advance", "run_unit", "unit_failed", "units_all_done", "worker_name"]
@@ -87,9 +90,8 @@ class UnitPlanner:
         self.split_sets: list[int] = []
 
     async def split(self, run: Run) -> tuple[Collection[int], int]:
-        """Plan the units (or take up the plan of a run stopped before its verdict) and
-        queue them at once: they check and write while this job reads the file for the
-        999, and commit once its verdict says their set is accepted."""
+        """Plan the units (or take up the plan of a run stopped before its verdict); they
+        are queued with the verdict (``record``)."""
         size = self.settings.unit_claims
         if size <= 0 or run.guides.acceptance_threshold is not None:
             return (), 0
@@ -102,30 +104,22 @@ class UnitPlanner:
         async with run.ctx.sessionmaker() as session, session.begin():
             units = WorkUnitRepository(session)
             self.split_sets = sorted(await units.get_set_ordinals(sid))
-            if self.split_sets:
-                ids = await units.get_pending_ids(sid)  # planned by a run stopped since
-            elif not await self._workers_enough(units):
-                return (), len(outlines)
-            else:
+            if not self.split_sets:  # else planned by a run stopped since
+                if not await self._workers_enough(units):
+                    return (), len(outlines)
                 self.split_sets = [
                     o.ordinal
                     for o in outlines
                     if len(o.ranges) > 1 and o.ordinal not in run.done and o.header() is not None
                 ]
                 ids = await self._plan(session, sid)
-            if ids:
-                await SubmissionRunRepository(session).set_status(
-                    sid, SubmissionStatus.STORING, None
-                )
-        if ids:
-            log.info(
-                "submission %s: %d work units for set(s) %s",
-                sid,
-                len(ids),
-                ",".join(map(str, self.split_sets)),
-            )
-        for unit_id in ids:
-            await self.queue_unit(unit_id)
+                if ids:
+                    log.info(
+                        "submission %s: %d work units for set(s) %s",
+                        sid,
+                        len(ids),
+                        ",".join(map(str, self.split_sets)),
+                    )
         return self.split_sets, len(outlines)
 
     async def _workers_enough(self, units: WorkUnitRepository) -> bool:
@@ -176,17 +170,21 @@ class UnitPlanner:
 
     async def record(self, run: Run, checked: CheckedFile, redo: frozenset[int]) -> bool:
         """The verdict: the file's acknowledgments, and the units of the accepted sets
-        free to commit; False when no set is left to units."""
+        free to commit, queued; False when no set is left to units."""
         keep = [o for o in self.split_sets if o not in redo]
         if not keep:
             return False
         results = list(checked.result.transaction_sets())
+        sid = run.submission_id
         async with run.ctx.sessionmaker() as session, session.begin():
-            await record_file(session, self.settings, run.submission_id, checked)
-            total = await WorkUnitRepository(session).go(
-                run.submission_id, {o: results[o - 1].segment_count for o in keep}
-            )
-        log.info("submission %s: read; its %d work units may commit", run.submission_id, total)
+            await record_file(session, self.settings, sid, checked)
+            units = WorkUnitRepository(session)
+            total = await units.go(sid, {o: results[o - 1].segment_count for o in keep})
+            ids = await units.get_pending_ids(sid)
+            await SubmissionRunRepository(session).set_status(sid, SubmissionStatus.STORING, None)
+        log.info("submission %s: read; its %d work units queued", sid, total)
+        for unit_id in ids:
+            await self.queue_unit(unit_id)
         return True
 
 
@@ -270,6 +268,15 @@ async def run_unit(
         unit = await WorkUnitRepository(session).get_by_id(unit_id)
         if unit is None or unit.status == DONE:
             return
+        if unit.status == WAIT:
+            # taken before its set's verdict: the worker is free for other jobs meanwhile;
+            # the planning job queues the unit again with the verdict
+            log.info(
+                "submission %s unit %d: waits for the file's verdict",
+                unit.submission_id,
+                unit.ordinal,
+            )
+            return
         submission = await SubmissionRunRepository(session).get_by_id(unit.submission_id)
         assert submission is not None
         tenant = await load_tenant(session, submission.partner_id)
@@ -317,28 +324,6 @@ async def run_unit(
         await queue_submission(submission.id)
 
 
-#: how long a unit that is ready waits for its set's verdict before it gives up (and is
-#: run again later): the planning job reads the whole file for the 999 meanwhile
-VERDICT_WAIT_SECONDS = 600.0
-
-
-async def _verdict(ctx: IngestContext, unit_id: int) -> bool:
-    """Wait until the planning job has judged the unit's set: True when the set is
-    accepted (commit), False when the unit is gone or done (roll back)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + VERDICT_WAIT_SECONDS
-    pause = 0.05
-    while True:
-        async with ctx.sessionmaker() as session:
-            status = await WorkUnitRepository(session).get_status(unit_id)
-        if status != WAIT:
-            return status == READY
-        if loop.time() > deadline:
-            raise TimeoutError("the planning job gave no verdict on the unit's set")
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.5)
-
-
 async def _store(
     ctx: IngestContext,
     set_id: int,
@@ -357,14 +342,9 @@ async def _store(
                         continue  # the range's own envelope: the 999 is the whole file's
                     if writer is None:
                         writer = EncounterSetWriter(ctx, item.unit.header, set_ordinal)
-                        writer.flush_every = unit.claims + 1  # see below
                         await writer.join(set_id)
                     await writer.add(item)
         if writer is None:
-            return None
-        # written only once the set is judged: nothing is locked while the unit waits
-        if not await _verdict(ctx, unit.id):
-            await writer.abort()
             return None
         session = await writer.store_range()
         units = WorkUnitRepository(session)

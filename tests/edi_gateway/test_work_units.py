@@ -23,11 +23,11 @@ from sqlalchemy import select, text
 from edi_gateway.config import Settings
 from edi_gateway.db import make_engine, make_sessionmaker
 from edi_gateway.models import Submission, TransactionSet, WorkUnit
-from edi_gateway.submissions.pipeline import process_submission
+from edi_gateway.submissions.pipeline import process_submission, start_run
 from edi_gateway.submissions.repository import AcknowledgmentRepository
 from edi_gateway.submissions.schemas import SubmissionStatus
 from edi_gateway.submissions.service import receive, store_path
-from edi_gateway.submissions.units import advance, run_unit
+from edi_gateway.submissions.units import UnitPlanner, advance, run_unit
 from parsers.generate import generate_bytes
 
 CLAIMS = 1_200
@@ -390,12 +390,13 @@ def test_a_worker_killed_mid_unit_leaves_nothing_stored_twice(
 
 
 @pytest.mark.parametrize("rejected", [False, True])
-async def test_units_taken_while_the_file_is_read_wait_for_its_verdict(
+async def test_units_run_only_once_their_set_is_judged(
     pg: Db, tmp_path: Path, rejected: bool
 ) -> None:
-    """Units are queued before the planning job reads the file for the 999 and run beside
-    it; they commit only once it has judged their set, and give up (writing nothing) when
-    the 999 rejects it, which is then stored whole."""
+    """Units are queued with the planning job's verdict on their set (the 999). A unit
+    taken before it (queued by a run stopped after planning) ends at once, storing nothing
+    and giving its worker back, and is queued again with the verdict; the units of a set
+    the 999 rejects are given up, and the set is stored whole."""
     path = large_837(tmp_path, 700)
     if rejected:
         raw = path.read_bytes()
@@ -405,24 +406,38 @@ async def test_units_taken_while_the_file_is_read_wait_for_its_verdict(
             raw[:se] + b"SE*" + str(int(count) + 1).encode() + raw[se + 3 + len(count) :]
         )
     sid = await _received(pg, path)
-    running: list[asyncio.Task[None]] = []
+    queued: list[int] = []
     ends: list[str] = []
 
     async def queue_submission(submission_id: str) -> None:
         ends.append(submission_id)
 
-    async def queue_unit(unit_id: int) -> None:  # a worker takes it at once
-        running.append(
-            asyncio.create_task(run_unit(pg.sessionmaker, pg.settings, unit_id, queue_submission))
-        )
+    async def queue_unit(unit_id: int) -> None:
+        queued.append(unit_id)
 
-    await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
-    assert len(running) == 3  # queued before the file was read
-    await asyncio.gather(*running)
-    if not rejected:
-        assert ends == [sid]
-        await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
+    # a run stopped after planning, before its verdict
+    run = await start_run(pg.sessionmaker, pg.settings, sid)
+    assert list((await UnitPlanner(pg.settings, queue_unit).split(run))[0]) == [1]
+    assert queued == []  # nothing to run before the verdict
+    async with pg.sessionmaker() as s:
+        planned = (await s.execute(select(WorkUnit.id).order_by(WorkUnit.id))).scalars().all()
+    assert len(planned) == 3
+    for unit_id in planned:  # taken all the same: it ends at once (before: it waited)
+        await asyncio.wait_for(
+            run_unit(pg.sessionmaker, pg.settings, unit_id, queue_submission), 60
+        )
+    async with pg.sessionmaker() as s:
+        statuses = (await s.execute(select(WorkUnit.status))).scalars().all()
+        assert (await s.execute(text("SELECT count(*) FROM encounters"))).scalar_one() == 0
+    assert statuses == ["wait"] * 3 and ends == []
+
+    await advance(pg.sessionmaker, pg.settings, sid, queue_unit)  # takes the plan up
+    assert queued == ([] if rejected else list(planned))  # queued with the verdict
+    for unit_id in queued:
+        await run_unit(pg.sessionmaker, pg.settings, unit_id, queue_submission)
     assert ends == ([] if rejected else [sid])
+    if ends:
+        await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
     got = await stored(pg, sid)
     assert got["sets"][0][1:5] == (
         ("rejected", 700, 0, 700) if rejected else ("stored", 700, 700, 0)
