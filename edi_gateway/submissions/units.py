@@ -7,7 +7,9 @@ A submission's job plans, its units store, and the last unit has it concluded:
   ``UNIT_CLAIMS`` claims is left to units of about that many claims, each starting at a
   2000A or 2000B HL, when its guides judge each claim alone (no set- or file-scope rule,
   no "unique in the file" rule, no claim rule rejecting the set: see
-  ``GuideEvaluator.units_stand_alone``), no guide of the file has such rules, no
+  ``GuideEvaluator.units_stand_alone``; the file's other sets are stored whole by the
+  planning job), no guide of the file has file-scope, "unique in the file" or
+  file-rejecting rules (``units_keep_file_whole``), no
   acceptance threshold applies, no two of its claims may judge each other (duplicates,
   a replacement in the set) and at least ``UNIT_MIN_WORKERS`` workers are alive. The
   units' rows commit ("wait"); then the job reads the file for what needs all of it
@@ -98,8 +100,12 @@ class UnitPlanner:
         outlines = await asyncio.to_thread(plan_ranges, run.path, size)
         self.outlines = {o.ordinal: o for o in outlines}
         headers = [h for h in (o.header() for o in outlines) if h is not None]
-        if not all(run.guides.for_header(h).units_stand_alone(h.guide) for h in headers):
+        if any(run.guides.for_header(h).units_keep_file_whole(h.guide) for h in headers):
             return (), len(outlines)
+        # a set judged whole by its guides stays whole (stored by this job as it reads)
+        alone = {
+            h.set_index for h in headers if run.guides.for_header(h).units_stand_alone(h.guide)
+        }
         sid = run.submission_id
         async with run.ctx.sessionmaker() as session, session.begin():
             units = WorkUnitRepository(session)
@@ -110,7 +116,7 @@ class UnitPlanner:
                 self.split_sets = [
                     o.ordinal
                     for o in outlines
-                    if len(o.ranges) > 1 and o.ordinal not in run.done and o.header() is not None
+                    if len(o.ranges) > 1 and o.ordinal not in run.done and o.ordinal in alone
                 ]
                 ids = await self._plan(session, sid)
                 if ids:

@@ -126,6 +126,23 @@ class GuideEvaluator:
                 return False
         return True
 
+    def units_keep_file_whole(self, transaction: str) -> bool:
+        """Whether these guides judge a ``transaction`` set with the rest of its file: a
+        file-scope rule, a rule remembering the file's earlier units (``unique``) or a
+        unit rule that rejects the file. Then no set of the file is checked in ranges
+        (a set whose guides only judge the set as a whole stays whole, the others may be
+        cut: ``units_stand_alone``)."""
+        for guide, rule in self._rules:
+            if transaction not in (rule.transactions or guide.transactions):
+                continue
+            if (
+                rule.scope == "file"
+                or rule.kind in _ACROSS_UNITS
+                or rule.severity == Severity.REJECT_FILE.value
+            ):
+                return True
+        return False
+
     def said_once(self) -> frozenset[str]:
         """Ids of the rules said once per file (``list_installed``): a file checked in
         ranges says them once per range, of which the first in the file is kept."""

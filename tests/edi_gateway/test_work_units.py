@@ -540,3 +540,33 @@ async def test_with_one_worker_alive_a_large_set_is_stored_in_one_job(
         assert len(queued) == 3
     finally:
         await workers(0)
+
+
+async def test_a_set_kept_whole_leaves_the_file_s_other_sets_to_units(
+    pg: Db, tmp_path: Path
+) -> None:
+    """A set judged as a whole by its guides (an 835: its balancing rejects the set) is
+    stored whole by the planning job while the file's large 837 set is split into units,
+    and the file ends as one job's run of it ends."""
+    path = large_837(tmp_path, 700)
+    raw = path.read_bytes()
+    remit = generate_bytes("835", 20, seed=3).replace(b"GPHP1EDI", b"OTHERPAY")
+    group = remit[remit.index(b"GS*") : remit.rindex(b"IEA*")]
+    iea = raw.rindex(b"IEA*")
+    path.write_bytes(raw[:iea] + group + b"IEA*2*" + raw[iea:].split(b"*")[2])
+    sid = await _received(pg, path)
+    assert len(await _in_units(pg, sid)) == 3  # the 837 set: 300, 300 and 100 claims
+    in_units = await stored(pg, sid)
+    async with pg.sessionmaker() as s:
+        units = (await s.execute(select(WorkUnit.set_ordinal, WorkUnit.status))).all()
+    assert [tuple(u) for u in units] == [(1, "done")] * 3
+    assert [(o, status, n) for o, status, n, *_ in in_units["sets"]] == [
+        (1, "stored", 700),
+        (2, "stored", 20),
+    ]
+    assert in_units["submission"][0][0] == "completed"
+
+    await _truncate_all(pg.url)
+    sid = await _received(pg, path)
+    await process_submission(pg.sessionmaker, pg.settings, sid)  # one job, no units
+    assert await stored(pg, sid) == in_units

@@ -93,6 +93,16 @@ def test_only_sets_whose_guides_judge_each_claim_alone_stand_alone() -> None:
     assert not guides.for_header(_header("835", "OTHERPAY")).units_stand_alone("835")
 
 
+def test_only_a_guide_with_file_rules_keeps_every_set_of_the_file_whole() -> None:
+    guides = _guides()
+    # the Medi-Cal plan guide: file-scope rules (R03, R04) and a claim unique in the file
+    assert guides.for_header(_header("837P", "GPHP1EDI")).units_keep_file_whole("837P")
+    # the base guides judge a set at most (835 balancing): the file's other sets may be cut
+    for transaction in ("837P", "835", "834"):
+        checks = guides.for_header(_header(transaction, "OTHERPAY"))
+        assert not checks.units_keep_file_whole(transaction)
+
+
 def _claims(text: str) -> list[int]:
     return [i for i, s in enumerate(text.split("~")) if s.strip().startswith("CLM*")]
 
