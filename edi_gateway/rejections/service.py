@@ -221,6 +221,8 @@ async def _close_corrected(
     A transaction set's accepted claims at a time, so a 1,000,000-claim file's keys are
     never all in memory: first every claim's own key, then the originals, so an item whose
     claim the file sends again is closed by that claim, not by one that replaces it."""
+    if not await rows.any_open(submission, "claim"):
+        return 0
     note = f"accepted in submission {submission.id}"
     closed = 0
     for replacing in (False, True):
@@ -329,6 +331,8 @@ async def _close_members(
 ) -> int:
     """An 834 member item closes when the same sender's next change for the member (its
     subscriber id, REF*0F) is accepted."""
+    if not await rows.any_open(submission, "member"):
+        return 0
     accepted = await rows.members_changed(submission.id)
     if not accepted:
         return 0
@@ -341,6 +345,8 @@ async def _close_paid(
     session: AsyncSession, rows: OutcomeRepository, submission: Submission
 ) -> int:
     """A denial closes when a later 835 from the same plan pays the same claim (CLP01)."""
+    if not await rows.any_open_denial(submission):
+        return 0
     by_claim: dict[str, int | None] = {c: e for c, e in await rows.paid_claims(submission.id)}  # noqa: C416
     if not by_claim:
         return 0
