@@ -132,10 +132,13 @@ class Finding:
             self.group_control_number = printable(gs06)
         if st02 is not None and not st02.isprintable():
             self.transaction_control_number = printable(st02)
-        for name in _RARELY_SET:
-            text = getattr(self, name)
-            if text is not None and not text.isprintable():
-                setattr(self, name, printable(text))
+        rule_id, guide, fix = self.rule_id, self.guide, self.fix
+        if rule_id is not None and not rule_id.isprintable():
+            self.rule_id = printable(rule_id)
+        if guide is not None and not guide.isprintable():
+            self.guide = printable(guide)
+        if fix is not None and not fix.isprintable():
+            self.fix = printable(fix)
 
     @property
     def is_error(self) -> bool:
@@ -162,8 +165,3 @@ class Finding:
 
 _VALUE_LIMIT = 256
 _MESSAGE_LIMIT = 1024
-_RARELY_SET = (
-    "rule_id",
-    "guide",
-    "fix",
-)

@@ -164,8 +164,18 @@ def day_of(hit: Hit) -> int:
     return day
 
 
+_ISO: Final[dict[int, str]] = {}
+
+
 def iso_date(day: int) -> str:
-    return dt.date.fromordinal(day).isoformat()
+    """The day number as CCYY-MM-DD, remembered by number (a late claim's words name the
+    same few dates again and again)."""
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) >= GOOD_MAX:
+            _ISO.clear()
+        text = _ISO[day] = dt.date.fromordinal(day).isoformat()
+    return text
 
 
 # --- conditions (``when``) --------------------------------------------------------------------

@@ -6,7 +6,10 @@ literal interchanges below) and written out literally.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import random
+from dataclasses import MISSING
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +26,7 @@ from mappings.common import (
     parse_period,
     party,
 )
-from mappings.records import Adjustment, Diagnosis, EncounterClaim, Party
+from mappings.records import Adjustment, Diagnosis, EncounterClaim, EncounterLine, Party
 from mappings.x837 import map_claim
 from parsers import Loop, Segment, TransactionHeader, Unit, UnitEvent, Validator
 from parsers.generate import generate_bytes
@@ -1327,3 +1330,60 @@ def test_common_adjustments_and_party() -> None:
         secondary_ids={"TJ": "12"},
     )
     assert party("payer", None) == Party(role="payer")
+
+
+# --- records with their own __init__ (compiled) ---------------------------------------------
+
+
+def _annotations(name: str) -> dict[str, str]:
+    """The field annotations of a record class as written in mappings/records.py (a compiled
+    build does not keep them)."""
+    source = (Path(__file__).parents[2] / "mappings" / "records.py").read_text()
+    [cls] = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name]
+    return {
+        st.target.id: ast.unparse(st.annotation)
+        for st in cls.body
+        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
+    }
+
+
+def _distinct(i: int, annotation: str) -> object:
+    """A value of the field's type (a compiled record checks types), different per field."""
+    kind = annotation.split(" | ")[0]
+    if kind == "str":
+        return f"value {i}"
+    if kind == "int":
+        return 1000 + i
+    if kind == "Decimal":
+        return Decimal(i) / 100
+    if kind == "date":
+        return date.fromordinal(730_000 + i)
+    if kind == "Party":
+        return Party(f"role {i}")
+    if kind.startswith("list"):
+        return []
+    assert kind.startswith("dict"), annotation
+    return {}
+
+
+@pytest.mark.parametrize("cls", [Party, Diagnosis, EncounterLine, EncounterClaim])
+def test_spelled_out_init_matches_the_fields(cls: type) -> None:
+    """The records that spell out ``__init__`` (see mappings/records.py) take exactly their
+    fields, in order, positionally or by name, with the declared defaults and a new empty
+    list or dict per record."""
+    fields = dataclasses.fields(cls)
+    required = [f for f in fields if f.default is MISSING and f.default_factory is MISSING]
+    assert [f.name for f in fields[: len(required)]] == [f.name for f in required]
+    names = _annotations(cls.__name__)
+    values = [_distinct(i, names[f.name]) for i, f in enumerate(fields)]
+    by_name = {f.name: v for f, v in zip(fields, values, strict=True)}
+    for record in (cls(*values), cls(**by_name)):
+        for f, v in zip(fields, values, strict=True):
+            assert getattr(record, f.name) == v, f.name
+    first, second = (cls(*values[: len(required)]) for _ in range(2))
+    for f in fields[len(required) :]:
+        if f.default_factory is not MISSING:
+            assert getattr(first, f.name) == f.default_factory(), f.name
+            assert getattr(first, f.name) is not getattr(second, f.name), f.name
+        else:
+            assert getattr(first, f.name) == f.default, f.name
