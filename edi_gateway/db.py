@@ -356,6 +356,21 @@ async def insert_new(
     plan, values, driver = await _prepared(conn, table, columns, rows)
     names = ", ".join(f'"{n}"' for n in plan.names)
     if dialect.name == "postgresql":
+        from asyncpg.exceptions import UniqueViolationError
+
+        pg = cast(_CopyingDriver, driver)
+        # Usually no row is stored yet: COPY straight into the table, in a savepoint (the
+        # server's work for an encounter: 29 µs through the temporary table, most of it the
+        # INSERT .. SELECT). A unique violation (a key stored by another run meanwhile; a
+        # concurrent transaction holding the key is waited for, as ON CONFLICT does) undoes
+        # the savepoint and the rows go the conflict-aware way below.
+        try:
+            async with conn.begin_nested():
+                await pg.copy_records_to_table(table.name, records=values, columns=plan.names)
+        except UniqueViolationError:
+            pass
+        else:
+            return {cast(int, row[0]) for row in rows}
         stage = f"_stage_{table.name}"
         await conn.execute(
             text(
@@ -363,7 +378,6 @@ async def insert_new(
                 f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
             )
         )
-        pg = cast(_CopyingDriver, driver)
         await pg.copy_records_to_table(stage, records=values, columns=plan.names)
         inserted = await conn.execute(
             text(
