@@ -570,3 +570,89 @@ async def test_a_set_kept_whole_leaves_the_file_s_other_sets_to_units(
     sid = await _received(pg, path)
     await process_submission(pg.sessionmaker, pg.settings, sid)  # one job, no units
     assert await stored(pg, sid) == in_units
+
+
+def test_workers_killed_at_ten_random_points_of_a_file_in_units(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Two workers share a 3,000-claim set in units; one of them, at random, is SIGKILLed
+    at 10 seeded random moments (the planning read, a unit, the conclusion) and replaced:
+    every claim is stored once, the submission completes and its acknowledgments equal
+    those of an undisturbed run of the same file (masked as test_worker_recovery's)."""
+    import random
+
+    from test_worker_recovery import (
+        _acks,
+        _distinct_claims,
+        _env,
+        _fresh_queue,
+        _queued,
+        _run_sync,
+        _sql,
+        _stop,
+        _wait,
+        _worker,
+    )
+
+    url = postgres_url
+    path = large_837(tmp_path, 3_000, seed=13)
+    env = {
+        **_env(url, tmp_path),
+        "EDI_GATEWAY_UNIT_CLAIMS": "500",
+        # split even when the planning job runs while a killed worker's replacement starts
+        "EDI_GATEWAY_UNIT_MIN_WORKERS": "1",
+    }
+    done = ("completed", "partially_accepted", "rejected", "failed", "held")
+
+    def status(sid: str) -> str:
+        [row] = _run_sync(
+            lambda: _sql(url, "SELECT status FROM submissions WHERE id = :sid", sid=sid)
+        )
+        return str(row["status"])
+
+    def start() -> list[subprocess.Popen[bytes]]:
+        """An empty database and queue, then two workers (registered before the file is
+        queued: the planner counts them)."""
+        _run_sync(lambda: _truncate_all(url))
+        _run_sync(lambda: _fresh_queue(url))
+        workers = [_worker(env), _worker(env)]
+        time.sleep(2)
+        return workers
+
+    workers = start()
+    try:
+        sid = _queued(url, tmp_path, path, fresh=False)
+        begun = time.monotonic()
+        _wait(lambda: status(sid) in done, 240, "the undisturbed run")
+        duration = time.monotonic() - begun
+    finally:
+        _stop(*workers)
+    assert status(sid) == "completed"
+    [split] = _run_sync(lambda: _sql(url, "SELECT count(*) AS n FROM work_units"))
+    assert split["n"] == 6  # it was split
+    undisturbed = _acks(url, sid)
+    assert set(undisturbed) >= {"999", "277ca"}
+
+    rng = random.Random(19)
+    workers = start()
+    killed_mid_run = 0
+    try:
+        sid = _queued(url, tmp_path, path, fresh=False)
+        for _ in range(10):
+            time.sleep(rng.uniform(0.02, 0.25) * duration)  # within a quarter of a run
+            if status(sid) in done:
+                break
+            killed_mid_run += 1
+            victim = workers.pop(rng.randrange(2))
+            victim.send_signal(signal.SIGKILL)  # its job stays "doing" until found stalled
+            victim.wait(timeout=10)
+            workers.append(_worker(env))
+        final = _wait(lambda: (s := status(sid)) in done and s, 300, "the file to end")
+    finally:
+        _stop(*workers)
+    assert killed_mid_run >= 5, killed_mid_run  # the kills did land mid-file
+    assert final == "completed"
+    assert _distinct_claims(url) == (3_000, 3_000)  # every claim stored once
+    units = _run_sync(lambda: _sql(url, "SELECT status FROM work_units"))
+    assert [u["status"] for u in units] == ["done"] * 6  # stored in units all the same
+    assert _acks(url, sid) == undisturbed
