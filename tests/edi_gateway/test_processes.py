@@ -29,6 +29,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _wait_ready(url: str, seconds: float) -> None:
+    """Until ``GET /readyz`` answers 200 (the service started), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the service did not become ready")
+
+
 def test_serve_worker_and_submit_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     _run_sync(lambda: _truncate_all(postgres_url))
     env = {
@@ -60,15 +73,7 @@ def test_serve_worker_and_submit_on_postgresql(postgres_url: str, tmp_path: Path
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise AssertionError("the service did not become ready")
+        _wait_ready(url, seconds=20)
         claims = tmp_path / "claims.x12"
         claims.write_bytes((SAMPLES / "837p" / "837p_valid_basic.x12").read_bytes())
         sent = subprocess.run(
@@ -222,15 +227,7 @@ def test_serve_in_several_processes_on_postgresql(postgres_url: str, tmp_path: P
     worker: subprocess.Popen[bytes] | None = None
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise AssertionError("the service did not become ready")
+        _wait_ready(url, seconds=30)
         spawned = [p for p in _children(server.pid) if "spawn_main" in _cmdline(p)]
         assert len(spawned) == 2, [_cmdline(p) for p in _children(server.pid)]
         bodies = [generate_bytes("837p", 3, seed=900 + n) for n in range(16)]
