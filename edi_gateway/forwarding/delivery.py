@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Settings
 from ..models import ForwardingBatch, OutboundSettings, Partner, StoredFile
-from ..submissions.filestore import FileStore
+from ..submissions.filestore import FileStore, durable_replace, make_directories
 
 __all__ = ["deliver", "file_name", "undelivered"]
 
@@ -127,13 +127,13 @@ async def _post(
 
 def _drop(directory: str, name: str, data: bytes) -> None:
     target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
+    make_directories(target)
     partial = target / f".{name}.partial"
     with open(partial, "wb") as out:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
-    os.replace(partial, target / name)
+    durable_replace(partial, target / name)
 
 
 async def deliver(

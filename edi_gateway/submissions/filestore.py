@@ -35,6 +35,35 @@ def _disk_full_is_clear() -> Iterator[None]:
         raise
 
 
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_directories(directory: Path) -> None:
+    """``mkdir -p`` whose new entries survive a power cut: each directory created is
+    recorded by fsyncing its parent."""
+    missing: list[Path] = []
+    while not directory.is_dir():
+        missing.append(directory)
+        directory = directory.parent
+    for new in reversed(missing):
+        with suppress(FileExistsError):  # another process made it meanwhile
+            new.mkdir()
+        _fsync_directory(new.parent)
+
+
+def durable_replace(source: str | Path, target: Path) -> None:
+    """Move a file (already fsynced) to ``target`` so that, once this returns, the new
+    name survives a crash: the directory holding it is fsynced after the rename."""
+    make_directories(target.parent)
+    os.replace(source, target)
+    _fsync_directory(target.parent)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredBytes:
     sha256: str
@@ -125,11 +154,11 @@ class Incoming:
         sha = self.digest.hexdigest()
         relative = self.store.relative_for(sha)
         target = self.store.path(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             os.unlink(self.tmp_name)
         else:
-            os.replace(self.tmp_name, target)
+            with _disk_full_is_clear():
+                durable_replace(self.tmp_name, target)
         return StoredBytes(sha, self.size, relative)
 
     def discard(self) -> None:
