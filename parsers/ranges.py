@@ -94,7 +94,8 @@ class SetOutline:
     #: ST up to the first HL (BHT, 1000A, 1000B)
     head: Piece | None = None
     claims: int = 0
-    #: two of its claims may judge each other (duplicates, a replacement): not cut
+    #: one of its claims and another claim of the file (of this set or another) may judge
+    #: each other (duplicates, a replacement): not cut
     entangled: bool = False
     #: the line of its first claim (CLM)
     first_claim_line: int = 0
@@ -221,6 +222,9 @@ def _plan(stream: BinaryIO, size: int) -> list[SetOutline]:
     billing: _Open | None = None
     billing_piece: Piece | None = None
     cuts: list[tuple[int, int, int, int, Piece | None]] = []  # start, line, pos, claims, 2000A
+    # sets large enough to cut: the set, its cut points, where its SE starts and its line
+    candidates: list[tuple[SetOutline, list[tuple[int, int, int, int, Piece | None]], int, int]]
+    candidates = []
     position = 0
     for batch in tokenize(stream, delims, prefix=head):
         first = batch.first_ordinal
@@ -263,7 +267,7 @@ def _plan(stream: BinaryIO, size: int) -> list[SetOutline]:
                 position = 1
                 st_open = _Open(off, line, 1)
                 billing, billing_piece, cuts = None, None, []
-                tangle = _Tangle(delims.component)
+                tangle.start(cur.ordinal)
             elif cur is None or cur.version not in _CLAIM_SETS:
                 if sid == "SE":
                     cur = None
@@ -286,20 +290,26 @@ def _plan(stream: BinaryIO, size: int) -> list[SetOutline]:
                 if cur.claims == 1:
                     cur.first_claim_line = line
             elif sid == "SE":
-                cur.entangled = tangle.entangled()
-                if cur.claims > size and cur.head is not None and not cur.entangled:
-                    cur.ranges = _ranges(cuts, off, line, cur.claims, size)
+                if cur.claims > size and cur.head is not None:
+                    candidates.append((cur, cuts, off, line))
                 cur = None
+    # cut once the whole file is seen: a claim of a later set may judge one of this set
+    entangled = tangle.entangled()
+    for outline, set_cuts, se_start, se_line in candidates:
+        outline.entangled = outline.ordinal in entangled
+        if not outline.entangled:
+            outline.ranges = _ranges(set_cuts, se_start, se_line, outline.claims, size)
     return sets
 
 
 class _Tangle:
-    """Whether two claims of an 837 set may judge each other: the same CLM01 twice for one
-    billing provider (a duplicate, or a replacement of a claim in the set), a replacement
-    or void whose REF*F8 names a claim of the set, or a service line with the same
-    subscriber, procedure and date in two claims (a duplicate line). Only one pass in file
-    order decides those as one job does, so such a set is not cut. A superset of the real
-    duplicates (modifiers and providers are not compared): in doubt, the set stays whole."""
+    """Which 837 sets of a file hold claims that may judge each other: the same CLM01 twice
+    for one billing provider (a duplicate, or a replacement), a replacement or void whose
+    REF*F8 names a claim of the file, or a service line with the same subscriber, procedure
+    and date in two claims (a duplicate line), within one set or across two. Only one pass
+    in file order decides those as one job does (a later set's claim is the duplicate), so
+    no set holding such a claim is cut. A superset of the real duplicates (modifiers and
+    providers are not compared): in doubt, the set stays whole."""
 
     __slots__ = (
         "_claims",
@@ -309,23 +319,35 @@ class _Tangle:
         "_line",
         "_lines",
         "_member",
+        "_more",
         "_n",
         "_npi",
         "_refs",
         "_replacing",
+        "_set",
         "_tangled",
     )
 
     def __init__(self, component: str) -> None:
         self._comp = component
-        self._claims: set[tuple[str, str]] = set()
-        self._clm01s: set[str] = set()
-        self._lines: dict[tuple[str, str, str], int] = {}
-        self._refs: list[str] = []
+        self._claims: dict[tuple[str, str], int] = {}  # key -> set ordinal
+        self._clm01s: dict[str, int] = {}  # CLM01 -> first set holding it
+        self._more: dict[str, set[int]] = {}  # CLM01s in more than one set -> those sets
+        self._lines: dict[tuple[str, str, str], tuple[int, int]] = {}  # -> (set, claim)
+        self._refs: list[tuple[str, int]] = []  # REF*F8 of a replacement, its set
+        self._tangled: set[int] = set()
+        self._set = 0
         self._npi = self._member = self._date = ""
         self._line: str | None = None
         self._n = 0
-        self._replacing = self._tangled = False
+        self._replacing = False
+
+    def start(self, ordinal: int) -> None:
+        """A new set begins (its billing provider and subscriber are its own)."""
+        self._end_line()
+        self._set = ordinal
+        self._npi = self._member = self._date = ""
+        self._replacing = False
 
     def see(self, sid: str, elems: list[str]) -> bool:
         """Take in one segment of the set (always True, to chain in a condition)."""
@@ -340,9 +362,13 @@ class _Tangle:
             self._n += 1
             clm01 = _at(elems, 1)
             key = (clm01, self._npi)
-            self._tangled |= key in self._claims
-            self._claims.add(key)
-            self._clm01s.add(clm01)
+            if key in self._claims:
+                self._tangled.update((self._claims[key], self._set))
+            else:
+                self._claims[key] = self._set
+            first = self._clm01s.setdefault(clm01, self._set)
+            if first != self._set:
+                self._more.setdefault(clm01, {first}).add(self._set)
             parts = _at(elems, 5).split(self._comp)
             self._replacing = len(parts) > 2 and parts[2] in ("7", "8")
             self._date = ""
@@ -358,7 +384,7 @@ class _Tangle:
             else:
                 self._date = day  # the claim's, for lines without their own
         elif sid == "REF" and _at(elems, 1) == "F8" and self._replacing:
-            self._refs.append(_at(elems, 2))
+            self._refs.append((_at(elems, 2), self._set))
         elif sid in ("LX", "HL"):
             self._end_line()
         return True
@@ -367,12 +393,20 @@ class _Tangle:
         if self._line is None:
             return
         key = (self._member, self._line, date if date is not None else self._date)
-        self._tangled |= self._lines.setdefault(key, self._n) != self._n
+        where = self._lines.setdefault(key, (self._set, self._n))
+        if where != (self._set, self._n):
+            self._tangled.update((where[0], self._set))
         self._line = None
 
-    def entangled(self) -> bool:
+    def entangled(self) -> frozenset[int]:
+        """The sets (ordinals) not to cut, once the whole file is seen."""
         self._end_line()
-        return self._tangled or any(ref in self._clm01s for ref in self._refs)
+        out = set(self._tangled)
+        for ref, ordinal in self._refs:
+            if ref in self._clm01s:
+                out.add(ordinal)
+                out |= self._more.get(ref, {self._clm01s[ref]})
+        return frozenset(out)
 
 
 def _ranges(

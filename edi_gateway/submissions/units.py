@@ -10,8 +10,9 @@ A submission's job plans, its units store, and the last unit has it concluded:
   ``GuideEvaluator.units_stand_alone``; the file's other sets are stored whole by the
   planning job), no guide of the file has file-scope, "unique in the file" or
   file-rejecting rules (``units_keep_file_whole``), no
-  acceptance threshold applies, no two of its claims may judge each other (duplicates,
-  a replacement in the set) and at least ``UNIT_MIN_WORKERS`` workers are alive. The
+  acceptance threshold applies, none of its claims may judge or be judged by another
+  claim of the file (duplicates, a replacement, in this set or another: only file order
+  decides which is the duplicate) and at least ``UNIT_MIN_WORKERS`` workers are alive. The
   units' rows commit ("wait"); then the job reads the file for what needs all of it
   (SNIP 1-2 and the 999, the interchange keys, the sets it stores itself) and gives its
   verdict: the units of sets the 999 accepts may commit ("todo") and their jobs are

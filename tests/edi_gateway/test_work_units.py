@@ -572,6 +572,39 @@ async def test_a_set_kept_whole_leaves_the_file_s_other_sets_to_units(
     assert await stored(pg, sid) == in_units
 
 
+async def test_a_claim_repeated_in_another_set_keeps_the_large_set_whole(
+    pg: Db, tmp_path: Path
+) -> None:
+    """The file's second set repeats the first claim of its large set: one job judges the
+    second set's copy the duplicate. Units of the large set would commit after the
+    planning job stored the small set and make the large set's copy the duplicate, so the
+    large set is stored whole and the file ends exactly as one job's run of it."""
+    path = large_837(tmp_path, 700)
+    segments = path.read_text().split("~")
+    at = {s.strip().split("*")[0]: i for i, s in reversed(list(enumerate(segments)))}
+    claims = [i for i, s in enumerate(segments) if s.strip().startswith("CLM*")]
+    second_hl = next(i for i in range(claims[0], len(segments)) if segments[i].strip()[:3] == "HL*")
+    st = segments[at["ST"]].split("*")
+    small = ["*".join([*st[:2], "9999", *st[3:]]), *segments[at["ST"] + 1 : second_hl]]
+    small.append(f"\nSE*{len(small) + 1}*9999")
+    ge = next(i for i, s in enumerate(segments) if s.strip().startswith("GE*"))
+    segments[ge] = segments[ge].replace("GE*1*", "GE*2*")
+    path.write_text("~".join([*segments[:ge], *small, *segments[ge:]]))
+
+    sid = await _received(pg, path)
+    assert await _in_units(pg, sid) == []  # no units: the large set is stored whole
+    in_units = await stored(pg, sid)
+    clm01 = segments[claims[0]].split("*")[1]
+    copies = [e for e in in_units["outcomes"] if e[2] == clm01]
+    assert [(o[0], o[3]) for o in copies] == [(1, True), (2, False)]  # the later copy
+    assert [(o, status) for o, status, *_ in in_units["sets"]] == [(1, "stored"), (2, "stored")]
+
+    await _truncate_all(pg.url)
+    sid = await _received(pg, path)
+    await process_submission(pg.sessionmaker, pg.settings, sid)  # one job, no units
+    assert await stored(pg, sid) == in_units
+
+
 def test_workers_killed_at_ten_random_points_of_a_file_in_units(
     postgres_url: str, tmp_path: Path
 ) -> None:

@@ -147,3 +147,39 @@ def test_a_set_whose_claims_may_judge_each_other_is_not_cut(tmp_path: Path) -> N
     lines[next_one("SV1", second)] = lines[next_one("SV1", first)]
     lines[next_one("DTP*472", second)] = lines[next_one("DTP*472", first)]
     assert cut(lines) == []
+
+
+def test_a_set_holding_a_claim_repeated_in_another_set_of_the_file_is_not_cut(
+    tmp_path: Path,
+) -> None:
+    """One job judges the later set's copy the duplicate; units of the large set would
+    commit in any order beside the other set, so the large set stays whole. The other
+    sets of the file are still cut."""
+    path = _file(tmp_path, 1_000)
+    segments = path.read_text().split("~")
+    st = next(i for i, s in enumerate(segments) if s.strip().startswith("ST*"))
+    se = next(i for i, s in enumerate(segments) if s.strip().startswith("SE*"))
+    hls = [i for i, s in enumerate(segments) if s.strip().startswith("HL*")]
+    first_claim = _claims("~".join(segments))[0]
+    # a small set: the large set's head and its first claim (billing, subscriber, claim)
+    next_hl = next(i for i in hls if i > first_claim)
+    st_parts = segments[st].split("*")
+    small = ["*".join([*st_parts[:2], "9999", *st_parts[3:]]), *segments[st + 1 : next_hl]]
+    small.append(f"\nSE*{len(small) + 1}*9999")
+
+    def plan(*sets: list[str]) -> list[Any]:
+        body = [s for one in sets for s in one]
+        path.write_text("~".join([*segments[:st], *body, *segments[se + 1 :]]))
+        return [outline.ranges for outline in plan_ranges(str(path), 300)]
+
+    large = segments[st : se + 1]
+    # two copies of the large set: each holds the other's claims
+    assert plan(large, large) == [[], []]
+    # the small set after (or before) the large one repeats its first claim
+    assert plan(large, small) == [[], []]
+    assert plan(small, large) == [[], []]
+    # the small set with another patient control number: the large set is cut
+    other = [s.replace(segments[first_claim].split("*")[1], "OTHER-CLAIM-1") for s in small]
+    other = [s.replace("SV1*HC:", "SV1*HC:A") for s in other]
+    ranges = plan(large, other)
+    assert len(ranges[0]) == 4 and ranges[1] == []
