@@ -219,7 +219,7 @@ def _charge_text(charge: str) -> str:
 
 
 def _d8(day: date) -> str:
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def _service_period(claim: ClaimAck, fallback: date) -> tuple[str, str]:
@@ -318,17 +318,29 @@ def _line_loop(out: _Set, line: LineAck, processed: str, fallback: date) -> None
             out.seg("DTP", "472", "RD8", f"{_d8(first_day)}-{_d8(last_day)}")
 
 
-def _totals(out: _Set, claims: Sequence[ClaimAck], qty: tuple[str, str]) -> None:
-    accepted = [c for c in claims if c.accepted]
-    rejected = [c for c in claims if not c.accepted]
+def _totals(
+    out: _Set, claims: Sequence[ClaimAck], amounts: Sequence[Decimal], qty: tuple[str, str]
+) -> Decimal:
+    """QTY/AMT of the accepted and the rejected claims (``amounts``: their charges, in
+    order); returns the total charge."""
+    accepted = rejected = 0
+    accepted_amount = rejected_amount = Decimal()
+    for claim, amount in zip(claims, amounts, strict=True):
+        if claim.accepted:
+            accepted += 1
+            accepted_amount += amount
+        else:
+            rejected += 1
+            rejected_amount += amount
     if accepted:
-        out.seg("QTY", qty[0], str(len(accepted)))
+        out.seg("QTY", qty[0], str(accepted))
     if rejected:
-        out.seg("QTY", qty[1], str(len(rejected)))
+        out.seg("QTY", qty[1], str(rejected))
     if accepted:
-        out.seg("AMT", "YU", _amount_text(sum((_decimal(c.charge) for c in accepted), Decimal())))
+        out.seg("AMT", "YU", _amount_text(accepted_amount))
     if rejected:
-        out.seg("AMT", "YY", _amount_text(sum((_decimal(c.charge) for c in rejected), Decimal())))
+        out.seg("AMT", "YY", _amount_text(rejected_amount))
+    return accepted_amount + rejected_amount
 
 
 def _transaction_set(ack: SetAck, st02: str, ref: str, now: datetime) -> list[str]:
@@ -336,7 +348,8 @@ def _transaction_set(ack: SetAck, st02: str, ref: str, now: datetime) -> list[st
         raise ValueError(f"set {ack.st_control_number!r} has no claims to acknowledge")
     out = _Set()
     processed = _d8(ack.processed)
-    total = _amount_text(sum((_decimal(c.charge) for c in ack.claims), Decimal()))
+    amounts = [_decimal(c.charge) for c in ack.claims]  # each charge read once
+    total = _amount_text(sum(amounts, Decimal()))
     out.seg("ST", "277", st02, _VERSION)
     out.seg("BHT", "0085", "08", ref, _d8(now.date()), now.strftime("%H%M"), "TH")
     # 2000A information source
@@ -352,20 +365,26 @@ def _transaction_set(ack: SetAck, st02: str, ref: str, now: datetime) -> list[st
     out.name("41", "2", _required(ack.submitter_name, _NAME_LEN), "", "46", ack.submitter_id)
     out.seg("TRN", "2", _required(ack.st_control_number, _REF_LEN))
     out.seg("STC", _COMPONENT.join(_RECEIVED), processed, "WQ", total)
-    _totals(out, ack.claims, ("90", "AA"))
+    _totals(out, ack.claims, amounts, ("90", "AA"))
     # 2000C billing providers, each with its 2000D patients/claims
-    providers: dict[str, list[ClaimAck]] = {}
-    for claim in ack.claims:
-        providers.setdefault(_clean(claim.billing_npi, _ID_LEN), []).append(claim)
-    for index, (npi, claims) in enumerate(providers.items(), start=1):
+    providers: dict[str, tuple[list[ClaimAck], list[Decimal]]] = {}
+    for claim, amount in zip(ack.claims, amounts, strict=True):
+        claims, charges = providers.setdefault(_clean(claim.billing_npi, _ID_LEN), ([], []))
+        claims.append(claim)
+        charges.append(amount)
+    for index, (npi, (claims, charges)) in enumerate(providers.items(), start=1):
         provider = out.next_hl()
         out.seg("HL", provider, receiver, "19", "1")
         name = _required(next((c.billing_name for c in claims if c.billing_name), None), _NAME_LEN)
         out.name("85", "2", name, "", "XX" if npi else "SV", npi)
-        provider_total = _amount_text(sum((_decimal(c.charge) for c in claims), Decimal()))
         out.seg("TRN", "1", f"{ref}-{index}")
-        out.seg("STC", _COMPONENT.join((*_RECEIVED, "85")), "", "WQ", provider_total)
-        _totals(out, claims, ("QA", "QC"))
+        # the provider's STC total comes before its QTY/AMT: written in place afterwards
+        stc = len(out.segments)
+        out.seg("STC")
+        provider_total = _totals(out, claims, charges, ("QA", "QC"))
+        out.segments[stc] = _ELEMENT.join(
+            ("STC", _COMPONENT.join((*_RECEIVED, "85")), "", "WQ", _amount_text(provider_total))
+        )
         for claim in claims:
             out.seg("HL", out.next_hl(), provider, "PT")
             first = _clean(claim.patient_first, _FIRST_LEN)

@@ -238,7 +238,9 @@ class ClaimOutcomeRepository(Repository[ClaimOutcome]):
     async def get_for_277(self, submission_id: str, set_ordinal: int) -> Sequence[OutcomeFor277]:
         """The columns of each claim outcome of one set the 277CA reports, in file order."""
         o = ClaimOutcome
-        rows = await self.session.execute(
+        # on the session's connection (Core): many rows, and no ORM entity among them
+        connection = await self.session.connection()
+        rows = await connection.execute(
             select(
                 o.set_ordinal,
                 o.claim_id,
