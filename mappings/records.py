@@ -145,6 +145,9 @@ class EncounterLine:
     oral_cavity_areas: list[str] = field(default_factory=list)  # 837D SV304
     rendering: Party | None = None  # 2420A
     line: int = 0
+    #: 837D TOO03 of each tooth, in ``tooth_numbers`` order: its surface codes run together
+    #: ("MOD"; "" for none), or empty when no tooth names a surface
+    tooth_surfaces: list[str] = field(default_factory=list)
 
     def __init__(
         self,
@@ -168,6 +171,7 @@ class EncounterLine:
         oral_cavity_areas: list[str] | None = None,
         rendering: Party | None = None,
         line: int = 0,
+        tooth_surfaces: list[str] | None = None,
     ) -> None:
         self.line_number = line_number
         self.procedure_qualifier = procedure_qualifier
@@ -189,6 +193,7 @@ class EncounterLine:
         self.oral_cavity_areas = [] if oral_cavity_areas is None else oral_cavity_areas
         self.rendering = rendering
         self.line = line
+        self.tooth_surfaces = [] if tooth_surfaces is None else tooth_surfaces
 
 
 @dataclass(slots=True)

@@ -280,7 +280,10 @@ def _line(guide: str, loop: Loop, index: int) -> EncounterLine:
 
     line.service_date_from, line.service_date_to = dtp_period(loop.segment("DTP", "472"))
     line.line_control_number = ref_of(loop, "6R")
-    line.tooth_numbers = [t for t in (element(s, 2) for s in loop.segments_of("TOO")) if t]
+    teeth = [(element(s, 2), s) for s in loop.segments_of("TOO")]
+    line.tooth_numbers = [t for t, _ in teeth if t]
+    surfaces = ["".join(c.strip() for c in s.components(3)) for t, s in teeth if t]
+    line.tooth_surfaces = surfaces if any(surfaces) else []
     for drug in loop.loops_of("2410"):
         lin = drug.segment("LIN")
         if lin is not None and element(lin, 2) == "N4" and element(lin, 3):

@@ -568,8 +568,11 @@ def _line(
             "",
             pointers,
         )
-        for tooth in line.tooth_numbers:
-            out.seg("TOO", "JP", tooth)
+        surfaces = line.tooth_surfaces
+        for n, tooth in enumerate(line.tooth_numbers):
+            # TOO03: up to five one-letter surface codes (M, O, D, B, L...)
+            codes = surfaces[n] if n < len(surfaces) else ""
+            out.seg("TOO", "JP", tooth, out.composite(*codes[:5]))
     period = _period(line.service_date_from, line.service_date_to)
     if period is not None and not _inherits_dates(guide, claim, line):
         out.seg("DTP", "472", *period)

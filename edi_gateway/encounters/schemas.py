@@ -20,6 +20,13 @@ def _pointers(value: object) -> object:
     return value
 
 
+def _surfaces(value: object) -> object:
+    """Stored "MOD,,O" (one entry per tooth, empties kept) as a list."""
+    if isinstance(value, str):
+        return value.split(",") if value else []
+    return value
+
+
 class ServiceLine(BaseModel):
     """2400: one service line."""
 
@@ -44,6 +51,11 @@ class ServiceLine(BaseModel):
     ndc_unit: str | None
     line_control_number: str | None = Field(description="REF*6R")
     tooth_numbers: Codes = Field(description="837D TOO02")
+    tooth_surfaces: Annotated[list[str], BeforeValidator(_surfaces)] = Field(
+        description="837D TOO03 of each tooth, in `tooth_numbers` order: its surface codes "
+        'run together ("MOD"), "" for a tooth without; empty when no tooth names a surface'
+    )
+    oral_cavity_areas: Codes = Field(description="837D SV304 (01 all areas, 10 upper left...)")
     rendering_npi: str | None = Field(
         description="2420A rendering NPI; the billing NPI where the line names none"
     )
@@ -249,6 +261,8 @@ class EncounterDetail(EncounterSummary):
                         "ndc_unit": None,
                         "line_control_number": None,
                         "tooth_numbers": [],
+                        "tooth_surfaces": [],
+                        "oral_cavity_areas": [],
                         "rendering_npi": "1618117950",
                     }
                 ],

@@ -105,6 +105,8 @@ _LINE_COLUMNS = (
     "ndc_unit",
     "line_control_number",
     "tooth_numbers",
+    "tooth_surfaces",
+    "oral_cavity_areas",
     "rendering_npi",
     "line",
 )
@@ -467,6 +469,8 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                         ln.ndc_unit,
                         ln.line_control_number,
                         ",".join(ln.tooth_numbers),
+                        ",".join(ln.tooth_surfaces),
+                        ",".join(ln.oral_cavity_areas),
                         (ln.rendering.npi if ln.rendering else None) or billing.npi,
                         ln.line,
                     )

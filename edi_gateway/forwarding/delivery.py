@@ -25,7 +25,7 @@ from ..config import Settings
 from ..models import ForwardingBatch, OutboundSettings, Partner, StoredFile
 from ..submissions.filestore import FileStore, durable_replace, make_directories
 
-__all__ = ["deliver", "file_name", "undelivered"]
+__all__ = ["deliver", "drop_file", "file_name", "undelivered"]
 
 log = logging.getLogger("edi_gateway.forwarding")
 
@@ -125,7 +125,9 @@ async def _post(
     return False, ATTEMPTS, error
 
 
-def _drop(directory: str, name: str, data: bytes) -> None:
+def drop_file(directory: str, name: str, data: bytes) -> None:
+    """Write a file for a plan into its drop directory: whole or not at all, and once this
+    returns it survives a crash (the bytes and the directory naming them are fsynced)."""
     target = Path(directory)
     make_directories(target)
     partial = target / f".{name}.partial"
@@ -167,7 +169,7 @@ async def deliver(
         delivered, attempts, error = await _post(url, data, name, control, outbound)
     elif destination == "directory" and directory:
         try:
-            await asyncio.to_thread(_drop, directory, name, data)
+            await asyncio.to_thread(drop_file, directory, name, data)
             delivered = True
         except OSError as exc:
             error = f"{type(exc).__name__}: {exc.strerror}"

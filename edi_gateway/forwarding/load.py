@@ -84,6 +84,8 @@ def _line(row: LineRow, by_npi: dict[str, Party]) -> EncounterLine:
         ndc_unit=row.ndc_unit,
         line_control_number=row.line_control_number,
         tooth_numbers=_split(row.tooth_numbers),
+        tooth_surfaces=row.tooth_surfaces.split(",") if row.tooth_surfaces else [],
+        oral_cavity_areas=_split(row.oral_cavity_areas),
         rendering=rendering,
         line=row.line,
     )
@@ -292,6 +294,8 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
                 ln.ndc_unit,
                 ln.line_control_number,
                 ",".join(ln.tooth_numbers),
+                ",".join(ln.tooth_surfaces),
+                ",".join(ln.oral_cavity_areas),
                 (ln.rendering.npi if ln.rendering else None) or c.billing.npi,
             )
             for ln in c.lines

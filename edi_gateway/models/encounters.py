@@ -109,6 +109,10 @@ class EncounterLine(Base):
     ndc_unit: Mapped[str | None] = mapped_column(String(2))
     line_control_number: Mapped[str | None] = mapped_column(String(50))
     tooth_numbers: Mapped[str] = mapped_column(String(100), default="")
+    #: TOO03 of each tooth in tooth_numbers order ("MOD,,O"); "" when none names a surface
+    tooth_surfaces: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: SV304 oral cavity designation codes ("01", "10,20")
+    oral_cavity_areas: Mapped[str] = mapped_column(String(20), default="", server_default="")
     rendering_npi: Mapped[str | None] = mapped_column(String(10))
     line: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway.forwarding.delivery import _drop
+from edi_gateway.forwarding.delivery import drop_file
 from edi_gateway.submissions.filestore import FileStore
 
 
@@ -54,7 +54,7 @@ def test_a_file_dropped_for_a_plan_is_fsynced_with_its_directory(
 ) -> None:
     synced = _record_fsyncs(monkeypatch)
     outbox = tmp_path / "outbox" / "plan-a"
-    _drop(str(outbox), "837P_0001.x12", b"ISA*00*~")
+    drop_file(str(outbox), "837P_0001.x12", b"ISA*00*~")
     assert (outbox / "837P_0001.x12").read_bytes() == b"ISA*00*~"
     assert not list(outbox.glob(".*.partial"))
     assert synced == [

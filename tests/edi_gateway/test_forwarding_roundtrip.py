@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from api_support import Api
 from conftest import CORPUS, SAMPLES, Db
 from pyx12_oracle import run_pyx12
 from sqlalchemy import select
@@ -118,3 +119,51 @@ async def test_generated_files_round_trip(db: Db, tmp_path: Path, kind: str) -> 
     path = tmp_path / f"{kind}.x12"
     write_file(path, kind, 60, seed=17)
     assert await _round_trip(db, path) == 60
+
+
+async def test_tooth_surfaces_and_oral_cavity_areas_are_stored_and_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
+    """A dental restoration is billed per tooth and surface (TOO03), some services per
+    area of the mouth (SV304): both are stored and the forwarded 837D carries them."""
+    data = (SAMPLES / "837d" / "837d_valid_subscriber_patient.x12").read_bytes()
+    assert b"SV3*AD:D7140*95.50****1*****1~" in data
+    path = tmp_path / "dental.x12"
+    path.write_bytes(
+        data.replace(b"SV3*AD:D7140*95.50****1*****1~", b"SV3*AD:D7140*95.50**10:20**1*****1~", 1)
+    )
+    db = api.db
+    await api.partner("maple-grove", "provider", "DENTSUBMIT01")
+    await api.ingest(path, "maple-grove")
+    stored = await _stored(db)
+    teeth = [
+        (ln.tooth_numbers, ln.tooth_surfaces, ln.oral_cavity_areas)
+        for claim in stored
+        for ln in claim.lines
+    ]
+    assert teeth == [
+        (["3"], ["MOD"], []),
+        (["30"], ["O"], []),
+        (["A"], [], ["10", "20"]),
+        (["B"], [], []),
+        (["19"], ["OB"], []),
+    ]
+    written = write_837(ENVELOPE, "837D", [("0001", stored)]).data
+    for segment in (b"TOO*JP*3*M:O:D~", b"TOO*JP*30*O~", b"TOO*JP*A~", b"TOO*JP*19*O:B~"):
+        assert segment in written
+    assert b"SV3*AD:D7140*95.5**10:20**1*****1~" in written
+    back, result = accepted_claims(written)
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    # and the provider's office sees them on the encounter
+    listed = await api.client.get("/v1/encounters", headers=api.auth("maple-grove"))
+    seen = []
+    for item in sorted(listed.json()["items"], key=lambda e: e["id"]):
+        detail = await api.client.get(
+            f"/v1/encounters/{item['id']}", headers=api.auth("maple-grove")
+        )
+        seen += [
+            (ln["tooth_numbers"], ln["tooth_surfaces"], ln["oral_cavity_areas"])
+            for ln in detail.json()["lines"]
+        ]
+    assert seen == teeth
