@@ -20,6 +20,7 @@ from decimal import Decimal
 
 __all__ = [
     "Adjustment",
+    "Attachment",
     "ClaimPayment",
     "CoverageLine",
     "Diagnosis",
@@ -196,6 +197,16 @@ class EncounterLine:
         self.tooth_surfaces = [] if tooth_surfaces is None else tooth_surfaces
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """2300 PWK: paperwork sent apart from the claim (X-rays, periodontal charts, medical
+    records), which the plan matches to it by the attachment control number."""
+
+    report_type: str  # PWK01: RB radiology films, P6 periodontal charts, OZ support data...
+    transmission: str  # PWK02: AA available on request, BM mail, EL electronic, FX fax...
+    control_number: str | None = None  # PWK06 (PWK05 AC)
+
+
 @dataclass(slots=True)
 class PriorPayer:
     """2320/2330B other payer and what it adjudicated (COB / encounter history)."""
@@ -256,6 +267,7 @@ class EncounterClaim:
     note_code: str | None = None  # the first 2300 NTE: NTE01 (ADD, CER, DCP, DGN, TPO...)
     note: str | None = None  # NTE02
     line: int = 0
+    attachments: list[Attachment] = field(default_factory=list)  # 2300 PWK
 
     def __init__(
         self,
@@ -300,6 +312,7 @@ class EncounterClaim:
         note_code: str | None = None,
         note: str | None = None,
         line: int = 0,
+        attachments: list[Attachment] | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -342,6 +355,7 @@ class EncounterClaim:
         self.note_code = note_code
         self.note = note
         self.line = line
+        self.attachments = [] if attachments is None else attachments
 
 
 # --- 834 ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from .common import (
 )
 from .records import (
     Adjustment,
+    Attachment,
     Diagnosis,
     EncounterClaim,
     EncounterLine,
@@ -186,6 +187,11 @@ def map_claim(unit: Unit) -> EncounterClaim:
         note_code=element(nte, 1),
         note=element(nte, 2),
         line=clm.line,
+        attachments=[
+            Attachment(element(pwk, 1) or "", element(pwk, 2) or "", element(pwk, 6))
+            for pwk in claim.segments_of("PWK")
+            if element(pwk, 1)
+        ],
     )
 
 

@@ -23,15 +23,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .claim_trace import claim_trace
-from .records import Adjustment, Diagnosis, EncounterClaim, EncounterLine, Party, PriorPayer
+from .records import Diagnosis, EncounterClaim, EncounterLine, Party, PriorPayer
+from .x12_out import (
+    COMPONENT,
+    ELEMENT,
+    REPETITION,
+    SEGMENT,
+    Out,
+    cas_segments,
+    d8,
+    date_period,
+    rd8,
+    value_text,
+)
 
 __all__ = ["VERSIONS", "Envelope", "WrittenClaim", "WrittenFile", "write_837"]
 
 #: guide -> GS08 / ST03 implementation guide id
 VERSIONS = {"837P": "005010X222A1", "837I": "005010X223A2", "837D": "005010X224A2"}
 
-_ELEMENT, _COMPONENT, _REPETITION, _SEGMENT = "*", ":", "^", "~"
-_SEPARATORS = frozenset(_ELEMENT + _COMPONENT + _REPETITION + _SEGMENT)
 
 #: role -> (NM101, PRV01 or "") of the 2310 loops, per guide, in loop order
 _PROVIDER_LOOPS: dict[str, list[tuple[str, str, str]]] = {
@@ -105,67 +115,6 @@ class WrittenFile:
     claims: list[WrittenClaim] = field(default_factory=list)
 
 
-class _Composite(str):
-    """A composite element already joined with the component separator."""
-
-    __slots__ = ()
-
-
-class _Out:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.count = 0  # segments in the current transaction set
-        self.total = 0  # segments in the file
-
-    def seg(self, *elements: str) -> None:
-        values = list(elements)
-        while len(values) > 1 and values[-1] == "":
-            values.pop()
-        for value in values[1:]:
-            if not isinstance(value, _Composite) and _SEPARATORS.intersection(value):
-                raise ValueError(f"{values[0]}: value {value!r} holds an X12 separator")
-        self.parts.append(_ELEMENT.join(values) + _SEGMENT + "\n")
-        self.count += 1
-        self.total += 1
-
-    def composite(self, *parts: str | None) -> _Composite:
-        values = [p or "" for p in parts]
-        for value in values:
-            if _SEPARATORS.intersection(value):
-                raise ValueError(f"value {value!r} holds an X12 separator")
-        while values and values[-1] == "":
-            values.pop()
-        return _Composite(_COMPONENT.join(values))
-
-
-def _s(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return _amount(value)
-    return str(value)
-
-
-def _amount(value: Decimal) -> str:
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def _d8(day: dt.date) -> str:
-    return day.strftime("%Y%m%d")
-
-
-def _period(start: dt.date | None, end: dt.date | None) -> tuple[str, str] | None:
-    """(DTP02, DTP03) of a date or range; None without a start."""
-    if start is None:
-        return None
-    if end is None or end == start:
-        return "D8", _d8(start)
-    return "RD8", f"{_d8(start)}-{_d8(end)}"
-
-
 # --- envelope ------------------------------------------------------------------------------
 
 
@@ -182,14 +131,14 @@ def _isa(env: Envelope) -> str:
         env.receiver_id.ljust(15)[:15],
         env.created.strftime("%y%m%d"),
         env.created.strftime("%H%M"),
-        _REPETITION,
+        REPETITION,
         "00501",
         f"{env.interchange_control:09d}",
         "0",
         env.usage,
-        _COMPONENT,
+        COMPONENT,
     )
-    return _ELEMENT.join(elements) + _SEGMENT + "\n"
+    return ELEMENT.join(elements) + SEGMENT + "\n"
 
 
 def write_837(
@@ -199,7 +148,7 @@ def write_837(
     version = VERSIONS.get(guide)
     if version is None:
         raise ValueError(f"no outbound 837 writer for guide {guide!r}")
-    out = _Out()
+    out = Out()
     out.parts.append(_isa(envelope))
     out.total = 1
     out.seg(
@@ -207,7 +156,7 @@ def write_837(
         "HC",
         envelope.gs_sender_id,
         envelope.gs_receiver_id,
-        _d8(envelope.created.date()),
+        d8(envelope.created.date()),
         envelope.created.strftime("%H%M"),
         str(envelope.group_control),
         "X",
@@ -226,7 +175,7 @@ def write_837(
 
 
 def _transaction(
-    out: _Out,
+    out: Out,
     env: Envelope,
     guide: str,
     version: str,
@@ -240,7 +189,7 @@ def _transaction(
         "0019",
         "00",
         f"{env.interchange_control:09d}{st02}"[-30:],
-        _d8(env.created.date()),
+        d8(env.created.date()),
         env.created.strftime("%H%M"),
         "RP",
     )
@@ -300,7 +249,7 @@ def _party_key(p: Party) -> tuple[object, ...]:
 # --- 2000A-2000C ---------------------------------------------------------------------------
 
 
-def _name(out: _Out, code: str, p: Party, *, ids: bool = True, default_type: str = "2") -> None:
+def _name(out: Out, code: str, p: Party, *, ids: bool = True, default_type: str = "2") -> None:
     entity = p.entity_type or default_type
     qualifier = p.id_qualifier if ids else None
     identifier = p.identifier if ids else None
@@ -308,24 +257,24 @@ def _name(out: _Out, code: str, p: Party, *, ids: bool = True, default_type: str
         "NM1",
         code,
         entity,
-        _s(p.last_name),
-        _s(p.first_name) if entity == "1" else "",
-        _s(p.middle_name) if entity == "1" else "",
+        value_text(p.last_name),
+        value_text(p.first_name) if entity == "1" else "",
+        value_text(p.middle_name) if entity == "1" else "",
         "",
         "",
-        _s(qualifier) if identifier else "",
-        _s(identifier) if qualifier else "",
+        value_text(qualifier) if identifier else "",
+        value_text(identifier) if qualifier else "",
     )
 
 
-def _address(out: _Out, p: Party) -> None:
+def _address(out: Out, p: Party) -> None:
     if p.address1:
         out.seg("N3", p.address1)
     if p.city or p.state or p.postal_code:
-        out.seg("N4", _s(p.city), _s(p.state), _s(p.postal_code))
+        out.seg("N4", value_text(p.city), value_text(p.state), value_text(p.postal_code))
 
 
-def _billing(out: _Out, claim: EncounterClaim, hl: int) -> None:
+def _billing(out: Out, claim: EncounterClaim, hl: int) -> None:
     b = claim.billing
     out.seg("HL", str(hl), "", "20", "1")
     if b.taxonomy:
@@ -336,40 +285,40 @@ def _billing(out: _Out, claim: EncounterClaim, hl: int) -> None:
         out.seg("REF", "EI", b.tax_id)
 
 
-def _subscriber(out: _Out, claim: EncounterClaim, hl: int, parent: int, own: bool) -> None:
+def _subscriber(out: Out, claim: EncounterClaim, hl: int, parent: int, own: bool) -> None:
     out.seg("HL", str(hl), str(parent), "22", "0" if own else "1")
     out.seg(
         "SBR",
         claim.payer_responsibility or "P",
         "18" if own and claim.patient_relationship else "",
-        _s(claim.subscriber_group),
+        value_text(claim.subscriber_group),
         "",
         "",
         "",
         "",
         "",
-        _s(claim.claim_filing_indicator),
+        value_text(claim.claim_filing_indicator),
     )
     _name(out, "IL", claim.subscriber, default_type="1")
     _address(out, claim.subscriber)
     if own and claim.patient_birth_date is not None:
-        out.seg("DMG", "D8", _d8(claim.patient_birth_date), _s(claim.patient_gender) or "U")
+        out.seg("DMG", "D8", d8(claim.patient_birth_date), value_text(claim.patient_gender) or "U")
     _name(out, "PR", claim.payer)
 
 
-def _patient(out: _Out, claim: EncounterClaim, hl: int, parent: int) -> None:
+def _patient(out: Out, claim: EncounterClaim, hl: int, parent: int) -> None:
     out.seg("HL", str(hl), str(parent), "23", "0")
-    out.seg("PAT", _s(claim.patient_relationship))
+    out.seg("PAT", value_text(claim.patient_relationship))
     _name(out, "QC", claim.patient, ids=False, default_type="1")
     _address(out, claim.patient)
     if claim.patient_birth_date is not None:
-        out.seg("DMG", "D8", _d8(claim.patient_birth_date), _s(claim.patient_gender) or "U")
+        out.seg("DMG", "D8", d8(claim.patient_birth_date), value_text(claim.patient_gender) or "U")
 
 
 # --- 2300 ----------------------------------------------------------------------------------
 
 
-def _claim(out: _Out, guide: str, claim: EncounterClaim, trace: str) -> None:
+def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     institutional = guide == "837I"
     qualifier = claim.facility_qualifier or ("A" if institutional else "B")
     location = out.composite(claim.facility_code, qualifier, claim.frequency_code)
@@ -382,7 +331,7 @@ def _claim(out: _Out, guide: str, claim: EncounterClaim, trace: str) -> None:
         out.seg(
             "CLM",
             claim.claim_id,
-            _s(claim.total_charge),
+            value_text(claim.total_charge),
             "",
             "",
             location,
@@ -391,24 +340,24 @@ def _claim(out: _Out, guide: str, claim: EncounterClaim, trace: str) -> None:
             benefits,
             release,
         )
-        statement = _period(claim.service_date_from, claim.service_date_to)
+        statement = date_period(claim.service_date_from, claim.service_date_to)
         if statement is not None:
-            out.seg("DTP", "434", "RD8", _rd8(claim.service_date_from, claim.service_date_to))
+            out.seg("DTP", "434", "RD8", rd8(claim.service_date_from, claim.service_date_to))
         if claim.admission_date is not None:
-            out.seg("DTP", "435", "D8", _d8(claim.admission_date))
+            out.seg("DTP", "435", "D8", d8(claim.admission_date))
         if claim.patient_status or claim.admission_type:
             out.seg(
                 "CL1",
-                _s(claim.admission_type),  # situational (inpatient): as sent, never made up
-                _s(claim.admission_source),
-                _s(claim.patient_status),
+                value_text(claim.admission_type),  # situational (inpatient): as sent, never made up
+                value_text(claim.admission_source),
+                value_text(claim.patient_status),
             )
     else:
         signature = claim.signature_indicator or "Y"
         out.seg(
             "CLM",
             claim.claim_id,
-            _s(claim.total_charge),
+            value_text(claim.total_charge),
             "",
             "",
             location,
@@ -418,11 +367,22 @@ def _claim(out: _Out, guide: str, claim: EncounterClaim, trace: str) -> None:
             release,
         )
         if guide == "837D":
-            period = _period(claim.service_date_from, claim.service_date_to)
+            period = date_period(claim.service_date_from, claim.service_date_to)
             if period is not None and claim.service_date_from == claim.service_date_to:
                 out.seg("DTP", "472", *period)
+    for attachment in claim.attachments:  # PWK: after the DTPs (837I: CL1), before AMT
+        control = attachment.control_number
+        out.seg(
+            "PWK",
+            attachment.report_type,
+            attachment.transmission,
+            "",
+            "",
+            "AC" if control else "",
+            value_text(control),
+        )
     if claim.patient_amount_paid is not None:
-        out.seg("AMT", "F5", _s(claim.patient_amount_paid))
+        out.seg("AMT", "F5", value_text(claim.patient_amount_paid))
     for qualifier, value in (
         ("G1", claim.prior_authorization),
         ("F8", claim.original_claim_ref),
@@ -462,12 +422,7 @@ def _inherits_dates(guide: str, claim: EncounterClaim, line: EncounterLine) -> b
     )
 
 
-def _rd8(start: dt.date | None, end: dt.date | None) -> str:
-    assert start is not None
-    return f"{_d8(start)}-{_d8(end or start)}"
-
-
-def _diagnoses(out: _Out, diagnoses: Iterable[Diagnosis], institutional: bool) -> None:
+def _diagnoses(out: Out, diagnoses: Iterable[Diagnosis], institutional: bool) -> None:
     pending: list[str] = []
 
     def flush() -> None:
@@ -488,42 +443,37 @@ def _diagnoses(out: _Out, diagnoses: Iterable[Diagnosis], institutional: bool) -
     flush()
 
 
-def _prior_payer(out: _Out, claim: EncounterClaim, prior: PriorPayer) -> None:
+def _prior_payer(out: Out, claim: EncounterClaim, prior: PriorPayer) -> None:
     out.seg("SBR", prior.sequence or "S", "18", "", "", "", "", "", "", "ZZ")
-    for adjustment_group in _cas(prior.claim_adjustments):
+    for adjustment_group in cas_segments(prior.claim_adjustments):
         out.seg("CAS", *adjustment_group)
     if prior.paid_amount is not None:
-        out.seg("AMT", "D", _s(prior.paid_amount))
+        out.seg("AMT", "D", value_text(prior.paid_amount))
     if prior.remaining_patient_liability is not None:
-        out.seg("AMT", "EAF", _s(prior.remaining_patient_liability))
+        out.seg("AMT", "EAF", value_text(prior.remaining_patient_liability))
     out.seg("OI", "", "", "Y", "", "", "Y")
     _name(out, "IL", claim.subscriber, default_type="1")
-    out.seg("NM1", "PR", "2", _s(prior.payer_name), "", "", "", "", "PI", _s(prior.payer_id))
+    out.seg(
+        "NM1",
+        "PR",
+        "2",
+        value_text(prior.payer_name),
+        "",
+        "",
+        "",
+        "",
+        "PI",
+        value_text(prior.payer_id),
+    )
     if prior.adjudication_date is not None and not prior.line_paid:
-        out.seg("DTP", "573", "D8", _d8(prior.adjudication_date))
-
-
-def _cas(adjustments: Iterable[Adjustment]) -> list[list[str]]:
-    """CAS segments (group code, then up to six reason/amount/quantity triples)."""
-    groups: dict[str, list[str]] = {}
-    segments: list[list[str]] = []
-    for a in adjustments:
-        group_code = a.group_code
-        triple = [a.reason_code, _s(a.amount), _s(a.quantity)]
-        current = groups.get(group_code)
-        if current is None or len(current) >= 1 + 18:
-            current = [group_code]
-            groups[group_code] = current
-            segments.append(current)
-        current.extend(triple)
-    return segments
+        out.seg("DTP", "573", "D8", d8(prior.adjudication_date))
 
 
 # --- 2400 ----------------------------------------------------------------------------------
 
 
 def _line(
-    out: _Out,
+    out: Out,
     guide: str,
     claim: EncounterClaim,
     line: EncounterLine,
@@ -537,31 +487,31 @@ def _line(
         out.seg(
             "SV1",
             procedure,
-            _s(line.charge),
-            _s(line.unit_basis) or "UN",
-            _s(line.units),
-            _s(line.place_of_service),
+            value_text(line.charge),
+            value_text(line.unit_basis) or "UN",
+            value_text(line.units),
+            value_text(line.place_of_service),
             "",
             pointers,
         )
     elif guide == "837I":
         out.seg(
             "SV2",
-            _s(line.revenue_code),
+            value_text(line.revenue_code),
             procedure,
-            _s(line.charge),
-            _s(line.unit_basis) or "UN",
-            _s(line.units),
+            value_text(line.charge),
+            value_text(line.unit_basis) or "UN",
+            value_text(line.units),
         )
     else:
         out.seg(
             "SV3",
             procedure,
-            _s(line.charge),
-            _s(line.place_of_service),
+            value_text(line.charge),
+            value_text(line.place_of_service),
             out.composite(*line.oral_cavity_areas),
             "",
-            _s(line.units),
+            value_text(line.units),
             "",
             "",
             "",
@@ -573,24 +523,31 @@ def _line(
             # TOO03: up to five one-letter surface codes (M, O, D, B, L...)
             codes = surfaces[n] if n < len(surfaces) else ""
             out.seg("TOO", "JP", tooth, out.composite(*codes[:5]))
-    period = _period(line.service_date_from, line.service_date_to)
+    period = date_period(line.service_date_from, line.service_date_to)
     if period is not None and not _inherits_dates(guide, claim, line):
         out.seg("DTP", "472", *period)
     if line.line_control_number:
         out.seg("REF", "6R", line.line_control_number)
     if line.ndc:
         out.seg("LIN", "", "N4", line.ndc)
-        out.seg("CTP", "", "", "", _s(line.ndc_quantity), _s(line.ndc_unit) or "UN")
+        out.seg("CTP", "", "", "", value_text(line.ndc_quantity), value_text(line.ndc_unit) or "UN")
     for prior in claim.prior_payers:
         paid = prior.line_paid.get(line.line_number)
         adjustments = prior.line_adjustments.get(line.line_number, [])
         if paid is None and not adjustments:
             continue
-        out.seg("SVD", _s(prior.payer_id), _s(paid or Decimal(0)), procedure, "", _s(line.units))
-        for group in _cas(adjustments):
+        out.seg(
+            "SVD",
+            value_text(prior.payer_id),
+            value_text(paid or Decimal(0)),
+            procedure,
+            "",
+            value_text(line.units),
+        )
+        for group in cas_segments(adjustments):
             out.seg("CAS", *group)
         if prior.adjudication_date is not None:
-            out.seg("DTP", "573", "D8", _d8(prior.adjudication_date))
+            out.seg("DTP", "573", "D8", d8(prior.adjudication_date))
     own = line.rendering
     if own is not None and own.npi and own.npi != claim.billing.npi:
         loop_code = "82"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
+from .columns import attachments_of
 
 
 def _pointers(value: object) -> object:
@@ -209,6 +210,26 @@ class Patient(BaseModel):
     gender: str | None
 
 
+class Attachment(BaseModel):
+    report_type: str = Field(description="PWK01: RB radiology films, P6 periodontal charts...")
+    transmission: str = Field(description="PWK02: AA on request, BM mail, EL electronic, FX fax")
+    control_number: str | None = Field(description="PWK06 attachment control number")
+
+
+def _attachments(value: object) -> object:
+    """Stored JSON ([[PWK01, PWK02, PWK06], ...] or null) as a list."""
+    if value is None or isinstance(value, str):
+        return [
+            {
+                "report_type": a.report_type,
+                "transmission": a.transmission,
+                "control_number": a.control_number,
+            }
+            for a in attachments_of(value)
+        ]
+    return value
+
+
 class EncounterDetail(EncounterSummary):
     model_config = ConfigDict(
         from_attributes=True,
@@ -224,6 +245,9 @@ class EncounterDetail(EncounterSummary):
                 "original_claim_ref": None,
                 "prior_authorization": None,
                 "referral_number": None,
+                "attachments": [
+                    {"report_type": "RB", "transmission": "EL", "control_number": "ATT0042"}
+                ],
                 "admission_date": None,
                 "patient_status": None,
                 "patient_amount_paid": None,
@@ -312,6 +336,9 @@ class EncounterDetail(EncounterSummary):
     original_claim_ref: str | None = Field(description="REF*F8 payer claim control number")
     prior_authorization: str | None = Field(description="REF*G1")
     referral_number: str | None = Field(description="REF*9F")
+    attachments: Annotated[list[Attachment], BeforeValidator(_attachments)] = Field(
+        description="2300 PWK: paperwork sent apart from the claim"
+    )
     admission_date: date | None = Field(description="837I DTP*435")
     patient_status: str | None = Field(description="837I CL103")
     patient_amount_paid: Decimal | None = Field(description="AMT*F5")

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.check import CheckedUnit
-from mappings.records import EncounterClaim, Party
+from mappings.records import EncounterClaim
 from parsers import TransactionHeader
 
 from ..db import (
@@ -30,168 +30,22 @@ from ..models import (
     PriorPayerRow,
 )
 from ..setwriter import IngestContext, SetWriter
+from .columns import (
+    DIAGNOSIS_COLUMNS,
+    ENCOUNTER_COLUMNS,
+    LINE_COLUMNS,
+    OUTCOME_COLUMNS,
+    PARTY_COLUMNS,
+    PRIOR_ADJUSTMENT_COLUMNS,
+    PRIOR_PAYER_COLUMNS,
+    attachments_json,
+    cut_to,
+    party_values,
+)
 from .originals import find_original
 from .outcome_lines import encode_lines
 
 _CHUNK = 400
-
-
-#: column order of the rows built in ``EncounterSetWriter._insert``
-_ENCOUNTER_COLUMNS = (
-    "id",
-    "submission_id",
-    "transaction_set_id",
-    "partner_id",
-    "plan_partner_id",
-    "sender_id",
-    "receiver_id",
-    "guide",
-    "claim_id",
-    "total_charge",
-    "frequency_code",
-    "facility_code",
-    "facility_qualifier",
-    "type_of_bill",
-    "place_of_service",
-    "original_claim_ref",
-    "prior_authorization",
-    "referral_number",
-    "service_date_from",
-    "service_date_to",
-    "admission_date",
-    "patient_status",
-    "patient_amount_paid",
-    "billing_npi",
-    "billing_tax_id",
-    "member_id",
-    "patient_relationship",
-    "patient_last_name",
-    "patient_first_name",
-    "patient_birth_date",
-    "patient_gender",
-    "payer_id",
-    "payer_name",
-    "subscriber_group",
-    "claim_filing_indicator",
-    "signature_indicator",
-    "assignment_code",
-    "benefits_assignment",
-    "release_of_information",
-    "payer_responsibility",
-    "admission_type",
-    "admission_source",
-    "note_code",
-    "note",
-    "status",
-    "claim_key",
-    "line",
-)
-_LINE_COLUMNS = (
-    "encounter_id",
-    "line_number",
-    "procedure_qualifier",
-    "procedure_code",
-    "modifiers",
-    "revenue_code",
-    "charge",
-    "unit_basis",
-    "units",
-    "place_of_service",
-    "diagnosis_pointers",
-    "service_date_from",
-    "service_date_to",
-    "ndc",
-    "ndc_quantity",
-    "ndc_unit",
-    "line_control_number",
-    "tooth_numbers",
-    "tooth_surfaces",
-    "oral_cavity_areas",
-    "rendering_npi",
-    "line",
-)
-_OUTCOME_COLUMNS = (
-    "submission_id",
-    "set_ordinal",
-    "st_control_number",
-    "claim_id",
-    "accepted",
-    "encounter_id",
-    "charge",
-    "service_date_from",
-    "service_date_to",
-    "patient_last_name",
-    "patient_first_name",
-    "member_id",
-    "billing_npi",
-    "billing_name",
-    "type_of_bill",
-    "line",
-    "payer_name",
-    "service_lines",
-)
-_DIAGNOSIS_COLUMNS = ("encounter_id", "sequence", "qualifier", "code", "present_on_admission")
-_PARTY_COLUMNS = (
-    "encounter_id",
-    "role",
-    "entity_type",
-    "last_name",
-    "first_name",
-    "middle_name",
-    "id_qualifier",
-    "identifier",
-    "npi",
-    "tax_id",
-    "taxonomy",
-    "address1",
-    "city",
-    "state",
-    "postal_code",
-)
-_PRIOR_PAYER_COLUMNS = (
-    "encounter_id",
-    "sequence",
-    "payer_name",
-    "payer_id",
-    "paid_amount",
-    "remaining_patient_liability",
-    "adjudication_date",
-)
-_PRIOR_ADJUSTMENT_COLUMNS = (
-    "prior_payer_id",
-    "line_number",
-    "paid_amount",
-    "group_code",
-    "reason_code",
-    "amount",
-    "quantity",
-)
-
-
-def _cut(value: str | None, width: int) -> str | None:
-    """A code as stored: at most its column's width (a longer one was already reported by
-    the element checks; it must not fail the set's insert)."""
-    return value[:width] if value else None
-
-
-def party_values(p: Party) -> tuple[Any, ...]:
-    """The stored columns of a claim's party (encounter_parties), after the encounter id."""
-    return (
-        p.role,
-        p.entity_type,
-        p.last_name,
-        p.first_name,
-        p.middle_name,
-        p.id_qualifier,
-        p.identifier,
-        p.npi,
-        p.tax_id,
-        p.taxonomy,
-        p.address1,
-        p.city,
-        p.state,
-        p.postal_code,
-    )
 
 
 def _line_key(member: str | None, line: Any, provider: str | None) -> tuple[Any, ...]:
@@ -212,7 +66,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         self.claim_keys: set[tuple[str, str | None]] = set()
         self.line_keys: set[tuple[Any, ...]] = set()
         #: what became of each claim, for the 277CA and the correction report
-        self.outcomes: list[tuple[Any, ...]] = []  # _OUTCOME_COLUMNS after the first three
+        self.outcomes: list[tuple[Any, ...]] = []  # OUTCOME_COLUMNS after the first three
         self.tenant = self.ctx.tenant
         h = self.header
         self.plan_partner_id = self.tenant.plan_for(h.receiver_id, h.gs_receiver_id)
@@ -244,7 +98,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         await bulk_insert(
             await session.connection(),
             table_of(ClaimOutcome),
-            _OUTCOME_COLUMNS,
+            OUTCOME_COLUMNS,
             [head + o for o in self.outcomes],
         )
 
@@ -431,15 +285,16 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     claim.payer.last_name,
                     claim.subscriber_group,
                     claim.claim_filing_indicator,
-                    _cut(claim.signature_indicator, 1),
-                    _cut(claim.assignment_code, 1),
-                    _cut(claim.benefits_assignment, 1),
-                    _cut(claim.release_of_information, 1),
-                    _cut(claim.payer_responsibility, 1),
-                    _cut(claim.admission_type, 1),
-                    _cut(claim.admission_source, 1),
-                    _cut(claim.note_code, 3),
-                    _cut(claim.note, 80),
+                    cut_to(claim.signature_indicator, 1),
+                    cut_to(claim.assignment_code, 1),
+                    cut_to(claim.benefits_assignment, 1),
+                    cut_to(claim.release_of_information, 1),
+                    cut_to(claim.payer_responsibility, 1),
+                    cut_to(claim.admission_type, 1),
+                    cut_to(claim.admission_source, 1),
+                    cut_to(claim.note_code, 3),
+                    cut_to(claim.note, 80),
+                    attachments_json(claim.attachments),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None
@@ -503,7 +358,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                         for a in adjustments
                     )
                 payer_children.append(children)
-        inserted = await insert_new(conn, table_of(Encounter), _ENCOUNTER_COLUMNS, rows)
+        inserted = await insert_new(conn, table_of(Encounter), ENCOUNTER_COLUMNS, rows)
         if len(inserted) < len(rows):
             # stored meanwhile by another run (another worker, the same claim in another
             # file): found by the unique claim key at insert time, a duplicate like any
@@ -514,16 +369,16 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             kept = [i for i, r in enumerate(payers) if r[0] in inserted]
             payers = [payers[i] for i in kept]
             payer_children = [payer_children[i] for i in kept]
-        await bulk_insert(conn, table_of(EncounterLine), _LINE_COLUMNS, lines)
-        await bulk_insert(conn, table_of(EncounterDiagnosis), _DIAGNOSIS_COLUMNS, dxs)
-        await bulk_insert(conn, table_of(EncounterParty), _PARTY_COLUMNS, parties)
+        await bulk_insert(conn, table_of(EncounterLine), LINE_COLUMNS, lines)
+        await bulk_insert(conn, table_of(EncounterDiagnosis), DIAGNOSIS_COLUMNS, dxs)
+        await bulk_insert(conn, table_of(EncounterParty), PARTY_COLUMNS, parties)
         payer_ids = await insert_with_ids(
-            conn, table_of(PriorPayerRow), _PRIOR_PAYER_COLUMNS, payers
+            conn, table_of(PriorPayerRow), PRIOR_PAYER_COLUMNS, payers
         )
         await bulk_insert(
             conn,
             table_of(PriorPayerAdjustment),
-            _PRIOR_ADJUSTMENT_COLUMNS,
+            PRIOR_ADJUSTMENT_COLUMNS,
             [
                 (pid, *child)
                 for pid, children in zip(payer_ids, payer_children, strict=True)

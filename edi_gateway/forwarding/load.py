@@ -23,7 +23,7 @@ from mappings.records import (
     PriorPayer,
 )
 
-from ..encounters.writer import party_values
+from ..encounters.columns import attachments_of, party_values
 from ..models import (
     Encounter,
     EncounterDiagnosis,
@@ -205,6 +205,7 @@ def _claim(
         note_code=e.note_code,
         note=e.note,
         line=e.line,
+        attachments=attachments_of(e.attachments),
     )
 
 
@@ -274,6 +275,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             c.admission_source,
             c.note_code,
             c.note,
+            tuple(c.attachments),
         ),
         "lines": [
             (

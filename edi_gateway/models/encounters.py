@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Amount, Base, Id, UTCDateTime, utcnow
@@ -74,6 +74,8 @@ class Encounter(Base):
     admission_source: Mapped[str | None] = mapped_column(String(1))  # 837I CL102
     note_code: Mapped[str | None] = mapped_column(String(3))  # 2300 NTE01
     note: Mapped[str | None] = mapped_column(String(80))  # NTE02
+    #: 2300 PWK as JSON: [[PWK01, PWK02, PWK06 or null], ...]; null when none
+    attachments: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="active")
     # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))

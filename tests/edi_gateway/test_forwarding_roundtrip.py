@@ -167,3 +167,41 @@ async def test_tooth_surfaces_and_oral_cavity_areas_are_stored_and_forwarded(
             for ln in detail.json()["lines"]
         ]
     assert seen == teeth
+
+
+async def test_claim_attachments_are_stored_shown_and_forwarded(api: Api, tmp_path: Path) -> None:
+    """PWK says paperwork went apart from the claim (records by mail, X-rays online) and
+    names it by its attachment control number: the plan matches the two only if the
+    forwarded claim still carries it."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    first = "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y~\n"
+    assert first in data and data.count("\nSE*") == 1
+    pwks = "PWK*OZ*BM***AC*ATT0042~\nPWK*RB*AA~\n"
+    segments = int(data.split("\nSE*")[1].split("*")[0])
+    data = data.replace(first, first + pwks).replace(f"\nSE*{segments}*", f"\nSE*{segments + 2}*")
+    path = tmp_path / "attachments.x12"
+    path.write_text(data)
+    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+    await api.ingest(path, "clinic-a")
+    stored = await _stored(api.db)
+    assert [
+        [(a.report_type, a.transmission, a.control_number) for a in c.attachments] for c in stored
+    ][:2] == [[("OZ", "BM", "ATT0042"), ("RB", "AA", None)], []]
+    detail = await api.client.get(
+        f"/v1/encounters/{(await _ids(api))[0]}", headers=api.auth("clinic-a")
+    )
+    assert detail.json()["attachments"] == [
+        {"report_type": "OZ", "transmission": "BM", "control_number": "ATT0042"},
+        {"report_type": "RB", "transmission": "AA", "control_number": None},
+    ]
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data
+    assert b"PWK*OZ*BM***AC*ATT0042~\nPWK*RB*AA~\n" in written
+    back, result = accepted_claims(written)
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    assert run_pyx12(written).verdict == "accepted"
+
+
+async def _ids(api: Api) -> list[int]:
+    async with api.db.sessionmaker() as s:
+        return list((await s.execute(select(Encounter.id).order_by(Encounter.id))).scalars())

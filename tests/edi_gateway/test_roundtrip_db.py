@@ -22,6 +22,7 @@ from parse_support import read_units
 from sqlalchemy import select
 
 from edi_gateway.eligibility.writer import member_key
+from edi_gateway.encounters.columns import attachments_json
 from edi_gateway.models import (
     ClaimPaymentRow,
     CoverageSpan,
@@ -69,7 +70,7 @@ NOT_STORED: Mapping[type[Any], Mapping[str, str]] = {
         "address2": "N302, not kept for 837 parties",
         "secondary_ids": "2010 REF, not kept",
     },
-    LineRecord: {"oral_cavity_areas": "837D SV304, not kept"},
+    LineRecord: {},
     MemberRecord: {
         "maintenance_reason": "INS04, not kept",
         "benefit_status": "INS05, not kept",
@@ -190,6 +191,7 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
                     "patient_first_name": c.patient.first_name,
                 },
                 "payer": {"payer_id": c.payer.identifier, "payer_name": c.payer.last_name},
+                "attachments": {"attachments": attachments_json(c.attachments)},
             },
             elsewhere={
                 "subscriber": "encounter_parties",
