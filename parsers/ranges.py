@@ -325,15 +325,19 @@ class _Tangle:
         "_refs",
         "_replacing",
         "_set",
+        "_set_of",
         "_tangled",
     )
 
     def __init__(self, component: str) -> None:
         self._comp = component
-        self._claims: dict[tuple[str, str], int] = {}  # key -> set ordinal
+        # keys are hashes of (CLM01, billing NPI) and (member, procedure, date): a collision
+        # of two different keys only keeps a set whole, as a real duplicate would
+        self._claims: dict[int, int] = {}  # key -> set ordinal
         self._clm01s: dict[str, int] = {}  # CLM01 -> first set holding it
         self._more: dict[str, set[int]] = {}  # CLM01s in more than one set -> those sets
-        self._lines: dict[tuple[str, str, str], tuple[int, int]] = {}  # -> (set, claim)
+        self._lines: dict[int, int] = {}  # key -> the claim (numbered across the file)
+        self._set_of: list[int] = [0]  # claim number -> its set's ordinal
         self._refs: list[tuple[str, int]] = []  # REF*F8 of a replacement, its set
         self._tangled: set[int] = set()
         self._set = 0
@@ -360,8 +364,9 @@ class _Tangle:
         elif sid == "CLM":
             self._end_line()
             self._n += 1
+            self._set_of.append(self._set)
             clm01 = _at(elems, 1)
-            key = (clm01, self._npi)
+            key = hash((clm01, self._npi))
             if key in self._claims:
                 self._tangled.update((self._claims[key], self._set))
             else:
@@ -393,9 +398,9 @@ class _Tangle:
         if self._line is None:
             return
         key = (self._member, self._line, date if date is not None else self._date)
-        where = self._lines.setdefault(key, (self._set, self._n))
-        if where != (self._set, self._n):
-            self._tangled.update((where[0], self._set))
+        first = self._lines.setdefault(hash(key), self._n)
+        if first != self._n:
+            self._tangled.update((self._set_of[first], self._set))
         self._line = None
 
     def entangled(self) -> frozenset[int]:
