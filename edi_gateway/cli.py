@@ -340,6 +340,10 @@ _LAZY_COMMANDS = {
     ),
     "audit": ("edi_gateway.audit.cli", "the audit trail: export it as CSV"),
     "submissions": ("edi_gateway.submissions.cli", "submissions: run a failed one again"),
+    "control-numbers": (
+        "edi_gateway.submissions.control_numbers_cli",
+        "the ISA13 of our next acknowledgment: show it, or start above another system's",
+    ),
     "webhooks": (
         "edi_gateway.webhooks.cli",
         "webhooks: send pending deliveries now, retry failed",
@@ -434,6 +438,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _lazy_command(sub, "report", command)
     _lazy_command(sub, "audit", command)
     _lazy_command(sub, "submissions", command)
+    _lazy_command(sub, "control-numbers", command)
     _lazy_command(sub, "forward", command)
     _lazy_command(sub, "answers", command)
     _lazy_command(sub, "webhooks", command)

@@ -9,31 +9,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..audit import audit
+from ..cli_session import run_in_session
 from ..errors import Problem
 from .settings import OutboundChange, OutboundView, get_outbound, set_outbound
 
 
-async def _with_session(fn: Callable[[Any], Awaitable[int]]) -> int:
-    from ..config import get_settings
-    from ..db import make_engine, make_sessionmaker, upgrade
-
-    settings = get_settings()
-    if settings.should_migrate:
-        await asyncio.to_thread(upgrade, settings.effective_database_url)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            return int(await fn(session))
-    finally:
-        await engine.dispose()
-
-
 def run(fn: Callable[[Any], Awaitable[int]]) -> int:
-    try:
-        return asyncio.run(_with_session(fn))
-    except Problem as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+    """The command's work in one transaction (``cli_session.run_in_session``)."""
+    return run_in_session(fn)
 
 
 def describe(view: OutboundView) -> str:
@@ -51,6 +34,12 @@ def describe(view: OutboundView) -> str:
             f"{s.bytes_per_file} bytes/file",
             f"  destination {s.destination}: {where}",
             f"  scheduled {'every ' + str(s.every_minutes) + ' min' if s.every_minutes else 'no'}",
+            f"  next ISA13 {view.next_control:09d}"
+            + (
+                f" (files start at {s.first_interchange_control:09d})"
+                if s.first_interchange_control
+                else ""
+            ),
             f"  auth {s.auth}"
             + (f" (secret in ${s.auth_env})" if s.auth_env else "")
             + (f"  client certificate {s.client_cert}" if s.client_cert else "")
@@ -84,6 +73,7 @@ def outbound(args: argparse.Namespace) -> int:
             sets_per_file=args.sets_per_file,
             bytes_per_file=args.bytes_per_file,
             every_minutes=args.every_minutes,
+            first_interchange_control=args.first_control,
             auth=args.auth,
             auth_env=args.auth_env,
             client_cert=args.client_cert,
@@ -135,6 +125,13 @@ def register_outbound(psub: Any) -> None:
     s.add_argument("--bytes-per-file", type=int, metavar="N", help="bytes per file (50 MB)")
     s.add_argument(
         "--every-minutes", type=int, metavar="N", help="forward on a schedule every N minutes"
+    )
+    s.add_argument(
+        "--first-control",
+        type=int,
+        metavar="N",
+        help="ISA13 of the files to this plan start at N (the last file's + 1 when higher): "
+        "set it above the last number your previous system sent the plan",
     )
     s.add_argument(
         "--auth", choices=("none", "bearer", "basic"), help="HTTPS delivery authentication"

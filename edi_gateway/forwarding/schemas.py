@@ -160,6 +160,13 @@ class OutboundIn(BaseModel):
     sets_per_file: int | None = Field(None, ge=1, le=1000)
     bytes_per_file: int | None = Field(None, ge=10_000, le=2**40)
     every_minutes: int | None = Field(None, ge=1, le=100_000)
+    first_interchange_control: int | None = Field(
+        None,
+        ge=1,
+        le=999_999_999,
+        description="ISA13 of the files to this plan start here (the last file's + 1 when "
+        "higher): above the last number your previous system sent the plan",
+    )
     auth: Literal["none", "bearer", "basic"] | None = Field(
         None, description="HTTPS delivery: Authorization Bearer <token> or Basic user:password"
     )
@@ -199,6 +206,8 @@ class OutboundOut(BaseModel):
     url: str | None
     directory: str | None
     every_minutes: int | None
+    first_interchange_control: int | None
+    next_interchange_control: int = Field(description="ISA13 of the next file to this plan")
     auth: str
     auth_env: str | None
     client_cert: str | None

@@ -36,8 +36,8 @@ from ..submissions.filestore import FileStore
 from ..submissions.repository import SubmissionRepository
 from .compose import Candidate, HeldBack, Limits, OutFile, compose
 from .load import load_claims
-from .repository import BatchRepository, ForwardedRepository, OutboundRepository
-from .settings import plan_partner
+from .repository import ForwardedRepository, OutboundRepository
+from .settings import next_interchange_control, plan_partner
 
 __all__ = ["ForwardResult", "forward"]
 
@@ -158,7 +158,7 @@ async def forward(
     limits = Limits(outbound.claims_per_set, outbound.sets_per_file, outbound.bytes_per_file)
     # the plan's guide for each claim type (partner_guides), else the base guides only
     plan_guide = plan_guides(await guides_of(session, plan.id))
-    control = await BatchRepository(session).last_control(plan.id) + 1
+    control = await next_interchange_control(session, plan.id, outbound)
     code_lists = await load_code_lists(session)  # imported with `codesets import`
     by_guide: dict[str, list[Candidate]] = {}
     for candidate in candidates:

@@ -18,7 +18,8 @@ from ..errors import InvalidRequest, NotFound
 from ..models import OutboundSettings, Partner
 from ..partners.repository import PartnerGuideRepository, PartnerRepository
 from ..partners.tenancy import CLAIMS
-from .repository import OutboundRepository
+from ..submissions.control_numbers import MAX_CONTROL
+from .repository import BatchRepository, OutboundRepository
 
 __all__ = [
     "AUTH_SCHEMES",
@@ -64,6 +65,7 @@ class OutboundChange:
     sets_per_file: int | None = None
     bytes_per_file: int | None = None
     every_minutes: int | None = None
+    first_interchange_control: int | None = None
     #: HTTPS delivery authentication: none, bearer or basic, its secret in the environment
     #: variable ``auth_env`` (never stored); mutual TLS files (absolute paths, "" clears)
     auth: str | None = None
@@ -80,6 +82,17 @@ class OutboundView:
     payer_ids: list[str] = field(default_factory=list)
     #: claim type -> the plan's guide for the 837s of that type we send it
     guides: dict[str, str] = field(default_factory=dict)
+    #: ISA13 of the next file to the plan
+    next_control: int = 1
+
+
+async def next_interchange_control(
+    session: AsyncSession, plan_id: int, row: OutboundSettings
+) -> int:
+    """ISA13 of the next file to a plan: the last file's + 1, or the plan's first number
+    (``first_interchange_control``) when that is higher."""
+    last = await BatchRepository(session).last_control(plan_id)
+    return max(last + 1, row.first_interchange_control or 1)
 
 
 def _check_id(label: str, value: str) -> str:
@@ -163,9 +176,12 @@ def _check_limits(change: OutboundChange) -> None:
         ("transaction sets per file", change.sets_per_file, 1),
         ("bytes per file", change.bytes_per_file, 10_000),
         ("minutes between runs", change.every_minutes, 1),
+        ("the first interchange control number", change.first_interchange_control, 1),
     ):
         if value is not None and value < low:
             raise OutboundError(f"{label} must be at least {low}")
+    if (change.first_interchange_control or 0) > MAX_CONTROL:
+        raise OutboundError(f"the first interchange control number must be at most {MAX_CONTROL}")
     if change.claims_per_set is not None and change.claims_per_set > 5000:
         raise OutboundError("claims per transaction set must be at most 5000 (the 837 limit)")
 
@@ -256,6 +272,7 @@ async def set_outbound(session: AsyncSession, name: str, change: OutboundChange)
         "sets_per_file",
         "bytes_per_file",
         "every_minutes",
+        "first_interchange_control",
         "auth",
     ):
         value = getattr(change, attr)
@@ -289,7 +306,13 @@ async def set_outbound(session: AsyncSession, name: str, change: OutboundChange)
 async def _view(session: AsyncSession, plan: Partner, row: OutboundSettings) -> OutboundView:
     payer_ids = list(await OutboundRepository(session).payer_ids_of(plan.id))
     guides = await PartnerGuideRepository(session).guides_of(plan.id)
-    return OutboundView(plan.name, row, payer_ids, {t: g for t, g in guides.items() if t in CLAIMS})
+    return OutboundView(
+        plan.name,
+        row,
+        payer_ids,
+        {t: g for t, g in guides.items() if t in CLAIMS},
+        await next_interchange_control(session, plan.id, row),
+    )
 
 
 def _check_id_long(value: str) -> str:

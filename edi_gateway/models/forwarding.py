@@ -44,6 +44,9 @@ class OutboundSettings(Base):
     directory: Mapped[str | None] = mapped_column(String(500))
     #: minutes between scheduled forwarding runs (None: only on demand)
     every_minutes: Mapped[int | None] = mapped_column(Integer)
+    #: ISA13 of the files to this plan start here (the last file's + 1 when higher): set it
+    #: above the last number the previous system sent, so the plan sees no number twice
+    first_interchange_control: Mapped[int | None] = mapped_column(Integer)
     #: HTTPS delivery: none, bearer (Authorization: Bearer <token>) or basic (user:password);
     #: the secret itself is never stored: ``auth_env`` names the environment variable that
     #: holds it on every machine that delivers

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..audit import audit
+from ..cli_session import run_in_session
 from ..commands import Subcommands
 from ..models import Partner
 from . import service
@@ -30,32 +30,6 @@ from .service import (
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-#: a command's work, done in one database transaction; returns the exit status
-SessionJob = Callable[["AsyncSession"], Awaitable[int]]
-
-
-async def _with_session(fn: SessionJob) -> int:
-    from ..config import get_settings
-    from ..db import make_engine, make_sessionmaker, upgrade
-
-    settings = get_settings()
-    if settings.should_migrate:
-        await asyncio.to_thread(upgrade, settings.effective_database_url)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            return int(await fn(session))
-    finally:
-        await engine.dispose()
-
-
-def _run(fn: SessionJob) -> int:
-    try:
-        return asyncio.run(_with_session(fn))
-    except PartnerError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-
 
 def create(args: argparse.Namespace) -> int:
     async def go(session: AsyncSession) -> int:
@@ -76,7 +50,7 @@ def create(args: argparse.Namespace) -> int:
         print(f"API key (shown once, store it now): {key}")
         return 0
 
-    return _run(go)
+    return run_in_session(go)
 
 
 def list_partners(args: argparse.Namespace) -> int:
@@ -89,7 +63,7 @@ def list_partners(args: argparse.Namespace) -> int:
             )
         return 0
 
-    return _run(go)
+    return run_in_session(go)
 
 
 def _guides_text(guides: Mapping[str, str]) -> str:
@@ -133,7 +107,7 @@ def keys(args: argparse.Namespace) -> int:
                 return 1
         return 0
 
-    return _run(go)
+    return run_in_session(go)
 
 
 def providers(args: argparse.Namespace) -> int:
@@ -156,7 +130,7 @@ def providers(args: argparse.Namespace) -> int:
         print(f"{partner.name}: billing NPIs {', '.join(listed) or '-'}")
         return 0
 
-    return _run(go)
+    return run_in_session(go)
 
 
 def guides(args: argparse.Namespace) -> int:
@@ -181,7 +155,7 @@ def guides(args: argparse.Namespace) -> int:
         print(f"{partner.name}: guides {_guides_text(await guides_of(session, partner.id))}")
         return 0
 
-    return _run(go)
+    return run_in_session(go)
 
 
 def register(sub: Subcommands) -> None:

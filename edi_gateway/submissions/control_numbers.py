@@ -21,9 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from parsers import FileResult
 from parsers.acks import numbers_999
 
+from ..errors import InvalidRequest
 from .control_numbers_repository import ControlCounterRepository
 
-__all__ = ["MAX_CONTROL", "draw", "numbers_for_file"]
+__all__ = [
+    "MAX_CONTROL",
+    "ControlNumberError",
+    "draw",
+    "next_control_number",
+    "numbers_for_file",
+    "start_control_numbers_at",
+]
 
 MAX_CONTROL = 999_999_999
 _COUNTER = "ack"
@@ -51,3 +59,28 @@ async def draw(session: AsyncSession, count: int) -> int:
         return await _draw_in(session, count)
     async with AsyncSession(engine) as own, own.begin():
         return await _draw_in(own, count)
+
+
+class ControlNumberError(InvalidRequest):
+    """A starting control number that is out of range or would repeat sent numbers."""
+
+
+async def next_control_number(session: AsyncSession) -> int:
+    """The ISA13 the next acknowledgment gets."""
+    return await ControlCounterRepository(session).get_value(_COUNTER) % MAX_CONTROL + 1
+
+
+async def start_control_numbers_at(session: AsyncSession, first: int, lower: bool = False) -> int:
+    """Make ``first`` the next acknowledgment's ISA13: above the last number another system
+    sent our partners, so none of them sees a number twice. Going below the next number
+    would send numbers again, and is refused unless ``lower``. Returns the number before."""
+    if not 1 <= first <= MAX_CONTROL:
+        raise ControlNumberError(f"a control number runs from 1 to {MAX_CONTROL:,}, not {first:,}")
+    before = await next_control_number(session)
+    if first < before and not lower:
+        raise ControlNumberError(
+            f"the next acknowledgment already gets {before:09d}: starting at {first:09d} "
+            "would send numbers partners have seen again (allow it with --lower)"
+        )
+    await ControlCounterRepository(session).set_value(_COUNTER, first - 1)
+    return before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import ControlCounter
@@ -32,3 +32,17 @@ class ControlCounterRepository(Repository[ControlCounter]):
             )
             value = (await self.session.execute(stmt)).scalar_one()
         return int(value)
+
+    async def get_value(self, name: str) -> int:
+        """Counter ``name``'s value (0 when it was never drawn from)."""
+        found = await self.session.execute(
+            select(ControlCounter.value).where(ControlCounter.name == name)
+        )
+        return int(found.scalar_one_or_none() or 0)
+
+    async def set_value(self, name: str, value: int) -> None:
+        """Set counter ``name`` (created when missing), its row locked until the commit."""
+        await self.advance(name, 0)  # creates it, and locks it against concurrent draws
+        await self.session.execute(
+            update(ControlCounter).where(ControlCounter.name == name).values(value=value)
+        )

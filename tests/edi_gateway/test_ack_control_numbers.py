@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from cli_support import command_line
 from conftest import Db
 from pyx12_oracle import validate_ack
 from sqlalchemy import select
@@ -96,3 +98,42 @@ async def test_a_block_never_straddles_the_end(db: Db) -> None:
         first = await draw(s, 3)
         assert first >= 1 and first + 2 <= MAX_CONTROL
         assert await draw(s, 1) == first + 3
+
+
+async def test_acknowledgments_start_above_the_previous_system_s_numbers(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An MSO moving from another engine starts our acknowledgments' ISA13 above the last
+    one that engine sent (partners reject a number they have seen); going back is refused
+    unless asked for."""
+    with command_line(db, monkeypatch, capsys) as cli:
+        assert await cli("control-numbers", "show") == (
+            0,
+            "next acknowledgment ISA13: 000000001\n",
+            "",
+        )
+        code, out, err = await cli("control-numbers", "start", "480000001")
+        assert (code, err) == (0, "")
+        assert out == "next acknowledgment ISA13: 480000001 (was 000000001)\n"
+        path = tmp_path / "claims.x12"
+        path.write_bytes(dump(_with_isa13(load("837P"))))
+        [outcome] = await ingest_paths(db.sessionmaker, db.settings, [path])
+        async with db.sessionmaker() as s:
+            acks = AcknowledgmentRepository(s)
+            sid = outcome.submission.id
+            isa13 = {
+                kind: (await acks.get_content(sid, kind) or b"").split(b"*")[13]
+                for kind in await acks.kinds_of(sid)
+            }
+        # the TA1 (not asked for by ISA14, so not sent) and the 999 drawn with the file's
+        # verdict, then the 277CA
+        assert isa13 == {"999": b"480000002", "277ca": b"480000003"}
+        # back below what was sent: refused (exit 2), the counter unchanged
+        code, out, err = await cli("control-numbers", "start", "1000")
+        assert code == 2 and out == ""
+        assert "already gets 480000004" in err and "--lower" in err
+        assert (await cli("control-numbers", "show"))[1].endswith("480000004\n")
+        assert (await cli("control-numbers", "start", "1000", "--lower"))[0] == 0
+        assert (await cli("control-numbers", "show"))[1].endswith("000001000\n")
+        code, _, err = await cli("control-numbers", "start", "1000000000")
+        assert code == 2 and "from 1 to 999,999,999" in err

@@ -218,3 +218,39 @@ async def test_forwarding_judges_with_the_imported_code_lists(api: Api) -> None:
     held = {h["claim_id"]: " ".join(h["reasons"]) for h in run.json()["held_back"]}
     assert "R28-ICD10CM-billable" in held["PCN267000032363"]  # R109, J209
     assert "R28" not in held.get("PCN267000032364", ""), held  # Z0000, E785
+
+
+async def test_files_to_a_plan_start_above_the_previous_system_s_numbers(
+    api: Api, tmp_path: Path
+) -> None:
+    """The plan rejects an interchange control number it has already seen from us: files
+    start at the plan's first number, then count on; a first number below the files sent
+    changes nothing."""
+    await setup_plan(api, tmp_path / "drop")
+    await api.ingest(P837, "clinic")
+    url = "/v1/partners/goldplan/outbound"
+    body = {"receiver_id": "GPHP1EDI", "sender_id": "OURMSO", "destination": "directory"}
+    body["directory"] = str(tmp_path / "drop")
+    before = (await api.client.get(url, headers=api.auth("ops"))).json()
+    assert (before["first_interchange_control"], before["next_interchange_control"]) == (None, 1)
+    too_big = {**body, "first_interchange_control": 1_000_000_000}
+    assert (await api.client.put(url, json=too_big, headers=api.auth("ops"))).status_code == 422
+    put = await api.client.put(
+        url, json={**body, "first_interchange_control": 750_000_001}, headers=api.auth("ops")
+    )
+    assert put.status_code == 200, put.text
+    assert put.json()["next_interchange_control"] == 750_000_001
+
+    done = await api.client.post(URL, json={"plan": "goldplan"}, headers=api.auth("ops"))
+    [batch] = done.json()["batches"]
+    assert batch["interchange_control"] == 750_000_001
+    file = await api.client.get(f"{URL}/{batch['id']}/file", headers=api.auth("goldplan"))
+    assert file.content.split(b"*")[13] == b"750000001"
+    assert [p.name for p in (tmp_path / "drop").iterdir()] == ["goldplan_837P_750000001.x12"]
+    after = (await api.client.get(url, headers=api.auth("ops"))).json()
+    assert after["next_interchange_control"] == 750_000_002
+    # a first number below what was sent: the files count on from the last one
+    lower = await api.client.put(
+        url, json={**body, "first_interchange_control": 5}, headers=api.auth("ops")
+    )
+    assert lower.json()["next_interchange_control"] == 750_000_002

@@ -41,6 +41,13 @@ async def test_outbound_set_show_and_refusals(db: Db, tmp_path: Path) -> None:
     assert f"destination directory: {drop}" in done.stdout
     shown = _cli(env, "partners", "outbound", "show", "goldplan")
     assert "ISA07/08 ZZ/GPHP1EDI" in shown.stdout and "usage P" in shown.stdout
+    assert "next ISA13 000000001\n" in shown.stdout
+    first = _cli(
+        env, "partners", "outbound", "set", "goldplan", "--receiver-id", "GPHP1EDI",
+        "--sender-id", "OURMSO", "--first-control", "620000001",
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "next ISA13 620000001 (files start at 620000001)" in first.stdout
 
     # changed: a URL instead of the directory; the payer ids kept when not given
     again = _cli(
@@ -85,6 +92,10 @@ async def test_outbound_set_show_and_refusals(db: Db, tmp_path: Path) -> None:
         (
             ("goldplan", "--receiver-id", "A", "--sender-id", "B", "--claims-per-set", "6000"),
             "at most 5000",
+        ),
+        (
+            ("goldplan", "--receiver-id", "A", "--sender-id", "B", "--first-control", "0"),
+            "first interchange control number must be at least 1",
         ),
     ]
     for args, message in refusals:
