@@ -268,6 +268,7 @@ class EncounterClaim:
     note: str | None = None  # NTE02
     line: int = 0
     attachments: list[Attachment] = field(default_factory=list)  # 2300 PWK
+    file_information: list[str] = field(default_factory=list)  # 2300 K301, each K3
 
     def __init__(
         self,
@@ -313,6 +314,7 @@ class EncounterClaim:
         note: str | None = None,
         line: int = 0,
         attachments: list[Attachment] | None = None,
+        file_information: list[str] | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -356,6 +358,7 @@ class EncounterClaim:
         self.note = note
         self.line = line
         self.attachments = [] if attachments is None else attachments
+        self.file_information = [] if file_information is None else file_information
 
 
 # --- 834 ----------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
         member_id=subscriber.identifier,
         patient_birth_date=birth_date,
         patient_gender=gender,
-        providers=_providers(guide, claim),
+        providers=_providers(guide, claim, _child(billing_loop, "2010AB")),
         diagnoses=_diagnoses(claim, with_poa=institutional),
         lines=lines,
         prior_payers=_prior_payers(claim, lines),
@@ -192,6 +192,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
             for pwk in claim.segments_of("PWK")
             if element(pwk, 1)
         ],
+        file_information=[t for t in (element(k3, 1) for k3 in claim.segments_of("K3")) if t],
     )
 
 
@@ -227,8 +228,11 @@ def _role(guide: str, loop: Loop) -> str:
     return _ENTITY_ROLES.get(entity or "", entity or loop.id)
 
 
-def _providers(guide: str, claim: Loop) -> list[Party]:
-    return [party(_role(guide, lp), lp) for lp in claim.loops if lp.id.startswith("2310")]
+def _providers(guide: str, claim: Loop, pay_to: Loop | None) -> list[Party]:
+    """The claim's other parties: the billing provider's 2010AB pay-to address (when it
+    has one) and the 2310 providers."""
+    found = [party(_role(guide, lp), lp) for lp in claim.loops if lp.id.startswith("2310")]
+    return [party("pay_to", pay_to), *found] if pay_to is not None else found
 
 
 def _diagnoses(claim: Loop, *, with_poa: bool) -> list[Diagnosis]:

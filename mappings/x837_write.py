@@ -201,11 +201,12 @@ def _transaction(
     billing_key: tuple[object, ...] | None = None
     subscriber_key: tuple[object, ...] | None = None
     for position, claim in enumerate(claims, 1):
-        key = _party_key(claim.billing)
+        pay_to = _pay_to(claim)
+        key = (_party_key(claim.billing), _party_key(pay_to) if pay_to else None)
         if key != billing_key:
             hl += 1
             billing_hl, billing_key, subscriber_key = hl, key, None
-            _billing(out, claim, hl)
+            _billing(out, claim, hl, pay_to)
         own = claim.patient_relationship in (None, "18")
         skey: tuple[object, ...] = (
             _party_key(claim.subscriber),
@@ -274,7 +275,13 @@ def _address(out: Out, p: Party) -> None:
         out.seg("N4", value_text(p.city), value_text(p.state), value_text(p.postal_code))
 
 
-def _billing(out: Out, claim: EncounterClaim, hl: int) -> None:
+def _pay_to(claim: EncounterClaim) -> Party | None:
+    return next((p for p in claim.providers if p.role == "pay_to"), None)
+
+
+def _billing(out: Out, claim: EncounterClaim, hl: int, pay_to: Party | None) -> None:
+    """2000A with its 2010AA billing provider and, when it has one, 2010AB pay-to address
+    (claims with another pay-to address get a 2000A of their own)."""
     b = claim.billing
     out.seg("HL", str(hl), "", "20", "1")
     if b.taxonomy:
@@ -283,6 +290,9 @@ def _billing(out: Out, claim: EncounterClaim, hl: int) -> None:
     _address(out, b)
     if b.tax_id:
         out.seg("REF", "EI", b.tax_id)
+    if pay_to is not None:
+        out.seg("NM1", "87", pay_to.entity_type or "2")
+        _address(out, pay_to)
 
 
 def _subscriber(out: Out, claim: EncounterClaim, hl: int, parent: int, own: bool) -> None:
@@ -391,6 +401,8 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     ):
         if value:
             out.seg("REF", qualifier, value)
+    for text in claim.file_information:  # K3: after the REFs, before NTE
+        out.seg("K3", text)
     if claim.note:
         out.seg("NTE", claim.note_code or "ADD", claim.note)
     _diagnoses(out, claim.diagnoses, institutional)

@@ -20,6 +20,8 @@ __all__ = [
     "attachments_of",
     "cut_to",
     "party_values",
+    "texts_json",
+    "texts_of",
 ]
 
 #: column order of the rows built in ``EncounterSetWriter._insert`` (writer.py)
@@ -69,6 +71,7 @@ ENCOUNTER_COLUMNS = (
     "note_code",
     "note",
     "attachments",
+    "file_information",
     "status",
     "claim_key",
     "line",
@@ -173,6 +176,15 @@ def attachments_of(stored: str | None) -> list[Attachment]:
     if not stored:
         return []
     return [Attachment(kind, how, control) for kind, how, control in json.loads(stored)]
+
+
+def texts_json(texts: list[str]) -> str | None:
+    """A list of texts as stored (``encounters.file_information``): None when empty."""
+    return json.dumps(texts) if texts else None
+
+
+def texts_of(stored: str | None) -> list[str]:
+    return [str(t) for t in json.loads(stored)] if stored else []
 
 
 def party_values(p: Party) -> tuple[Any, ...]:

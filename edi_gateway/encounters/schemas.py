@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
-from .columns import attachments_of
+from .columns import attachments_of, texts_of
 
 
 def _pointers(value: object) -> object:
@@ -248,6 +248,7 @@ class EncounterDetail(EncounterSummary):
                 "attachments": [
                     {"report_type": "RB", "transmission": "EL", "control_number": "ATT0042"}
                 ],
+                "file_information": [],
                 "admission_date": None,
                 "patient_status": None,
                 "patient_amount_paid": None,
@@ -338,6 +339,9 @@ class EncounterDetail(EncounterSummary):
     referral_number: str | None = Field(description="REF*9F")
     attachments: Annotated[list[Attachment], BeforeValidator(_attachments)] = Field(
         description="2300 PWK: paperwork sent apart from the claim"
+    )
+    file_information: Annotated[list[str], BeforeValidator(texts_of)] = Field(
+        description="2300 K3 file information (K301 of each), as sent"
     )
     admission_date: date | None = Field(description="837I DTP*435")
     patient_status: str | None = Field(description="837I CL103")

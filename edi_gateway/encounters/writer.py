@@ -41,6 +41,7 @@ from .columns import (
     attachments_json,
     cut_to,
     party_values,
+    texts_json,
 )
 from .originals import find_original
 from .outcome_lines import encode_lines
@@ -295,6 +296,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     cut_to(claim.note_code, 3),
                     cut_to(claim.note, 80),
                     attachments_json(claim.attachments),
+                    texts_json(claim.file_information),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None

@@ -23,7 +23,7 @@ from mappings.records import (
     PriorPayer,
 )
 
-from ..encounters.columns import attachments_of, party_values
+from ..encounters.columns import attachments_of, party_values, texts_of
 from ..models import (
     Encounter,
     EncounterDiagnosis,
@@ -206,6 +206,7 @@ def _claim(
         note=e.note,
         line=e.line,
         attachments=attachments_of(e.attachments),
+        file_information=texts_of(e.file_information),
     )
 
 
@@ -276,6 +277,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             c.note_code,
             c.note,
             tuple(c.attachments),
+            tuple(c.file_information),
         ),
         "lines": [
             (

@@ -76,6 +76,8 @@ class Encounter(Base):
     note: Mapped[str | None] = mapped_column(String(80))  # NTE02
     #: 2300 PWK as JSON: [[PWK01, PWK02, PWK06 or null], ...]; null when none
     attachments: Mapped[str | None] = mapped_column(Text)
+    #: 2300 K3 file information as JSON: ["K301", ...]; null when none
+    file_information: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="active")
     # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))

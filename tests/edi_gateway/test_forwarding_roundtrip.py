@@ -6,6 +6,7 @@ the outbound file passes our SNIP 1-2 and, for 837P, pyx12's X222A1 map."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -169,16 +170,19 @@ async def test_tooth_surfaces_and_oral_cavity_areas_are_stored_and_forwarded(
     assert seen == teeth
 
 
-async def test_claim_attachments_are_stored_shown_and_forwarded(api: Api, tmp_path: Path) -> None:
+async def test_claim_attachments_and_file_information_are_stored_shown_and_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
     """PWK says paperwork went apart from the claim (records by mail, X-rays online) and
     names it by its attachment control number: the plan matches the two only if the
-    forwarded claim still carries it."""
+    forwarded claim still carries it. K3 carries what a state program asks for in no
+    other segment: forwarded as sent."""
     data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
     first = "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y~\n"
     assert first in data and data.count("\nSE*") == 1
-    pwks = "PWK*OZ*BM***AC*ATT0042~\nPWK*RB*AA~\n"
+    pwks = "PWK*OZ*BM***AC*ATT0042~\nPWK*RB*AA~\nK3*OVERRIDE CODE 7~\n"
     segments = int(data.split("\nSE*")[1].split("*")[0])
-    data = data.replace(first, first + pwks).replace(f"\nSE*{segments}*", f"\nSE*{segments + 2}*")
+    data = data.replace(first, first + pwks).replace(f"\nSE*{segments}*", f"\nSE*{segments + 3}*")
     path = tmp_path / "attachments.x12"
     path.write_text(data)
     await api.partner("clinic-a", "provider", "SUBMITTER9856")
@@ -195,7 +199,11 @@ async def test_claim_attachments_are_stored_shown_and_forwarded(api: Api, tmp_pa
         {"report_type": "RB", "transmission": "AA", "control_number": None},
     ]
     written = write_837(ENVELOPE, "837P", [("0001", stored)]).data
+    assert [c.file_information for c in stored][:2] == [["OVERRIDE CODE 7"], []]
+    assert detail.json()["file_information"] == ["OVERRIDE CODE 7"]
     assert b"PWK*OZ*BM***AC*ATT0042~\nPWK*RB*AA~\n" in written
+    # K3 after the claim's REFs (our trace in REF*D9), before its HI
+    assert re.search(rb"\nREF\*D9\*[^~]*~\nK3\*OVERRIDE CODE 7~\nHI\*", written)
     back, result = accepted_claims(written)
     assert result.accepted
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
@@ -205,3 +213,41 @@ async def test_claim_attachments_are_stored_shown_and_forwarded(api: Api, tmp_pa
 async def _ids(api: Api) -> list[int]:
     async with api.db.sessionmaker() as s:
         return list((await s.execute(select(Encounter.id).order_by(Encounter.id))).scalars())
+
+
+async def test_a_pay_to_address_is_stored_and_forwarded(api: Api, tmp_path: Path) -> None:
+    """A billing provider paid at another address (2010AB) keeps it on its claims, and the
+    forwarded 837 carries it under the billing provider."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    tax_id = "REF*EI*686359625~\n"
+    assert data.count(tax_id) == 1 and data.count("\nSE*") == 1
+    pay_to = "NM1*87*2~\nN3*PO BOX 4410~\nN4*SAN DIEGO*CA*921124410~\n"
+    segments = int(data.split("\nSE*")[1].split("*")[0])
+    data = data.replace(tax_id, tax_id + pay_to)
+    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 3}*")
+    path = tmp_path / "pay_to.x12"
+    path.write_text(data)
+    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+    await api.ingest(path, "clinic-a")
+    stored = await _stored(api.db)
+    assert len(stored) == 5
+    for claim in stored:
+        [paid_at] = [p for p in claim.providers if p.role == "pay_to"]
+        assert (paid_at.entity_type, paid_at.address1, paid_at.city, paid_at.postal_code) == (
+            "2",
+            "PO BOX 4410",
+            "SAN DIEGO",
+            "921124410",
+        )
+    detail = await api.client.get(
+        f"/v1/encounters/{(await _ids(api))[0]}", headers=api.auth("clinic-a")
+    )
+    assert "pay_to" in [p["role"] for p in detail.json()["parties"]]
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data
+    # one billing provider loop for the five claims, its pay-to address after its tax id
+    assert written.count(b"NM1*85*") == 1
+    assert b"REF*EI*686359625~\nNM1*87*2~\nN3*PO BOX 4410~\nN4*SAN DIEGO*CA*921124410~\n" in written
+    back, result = accepted_claims(written)
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    assert run_pyx12(written).verdict == "accepted"

@@ -22,7 +22,7 @@ from parse_support import read_units
 from sqlalchemy import select
 
 from edi_gateway.eligibility.writer import member_key
-from edi_gateway.encounters.columns import attachments_json
+from edi_gateway.encounters.columns import attachments_json, texts_json
 from edi_gateway.models import (
     ClaimPaymentRow,
     CoverageSpan,
@@ -192,6 +192,7 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
                 },
                 "payer": {"payer_id": c.payer.identifier, "payer_name": c.payer.last_name},
                 "attachments": {"attachments": attachments_json(c.attachments)},
+                "file_information": {"file_information": texts_json(c.file_information)},
             },
             elsewhere={
                 "subscriber": "encounter_parties",

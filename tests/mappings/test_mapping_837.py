@@ -447,12 +447,14 @@ def test_837p_cob_lfh_example3_b() -> None:
         postal_code="44444",
         secondary_ids={"G2": "567890"},
     )
+    # the billing provider's 2010AB pay-to address first, then the 2310 providers
     assert [(p.role, p.npi) for p in claim.providers] == [
+        ("pay_to", None),
         ("rendering", "1999996666"),
         ("service_facility", "1581234567"),
     ]
-    assert claim.providers[0].taxonomy == "204C00000X"
-    assert claim.providers[0].secondary_ids == {"G2": "88877"}
+    assert claim.providers[1].taxonomy == "204C00000X"
+    assert claim.providers[1].secondary_ids == {"G2": "88877"}
     assert claim.diagnoses == [
         Diagnosis(1, "BK", "4779"),
         Diagnosis(2, "BF", "2724"),
@@ -505,13 +507,14 @@ def test_837p_cob_ims_complex() -> None:
     assert first.patient_relationship is None  # SBR02 empty and no 2000C
     assert first.patient.last_name == "DOE" and first.patient.first_name == "JOHN"
     assert [(p.role, p.last_name) for p in first.providers] == [
+        ("pay_to", None),
         ("referring", "WELBY"),
         ("referring", "QELBY"),
         ("rendering", "2310B1"),
         ("service_facility", "2310C1"),
     ]
-    assert first.providers[2].id_qualifier == "X"
-    assert first.providers[2].npi is None  # NM108 is X, not XX
+    assert first.providers[3].id_qualifier == "X"
+    assert first.providers[3].npi is None  # NM108 is X, not XX
     assert [(p.sequence, p.payer_name, p.payer_id) for p in first.prior_payers] == [
         ("S", "2330B1", "1234567890"),
         ("S", "2330B3", "1234567890"),
@@ -533,15 +536,16 @@ def test_837p_cob_ims_complex() -> None:
     assert second.subscriber.first_name == "DAVID"
     assert second.payer.last_name == "HEALTH INSURANCE COMPANY TWO"
     assert [p.role for p in second.providers] == [
+        "pay_to",
         "referring",
         "service_facility",
         "supervising",
         "ambulance_pickup",
         "ambulance_dropoff",
     ]
-    assert second.providers[2].last_name == "2310D1"
-    assert second.providers[3].address1 == "2310E STREET 1"
-    assert second.providers[4].city == "2310F CITY 1"
+    assert second.providers[3].last_name == "2310D1"
+    assert second.providers[4].address1 == "2310E STREET 1"
+    assert second.providers[5].city == "2310F CITY 1"
     (line,) = second.lines
     assert line.line_number == 3 and line.line == 105
     assert line.procedure_code == "478331"
