@@ -269,6 +269,10 @@ class EncounterClaim:
     line: int = 0
     attachments: list[Attachment] = field(default_factory=list)  # 2300 PWK
     file_information: list[str] = field(default_factory=list)  # 2300 K301, each K3
+    #: the HI composites that are not diagnoses (837I procedures BBR/BBQ, occurrence spans
+    #: BI, occurrences BH, values BE, conditions BG, DRG DR, treatment TC; 837P anesthesia
+    #: BP/BO): their components as sent, in order
+    other_codes: list[list[str]] = field(default_factory=list)
 
     def __init__(
         self,
@@ -315,6 +319,7 @@ class EncounterClaim:
         line: int = 0,
         attachments: list[Attachment] | None = None,
         file_information: list[str] | None = None,
+        other_codes: list[list[str]] | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -359,6 +364,7 @@ class EncounterClaim:
         self.line = line
         self.attachments = [] if attachments is None else attachments
         self.file_information = [] if file_information is None else file_information
+        self.other_codes = [] if other_codes is None else other_codes
 
 
 # --- 834 ----------------------------------------------------------------------------------

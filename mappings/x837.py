@@ -193,6 +193,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
             if element(pwk, 1)
         ],
         file_information=[t for t in (element(k3, 1) for k3 in claim.segments_of("K3")) if t],
+        other_codes=_other_codes(claim),
     )
 
 
@@ -233,6 +234,21 @@ def _providers(guide: str, claim: Loop, pay_to: Loop | None) -> list[Party]:
     has one) and the 2310 providers."""
     found = [party(_role(guide, lp), lp) for lp in claim.loops if lp.id.startswith("2310")]
     return [party("pay_to", pay_to), *found] if pay_to is not None else found
+
+
+def _other_codes(claim: Loop) -> list[list[str]]:
+    """The HI composites that are not diagnoses, their components as sent (trailing empty
+    ones dropped)."""
+    found: list[list[str]] = []
+    for hi in claim.segments_of("HI"):
+        for pos in range(1, len(hi.elements)):
+            parts = [p.strip() for p in hi.components(pos)]
+            if not parts or not parts[0] or parts[0] in DIAGNOSIS_QUALIFIERS:
+                continue
+            while parts and not parts[-1]:
+                parts.pop()
+            found.append(parts)
+    return found
 
 
 def _diagnoses(claim: Loop, *, with_poa: bool) -> list[Diagnosis]:

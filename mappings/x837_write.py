@@ -18,12 +18,12 @@ holds one of the file's separators cannot be written and is refused with ``Value
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .claim_trace import claim_trace
-from .records import Diagnosis, EncounterClaim, EncounterLine, Party, PriorPayer
+from .records import EncounterClaim, EncounterLine, Party, PriorPayer
 from .x12_out import (
     COMPONENT,
     ELEMENT,
@@ -36,6 +36,7 @@ from .x12_out import (
     rd8,
     value_text,
 )
+from .x837_hi import write_diagnoses, write_other_codes
 
 __all__ = ["VERSIONS", "Envelope", "WrittenClaim", "WrittenFile", "write_837"]
 
@@ -405,7 +406,9 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
         out.seg("K3", text)
     if claim.note:
         out.seg("NTE", claim.note_code or "ADD", claim.note)
-    _diagnoses(out, claim.diagnoses, institutional)
+    drg = [c for c in claim.other_codes if c[0] == "DR"]
+    write_diagnoses(out, claim.diagnoses, institutional, drg)
+    write_other_codes(out, claim.other_codes)
     by_role = {p.role: p for p in claim.providers}
     for role, code, prv in _PROVIDER_LOOPS[guide]:
         provider = by_role.get(role)
@@ -432,27 +435,6 @@ def _inherits_dates(guide: str, claim: EncounterClaim, line: EncounterLine) -> b
         claim.service_date_from,
         claim.service_date_to,
     )
-
-
-def _diagnoses(out: Out, diagnoses: Iterable[Diagnosis], institutional: bool) -> None:
-    pending: list[str] = []
-
-    def flush() -> None:
-        for start in range(0, len(pending), 12):
-            out.seg("HI", *pending[start : start + 12])
-        pending.clear()
-
-    for dx in sorted(diagnoses, key=lambda d: d.sequence):
-        parts: list[str | None] = [dx.qualifier, dx.code]
-        if institutional and dx.present_on_admission:
-            parts += [None] * 6 + [dx.present_on_admission]
-        value = out.composite(*parts)
-        if institutional and dx.qualifier not in ("ABF", "BF"):
-            flush()
-            out.seg("HI", value)
-        else:
-            pending.append(value)
-    flush()
 
 
 def _prior_payer(out: Out, claim: EncounterClaim, prior: PriorPayer) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "PRIOR_PAYER_COLUMNS",
     "attachments_json",
     "attachments_of",
+    "codes_of",
     "cut_to",
     "party_values",
     "texts_json",
@@ -72,6 +73,7 @@ ENCOUNTER_COLUMNS = (
     "note",
     "attachments",
     "file_information",
+    "other_codes",
     "status",
     "claim_key",
     "line",
@@ -178,13 +180,19 @@ def attachments_of(stored: str | None) -> list[Attachment]:
     return [Attachment(kind, how, control) for kind, how, control in json.loads(stored)]
 
 
-def texts_json(texts: list[str]) -> str | None:
-    """A list of texts as stored (``encounters.file_information``): None when empty."""
+def texts_json(texts: list[str] | list[list[str]]) -> str | None:
+    """A list of texts (or of components) as stored (``encounters.file_information``,
+    ``other_codes``): None when empty."""
     return json.dumps(texts) if texts else None
 
 
 def texts_of(stored: str | None) -> list[str]:
     return [str(t) for t in json.loads(stored)] if stored else []
+
+
+def codes_of(stored: str | None) -> list[list[str]]:
+    """``encounters.other_codes`` back as lists of components."""
+    return [[str(c) for c in code] for code in json.loads(stored)] if stored else []
 
 
 def party_values(p: Party) -> tuple[Any, ...]:

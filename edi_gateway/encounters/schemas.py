@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
-from .columns import attachments_of, texts_of
+from .columns import attachments_of, codes_of, texts_of
 
 
 def _pointers(value: object) -> object:
@@ -249,6 +249,7 @@ class EncounterDetail(EncounterSummary):
                     {"report_type": "RB", "transmission": "EL", "control_number": "ATT0042"}
                 ],
                 "file_information": [],
+                "other_codes": [],
                 "admission_date": None,
                 "patient_status": None,
                 "patient_amount_paid": None,
@@ -342,6 +343,11 @@ class EncounterDetail(EncounterSummary):
     )
     file_information: Annotated[list[str], BeforeValidator(texts_of)] = Field(
         description="2300 K3 file information (K301 of each), as sent"
+    )
+    other_codes: Annotated[list[list[str]], BeforeValidator(codes_of)] = Field(
+        description="2300 HI composites that are not diagnoses, components as sent: 837I "
+        "procedures (BBR, BBQ), occurrence spans (BI), occurrences (BH), values (BE), "
+        "conditions (BG), DRG (DR), treatment codes (TC); 837P anesthesia (BP, BO)"
     )
     admission_date: date | None = Field(description="837I DTP*435")
     patient_status: str | None = Field(description="837I CL103")

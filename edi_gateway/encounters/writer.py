@@ -297,6 +297,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     cut_to(claim.note, 80),
                     attachments_json(claim.attachments),
                     texts_json(claim.file_information),
+                    texts_json(claim.other_codes),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None

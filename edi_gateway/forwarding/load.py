@@ -23,7 +23,7 @@ from mappings.records import (
     PriorPayer,
 )
 
-from ..encounters.columns import attachments_of, party_values, texts_of
+from ..encounters.columns import attachments_of, codes_of, party_values, texts_of
 from ..models import (
     Encounter,
     EncounterDiagnosis,
@@ -207,6 +207,7 @@ def _claim(
         line=e.line,
         attachments=attachments_of(e.attachments),
         file_information=texts_of(e.file_information),
+        other_codes=codes_of(e.other_codes),
     )
 
 
@@ -278,6 +279,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             c.note,
             tuple(c.attachments),
             tuple(c.file_information),
+            tuple(tuple(code) for code in c.other_codes),
         ),
         "lines": [
             (

@@ -78,6 +78,9 @@ class Encounter(Base):
     attachments: Mapped[str | None] = mapped_column(Text)
     #: 2300 K3 file information as JSON: ["K301", ...]; null when none
     file_information: Mapped[str | None] = mapped_column(Text)
+    #: the HI composites that are not diagnoses (837I procedures, occurrence, value and
+    #: condition codes...) as JSON: [[qualifier, code, ...components], ...]; null when none
+    other_codes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="active")
     # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))

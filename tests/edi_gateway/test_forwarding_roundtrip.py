@@ -251,3 +251,59 @@ async def test_a_pay_to_address_is_stored_and_forwarded(api: Api, tmp_path: Path
     assert result.accepted
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
     assert run_pyx12(written).verdict == "accepted"
+
+
+async def test_institutional_procedure_occurrence_value_and_condition_codes_are_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
+    """An inpatient stay's ICD-10-PCS procedures, occurrence, value and condition codes
+    and DRG (HI composites that are not diagnoses) are stored and forwarded in the 837I's
+    HI order: DRG before the other diagnoses, then procedures, occurrences, values,
+    conditions."""
+    data = (SAMPLES / "837i" / "837i_valid_basic.x12").read_text()
+    admitting, others = "HI*ABJ:I214~\n", "HI*ABF:E785*ABF:R109*ABF:N390~\n"
+    assert data.count(admitting + others) == 1 and data.count("\nSE*") == 1
+    added = (
+        "HI*BBR:0FT44ZZ:D8:20261123~\nHI*BBQ:0DTJ4ZZ:D8:20261124*BBQ:0JH60DZ:D8:20261124~\n"
+        "HI*BH:11:D8:20261123~\nHI*BE:80:::2~\nHI*BG:07*BG:39~\n"
+    )
+    data = data.replace(admitting + others, admitting + "HI*DR:871~\n" + others + added)
+    segments = int(data.split("\nSE*")[1].split("*")[0])
+    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 6}*")
+    path = tmp_path / "inpatient.x12"
+    path.write_text(data)
+    await api.partner("hospital", "provider", *_sender(data))
+    await api.ingest(path, "hospital")
+    stored = await _stored(api.db)
+    [stay] = [c for c in stored if c.other_codes]
+    assert stay.other_codes == [
+        ["DR", "871"],
+        ["BBR", "0FT44ZZ", "D8", "20261123"],
+        ["BBQ", "0DTJ4ZZ", "D8", "20261124"],
+        ["BBQ", "0JH60DZ", "D8", "20261124"],
+        ["BH", "11", "D8", "20261123"],
+        ["BE", "80", "", "", "2"],
+        ["BG", "07"],
+        ["BG", "39"],
+    ]
+    assert [d.qualifier for d in stay.diagnoses] == ["ABK", "ABJ", "ABF", "ABF", "ABF"]
+    ids = await _ids(api)
+    details = [
+        (await api.client.get(f"/v1/encounters/{i}", headers=api.auth("hospital"))).json()
+        for i in ids
+    ]
+    assert [d["other_codes"] for d in details if d["other_codes"]] == [stay.other_codes]
+    written = write_837(ENVELOPE, "837I", [("0001", stored)]).data
+    assert (
+        b"HI*ABJ:I214~\nHI*DR:871~\nHI*ABF:E785*ABF:R109*ABF:N390~\n"
+        b"HI*BBR:0FT44ZZ:D8:20261123~\nHI*BBQ:0DTJ4ZZ:D8:20261124*BBQ:0JH60DZ:D8:20261124~\n"
+        b"HI*BH:11:D8:20261123~\nHI*BE:80:::2~\nHI*BG:07*BG:39~\n"
+    ) in written
+    back, result = accepted_claims(written)
+    assert result.accepted, [f.message for f in result.result.findings][:5]
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+
+
+def _sender(data: str) -> list[str]:
+    """The file's ISA06 (the sender id a provider partner is registered with)."""
+    return [data.split("*")[6].strip()]

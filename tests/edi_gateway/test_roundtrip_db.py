@@ -193,6 +193,7 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
                 "payer": {"payer_id": c.payer.identifier, "payer_name": c.payer.last_name},
                 "attachments": {"attachments": attachments_json(c.attachments)},
                 "file_information": {"file_information": texts_json(c.file_information)},
+                "other_codes": {"other_codes": texts_json(c.other_codes)},
             },
             elsewhere={
                 "subscriber": "encounter_parties",
