@@ -273,6 +273,9 @@ class EncounterClaim:
     #: BI, occurrences BH, values BE, conditions BG, DRG DR, treatment TC; 837P anesthesia
     #: BP/BO): their components as sent, in order
     other_codes: list[list[str]] = field(default_factory=list)
+    #: 837D DN1 (orthodontic months) and DN2 (tooth status: missing, to be extracted)
+    #: segments, their elements as sent ("DN2", "3", "M", "", "", "", "JP")
+    dental_status: list[list[str]] = field(default_factory=list)
 
     def __init__(
         self,
@@ -320,6 +323,7 @@ class EncounterClaim:
         attachments: list[Attachment] | None = None,
         file_information: list[str] | None = None,
         other_codes: list[list[str]] | None = None,
+        dental_status: list[list[str]] | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -365,6 +369,7 @@ class EncounterClaim:
         self.attachments = [] if attachments is None else attachments
         self.file_information = [] if file_information is None else file_information
         self.other_codes = [] if other_codes is None else other_codes
+        self.dental_status = [] if dental_status is None else dental_status
 
 
 # --- 834 ----------------------------------------------------------------------------------

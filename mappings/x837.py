@@ -194,6 +194,9 @@ def map_claim(unit: Unit) -> EncounterClaim:
         ],
         file_information=[t for t in (element(k3, 1) for k3 in claim.segments_of("K3")) if t],
         other_codes=_other_codes(claim),
+        dental_status=_as_sent([*claim.segments_of("DN1"), *claim.segments_of("DN2")])
+        if guide == "837D"
+        else [],
     )
 
 
@@ -234,6 +237,17 @@ def _providers(guide: str, claim: Loop, pay_to: Loop | None) -> list[Party]:
     has one) and the 2310 providers."""
     found = [party(_role(guide, lp), lp) for lp in claim.loops if lp.id.startswith("2310")]
     return [party("pay_to", pay_to), *found] if pay_to is not None else found
+
+
+def _as_sent(segments: list[Segment]) -> list[list[str]]:
+    """Segments as their elements (the id first), trailing empty elements dropped."""
+    out = []
+    for seg in segments:
+        values = [seg.id, *(e.strip() for e in seg.elements[1:])]
+        while len(values) > 1 and not values[-1]:
+            values.pop()
+        out.append(values)
+    return out
 
 
 def _other_codes(claim: Loop) -> list[list[str]]:

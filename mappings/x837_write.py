@@ -381,6 +381,8 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
             period = date_period(claim.service_date_from, claim.service_date_to)
             if period is not None and claim.service_date_from == claim.service_date_to:
                 out.seg("DTP", "472", *period)
+            for segment in claim.dental_status:  # DN1, DN2: after the DTPs, before PWK
+                out.seg(*segment)
     for attachment in claim.attachments:  # PWK: after the DTPs (837I: CL1), before AMT
         control = attachment.control_number
         out.seg(

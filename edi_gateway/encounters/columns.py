@@ -74,6 +74,7 @@ ENCOUNTER_COLUMNS = (
     "attachments",
     "file_information",
     "other_codes",
+    "dental_status",
     "status",
     "claim_key",
     "line",

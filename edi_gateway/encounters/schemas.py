@@ -250,6 +250,7 @@ class EncounterDetail(EncounterSummary):
                 ],
                 "file_information": [],
                 "other_codes": [],
+                "dental_status": [],
                 "admission_date": None,
                 "patient_status": None,
                 "patient_amount_paid": None,
@@ -348,6 +349,10 @@ class EncounterDetail(EncounterSummary):
         description="2300 HI composites that are not diagnoses, components as sent: 837I "
         "procedures (BBR, BBQ), occurrence spans (BI), occurrences (BH), values (BE), "
         "conditions (BG), DRG (DR), treatment codes (TC); 837P anesthesia (BP, BO)"
+    )
+    dental_status: Annotated[list[list[str]], BeforeValidator(codes_of)] = Field(
+        description="837D DN1 (orthodontic months) and DN2 (tooth status) segments, "
+        'elements as sent: ["DN2", "3", "M", "", "", "", "JP"]'
     )
     admission_date: date | None = Field(description="837I DTP*435")
     patient_status: str | None = Field(description="837I CL103")

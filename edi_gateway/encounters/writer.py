@@ -298,6 +298,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     attachments_json(claim.attachments),
                     texts_json(claim.file_information),
                     texts_json(claim.other_codes),
+                    texts_json(claim.dental_status),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None

@@ -208,6 +208,7 @@ def _claim(
         attachments=attachments_of(e.attachments),
         file_information=texts_of(e.file_information),
         other_codes=codes_of(e.other_codes),
+        dental_status=codes_of(e.dental_status),
     )
 
 
@@ -280,6 +281,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             tuple(c.attachments),
             tuple(c.file_information),
             tuple(tuple(code) for code in c.other_codes),
+            tuple(tuple(segment) for segment in c.dental_status),
         ),
         "lines": [
             (

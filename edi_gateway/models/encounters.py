@@ -81,6 +81,8 @@ class Encounter(Base):
     #: the HI composites that are not diagnoses (837I procedures, occurrence, value and
     #: condition codes...) as JSON: [[qualifier, code, ...components], ...]; null when none
     other_codes: Mapped[str | None] = mapped_column(Text)
+    #: 837D DN1 and DN2 segments as JSON: [["DN2", "3", "M"], ...]; null when none
+    dental_status: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="active")
     # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))

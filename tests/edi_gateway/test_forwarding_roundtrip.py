@@ -307,3 +307,39 @@ async def test_institutional_procedure_occurrence_value_and_condition_codes_are_
 def _sender(data: str) -> list[str]:
     """The file's ISA06 (the sender id a provider partner is registered with)."""
     return [data.split("*")[6].strip()]
+
+
+async def test_dental_orthodontic_months_and_tooth_status_are_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
+    """A dental claim's DN1 (orthodontic months) and DN2 (missing or to-be-extracted
+    teeth, which a bridge or denture is judged by) are stored and forwarded as sent."""
+    data = (SAMPLES / "837d" / "837d_valid_subscriber_patient.x12").read_text()
+    dates = "DTP*472*D8*20240110~\n"
+    assert data.count(dates) == 1 and data.count("\nSE*") == 1
+    status = "DN1*24*12**Y~\nDN2*3*M****JP~\nDN2*14*E****JP~\n"
+    segments = int(data.split("\nSE*")[1].split("*")[0])
+    data = data.replace(dates, dates + status)
+    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 3}*")
+    path = tmp_path / "dental_status.x12"
+    path.write_text(data)
+    await api.partner("maple-grove", "provider", "DENTSUBMIT01")
+    await api.ingest(path, "maple-grove")
+    stored = await _stored(api.db)
+    assert [c.dental_status for c in stored] == [
+        [
+            ["DN1", "24", "12", "", "Y"],
+            ["DN2", "3", "M", "", "", "", "JP"],
+            ["DN2", "14", "E", "", "", "", "JP"],
+        ],
+        [],
+    ]
+    detail = await api.client.get(
+        f"/v1/encounters/{(await _ids(api))[0]}", headers=api.auth("maple-grove")
+    )
+    assert detail.json()["dental_status"] == stored[0].dental_status
+    written = write_837(ENVELOPE, "837D", [("0001", stored)]).data
+    assert b"DTP*472*D8*20240110~\n" + status.encode() in written
+    back, result = accepted_claims(written)
+    assert result.accepted, [f.message for f in result.result.findings][:5]
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]

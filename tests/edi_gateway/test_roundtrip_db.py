@@ -194,6 +194,7 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
                 "attachments": {"attachments": attachments_json(c.attachments)},
                 "file_information": {"file_information": texts_json(c.file_information)},
                 "other_codes": {"other_codes": texts_json(c.other_codes)},
+                "dental_status": {"dental_status": texts_json(c.dental_status)},
             },
             elsewhere={
                 "subscriber": "encounter_parties",
