@@ -309,8 +309,11 @@ class WebhookSender:
                 raise
             except Exception as exc:  # the database may be away for a moment
                 log.error("webhook sweep failed: %s", type(exc).__name__)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
+            # that arrives as the wake-up does, and the loop then outlived stop()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=max(wait, 0.01))
+                async with asyncio.timeout(max(wait, 0.01)):
+                    await self.wake.wait()
 
     async def _start_due(self) -> float:
         """Start attempts for due deliveries (as many as free slots); returns seconds until
