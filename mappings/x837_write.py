@@ -351,6 +351,8 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
             benefits,
             release,
         )
+        if claim.discharge_hour:  # DTP*096 comes before the statement dates
+            out.seg("DTP", "096", "TM", claim.discharge_hour)
         statement = date_period(claim.service_date_from, claim.service_date_to)
         if statement is not None:
             out.seg("DTP", "434", "RD8", rd8(claim.service_date_from, claim.service_date_to))

@@ -75,6 +75,7 @@ ENCOUNTER_COLUMNS = (
     "file_information",
     "other_codes",
     "dental_status",
+    "discharge_hour",
     "status",
     "claim_key",
     "line",

@@ -299,6 +299,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     texts_json(claim.file_information),
                     texts_json(claim.other_codes),
                     texts_json(claim.dental_status),
+                    cut_to(claim.discharge_hour, 4),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None

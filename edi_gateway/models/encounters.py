@@ -72,6 +72,7 @@ class Encounter(Base):
     payer_responsibility: Mapped[str | None] = mapped_column(String(1))  # SBR01
     admission_type: Mapped[str | None] = mapped_column(String(1))  # 837I CL101
     admission_source: Mapped[str | None] = mapped_column(String(1))  # 837I CL102
+    discharge_hour: Mapped[str | None] = mapped_column(String(4))  # 837I DTP*096 (HHMM)
     note_code: Mapped[str | None] = mapped_column(String(3))  # 2300 NTE01
     note: Mapped[str | None] = mapped_column(String(80))  # NTE02
     #: 2300 PWK as JSON: [[PWK01, PWK02, PWK06 or null], ...]; null when none

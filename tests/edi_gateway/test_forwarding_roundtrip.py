@@ -259,7 +259,7 @@ async def test_institutional_procedure_occurrence_value_and_condition_codes_are_
     """An inpatient stay's ICD-10-PCS procedures, occurrence, value and condition codes
     and DRG (HI composites that are not diagnoses) are stored and forwarded in the 837I's
     HI order: DRG before the other diagnoses, then procedures, occurrences, values,
-    conditions."""
+    conditions. So is its discharge hour (DTP*096)."""
     data = (SAMPLES / "837i" / "837i_valid_basic.x12").read_text()
     admitting, others = "HI*ABJ:I214~\n", "HI*ABF:E785*ABF:R109*ABF:N390~\n"
     assert data.count(admitting + others) == 1 and data.count("\nSE*") == 1
@@ -287,6 +287,7 @@ async def test_institutional_procedure_occurrence_value_and_condition_codes_are_
         ["BG", "39"],
     ]
     assert [d.qualifier for d in stay.diagnoses] == ["ABK", "ABJ", "ABF", "ABF", "ABF"]
+    assert stay.discharge_hour == "1430"  # DTP*096, the inpatient stay's discharge hour
     ids = await _ids(api)
     details = [
         (await api.client.get(f"/v1/encounters/{i}", headers=api.auth("hospital"))).json()
@@ -294,6 +295,7 @@ async def test_institutional_procedure_occurrence_value_and_condition_codes_are_
     ]
     assert [d["other_codes"] for d in details if d["other_codes"]] == [stay.other_codes]
     written = write_837(ENVELOPE, "837I", [("0001", stored)]).data
+    assert b"DTP*096*TM*1430~\nDTP*434*RD8*20261123-20261124~\n" in written
     assert (
         b"HI*ABJ:I214~\nHI*DR:871~\nHI*ABF:E785*ABF:R109*ABF:N390~\n"
         b"HI*BBR:0FT44ZZ:D8:20261123~\nHI*BBQ:0DTJ4ZZ:D8:20261124*BBQ:0JH60DZ:D8:20261124~\n"
