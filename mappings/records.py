@@ -149,6 +149,10 @@ class EncounterLine:
     #: 837D TOO03 of each tooth, in ``tooth_numbers`` order: its surface codes run together
     #: ("MOD"; "" for none), or empty when no tooth names a surface
     tooth_surfaces: list[str] = field(default_factory=list)
+    #: the line's 2420 providers other than its rendering provider (837P purchased
+    #: service, service facility, supervising, ordering, referring, ambulance; 837I
+    #: operating, other operating, referring; 837D assistant surgeon, supervising...)
+    providers: list[Party] = field(default_factory=list)
 
     def __init__(
         self,
@@ -173,6 +177,7 @@ class EncounterLine:
         rendering: Party | None = None,
         line: int = 0,
         tooth_surfaces: list[str] | None = None,
+        providers: list[Party] | None = None,
     ) -> None:
         self.line_number = line_number
         self.procedure_qualifier = procedure_qualifier
@@ -195,6 +200,7 @@ class EncounterLine:
         self.rendering = rendering
         self.line = line
         self.tooth_surfaces = [] if tooth_surfaces is None else tooth_surfaces
+        self.providers = [] if providers is None else providers
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,6 +324,11 @@ def _line(guide: str, loop: Loop, index: int) -> EncounterLine:
     line.tooth_numbers = [t for t, _ in teeth if t]
     surfaces = ["".join(c.strip() for c in s.components(3)) for t, s in teeth if t]
     line.tooth_surfaces = surfaces if any(surfaces) else []
+    line.providers = [
+        party(_role(guide, lp), lp)
+        for lp in loop.loops
+        if lp.id.startswith("2420") and element(lp.segment("NM1"), 1) != "82"
+    ]
     for drug in loop.loops_of("2410"):
         lin = drug.segment("LIN")
         if lin is not None and element(lin, 2) == "N4" and element(lin, 3):

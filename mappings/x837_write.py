@@ -529,6 +529,7 @@ def _line(
     if line.ndc:
         out.seg("LIN", "", "N4", line.ndc)
         out.seg("CTP", "", "", "", value_text(line.ndc_quantity), value_text(line.ndc_unit) or "UN")
+    _line_providers(out, guide, claim, line, rendering)  # 2420, before the 2430 SVDs
     for prior in claim.prior_payers:
         paid = prior.line_paid.get(line.line_number)
         adjustments = prior.line_adjustments.get(line.line_number, [])
@@ -546,9 +547,52 @@ def _line(
             out.seg("CAS", *group)
         if prior.adjudication_date is not None:
             out.seg("DTP", "573", "D8", d8(prior.adjudication_date))
-    own = line.rendering
-    if own is not None and own.npi and own.npi != claim.billing.npi:
-        loop_code = "82"
-        _name(out, loop_code, own, default_type="1")
-        if guide == "837P" and own.taxonomy and (rendering is None or own.npi != rendering.npi):
-            out.seg("PRV", "PE", "PXC", own.taxonomy)
+
+
+#: role -> NM101 of the 2420 loops, per guide, in loop order
+_LINE_LOOPS: dict[str, list[tuple[str, str]]] = {
+    "837P": [
+        ("rendering", "82"),
+        ("purchased_service", "QB"),
+        ("service_facility", "77"),
+        ("supervising", "DQ"),
+        ("ordering", "DK"),
+        ("referring", "DN"),
+        ("ambulance_pickup", "PW"),
+        ("ambulance_dropoff", "45"),
+    ],
+    "837I": [
+        ("operating", "72"),
+        ("other_operating", "ZZ"),
+        ("rendering", "82"),
+        ("referring", "DN"),
+    ],
+    "837D": [
+        ("rendering", "82"),
+        ("assistant_surgeon", "DD"),
+        ("supervising", "DQ"),
+        ("service_facility", "77"),
+    ],
+}
+
+
+def _line_providers(
+    out: Out, guide: str, claim: EncounterClaim, line: EncounterLine, rendering: Party | None
+) -> None:
+    """The line's 2420 loops in the guide's order: its rendering provider (when it is not
+    the billing provider) and its other providers as sent."""
+    for role, code in _LINE_LOOPS[guide]:
+        if role == "rendering":
+            own = line.rendering
+            if own is None or not own.npi or own.npi == claim.billing.npi:
+                continue
+            _name(out, code, own, default_type="1")
+            if guide == "837P" and own.taxonomy and (rendering is None or own.npi != rendering.npi):
+                out.seg("PRV", "PE", "PXC", own.taxonomy)
+            continue
+        for provider in line.providers:
+            if provider.role != role:
+                continue
+            _name(out, code, provider, default_type="2" if code == "77" else "1")
+            if code in _WITH_ADDRESS:
+                _address(out, provider)

@@ -141,6 +141,7 @@ PARTY_COLUMNS = (
     "city",
     "state",
     "postal_code",
+    "service_line",
 )
 PRIOR_PAYER_COLUMNS = (
     "encounter_id",

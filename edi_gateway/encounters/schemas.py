@@ -93,6 +93,11 @@ class Party(BaseModel):
     city: str | None
     state: str | None
     postal_code: str | None
+    service_line: int | None = Field(
+        None,
+        description="A 2420 provider's service line (the segment ordinal of its LX); null for "
+        "the claim's own",
+    )
 
 
 class OtherPayerAdjustment(BaseModel):

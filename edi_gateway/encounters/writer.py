@@ -338,7 +338,10 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             for dx in claim.diagnoses:
                 dxs.append((enc_id, dx.sequence, dx.qualifier, dx.code, dx.present_on_admission))
             for p in (billing, claim.subscriber, patient, claim.payer, *claim.providers):
-                parties.append((enc_id, *party_values(p)))
+                parties.append((enc_id, *party_values(p), None))
+            for ln in claim.lines:
+                for p in ln.providers:
+                    parties.append((enc_id, *party_values(p), ln.line))
             for pp in claim.prior_payers:
                 payers.append(
                     (

@@ -62,7 +62,9 @@ def _split(value: str) -> list[str]:
     return [v for v in value.split(",") if v] if value else []
 
 
-def _line(row: LineRow, by_npi: dict[str, Party]) -> EncounterLine:
+def _line(
+    row: LineRow, by_npi: dict[str, Party], line_parties: dict[int, list[Party]]
+) -> EncounterLine:
     rendering = by_npi.get(row.rendering_npi or "")
     if rendering is None and row.rendering_npi:
         rendering = Party(role="rendering", npi=row.rendering_npi)
@@ -88,6 +90,7 @@ def _line(row: LineRow, by_npi: dict[str, Party]) -> EncounterLine:
         oral_cavity_areas=_split(row.oral_cavity_areas),
         rendering=rendering,
         line=row.line,
+        providers=line_parties.get(row.line, []),
     )
 
 
@@ -148,8 +151,11 @@ def _claim(
 ) -> EncounterClaim:
     main: dict[str, Party] = {}
     providers: list[Party] = []
+    line_parties: dict[int, list[Party]] = defaultdict(list)
     for row in party_rows:
-        if row.role in _MAIN_ROLES and row.role not in main:
+        if row.service_line is not None:
+            line_parties[row.service_line].append(_party(row))
+        elif row.role in _MAIN_ROLES and row.role not in main:
             main[row.role] = _party(row)
         else:
             providers.append(_party(row))
@@ -193,7 +199,7 @@ def _claim(
             Diagnosis(d.sequence, d.qualifier, d.code, d.present_on_admission)
             for d in sorted(diagnoses, key=lambda d: d.sequence)
         ],
-        lines=[_line(r, by_npi) for r in lines],
+        lines=[_line(r, by_npi, line_parties) for r in lines],
         prior_payers=[_prior(p, adjustments.get(p.id, [])) for p in payer_rows],
         signature_indicator=e.signature_indicator,
         assignment_code=e.assignment_code,
@@ -306,6 +312,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
                 ",".join(ln.tooth_surfaces),
                 ",".join(ln.oral_cavity_areas),
                 (ln.rendering.npi if ln.rendering else None) or c.billing.npi,
+                tuple(party_values(p) for p in ln.providers),
             )
             for ln in c.lines
         ],

@@ -165,6 +165,9 @@ class EncounterParty(Base):
     city: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str | None] = mapped_column(String(2))
     postal_code: Mapped[str | None] = mapped_column(String(15))
+    #: a 2420 provider's service line (the segment ordinal of its LX, as
+    #: encounter_lines.line); null for the claim's own parties
+    service_line: Mapped[int | None] = mapped_column(Integer)
 
 
 class PriorPayerRow(Base):

@@ -345,3 +345,47 @@ async def test_dental_orthodontic_months_and_tooth_status_are_forwarded(
     back, result = accepted_claims(written)
     assert result.accepted, [f.message for f in result.result.findings][:5]
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+
+
+async def test_line_providers_are_stored_and_forwarded_before_the_line_adjudication(
+    api: Api, tmp_path: Path
+) -> None:
+    """A lab test's ordering provider (2420E) and the lab that performed it (2420B
+    purchased service) belong to the service line: stored with it, listed on the
+    encounter, forwarded in the guide's 2420 order."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    first_line = "LX*1~\nSV1*HC:81002*12*UN*1***1:2~\nDTP*472*D8*20260907~\n"
+    assert data.count(first_line) == 1 and data.count("\nSE*") == 1
+    # 2420B names the lab by its NPI only (NM103 is not used)
+    lab_npi = "NM1*QB*2******XX*1245319599~\n"
+    providers = lab_npi + "NM1*DK*1*ORDERLY*OSCAR****XX*1003000126~\n"
+    segments = int(data.split("\nSE*")[1].split("*")[0])
+    data = data.replace(first_line, first_line + providers)
+    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 2}*")
+    path = tmp_path / "line_providers.x12"
+    path.write_text(data)
+    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+    await api.ingest(path, "clinic-a")
+    stored = await _stored(api.db)
+    lab = stored[0].lines[0]
+    assert [(p.role, p.last_name, p.npi) for p in lab.providers] == [
+        ("purchased_service", None, "1245319599"),
+        ("ordering", "ORDERLY", "1003000126"),
+    ]
+    assert all(not ln.providers for c in stored for ln in c.lines[1:])
+    detail = await api.client.get(
+        f"/v1/encounters/{(await _ids(api))[0]}", headers=api.auth("clinic-a")
+    )
+    on_line = [
+        (p["role"], p["service_line"]) for p in detail.json()["parties"] if p["service_line"]
+    ]
+    assert on_line == [("purchased_service", lab.line), ("ordering", lab.line)]
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data
+    assert (
+        b"DTP*472*D8*20260907~\nNM1*QB*2******XX*1245319599~\n"
+        b"NM1*DK*1*ORDERLY*OSCAR****XX*1003000126~\nLX*2~"
+    ) in written
+    back, result = accepted_claims(written)
+    assert result.accepted, [f.message for f in result.result.findings][:5]
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    assert run_pyx12(written).verdict == "accepted"

@@ -212,7 +212,12 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
         )
         for row, ln in _pairs(lines, c.lines):
             rendering = (ln.rendering.npi if ln.rendering else None) or c.billing.npi
-            assert_stored(row, ln, columns={"rendering": {"rendering_npi": rendering}})
+            assert_stored(
+                row,
+                ln,
+                columns={"rendering": {"rendering_npi": rendering}},
+                elsewhere={"providers": "encounter_parties (service_line)"},
+            )
         dx = await _all(
             db,
             select(EncounterDiagnosis)
