@@ -45,18 +45,19 @@ class Out:
         values = list(elements)
         while len(values) > 1 and values[-1] == "":
             values.pop()
-        for value in values[1:]:
+        for position, value in enumerate(values[1:], 1):
             if not isinstance(value, Composite) and SEPARATORS.intersection(value):
-                raise ValueError(f"{values[0]}: value {value!r} holds an X12 separator")
+                # the value itself is not repeated: it may be a name or a member id
+                raise ValueError(f"{values[0]}{position:02d} holds an X12 separator (*:^~)")
         self.parts.append(ELEMENT.join(values) + SEGMENT + "\n")
         self.count += 1
         self.total += 1
 
     def composite(self, *parts: str | None) -> Composite:
         values = [p or "" for p in parts]
-        for value in values:
+        for position, value in enumerate(values, 1):
             if SEPARATORS.intersection(value):
-                raise ValueError(f"value {value!r} holds an X12 separator")
+                raise ValueError(f"component {position} holds an X12 separator (*:^~)")
         while values and values[-1] == "":
             values.pop()
         return Composite(COMPONENT.join(values))

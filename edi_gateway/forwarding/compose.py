@@ -76,6 +76,15 @@ def _write(
     return OutFile(written, control, list(zip(flat, written.claims, strict=True)))
 
 
+def _unwritable(envelope: Envelope, guide: str, control: int, candidate: Candidate) -> str | None:
+    """Why the claim cannot be written in an 837 of ours (None: it can)."""
+    try:
+        _write(envelope, guide, control, _sets(control, [candidate], 1))
+    except ValueError as exc:
+        return f"cannot be written: {exc}"
+    return None
+
+
 def _verdicts(
     data: bytes, guides: GuideSelection
 ) -> tuple[bool, dict[tuple[str, int], list[str]], dict[str, list[str]], list[str]]:
@@ -119,7 +128,17 @@ def _checked(
     for _attempt in range(3):
         if not candidates:
             return None, held
-        out = _write(envelope, guide, control, _sets(control, candidates, limits.claims_per_set))
+        try:
+            out = _write(
+                envelope, guide, control, _sets(control, candidates, limits.claims_per_set)
+            )
+        except ValueError:
+            # a stored value holds one of our separators (the provider's file used others):
+            # those claims are held back with the reason, the rest written
+            unwritable = [(c, _unwritable(envelope, guide, control, c)) for c in candidates]
+            held += [HeldBack(c, (why,)) for c, why in unwritable if why is not None]
+            candidates = [c for c, why in unwritable if why is None]
+            continue
         accepted, rejected, sets_rejected, messages = _verdicts(out.written.data, guides)
         if accepted:
             return out, held

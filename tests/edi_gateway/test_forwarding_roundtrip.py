@@ -15,6 +15,7 @@ from conftest import CORPUS, SAMPLES, Db
 from pyx12_oracle import run_pyx12
 from sqlalchemy import select
 
+from edi_gateway.forwarding.compose import Candidate, Limits, compose
 from edi_gateway.forwarding.load import claim_view, load_claims
 from edi_gateway.models import Encounter
 from edi_gateway.submissions.ingest import ingest_paths
@@ -389,3 +390,25 @@ async def test_line_providers_are_stored_and_forwarded_before_the_line_adjudicat
     assert result.accepted, [f.message for f in result.result.findings][:5]
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
     assert run_pyx12(written).verdict == "accepted"
+
+
+async def test_a_claim_holding_one_of_our_separators_is_held_back_not_fatal(
+    api: Api,
+) -> None:
+    """A provider's file may use other separators than ours, so a stored value (a K3 text,
+    a name) can hold our "*": that claim is held back with the element named (not its
+    value, which may be a name or member id) and the others are forwarded."""
+    await api.partner("clinic-a", "provider", "SUBMITTER9856")
+    await api.ingest(SAMPLES / "837p" / "837p_valid_basic.x12", "clinic-a")
+    stored = await _stored(api.db)
+    stored[1].file_information = ["SHARE*OF COST"]
+    candidates = [Candidate(i, "s1", None, c) for i, c in enumerate(stored, 1)]
+    files, held = compose(
+        ENVELOPE, "837P", candidates, Limits(5000, 10, 10_000_000), None, 7, dt.date(2026, 12, 6)
+    )
+    assert [h.candidate.encounter_id for h in held] == [2]
+    [reason] = held[0].reasons
+    assert reason == "cannot be written: K301 holds an X12 separator (*:^~)"
+    [out] = files
+    assert [c.encounter_id for c, _ in out.placed] == [1, 3, 4, 5]
+    assert b"SHARE" not in out.written.data
