@@ -7,20 +7,23 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import Problem
 
 if TYPE_CHECKING:  # the command line imports no database library until a command runs
     from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["SessionJob", "run_in_session"]
+__all__ = ["SessionJob", "in_session", "run_in_session"]
+
+T = TypeVar("T")
 
 #: a command's work, done in one database transaction; returns the exit status
 SessionJob = Callable[["AsyncSession"], Awaitable[int]]
 
 
-async def _with_session(fn: SessionJob) -> int:
+async def in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``fn(session)`` in one transaction on the configured database."""
     from .config import get_settings
     from .db import make_engine, make_sessionmaker, upgrade
 
@@ -30,14 +33,14 @@ async def _with_session(fn: SessionJob) -> int:
     engine = make_engine(settings.effective_database_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            return int(await fn(session))
+            return await fn(session)
     finally:
         await engine.dispose()
 
 
 def run_in_session(fn: SessionJob) -> int:
     try:
-        return asyncio.run(_with_session(fn))
+        return int(asyncio.run(in_session(fn)))
     except Problem as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -7,8 +7,13 @@ import asyncio
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..cli_session import in_session
 from ..commands import Subcommands
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _day(text: str) -> date:
@@ -19,23 +24,17 @@ def _day(text: str) -> date:
 
 
 async def _export(args: argparse.Namespace) -> str:
-    from ..config import get_settings
-    from ..db import make_engine, make_sessionmaker, upgrade
     from .service import AuditFilters, audit_csv, search_audit
 
-    settings = get_settings()
-    if settings.should_migrate:
-        await asyncio.to_thread(upgrade, settings.effective_database_url)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            filters = AuditFilters(
-                args.actor, args.action, args.object_type, args.object_id, args.since, args.until
-            )
-            rows, _ = await search_audit(session, filters, args.limit)
-            return audit_csv(rows)
-    finally:
-        await engine.dispose()
+    filters = AuditFilters(
+        args.actor, args.action, args.object_type, args.object_id, args.since, args.until
+    )
+
+    async def rows(session: AsyncSession) -> str:
+        found, _ = await search_audit(session, filters, args.limit)
+        return audit_csv(found)
+
+    return await in_session(rows)
 
 
 def export(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from mappings.codesets.catalog import CodeLists, ListInfo, current_lists
 from mappings.codesets.importers import LISTS, ImportFormatError, parse_list_file
 
+from ..cli_session import in_session
 from ..commands import Subcommands
 from ..errors import Problem
 
@@ -24,21 +25,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
-
-
-async def _session_run(fn: Any) -> Any:
-    from ..config import get_settings
-    from ..db import make_engine, make_sessionmaker, upgrade
-
-    settings = get_settings()
-    if settings.should_migrate:
-        await asyncio.to_thread(upgrade, settings.effective_database_url)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            return await fn(session)
-    finally:
-        await engine.dispose()
 
 
 def print_stale(infos: list[ListInfo], today: date) -> None:
@@ -56,7 +42,7 @@ def read_imported() -> tuple[CodeLists, list[ListInfo]]:
     async def both(session: Any) -> tuple[CodeLists, list[ListInfo]]:
         return await load_code_lists(session), await list_infos(session)
 
-    result: tuple[CodeLists, list[ListInfo]] = asyncio.run(_session_run(both))
+    result: tuple[CodeLists, list[ListInfo]] = asyncio.run(in_session(both))
     return result
 
 
@@ -79,7 +65,7 @@ def _row(info: ListInfo, today: date, current: bool) -> dict[str, Any]:
 def list_command(args: argparse.Namespace) -> int:
     from .service import list_infos
 
-    infos: list[ListInfo] = asyncio.run(_session_run(list_infos))
+    infos: list[ListInfo] = asyncio.run(in_session(list_infos))
     today = args.today or date.today()
     current = {id(i) for i in current_lists(infos)}
     rows = [_row(i, today, id(i) in current) for i in infos]
@@ -117,7 +103,7 @@ def import_command(args: argparse.Namespace) -> int:
         await import_list(session, parsed, data, path.name)
 
     try:
-        asyncio.run(_session_run(store))
+        asyncio.run(in_session(store))
     except Problem as exc:
         print(f"not imported: {exc}", file=sys.stderr)
         return 2

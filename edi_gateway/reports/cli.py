@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..cli_session import in_session
 from ..commands import Subcommands
 from .model import Report
 from .render import render_csv, render_html, render_json
@@ -22,18 +23,9 @@ _BY_SUFFIX = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 async def _from_database(submission_id: str) -> Report:
     from ..config import get_settings
-    from ..db import make_engine, make_sessionmaker, upgrade
     from .service import build_report
 
-    settings = get_settings()
-    if settings.should_migrate:
-        await asyncio.to_thread(upgrade, settings.effective_database_url)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            return await build_report(session, settings, submission_id)
-    finally:
-        await engine.dispose()
+    return await in_session(lambda session: build_report(session, get_settings(), submission_id))
 
 
 def _render(report: Report, fmt: str) -> str:
