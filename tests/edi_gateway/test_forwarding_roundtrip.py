@@ -92,6 +92,16 @@ async def _round_trip(db: Db, path: Path) -> int:
     return len(stored)
 
 
+def _with_segments(data: str, old: str, new: str) -> str:
+    """A one-set file with ``old`` (found once) replaced by ``new`` and its SE count
+    following the segments added."""
+    assert data.count(old) == 1 and data.count("\nSE*") == 1
+    segments = int(data.split("\nSE*")[1].split("*")[0])
+    data = data.replace(old, new)
+    added = new.count("~") - old.count("~")
+    return data.replace(f"\nSE*{segments}*", f"\nSE*{segments + added}*")
+
+
 def _accepted(path: Path) -> bool:
     return bool(accepted_claims(path.read_bytes())[0])
 
@@ -182,8 +192,7 @@ async def test_claim_attachments_and_file_information_are_stored_shown_and_forwa
     first = "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y~\n"
     assert first in data and data.count("\nSE*") == 1
     pwks = "PWK*OZ*BM***AC*ATT0042~\nPWK*RB*AA~\nK3*OVERRIDE CODE 7~\n"
-    segments = int(data.split("\nSE*")[1].split("*")[0])
-    data = data.replace(first, first + pwks).replace(f"\nSE*{segments}*", f"\nSE*{segments + 3}*")
+    data = _with_segments(data, first, first + pwks)
     path = tmp_path / "attachments.x12"
     path.write_text(data)
     await api.partner("clinic-a", "provider", "SUBMITTER9856")
@@ -223,9 +232,7 @@ async def test_a_pay_to_address_is_stored_and_forwarded(api: Api, tmp_path: Path
     tax_id = "REF*EI*686359625~\n"
     assert data.count(tax_id) == 1 and data.count("\nSE*") == 1
     pay_to = "NM1*87*2~\nN3*PO BOX 4410~\nN4*SAN DIEGO*CA*921124410~\n"
-    segments = int(data.split("\nSE*")[1].split("*")[0])
-    data = data.replace(tax_id, tax_id + pay_to)
-    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 3}*")
+    data = _with_segments(data, tax_id, tax_id + pay_to)
     path = tmp_path / "pay_to.x12"
     path.write_text(data)
     await api.partner("clinic-a", "provider", "SUBMITTER9856")
@@ -268,9 +275,7 @@ async def test_institutional_procedure_occurrence_value_and_condition_codes_are_
         "HI*BBR:0FT44ZZ:D8:20261123~\nHI*BBQ:0DTJ4ZZ:D8:20261124*BBQ:0JH60DZ:D8:20261124~\n"
         "HI*BH:11:D8:20261123~\nHI*BE:80:::2~\nHI*BG:07*BG:39~\n"
     )
-    data = data.replace(admitting + others, admitting + "HI*DR:871~\n" + others + added)
-    segments = int(data.split("\nSE*")[1].split("*")[0])
-    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 6}*")
+    data = _with_segments(data, admitting + others, admitting + "HI*DR:871~\n" + others + added)
     path = tmp_path / "inpatient.x12"
     path.write_text(data)
     await api.partner("hospital", "provider", *_sender(data))
@@ -321,9 +326,7 @@ async def test_dental_orthodontic_months_and_tooth_status_are_forwarded(
     dates = "DTP*472*D8*20240110~\n"
     assert data.count(dates) == 1 and data.count("\nSE*") == 1
     status = "DN1*24*12**Y~\nDN2*3*M****JP~\nDN2*14*E****JP~\n"
-    segments = int(data.split("\nSE*")[1].split("*")[0])
-    data = data.replace(dates, dates + status)
-    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 3}*")
+    data = _with_segments(data, dates, dates + status)
     path = tmp_path / "dental_status.x12"
     path.write_text(data)
     await api.partner("maple-grove", "provider", "DENTSUBMIT01")
@@ -360,9 +363,7 @@ async def test_line_providers_are_stored_and_forwarded_before_the_line_adjudicat
     # 2420B names the lab by its NPI only (NM103 is not used)
     lab_npi = "NM1*QB*2******XX*1245319599~\n"
     providers = lab_npi + "NM1*DK*1*ORDERLY*OSCAR****XX*1003000126~\n"
-    segments = int(data.split("\nSE*")[1].split("*")[0])
-    data = data.replace(first_line, first_line + providers)
-    data = data.replace(f"\nSE*{segments}*", f"\nSE*{segments + 2}*")
+    data = _with_segments(data, first_line, first_line + providers)
     path = tmp_path / "line_providers.x12"
     path.write_text(data)
     await api.partner("clinic-a", "provider", "SUBMITTER9856")
