@@ -21,6 +21,7 @@ __all__ = [
     "codes_of",
     "cut_to",
     "party_values",
+    "surfaces_of",
     "texts_json",
     "texts_of",
 ]
@@ -191,6 +192,11 @@ def texts_json(texts: list[str] | list[list[str]]) -> str | None:
 
 def texts_of(stored: str | None) -> list[str]:
     return [str(t) for t in json.loads(stored)] if stored else []
+
+
+def surfaces_of(stored: str | None) -> list[str]:
+    """``encounter_lines.tooth_surfaces`` ("MOD,,O": one entry per tooth, empties kept)."""
+    return stored.split(",") if stored else []
 
 
 def codes_of(stored: str | None) -> list[list[str]]:

@@ -12,19 +12,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
-from .columns import attachments_of, codes_of, texts_of
+from .columns import attachments_of, codes_of, surfaces_of, texts_of
 
 
 def _pointers(value: object) -> object:
     if isinstance(value, str):
         return [int(p) for p in value.split(",") if p.strip().isdigit()]
-    return value
-
-
-def _surfaces(value: object) -> object:
-    """Stored "MOD,,O" (one entry per tooth, empties kept) as a list."""
-    if isinstance(value, str):
-        return value.split(",") if value else []
     return value
 
 
@@ -52,7 +45,7 @@ class ServiceLine(BaseModel):
     ndc_unit: str | None
     line_control_number: str | None = Field(description="REF*6R")
     tooth_numbers: Codes = Field(description="837D TOO02")
-    tooth_surfaces: Annotated[list[str], BeforeValidator(_surfaces)] = Field(
+    tooth_surfaces: Annotated[list[str], BeforeValidator(surfaces_of)] = Field(
         description="837D TOO03 of each tooth, in `tooth_numbers` order: its surface codes "
         'run together ("MOD"), "" for a tooth without; empty when no tooth names a surface'
     )

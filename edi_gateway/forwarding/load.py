@@ -23,7 +23,13 @@ from mappings.records import (
     PriorPayer,
 )
 
-from ..encounters.columns import attachments_of, codes_of, party_values, texts_of
+from ..encounters.columns import (
+    attachments_of,
+    codes_of,
+    party_values,
+    surfaces_of,
+    texts_of,
+)
 from ..models import (
     Encounter,
     EncounterDiagnosis,
@@ -86,7 +92,7 @@ def _line(
         ndc_unit=row.ndc_unit,
         line_control_number=row.line_control_number,
         tooth_numbers=_split(row.tooth_numbers),
-        tooth_surfaces=row.tooth_surfaces.split(",") if row.tooth_surfaces else [],
+        tooth_surfaces=surfaces_of(row.tooth_surfaces),
         oral_cavity_areas=_split(row.oral_cavity_areas),
         rendering=rendering,
         line=row.line,
