@@ -132,6 +132,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
     institutional = guide == "837I"
 
     cl1 = claim.segment("CL1") if institutional else None
+    diagnoses, other_codes = _hi_codes(claim, with_poa=institutional)
     nte = claim.segment("NTE")
     lines = [_line(guide, loop, index) for index, loop in enumerate(claim.loops_of("2400"), 1)]
     if institutional:
@@ -174,7 +175,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
         patient_birth_date=birth_date,
         patient_gender=gender,
         providers=_providers(guide, claim, _child(billing_loop, "2010AB")),
-        diagnoses=_diagnoses(claim, with_poa=institutional),
+        diagnoses=diagnoses,
         lines=lines,
         prior_payers=_prior_payers(claim, lines),
         signature_indicator=None if institutional else element(clm, 6),
@@ -193,7 +194,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
             if element(pwk, 1)
         ],
         file_information=[t for t in (element(k3, 1) for k3 in claim.segments_of("K3")) if t],
-        other_codes=_other_codes(claim),
+        other_codes=other_codes,
         dental_status=_as_sent([*claim.segments_of("DN1"), *claim.segments_of("DN2")])
         if guide == "837D"
         else [],
@@ -250,33 +251,29 @@ def _as_sent(segments: list[Segment]) -> list[list[str]]:
     return out
 
 
-def _other_codes(claim: Loop) -> list[list[str]]:
-    """The HI composites that are not diagnoses, their components as sent (trailing empty
-    ones dropped)."""
-    found: list[list[str]] = []
-    for hi in claim.segments_of("HI"):
-        for pos in range(1, len(hi.elements)):
-            parts = [p.strip() for p in hi.components(pos)]
-            if not parts or not parts[0] or parts[0] in DIAGNOSIS_QUALIFIERS:
-                continue
-            while parts and not parts[-1]:
-                parts.pop()
-            found.append(parts)
-    return found
-
-
-def _diagnoses(claim: Loop, *, with_poa: bool) -> list[Diagnosis]:
-    result: list[Diagnosis] = []
+def _hi_codes(claim: Loop, *, with_poa: bool) -> tuple[list[Diagnosis], list[list[str]]]:
+    """The claim's HI composites in one pass: its diagnoses, and the composites that are
+    not diagnoses with their components as sent (trailing empty ones dropped)."""
+    diagnoses: list[Diagnosis] = []
+    others: list[list[str]] = []
     for hi in claim.segments_of("HI"):
         for pos in range(1, len(hi.elements)):
             parts = hi.components(pos)
             qualifier = parts[0].strip() if parts else ""
+            if not qualifier:
+                continue
+            if qualifier not in DIAGNOSIS_QUALIFIERS:
+                values = [p.strip() for p in parts]
+                while values and not values[-1]:
+                    values.pop()
+                others.append(values)
+                continue
             code = parts[1].strip() if len(parts) > 1 else ""
-            if qualifier not in DIAGNOSIS_QUALIFIERS or not code:
+            if not code:
                 continue
             poa = (parts[8].strip() or None) if with_poa and len(parts) > 8 else None
-            result.append(Diagnosis(len(result) + 1, qualifier, code, poa))
-    return result
+            diagnoses.append(Diagnosis(len(diagnoses) + 1, qualifier, code, poa))
+    return diagnoses, others
 
 
 # --- service lines -------------------------------------------------------------------------
