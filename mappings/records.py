@@ -153,6 +153,9 @@ class EncounterLine:
     #: service, service facility, supervising, ordering, referring, ambulance; 837I
     #: operating, other operating, referring; 837D assistant surgeon, supervising...)
     providers: list[Party] = field(default_factory=list)
+    #: the line's segments no field above carries (other DTPs and REFs, AMT, NTE, PS1,
+    #: HCP, CR1/CR3/CRC, 2440 LQ/FRM...), as sent: see ``mappings.x837_sent``
+    other_segments: list[list[str | list[str]]] = field(default_factory=list)
 
     def __init__(
         self,
@@ -178,6 +181,7 @@ class EncounterLine:
         line: int = 0,
         tooth_surfaces: list[str] | None = None,
         providers: list[Party] | None = None,
+        other_segments: list[list[str | list[str]]] | None = None,
     ) -> None:
         self.line_number = line_number
         self.procedure_qualifier = procedure_qualifier
@@ -201,6 +205,7 @@ class EncounterLine:
         self.line = line
         self.tooth_surfaces = [] if tooth_surfaces is None else tooth_surfaces
         self.providers = [] if providers is None else providers
+        self.other_segments = [] if other_segments is None else other_segments
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +287,10 @@ class EncounterClaim:
     #: 837D DN1 (orthodontic months) and DN2 (tooth status: missing, to be extracted)
     #: segments, their elements as sent ("DN2", "3", "M", "", "", "", "JP")
     dental_status: list[list[str]] = field(default_factory=list)
+    #: the claim's segments no field above carries (CN1, REF*EA and the other REFs, DTP*304
+    #: and the other dates, CR1/CR2/CRC, HCP, the notes after the first...), as sent: see
+    #: ``mappings.x837_sent``
+    other_segments: list[list[str | list[str]]] = field(default_factory=list)
 
     def __init__(
         self,
@@ -330,6 +339,7 @@ class EncounterClaim:
         file_information: list[str] | None = None,
         other_codes: list[list[str]] | None = None,
         dental_status: list[list[str]] | None = None,
+        other_segments: list[list[str | list[str]]] | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -376,6 +386,7 @@ class EncounterClaim:
         self.file_information = [] if file_information is None else file_information
         self.other_codes = [] if other_codes is None else other_codes
         self.dental_status = [] if dental_status is None else dental_status
+        self.other_segments = [] if other_segments is None else other_segments
 
 
 # --- 834 ----------------------------------------------------------------------------------

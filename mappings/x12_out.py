@@ -4,7 +4,7 @@ values (amounts, dates, CAS groups) written as the implementation guides want th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from .records import Adjustment
@@ -40,6 +40,9 @@ class Out:
         self.parts: list[str] = []
         self.count = 0  # segments in the current transaction set
         self.total = 0  # segments in the file
+        #: called with each segment's values before it is written (``x837_sent.Merge``
+        #: writes the segments kept as sent that the guide places before it)
+        self.before: Callable[[list[str]], None] | None = None
 
     def seg(self, *elements: str) -> None:
         values = list(elements)
@@ -49,6 +52,8 @@ class Out:
             if not isinstance(value, Composite) and SEPARATORS.intersection(value):
                 # the value itself is not repeated: it may be a name or a member id
                 raise ValueError(f"{values[0]}{position:02d} holds an X12 separator (*:^~)")
+        if self.before is not None:
+            self.before(values)
         self.parts.append(ELEMENT.join(values) + SEGMENT + "\n")
         self.count += 1
         self.total += 1

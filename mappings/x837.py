@@ -33,6 +33,7 @@ from .records import (
     Party,
     PriorPayer,
 )
+from .x837_sent import kept_segments
 
 __all__ = ["DIAGNOSIS_QUALIFIERS", "PROVIDER_ROLES", "map_claim"]
 
@@ -198,6 +199,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
         dental_status=_as_sent([*claim.segments_of("DN1"), *claim.segments_of("DN2")])
         if guide == "837D"
         else [],
+        other_segments=kept_segments(guide, claim),
     )
 
 
@@ -335,6 +337,7 @@ def _line(guide: str, loop: Loop, index: int) -> EncounterLine:
             line.ndc_unit = element(ctp, "CTP05-1")
             break
     line.rendering = _line_rendering(guide, loop)
+    line.other_segments = kept_segments(guide, loop)
     return line
 
 

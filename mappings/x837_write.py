@@ -37,6 +37,7 @@ from .x12_out import (
     value_text,
 )
 from .x837_hi import write_diagnoses, write_other_codes
+from .x837_sent import merging
 
 __all__ = ["VERSIONS", "Envelope", "WrittenClaim", "WrittenFile", "write_837"]
 
@@ -331,6 +332,7 @@ def _patient(out: Out, claim: EncounterClaim, hl: int, parent: int) -> None:
 
 def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     institutional = guide == "837I"
+    kept = merging(out, guide, "2300", claim.other_segments)
     qualifier = claim.facility_qualifier or ("A" if institutional else "B")
     location = out.composite(claim.facility_code, qualifier, claim.frequency_code)
     # CLM06-09 as the provider sent them (the usual values when the claim was stored before
@@ -338,19 +340,21 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     assignment = claim.assignment_code or "A"
     benefits = claim.benefits_assignment or "Y"
     release = claim.release_of_information or "Y"
+    # CLM06 provider signature: not in the 837I
+    signature = "" if institutional else (claim.signature_indicator or "Y")
+    out.seg(
+        "CLM",
+        claim.claim_id,
+        value_text(claim.total_charge),
+        "",
+        "",
+        location,
+        signature,
+        assignment,
+        benefits,
+        release,
+    )
     if institutional:
-        out.seg(
-            "CLM",
-            claim.claim_id,
-            value_text(claim.total_charge),
-            "",
-            "",
-            location,
-            "",
-            assignment,
-            benefits,
-            release,
-        )
         if claim.discharge_hour:  # DTP*096 comes before the statement dates
             out.seg("DTP", "096", "TM", claim.discharge_hour)
         statement = date_period(claim.service_date_from, claim.service_date_to)
@@ -365,26 +369,12 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
                 value_text(claim.admission_source),
                 value_text(claim.patient_status),
             )
-    else:
-        signature = claim.signature_indicator or "Y"
-        out.seg(
-            "CLM",
-            claim.claim_id,
-            value_text(claim.total_charge),
-            "",
-            "",
-            location,
-            signature,
-            assignment,
-            benefits,
-            release,
-        )
-        if guide == "837D":
-            period = date_period(claim.service_date_from, claim.service_date_to)
-            if period is not None and claim.service_date_from == claim.service_date_to:
-                out.seg("DTP", "472", *period)
-            for segment in claim.dental_status:  # DN1, DN2: after the DTPs, before PWK
-                out.seg(*segment)
+    elif guide == "837D":
+        period = date_period(claim.service_date_from, claim.service_date_to)
+        if period is not None and claim.service_date_from == claim.service_date_to:
+            out.seg("DTP", "472", *period)
+        for segment in claim.dental_status:  # DN1, DN2: after the DTPs, before PWK
+            out.seg(*segment)
     for attachment in claim.attachments:  # PWK: after the DTPs (837I: CL1), before AMT
         control = attachment.control_number
         out.seg(
@@ -413,6 +403,8 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     drg = [c for c in claim.other_codes if c[0] == "DR"]
     write_diagnoses(out, claim.diagnoses, institutional, drg)
     write_other_codes(out, claim.other_codes)
+    if kept is not None:
+        kept.close()
     by_role = {p.role: p for p in claim.providers}
     for role, code, prv in _PROVIDER_LOOPS[guide]:
         provider = by_role.get(role)
@@ -478,6 +470,7 @@ def _line(
     number: int,
     rendering: Party | None,
 ) -> None:
+    kept = merging(out, guide, "2400", line.other_segments)
     out.seg("LX", str(line.line_number or number))
     procedure = out.composite(line.procedure_qualifier, line.procedure_code, *line.modifiers)
     pointers = out.composite(*[str(p) for p in line.diagnosis_pointers])
@@ -547,6 +540,8 @@ def _line(
             out.seg("CAS", *group)
         if prior.adjudication_date is not None:
             out.seg("DTP", "573", "D8", d8(prior.adjudication_date))
+    if kept is not None:
+        kept.close()  # the rest: 2440 forms, after the 2430s
 
 
 #: role -> NM101 of the 2420 loops, per guide, in loop order

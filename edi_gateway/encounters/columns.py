@@ -76,6 +76,7 @@ ENCOUNTER_COLUMNS = (
     "file_information",
     "other_codes",
     "dental_status",
+    "other_segments",
     "discharge_hour",
     "status",
     "claim_key",
@@ -104,6 +105,7 @@ LINE_COLUMNS = (
     "oral_cavity_areas",
     "rendering_npi",
     "line",
+    "other_segments",
 )
 OUTCOME_COLUMNS = (
     "submission_id",
@@ -184,9 +186,10 @@ def attachments_of(stored: str | None) -> list[Attachment]:
     return [Attachment(kind, how, control) for kind, how, control in json.loads(stored)]
 
 
-def texts_json(texts: list[str] | list[list[str]]) -> str | None:
-    """A list of texts (or of components) as stored (``encounters.file_information``,
-    ``other_codes``): None when empty."""
+def texts_json(texts: list[str] | list[list[str]] | list[list[str | list[str]]]) -> str | None:
+    """A list of texts (or of components, or of segments) as stored
+    (``encounters.file_information``, ``other_codes``, ``other_segments``): None when
+    empty."""
     return json.dumps(texts) if texts else None
 
 
@@ -202,6 +205,16 @@ def surfaces_of(stored: str | None) -> list[str]:
 def codes_of(stored: str | None) -> list[list[str]]:
     """``encounters.other_codes`` back as lists of components."""
     return [[str(c) for c in code] for code in json.loads(stored)] if stored else []
+
+
+def segments_of(stored: str | None) -> list[list[str | list[str]]]:
+    """``other_segments`` back: each segment's elements, a composite as its components."""
+    if not stored:
+        return []
+    return [
+        [[str(c) for c in e] if isinstance(e, list) else str(e) for e in segment]
+        for segment in json.loads(stored)
+    ]
 
 
 def party_values(p: Party) -> tuple[Any, ...]:

@@ -12,7 +12,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
-from .columns import attachments_of, codes_of, surfaces_of, texts_of
+from .columns import attachments_of, codes_of, segments_of, surfaces_of, texts_of
+
+#: segments kept as sent (``other_segments``): elements as text, a composite as a list
+Segments = Annotated[list[list[str | list[str]]], BeforeValidator(segments_of)]
 
 
 def _pointers(value: object) -> object:
@@ -52,6 +55,11 @@ class ServiceLine(BaseModel):
     oral_cavity_areas: Codes = Field(description="837D SV304 (01 all areas, 10 upper left...)")
     rendering_npi: str | None = Field(
         description="2420A rendering NPI; the billing NPI where the line names none"
+    )
+    other_segments: Segments = Field(
+        description="The line's segments with no field above (other DTPs and REFs, AMT, "
+        "NTE, PS1, HCP, CR1/CR3/CRC, 2440 LQ/FRM forms...), elements as sent, a composite "
+        'as its components: [["DTP", "441", "D8", "20260901"], ["LQ", "UT", "01.02"]]'
     )
 
 
@@ -249,6 +257,7 @@ class EncounterDetail(EncounterSummary):
                 "file_information": [],
                 "other_codes": [],
                 "dental_status": [],
+                "other_segments": [["CN1", "05"], ["REF", "EA", "MR20260907"]],
                 "admission_date": None,
                 "patient_status": None,
                 "patient_amount_paid": None,
@@ -289,6 +298,7 @@ class EncounterDetail(EncounterSummary):
                         "tooth_surfaces": [],
                         "oral_cavity_areas": [],
                         "rendering_npi": "1618117950",
+                        "other_segments": [],
                     }
                 ],
                 "diagnoses": [
@@ -351,6 +361,11 @@ class EncounterDetail(EncounterSummary):
     dental_status: Annotated[list[list[str]], BeforeValidator(codes_of)] = Field(
         description="837D DN1 (orthodontic months) and DN2 (tooth status) segments, "
         'elements as sent: ["DN2", "3", "M", "", "", "", "JP"]'
+    )
+    other_segments: Segments = Field(
+        description="The claim's segments with no field above (CN1, REF*EA and the other "
+        "REFs, DTP*304 and the other dates, CR1/CR2/CRC, HCP, the notes after the first...), "
+        'elements as sent, a composite as its components: [["CN1", "05", "100"]]'
     )
     admission_date: date | None = Field(description="837I DTP*435")
     patient_status: str | None = Field(description="837I CL103")

@@ -299,6 +299,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     texts_json(claim.file_information),
                     texts_json(claim.other_codes),
                     texts_json(claim.dental_status),
+                    texts_json(claim.other_segments),
                     cut_to(claim.discharge_hour, 4),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
@@ -333,6 +334,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                         ",".join(ln.oral_cavity_areas),
                         (ln.rendering.npi if ln.rendering else None) or billing.npi,
                         ln.line,
+                        texts_json(ln.other_segments),
                     )
                 )
             for dx in claim.diagnoses:

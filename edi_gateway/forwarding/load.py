@@ -27,6 +27,7 @@ from ..encounters.columns import (
     attachments_of,
     codes_of,
     party_values,
+    segments_of,
     surfaces_of,
     texts_of,
 )
@@ -97,6 +98,7 @@ def _line(
         rendering=rendering,
         line=row.line,
         providers=line_parties.get(row.line, []),
+        other_segments=segments_of(row.other_segments),
     )
 
 
@@ -221,6 +223,7 @@ def _claim(
         file_information=texts_of(e.file_information),
         other_codes=codes_of(e.other_codes),
         dental_status=codes_of(e.dental_status),
+        other_segments=segments_of(e.other_segments),
     )
 
 
@@ -247,6 +250,10 @@ def _adjustment(row: PriorPayerAdjustment) -> Adjustment:
     return Adjustment(
         row.group_code or "", row.reason_code or "", row.amount or Decimal(0), row.quantity
     )
+
+
+def _segments_view(segments: list[list[str | list[str]]]) -> tuple[object, ...]:
+    return tuple(tuple(tuple(e) if isinstance(e, list) else e for e in s) for s in segments)
 
 
 def claim_view(c: EncounterClaim) -> dict[str, Any]:
@@ -295,6 +302,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             tuple(c.file_information),
             tuple(tuple(code) for code in c.other_codes),
             tuple(tuple(segment) for segment in c.dental_status),
+            _segments_view(c.other_segments),
         ),
         "lines": [
             (
@@ -319,6 +327,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
                 ",".join(ln.oral_cavity_areas),
                 (ln.rendering.npi if ln.rendering else None) or c.billing.npi,
                 tuple(party_values(p) for p in ln.providers),
+                _segments_view(ln.other_segments),
             )
             for ln in c.lines
         ],

@@ -84,6 +84,10 @@ class Encounter(Base):
     other_codes: Mapped[str | None] = mapped_column(Text)
     #: 837D DN1 and DN2 segments as JSON: [["DN2", "3", "M"], ...]; null when none
     dental_status: Mapped[str | None] = mapped_column(Text)
+    #: the claim's segments with no column of their own (CN1, REF*EA, DTP*304, CR1...) as
+    #: sent, as JSON: [["CN1", "05", "100"], ...] (a composite as a list of components);
+    #: null when none
+    other_segments: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="active")
     # active, replaced (a frequency-7 replacement superseded it), voided (frequency 8)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"))
@@ -125,6 +129,9 @@ class EncounterLine(Base):
     oral_cavity_areas: Mapped[str] = mapped_column(String(20), default="", server_default="")
     rendering_npi: Mapped[str | None] = mapped_column(String(10))
     line: Mapped[int] = mapped_column(Integer, default=0)
+    #: the line's segments with no column of their own (other DTPs and REFs, AMT, NTE,
+    #: 2440 LQ/FRM...) as sent, as JSON like ``encounters.other_segments``; null when none
+    other_segments: Mapped[str | None] = mapped_column(Text)
 
 
 class EncounterDiagnosis(Base):

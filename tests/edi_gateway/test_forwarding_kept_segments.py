@@ -1,0 +1,165 @@
+"""A claim's and a service line's segments that have no field of their own (contract
+information CN1, the medical record number REF*EA, the last-seen and onset dates, the
+repricing HCP, a line's DME supplier data SV5, its notes and its 2440 forms) are stored as
+sent, shown on the encounter and forwarded in the guide's order, on SQLite and PostgreSQL
+(our check and pyx12 accept the forwarded 837P)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from api_support import Api
+from conftest import SAMPLES
+from pyx12_oracle import run_pyx12
+from test_forwarding_roundtrip import ENVELOPE, _ids, _stored, _with_segments, accepted_claims
+
+from edi_gateway.forwarding.load import claim_view
+from mappings.x837_write import write_837
+
+
+def _ids_in(written: str, first: str, last: str) -> list[str]:
+    """The segments from the one starting ``first`` to the next starting ``last``, as
+    their id and first element."""
+    start = written.index(first)
+    segments = written[start : written.index(last, start)].split("~\n")
+    return ["*".join(s.split("*")[:2]) for s in segments if s]
+
+
+async def _details(api: Api, partner: str) -> list[dict[str, object]]:
+    found = []
+    for encounter_id in await _ids(api):
+        response = await api.client.get(f"/v1/encounters/{encounter_id}", headers=api.auth(partner))
+        assert response.status_code == 200
+        found.append(response.json())
+    return found
+
+
+async def test_professional_claim_and_line_segments_are_kept_and_forwarded_in_order(
+    api: Api, tmp_path: Path
+) -> None:
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    data = _with_segments(
+        data,
+        "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y~\nHI*ABK:R109*ABF:J209~\n",
+        "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y~\n"
+        "DTP*304*D8*20260901~\nDTP*431*D8*20260820~\nCN1*05~\n"
+        "REF*EA*MR0042~\nREF*X4*05D0123456~\nHI*ABK:R109*ABF:J209~\nHCP*00*312~\n",
+    )
+    data = _with_segments(
+        data,
+        "SV1*HC:81002*12*UN*1***1:2~\nDTP*472*D8*20260907~\n",
+        "SV1*HC:81002*12*UN*1***1:2~\nSV5*HC:E0100*DA*3*50*40*4~\nDTP*472*D8*20260907~\n"
+        "AMT*T*1.5~\nNTE*ADD*FASTING SPECIMEN~\nLQ*UT*01.02~\nFRM*1A*Y~\n",
+    )
+    path = tmp_path / "837p_kept.x12"
+    path.write_text(data)
+    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
+    await api.ingest(path, "sierra-vista")
+
+    stored = await _stored(api.db)
+    assert len(stored) == 5
+    first = stored[0]
+    assert first.other_segments == [
+        ["DTP", "304", "D8", "20260901"],
+        ["DTP", "431", "D8", "20260820"],
+        ["CN1", "05"],
+        ["REF", "EA", "MR0042"],
+        ["REF", "X4", "05D0123456"],
+        ["HCP", "00", "312"],
+    ]
+    assert first.lines[0].other_segments == [
+        ["SV5", ["HC", "E0100"], "DA", "3", "50", "40", "4"],
+        ["AMT", "T", "1.5"],
+        ["NTE", "ADD", "FASTING SPECIMEN"],
+        ["LQ", "UT", "01.02"],
+        ["FRM", "1A", "Y"],
+    ]
+    assert [c.other_segments for c in stored[1:]] == [[]] * 4
+    assert [ln.other_segments for ln in first.lines[1:]] == [[]] * 3
+
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    # in the guide's order, among the segments written from fields (REF*D9 is our trace)
+    assert _ids_in(written, "CLM*PCN267000032363", "NM1*") == [
+        "CLM*PCN267000032363",
+        "DTP*304",
+        "DTP*431",
+        "CN1*05",
+        "REF*D9",
+        "REF*EA",
+        "REF*X4",
+        "HI*ABK:R109",
+        "HCP*00",
+    ]
+    assert _ids_in(written, "LX*1~", "LX*2~") == [
+        "LX*1",
+        "SV1*HC:81002",
+        "SV5*HC:E0100",
+        "DTP*472",
+        "AMT*T",
+        "NTE*ADD",
+        "LQ*UT",
+        "FRM*1A",
+    ]
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    oracle = run_pyx12(written.encode())
+    assert oracle.verdict == "accepted", oracle.errors[:5]
+
+    # and the billing office sees them on the encounter
+    shown = await _details(api, "sierra-vista")
+    assert shown[0]["other_segments"][2:4] == [["CN1", "05"], ["REF", "EA", "MR0042"]]
+    assert shown[0]["lines"][0]["other_segments"][0] == [
+        "SV5",
+        ["HC", "E0100"],
+        "DA",
+        "3",
+        "50",
+        "40",
+        "4",
+    ]
+    assert shown[1]["other_segments"] == []
+
+
+async def test_institutional_notes_after_the_first_and_the_medical_record_number(
+    api: Api, tmp_path: Path
+) -> None:
+    data = (SAMPLES / "837i" / "837i_valid_basic.x12").read_text()
+    assert data.count("\nSE*") == 1
+    data = _with_segments(
+        data,
+        "CL1**1*01~\nHI*ABK:J069~\n",
+        "CL1**1*01~\nREF*EA*MR77~\nNTE*ADD*FIRST NOTE~\nNTE*DCP*SECOND NOTE~\nHI*ABK:J069~\n",
+    )
+    path = tmp_path / "837i_kept.x12"
+    path.write_text(data)
+    await api.partner("salinas", "provider", "SUBMITTER5419")
+    await api.ingest(path, "salinas")
+
+    first = (await _stored(api.db))[0]
+    assert (first.note_code, first.note) == ("ADD", "FIRST NOTE")
+    assert first.other_segments == [["REF", "EA", "MR77"], ["NTE", "DCP", "SECOND NOTE"]]
+    written = write_837(ENVELOPE, "837I", [("0001", [first])]).data.decode()
+    assert _ids_in(written, "CLM*PCN153000889365", "NM1*") == [
+        "CLM*PCN153000889365",
+        "DTP*434",
+        "CL1*",
+        "REF*D9",
+        "REF*EA",
+        "NTE*ADD",
+        "NTE*DCP",
+        "HI*ABK:J069",
+    ]
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(first)]
+
+
+def test_a_kept_value_holding_our_separator_is_refused_with_the_element_named() -> None:
+    """A provider's file with other separators can send a ":" in a text; it cannot be
+    written in ours, and the error names the element without repeating the value."""
+    claim = accepted_claims((SAMPLES / "837p" / "837p_valid_basic.x12").read_bytes())[0][0]
+    claim.other_segments = [["REF", "EA", "MR:00042"]]
+    with pytest.raises(ValueError, match=r"^REF02 holds an X12 separator \(\*:\^~\)$"):
+        write_837(ENVELOPE, "837P", [("0001", [claim])])
