@@ -291,6 +291,7 @@ class EncounterClaim:
     #: and the other dates, CR1/CR2/CRC, HCP, the notes after the first...), as sent: see
     #: ``mappings.x837_sent``
     other_segments: list[list[str | list[str]]] = field(default_factory=list)
+    admission_hour: str | None = None  # 837I DTP*435 sent as DT: its HHMM
 
     def __init__(
         self,
@@ -340,6 +341,7 @@ class EncounterClaim:
         other_codes: list[list[str]] | None = None,
         dental_status: list[list[str]] | None = None,
         other_segments: list[list[str | list[str]]] | None = None,
+        admission_hour: str | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -387,6 +389,7 @@ class EncounterClaim:
         self.other_codes = [] if other_codes is None else other_codes
         self.dental_status = [] if dental_status is None else dental_status
         self.other_segments = [] if other_segments is None else other_segments
+        self.admission_hour = admission_hour
 
 
 # --- 834 ----------------------------------------------------------------------------------

@@ -200,7 +200,16 @@ def map_claim(unit: Unit) -> EncounterClaim:
         if guide == "837D"
         else [],
         other_segments=kept_segments(guide, claim),
+        admission_hour=_hour(claim.segment("DTP", "435")) if institutional else None,
     )
+
+
+def _hour(dtp: Segment | None) -> str | None:
+    """HHMM of a DTP sent as a date and time (DT, CCYYMMDDHHMM); None for a date alone."""
+    if dtp is None or element(dtp, 2) != "DT":
+        return None
+    value = element(dtp, 3) or ""
+    return value[8:12] if len(value) >= 12 and value[8:12].isdigit() else None
 
 
 def _total_charge(clm: Segment) -> Decimal:

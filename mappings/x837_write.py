@@ -360,7 +360,9 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
         statement = date_period(claim.service_date_from, claim.service_date_to)
         if statement is not None:
             out.seg("DTP", "434", "RD8", rd8(claim.service_date_from, claim.service_date_to))
-        if claim.admission_date is not None:
+        if claim.admission_date is not None and claim.admission_hour:  # inpatient: with the hour
+            out.seg("DTP", "435", "DT", d8(claim.admission_date) + claim.admission_hour)
+        elif claim.admission_date is not None:
             out.seg("DTP", "435", "D8", d8(claim.admission_date))
         if claim.patient_status or claim.admission_type:
             out.seg(

@@ -78,6 +78,7 @@ ENCOUNTER_COLUMNS = (
     "dental_status",
     "other_segments",
     "discharge_hour",
+    "admission_hour",
     "status",
     "claim_key",
     "line",

@@ -301,6 +301,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     texts_json(claim.dental_status),
                     texts_json(claim.other_segments),
                     cut_to(claim.discharge_hour, 4),
+                    cut_to(claim.admission_hour, 4),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None

@@ -73,6 +73,8 @@ class Encounter(Base):
     admission_type: Mapped[str | None] = mapped_column(String(1))  # 837I CL101
     admission_source: Mapped[str | None] = mapped_column(String(1))  # 837I CL102
     discharge_hour: Mapped[str | None] = mapped_column(String(4))  # 837I DTP*096 (HHMM)
+    #: 837I DTP*435 sent with the hour (DT): HHMM; null for a date alone
+    admission_hour: Mapped[str | None] = mapped_column(String(4))
     note_code: Mapped[str | None] = mapped_column(String(3))  # 2300 NTE01
     note: Mapped[str | None] = mapped_column(String(80))  # NTE02
     #: 2300 PWK as JSON: [[PWK01, PWK02, PWK06 or null], ...]; null when none

@@ -1,6 +1,6 @@
-"""What the provider sent in CLM06-09, SBR01, CL101-02 and the 2300 NTE is stored and
-forwarded as sent, not replaced by fixed defaults, on SQLite and PostgreSQL (pyx12 accepts
-the forwarded 837P)."""
+"""What the provider sent in CLM06-09, SBR01, CL101-02, the 2300 NTE and the admission
+hour is stored and forwarded as sent, not replaced by fixed defaults or dropped, on SQLite
+and PostgreSQL (pyx12 accepts the forwarded 837P)."""
 
 from __future__ import annotations
 
@@ -61,3 +61,19 @@ async def test_cl101_and_cl102_are_forwarded_as_sent(db: Db) -> None:
     ]
     written = write_837(ENVELOPE, "837I", [("0001", stored)]).data.decode()
     assert written.count("CL1**1*01~") == 3 and written.count("CL1*2*7*01~") == 1
+
+
+async def test_an_inpatient_admission_hour_is_forwarded_with_the_date(db: Db) -> None:
+    # the second claim is an inpatient stay admitted 2026-11-23 at 23:53 (DTP*435 DT); the
+    # others are outpatient without DTP*435
+    assert b"DTP*435*DT*202611232353~" in BASIC_I.read_bytes()
+    await _round_trip(db, BASIC_I)
+    stored = await _stored(db)
+    assert [(str(c.admission_date), c.admission_hour) for c in stored] == [
+        ("None", None),
+        ("2026-11-23", "2353"),
+        ("None", None),
+        ("None", None),
+    ]
+    written = write_837(ENVELOPE, "837I", [("0001", stored)]).data.decode()
+    assert written.count("DTP*435*") == 1 and "DTP*435*DT*202611232353~" in written
