@@ -156,6 +156,9 @@ class EncounterLine:
     #: the line's segments no field above carries (other DTPs and REFs, AMT, NTE, PS1,
     #: HCP, CR1/CR3/CRC, 2440 LQ/FRM...), as sent: see ``mappings.x837_sent``
     other_segments: list[list[str | list[str]]] = field(default_factory=list)
+    #: SV1/SV2/SV3 elements no field above carries (SV109 emergency, SV111 EPSDT, SV112
+    #: family planning, SV207 non-covered charges, SV305 prosthesis...), as sent, by position
+    service_elements: dict[int, str | list[str]] = field(default_factory=dict)
 
     def __init__(
         self,
@@ -182,6 +185,7 @@ class EncounterLine:
         tooth_surfaces: list[str] | None = None,
         providers: list[Party] | None = None,
         other_segments: list[list[str | list[str]]] | None = None,
+        service_elements: dict[int, str | list[str]] | None = None,
     ) -> None:
         self.line_number = line_number
         self.procedure_qualifier = procedure_qualifier
@@ -206,6 +210,7 @@ class EncounterLine:
         self.tooth_surfaces = [] if tooth_surfaces is None else tooth_surfaces
         self.providers = [] if providers is None else providers
         self.other_segments = [] if other_segments is None else other_segments
+        self.service_elements = {} if service_elements is None else service_elements
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +297,9 @@ class EncounterClaim:
     #: ``mappings.x837_sent``
     other_segments: list[list[str | list[str]]] = field(default_factory=list)
     admission_hour: str | None = None  # 837I DTP*435 sent as DT: its HHMM
+    #: CLM elements no field above carries (CLM10, CLM11 related causes, CLM12, CLM20 delay
+    #: reason...), as sent, by position: see ``mappings.x837_sent``
+    claim_elements: dict[int, str | list[str]] = field(default_factory=dict)
 
     def __init__(
         self,
@@ -342,6 +350,7 @@ class EncounterClaim:
         dental_status: list[list[str]] | None = None,
         other_segments: list[list[str | list[str]]] | None = None,
         admission_hour: str | None = None,
+        claim_elements: dict[int, str | list[str]] | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -390,6 +399,7 @@ class EncounterClaim:
         self.dental_status = [] if dental_status is None else dental_status
         self.other_segments = [] if other_segments is None else other_segments
         self.admission_hour = admission_hour
+        self.claim_elements = {} if claim_elements is None else claim_elements
 
 
 # --- 834 ----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .records import (
     Party,
     PriorPayer,
 )
-from .x837_sent import kept_segments
+from .x837_sent import extra_elements, kept_segments
 
 __all__ = ["DIAGNOSIS_QUALIFIERS", "PROVIDER_ROLES", "map_claim"]
 
@@ -201,6 +201,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
         else [],
         other_segments=kept_segments(guide, claim),
         admission_hour=_hour(claim.segment("DTP", "435")) if institutional else None,
+        claim_elements=extra_elements(clm),
     )
 
 
@@ -318,6 +319,8 @@ def _line(guide: str, loop: Loop, index: int) -> EncounterLine:
         service = loop.segment(seg_id)
         if service is None:
             continue
+        if seg_id == preferred:
+            line.service_elements = extra_elements(service)
         if seg_id == "SV1":
             _professional(line, service)
         elif seg_id == "SV2":

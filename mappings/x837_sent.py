@@ -26,10 +26,32 @@ from parsers.tree import Loop, Segment
 
 from .x12_out import COMPONENT, Out
 
-__all__ = ["Merge", "Placer", "SentSegment", "kept_segments", "merging", "placer", "sent_values"]
+__all__ = [
+    "WRITTEN_ELEMENTS",
+    "Merge",
+    "Placer",
+    "SentSegment",
+    "extra_elements",
+    "kept_segments",
+    "merging",
+    "placer",
+    "sent_values",
+    "with_extra",
+]
 
 #: one segment as sent: its id, then each element as text or as its components
 SentSegment = list[str | list[str]]
+
+#: the elements of CLM and the service lines' SV1/SV2/SV3 that record fields carry; the
+#: others (CLM10 patient signature source, CLM11 related causes, CLM12 special program,
+#: CLM20 delay reason; SV109 emergency, SV111 EPSDT, SV112 family planning, SV115 copay
+#: status; SV207 non-covered charges; SV305 prosthesis, crown or inlay...) are kept as sent
+WRITTEN_ELEMENTS: dict[str, frozenset[int]] = {
+    "CLM": frozenset({1, 2, 5, 6, 7, 8, 9}),
+    "SV1": frozenset({1, 2, 3, 4, 5, 7}),
+    "SV2": frozenset({1, 2, 3, 4, 5}),
+    "SV3": frozenset({1, 2, 3, 4, 6, 11}),
+}
 
 _ALL = ""
 #: (guide or _ALL, loop) -> segment id -> qualifiers (element 1) already written from the
@@ -80,6 +102,30 @@ def sent_values(seg: Segment) -> SentSegment:
         values.append(parts if len(parts) > 1 else (parts[0] if parts else ""))
     while len(values) > 1 and values[-1] in ("", []):
         values.pop()
+    return values
+
+
+def extra_elements(seg: Segment) -> dict[int, str | list[str]]:
+    """The elements of a CLM / SV1 / SV2 / SV3 that no record field carries, as sent, by
+    position (empty ones left out)."""
+    written = WRITTEN_ELEMENTS.get(seg.id, frozenset())
+    values = sent_values(seg)
+    return {
+        position: value
+        for position, value in enumerate(values[1:], 1)
+        if position not in written and value not in ("", [])
+    }
+
+
+def with_extra(out: Out, elements: list[str], extra: dict[int, str | list[str]]) -> list[str]:
+    """``elements`` (from position 1) with the ``extra`` ones kept as sent put back in
+    their positions."""
+    if not extra:
+        return elements
+    values = list(elements)
+    values += [""] * (max(extra) - len(values))
+    for position, value in extra.items():
+        values[position - 1] = out.composite(*value) if isinstance(value, list) else value
     return values
 
 

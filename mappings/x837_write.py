@@ -37,7 +37,7 @@ from .x12_out import (
     value_text,
 )
 from .x837_hi import write_diagnoses, write_other_codes
-from .x837_sent import merging
+from .x837_sent import merging, with_extra
 
 __all__ = ["VERSIONS", "Envelope", "WrittenClaim", "WrittenFile", "write_837"]
 
@@ -342,18 +342,8 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     release = claim.release_of_information or "Y"
     # CLM06 provider signature: not in the 837I
     signature = "" if institutional else (claim.signature_indicator or "Y")
-    out.seg(
-        "CLM",
-        claim.claim_id,
-        value_text(claim.total_charge),
-        "",
-        "",
-        location,
-        signature,
-        assignment,
-        benefits,
-        release,
-    )
+    clm = [claim.claim_id, value_text(claim.total_charge), "", "", location, signature]
+    out.seg("CLM", *with_extra(out, [*clm, assignment, benefits, release], claim.claim_elements))
     if institutional:
         if claim.discharge_hour:  # DTP*096 comes before the statement dates
             out.seg("DTP", "096", "TM", claim.discharge_hour)
@@ -476,41 +466,19 @@ def _line(
     out.seg("LX", str(line.line_number or number))
     procedure = out.composite(line.procedure_qualifier, line.procedure_code, *line.modifiers)
     pointers = out.composite(*[str(p) for p in line.diagnosis_pointers])
+    extra = line.service_elements
     if guide == "837P":
-        out.seg(
-            "SV1",
-            procedure,
-            value_text(line.charge),
-            value_text(line.unit_basis) or "UN",
-            value_text(line.units),
-            value_text(line.place_of_service),
-            "",
-            pointers,
-        )
+        sv1 = [procedure, value_text(line.charge), value_text(line.unit_basis) or "UN"]
+        sv1 += [value_text(line.units), value_text(line.place_of_service), "", pointers]
+        out.seg("SV1", *with_extra(out, sv1, extra))
     elif guide == "837I":
-        out.seg(
-            "SV2",
-            value_text(line.revenue_code),
-            procedure,
-            value_text(line.charge),
-            value_text(line.unit_basis) or "UN",
-            value_text(line.units),
-        )
+        sv2 = [value_text(line.revenue_code), procedure, value_text(line.charge)]
+        sv2 += [value_text(line.unit_basis) or "UN", value_text(line.units)]
+        out.seg("SV2", *with_extra(out, sv2, extra))
     else:
-        out.seg(
-            "SV3",
-            procedure,
-            value_text(line.charge),
-            value_text(line.place_of_service),
-            out.composite(*line.oral_cavity_areas),
-            "",
-            value_text(line.units),
-            "",
-            "",
-            "",
-            "",
-            pointers,
-        )
+        sv3 = [procedure, value_text(line.charge), value_text(line.place_of_service)]
+        sv3 += [out.composite(*line.oral_cavity_areas), "", value_text(line.units)]
+        out.seg("SV3", *with_extra(out, [*sv3, "", "", "", "", pointers], extra))
         surfaces = line.tooth_surfaces
         for n, tooth in enumerate(line.tooth_numbers):
             # TOO03: up to five one-letter surface codes (M, O, D, B, L...)

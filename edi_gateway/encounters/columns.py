@@ -79,6 +79,7 @@ ENCOUNTER_COLUMNS = (
     "other_segments",
     "discharge_hour",
     "admission_hour",
+    "claim_elements",
     "status",
     "claim_key",
     "line",
@@ -107,6 +108,7 @@ LINE_COLUMNS = (
     "rendering_npi",
     "line",
     "other_segments",
+    "service_elements",
 )
 OUTCOME_COLUMNS = (
     "submission_id",
@@ -216,6 +218,21 @@ def segments_of(stored: str | None) -> list[list[str | list[str]]]:
         [[str(c) for c in e] if isinstance(e, list) else str(e) for e in segment]
         for segment in json.loads(stored)
     ]
+
+
+def elements_json(elements: dict[int, str | list[str]]) -> str | None:
+    """Elements kept as sent by position (``claim_elements``, ``service_elements``): None
+    when there are none."""
+    return json.dumps({str(k): v for k, v in sorted(elements.items())}) if elements else None
+
+
+def elements_of(stored: str | None) -> dict[int, str | list[str]]:
+    if not stored:
+        return {}
+    return {
+        int(k): [str(c) for c in v] if isinstance(v, list) else str(v)
+        for k, v in json.loads(stored).items()
+    }
 
 
 def party_values(p: Party) -> tuple[Any, ...]:

@@ -12,10 +12,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
-from .columns import attachments_of, codes_of, segments_of, surfaces_of, texts_of
+from .columns import attachments_of, codes_of, elements_of, segments_of, surfaces_of, texts_of
 
 #: segments kept as sent (``other_segments``): elements as text, a composite as a list
 Segments = Annotated[list[list[str | list[str]]], BeforeValidator(segments_of)]
+#: elements kept as sent by position (``claim_elements``, ``service_elements``)
+Elements = Annotated[dict[int, str | list[str]], BeforeValidator(elements_of)]
 
 
 def _pointers(value: object) -> object:
@@ -55,6 +57,11 @@ class ServiceLine(BaseModel):
     oral_cavity_areas: Codes = Field(description="837D SV304 (01 all areas, 10 upper left...)")
     rendering_npi: str | None = Field(
         description="2420A rendering NPI; the billing NPI where the line names none"
+    )
+    service_elements: Elements = Field(
+        description="SV1/SV2/SV3 elements with no field above, as sent, by position: SV109 "
+        "emergency, SV111 EPSDT, SV112 family planning, SV115 copay status, SV207 "
+        'non-covered charges, SV305 prosthesis, crown or inlay: {"9": "Y", "11": "Y"}'
     )
     other_segments: Segments = Field(
         description="The line's segments with no field above (other DTPs and REFs, AMT, "
@@ -257,6 +264,7 @@ class EncounterDetail(EncounterSummary):
                 "file_information": [],
                 "other_codes": [],
                 "dental_status": [],
+                "claim_elements": {},
                 "other_segments": [["CN1", "05"], ["REF", "EA", "MR20260907"]],
                 "admission_date": None,
                 "patient_status": None,
@@ -298,6 +306,7 @@ class EncounterDetail(EncounterSummary):
                         "tooth_surfaces": [],
                         "oral_cavity_areas": [],
                         "rendering_npi": "1618117950",
+                        "service_elements": {"11": "Y"},
                         "other_segments": [],
                     }
                 ],
@@ -361,6 +370,12 @@ class EncounterDetail(EncounterSummary):
     dental_status: Annotated[list[list[str]], BeforeValidator(codes_of)] = Field(
         description="837D DN1 (orthodontic months) and DN2 (tooth status) segments, "
         'elements as sent: ["DN2", "3", "M", "", "", "", "JP"]'
+    )
+    claim_elements: Elements = Field(
+        description="CLM elements with no field above, as sent, by position: CLM10 patient "
+        "signature source, CLM11 related causes (a composite: AA auto accident, EM "
+        'employment...), CLM12 special program, CLM20 delay reason: {"11": ["AA", "", "", '
+        '"CA"], "20": "1"}'
     )
     other_segments: Segments = Field(
         description="The claim's segments with no field above (CN1, REF*EA and the other "

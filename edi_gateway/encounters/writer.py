@@ -40,6 +40,7 @@ from .columns import (
     PRIOR_PAYER_COLUMNS,
     attachments_json,
     cut_to,
+    elements_json,
     party_values,
     texts_json,
 )
@@ -302,6 +303,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     texts_json(claim.other_segments),
                     cut_to(claim.discharge_hour, 4),
                     cut_to(claim.admission_hour, 4),
+                    elements_json(claim.claim_elements),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None
@@ -336,6 +338,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                         (ln.rendering.npi if ln.rendering else None) or billing.npi,
                         ln.line,
                         texts_json(ln.other_segments),
+                        elements_json(ln.service_elements),
                     )
                 )
             for dx in claim.diagnoses:

@@ -26,6 +26,7 @@ from mappings.records import (
 from ..encounters.columns import (
     attachments_of,
     codes_of,
+    elements_of,
     party_values,
     segments_of,
     surfaces_of,
@@ -99,6 +100,7 @@ def _line(
         line=row.line,
         providers=line_parties.get(row.line, []),
         other_segments=segments_of(row.other_segments),
+        service_elements=elements_of(row.service_elements),
     )
 
 
@@ -191,6 +193,7 @@ def _claim(
         admission_date=e.admission_date,
         discharge_hour=e.discharge_hour,
         admission_hour=e.admission_hour,
+        claim_elements=elements_of(e.claim_elements),
         patient_status=e.patient_status,
         patient_amount_paid=e.patient_amount_paid,
         billing=billing,
@@ -298,6 +301,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             c.admission_source,
             c.discharge_hour,
             c.admission_hour,
+            tuple(sorted(c.claim_elements.items(), key=lambda kv: kv[0])),
             c.note_code,
             c.note,
             tuple(c.attachments),
@@ -330,6 +334,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
                 (ln.rendering.npi if ln.rendering else None) or c.billing.npi,
                 tuple(party_values(p) for p in ln.providers),
                 _segments_view(ln.other_segments),
+                tuple(sorted(ln.service_elements.items(), key=lambda kv: kv[0])),
             )
             for ln in c.lines
         ],

@@ -75,6 +75,9 @@ class Encounter(Base):
     discharge_hour: Mapped[str | None] = mapped_column(String(4))  # 837I DTP*096 (HHMM)
     #: 837I DTP*435 sent with the hour (DT): HHMM; null for a date alone
     admission_hour: Mapped[str | None] = mapped_column(String(4))
+    #: CLM elements with no column of their own (CLM10, CLM11 related causes, CLM12, CLM20
+    #: delay reason...) as sent, as JSON by position: {"11": ["AA", "", "", "CA"]}
+    claim_elements: Mapped[str | None] = mapped_column(Text)
     note_code: Mapped[str | None] = mapped_column(String(3))  # 2300 NTE01
     note: Mapped[str | None] = mapped_column(String(80))  # NTE02
     #: 2300 PWK as JSON: [[PWK01, PWK02, PWK06 or null], ...]; null when none
@@ -134,6 +137,9 @@ class EncounterLine(Base):
     #: the line's segments with no column of their own (other DTPs and REFs, AMT, NTE,
     #: 2440 LQ/FRM...) as sent, as JSON like ``encounters.other_segments``; null when none
     other_segments: Mapped[str | None] = mapped_column(Text)
+    #: SV1/SV2/SV3 elements with no column of their own (SV109 emergency, SV111 EPSDT,
+    #: SV112 family planning, SV207, SV305...) as sent, as JSON by position: {"9": "Y"}
+    service_elements: Mapped[str | None] = mapped_column(Text)
 
 
 class EncounterDiagnosis(Base):

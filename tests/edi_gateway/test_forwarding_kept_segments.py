@@ -1,8 +1,9 @@
-"""A claim's and a service line's segments that have no field of their own (contract
-information CN1, the medical record number REF*EA, the last-seen and onset dates, the
-repricing HCP, a line's DME supplier data SV5, its notes and its 2440 forms) are stored as
-sent, shown on the encounter and forwarded in the guide's order, on SQLite and PostgreSQL
-(our check and pyx12 accept the forwarded 837P)."""
+"""A claim's and a service line's segments and elements that have no field of their own
+(contract information CN1, the medical record number REF*EA, the accident, last-seen and
+onset dates, the repricing HCP, a line's DME supplier data SV5, its notes and its 2440
+forms; CLM11 related causes and CLM20 delay reason, SV109 emergency, SV111 EPSDT, SV305
+prosthesis) are stored as sent, shown on the encounter and forwarded in the guide's order,
+on SQLite and PostgreSQL (our check and pyx12 accept the forwarded 837P)."""
 
 from __future__ import annotations
 
@@ -42,14 +43,16 @@ async def test_professional_claim_and_line_segments_are_kept_and_forwarded_in_or
     data = _with_segments(
         data,
         "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y~\nHI*ABK:R109*ABF:J209~\n",
-        "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y~\n"
-        "DTP*304*D8*20260901~\nDTP*431*D8*20260820~\nCN1*05~\n"
+        # an auto accident in California (CLM11), sent late for a reason (CLM20)
+        "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y*P*AA:::CA*********1~\n"
+        "DTP*439*D8*20260819~\nDTP*304*D8*20260901~\nDTP*431*D8*20260820~\nCN1*05~\n"
         "REF*EA*MR0042~\nREF*X4*05D0123456~\nHI*ABK:R109*ABF:J209~\nHCP*00*312~\n",
     )
     data = _with_segments(
         data,
         "SV1*HC:81002*12*UN*1***1:2~\nDTP*472*D8*20260907~\n",
-        "SV1*HC:81002*12*UN*1***1:2~\nSV5*HC:E0100*DA*3*50*40*4~\nDTP*472*D8*20260907~\n"
+        # an emergency (SV109) EPSDT screening (SV111)
+        "SV1*HC:81002*12*UN*1***1:2**Y**Y~\nSV5*HC:E0100*DA*3*50*40*4~\nDTP*472*D8*20260907~\n"
         "AMT*T*1.5~\nNTE*ADD*FASTING SPECIMEN~\nLQ*UT*01.02~\nFRM*1A*Y~\n",
     )
     path = tmp_path / "837p_kept.x12"
@@ -60,7 +63,10 @@ async def test_professional_claim_and_line_segments_are_kept_and_forwarded_in_or
     stored = await _stored(api.db)
     assert len(stored) == 5
     first = stored[0]
+    assert first.claim_elements == {10: "P", 11: ["AA", "", "", "CA"], 20: "1"}
+    assert first.lines[0].service_elements == {9: "Y", 11: "Y"}
     assert first.other_segments == [
+        ["DTP", "439", "D8", "20260819"],
         ["DTP", "304", "D8", "20260901"],
         ["DTP", "431", "D8", "20260820"],
         ["CN1", "05"],
@@ -75,13 +81,16 @@ async def test_professional_claim_and_line_segments_are_kept_and_forwarded_in_or
         ["LQ", "UT", "01.02"],
         ["FRM", "1A", "Y"],
     ]
-    assert [c.other_segments for c in stored[1:]] == [[]] * 4
+    assert [(c.other_segments, c.claim_elements) for c in stored[1:]] == [([], {})] * 4
     assert [ln.other_segments for ln in first.lines[1:]] == [[]] * 3
 
     written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
     # in the guide's order, among the segments written from fields (REF*D9 is our trace)
+    assert "CLM*PCN267000032363*312***11:B:1*Y*A*Y*Y*P*AA:::CA*********1~" in written
+    assert "SV1*HC:81002*12*UN*1***1:2**Y**Y~" in written
     assert _ids_in(written, "CLM*PCN267000032363", "NM1*") == [
         "CLM*PCN267000032363",
+        "DTP*439",
         "DTP*304",
         "DTP*431",
         "CN1*05",
@@ -109,7 +118,9 @@ async def test_professional_claim_and_line_segments_are_kept_and_forwarded_in_or
 
     # and the billing office sees them on the encounter
     shown = await _details(api, "sierra-vista")
-    assert shown[0]["other_segments"][2:4] == [["CN1", "05"], ["REF", "EA", "MR0042"]]
+    assert shown[0]["claim_elements"] == {"10": "P", "11": ["AA", "", "", "CA"], "20": "1"}
+    assert shown[0]["lines"][0]["service_elements"] == {"9": "Y", "11": "Y"}
+    assert shown[0]["other_segments"][3:5] == [["CN1", "05"], ["REF", "EA", "MR0042"]]
     assert shown[0]["lines"][0]["other_segments"][0] == [
         "SV5",
         ["HC", "E0100"],
@@ -163,3 +174,17 @@ def test_a_kept_value_holding_our_separator_is_refused_with_the_element_named() 
     claim.other_segments = [["REF", "EA", "MR:00042"]]
     with pytest.raises(ValueError, match=r"^REF02 holds an X12 separator \(\*:\^~\)$"):
         write_837(ENVELOPE, "837P", [("0001", [claim])])
+
+
+async def test_a_dental_replacement_keeps_its_prosthesis_code(api: Api) -> None:
+    """SV305 says whether a crown or bridge is the first one (I) or replaces another (R);
+    plans limit replacements, so the forwarded line must still say so."""
+    path = SAMPLES / "837d" / "837d_valid_dependent.x12"
+    assert path.read_bytes().count(b"SV3*AD:D2740*1150***R*1*****1~") == 1
+    await api.partner("maple-grove", "provider", "DENTSUBMIT01")
+    await api.ingest(path, "maple-grove")
+    stored = await _stored(api.db)
+    crowns = [ln for c in stored for ln in c.lines if ln.procedure_code == "D2740"]
+    assert [ln.service_elements for ln in crowns] == [{5: "R"}]
+    written = write_837(ENVELOPE, "837D", [("0001", stored)]).data
+    assert written.count(b"SV3*AD:D2740*1150***R*1*****1~") == 1
