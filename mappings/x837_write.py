@@ -238,11 +238,13 @@ def _party_key(p: Party) -> tuple[object, ...]:
         p.last_name,
         p.first_name,
         p.middle_name,
+        p.suffix,
         p.id_qualifier,
         p.identifier,
         p.tax_id,
         p.taxonomy,
         p.address1,
+        p.address2,
         p.city,
         p.state,
         p.postal_code,
@@ -264,7 +266,7 @@ def _name(out: Out, code: str, p: Party, *, ids: bool = True, default_type: str 
         value_text(p.first_name) if entity == "1" else "",
         value_text(p.middle_name) if entity == "1" else "",
         "",
-        "",
+        value_text(p.suffix) if entity == "1" else "",
         value_text(qualifier) if identifier else "",
         value_text(identifier) if qualifier else "",
     )
@@ -272,7 +274,7 @@ def _name(out: Out, code: str, p: Party, *, ids: bool = True, default_type: str 
 
 def _address(out: Out, p: Party) -> None:
     if p.address1:
-        out.seg("N3", p.address1)
+        out.seg("N3", p.address1, value_text(p.address2))
     if p.city or p.state or p.postal_code:
         out.seg("N4", value_text(p.city), value_text(p.state), value_text(p.postal_code))
 

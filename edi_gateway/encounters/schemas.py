@@ -92,12 +92,14 @@ class Party(BaseModel):
     last_name: str | None = Field(description="Or organisation name")
     first_name: str | None
     middle_name: str | None
+    suffix: str | None = Field(None, description="NM107 (JR, III)")
     id_qualifier: str | None = Field(description="NM108: XX NPI, MI member id, PI payer id")
     identifier: str | None = Field(description="NM109")
     npi: str | None
     tax_id: str | None
     taxonomy: str | None = Field(description="PRV03")
     address1: str | None
+    address2: str | None = Field(None, description="N302")
     city: str | None
     state: str | None
     postal_code: str | None

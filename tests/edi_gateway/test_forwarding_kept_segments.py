@@ -188,3 +188,28 @@ async def test_a_dental_replacement_keeps_its_prosthesis_code(api: Api) -> None:
     assert [ln.service_elements for ln in crowns] == [{5: "R"}]
     written = write_837(ENVELOPE, "837D", [("0001", stored)]).data
     assert written.count(b"SV3*AD:D2740*1150***R*1*****1~") == 1
+
+
+async def test_a_name_suffix_and_a_second_address_line_are_kept(api: Api, tmp_path: Path) -> None:
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    data = _with_segments(
+        data,
+        "NM1*IL*1*FARNSWICK*NADIA****MI*96994177R~\nN3*2184 OAK MEADOW LN~\n",
+        "NM1*IL*1*FARNSWICK*NADIA***III*MI*96994177R~\nN3*2184 OAK MEADOW LN*UNIT 4~\n",
+    )
+    path = tmp_path / "837p_suffix.x12"
+    path.write_text(data)
+    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
+    await api.ingest(path, "sierra-vista")
+    stored = await _stored(api.db)
+    first = stored[0]
+    assert (first.subscriber.suffix, first.subscriber.address2) == ("III", "UNIT 4")
+    assert (stored[1].subscriber.suffix, stored[1].subscriber.address2) == (None, None)
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert "NM1*IL*1*FARNSWICK*NADIA***III*MI*96994177R~\nN3*2184 OAK MEADOW LN*UNIT 4~" in written
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    shown = (await _details(api, "sierra-vista"))[0]["parties"]
+    subscriber = next(p for p in shown if p["role"] == "subscriber")
+    assert (subscriber["suffix"], subscriber["address2"]) == ("III", "UNIT 4")
