@@ -236,6 +236,11 @@ class PriorPayer:
     claim_adjustments: list[Adjustment] = field(default_factory=list)  # 2320 CAS
     line_paid: dict[int, Decimal] = field(default_factory=dict)  # LX01 -> 2430 SVD02
     line_adjustments: dict[int, list[Adjustment]] = field(default_factory=dict)  # 2430 CAS
+    #: the whole 2320 loop with its 2330A-G loops as sent (the other payer's SBR with the
+    #: relationship, group and claim filing indicator, OI, AMT, MOA, the other subscriber,
+    #: the other payer's provider ids...): written back as sent; the fields above are read
+    #: from it. Empty for claims stored before it was kept (then written from the fields)
+    segments: list[list[str | list[str]]] = field(default_factory=list)
 
 
 @dataclass(slots=True, init=False)

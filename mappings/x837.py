@@ -33,7 +33,7 @@ from .records import (
     Party,
     PriorPayer,
 )
-from .x837_sent import extra_elements, kept_segments
+from .x837_sent import extra_elements, kept_segments, loop_as_sent
 
 __all__ = ["DIAGNOSIS_QUALIFIERS", "PROVIDER_ROLES", "map_claim"]
 
@@ -407,6 +407,7 @@ def _prior_payers(claim: Loop, lines: list[EncounterLine]) -> list[PriorPayer]:
                 remaining_patient_liability=amount_of(other, "EAF"),
                 adjudication_date=dtp_period(_segment(payer_loop, "DTP", "573"))[0],
                 claim_adjustments=adjustments(other.segments_of("CAS")),
+                segments=loop_as_sent(other),
             )
         )
     dated = {id(p) for p in payers if p.adjudication_date is not None}

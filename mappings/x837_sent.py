@@ -33,10 +33,12 @@ __all__ = [
     "SentSegment",
     "extra_elements",
     "kept_segments",
+    "loop_as_sent",
     "merging",
     "placer",
     "sent_values",
     "with_extra",
+    "write_sent",
 ]
 
 #: one segment as sent: its id, then each element as text or as its components
@@ -127,6 +129,21 @@ def with_extra(out: Out, elements: list[str], extra: dict[int, str | list[str]])
     for position, value in extra.items():
         values[position - 1] = out.composite(*value) if isinstance(value, list) else value
     return values
+
+
+def loop_as_sent(loop: Loop) -> list[SentSegment]:
+    """A parsed loop with its child loops, every segment as sent, in file order."""
+    found = [sent_values(seg) for seg in loop.segments]
+    for child in loop.loops:
+        found.extend(loop_as_sent(child))
+    return found
+
+
+def write_sent(out: Out, segment: SentSegment) -> None:
+    """One segment kept as sent (``ValueError`` when a value holds one of our separators)."""
+    out.seg(
+        str(segment[0]), *[out.composite(*e) if isinstance(e, list) else e for e in segment[1:]]
+    )
 
 
 def kept_segments(guide: str, loop: Loop) -> list[SentSegment]:
@@ -240,10 +257,7 @@ class Merge:
         for pos, segment in pending:
             if until is not None and pos >= until:
                 break
-            out.seg(
-                str(segment[0]),
-                *[out.composite(*e) if isinstance(e, list) else e for e in segment[1:]],
-            )
+            write_sent(out, segment)
             taken += 1
         del pending[:taken]
         out.before = self._before if pending else None

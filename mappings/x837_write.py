@@ -37,7 +37,7 @@ from .x12_out import (
     value_text,
 )
 from .x837_hi import write_diagnoses, write_other_codes
-from .x837_sent import merging, with_extra
+from .x837_sent import merging, with_extra, write_sent
 
 __all__ = ["VERSIONS", "Envelope", "WrittenClaim", "WrittenFile", "write_837"]
 
@@ -428,6 +428,10 @@ def _inherits_dates(guide: str, claim: EncounterClaim, line: EncounterLine) -> b
 
 
 def _prior_payer(out: Out, claim: EncounterClaim, prior: PriorPayer) -> None:
+    if prior.segments:  # the 2320 and its 2330s as the provider sent them
+        for segment in prior.segments:
+            write_sent(out, segment)
+        return
     out.seg("SBR", prior.sequence or "S", "18", "", "", "", "", "", "", "ZZ")
     for adjustment_group in cas_segments(prior.claim_adjustments):
         out.seg("CAS", *adjustment_group)

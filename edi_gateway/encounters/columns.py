@@ -159,6 +159,7 @@ PRIOR_PAYER_COLUMNS = (
     "paid_amount",
     "remaining_patient_liability",
     "adjudication_date",
+    "segments",
 )
 PRIOR_ADJUSTMENT_COLUMNS = (
     "prior_payer_id",

@@ -358,6 +358,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                         pp.paid_amount,
                         pp.remaining_patient_liability,
                         pp.adjudication_date,
+                        texts_json(pp.segments),
                     )
                 )
                 children: list[tuple[Any, ...]] = [

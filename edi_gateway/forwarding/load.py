@@ -241,6 +241,7 @@ def _prior(row: PriorPayerRow, children: list[PriorPayerAdjustment]) -> PriorPay
         paid_amount=row.paid_amount,
         remaining_patient_liability=row.remaining_patient_liability,
         adjudication_date=row.adjudication_date,
+        segments=segments_of(row.segments),
     )
     for child in children:
         if child.line_number is None:
@@ -363,6 +364,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
                     for n, adj in p.line_adjustments.items()
                     for a in adj
                 ),
+                _segments_view(p.segments),
             )
             for p in c.prior_payers
         ],

@@ -202,6 +202,9 @@ class PriorPayerRow(Base):
     paid_amount: Mapped[Decimal | None] = mapped_column(Amount)
     remaining_patient_liability: Mapped[Decimal | None] = mapped_column(Amount)
     adjudication_date: Mapped[date | None] = mapped_column(Date)
+    #: the 2320 loop with its 2330s as sent, as JSON like ``encounters.other_segments``;
+    #: null for rows stored before it was kept
+    segments: Mapped[str | None] = mapped_column(Text)
 
 
 class PriorPayerAdjustment(Base):

@@ -213,3 +213,37 @@ async def test_a_name_suffix_and_a_second_address_line_are_kept(api: Api, tmp_pa
     shown = (await _details(api, "sierra-vista"))[0]["parties"]
     subscriber = next(p for p in shown if p["role"] == "subscriber")
     assert (subscriber["suffix"], subscriber["address2"]) == ("III", "UNIT 4")
+
+
+async def test_other_coverage_is_forwarded_as_the_provider_sent_it(
+    api: Api, tmp_path: Path
+) -> None:
+    """Medi-Cal pays last: a member's other health coverage (2320/2330) goes to the plan
+    with its relationship, group, claim filing indicator and the other subscriber as sent
+    (they were written as "18", no group, "ZZ" and our own subscriber)."""
+    other = (
+        "SBR*S*01*GR00786******CI~\nCAS*CO*45*20~\nAMT*D*100~\nOI***Y*P**Y~\n"
+        "NM1*IL*1*FARNSWICK*TOMAS****MI*OHC12345~\nN3*2184 OAK MEADOW LN~\n"
+        "N4*SACRAMENTO*CA*958004137~\nNM1*PR*2*OTHER HEALTH PLAN*****PI*OHP01~\n"
+    )
+    data = _with_segments(
+        (SAMPLES / "837p" / "837p_valid_basic.x12").read_text(),
+        "PRV*PE*PXC*207R00000X~\nLX*1~\nSV1*HC:81002*",
+        f"PRV*PE*PXC*207R00000X~\n{other}LX*1~\nSV1*HC:81002*",
+    )
+    path = tmp_path / "837p_other_coverage.x12"
+    path.write_text(data)
+    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
+    await api.ingest(path, "sierra-vista")
+    stored = await _stored(api.db)
+    [prior] = stored[0].prior_payers
+    assert (prior.sequence, prior.payer_id, prior.paid_amount) == ("S", "OHP01", 100)
+    assert prior.segments[0] == ["SBR", "S", "01", "GR00786", "", "", "", "", "", "CI"]
+    assert [s[0] for s in prior.segments] == ["SBR", "CAS", "AMT", "OI", "NM1", "N3", "N4", "NM1"]
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert "PRV*PE*PXC*207R00000X~\n" + other + "LX*1~" in written
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    oracle = run_pyx12(written.encode())
+    assert oracle.verdict == "accepted", oracle.errors[:5]

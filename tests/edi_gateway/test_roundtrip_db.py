@@ -22,7 +22,7 @@ from parse_support import read_units
 from sqlalchemy import select
 
 from edi_gateway.eligibility.writer import member_key
-from edi_gateway.encounters.columns import attachments_json, texts_json
+from edi_gateway.encounters.columns import attachments_json, elements_json, texts_json
 from edi_gateway.models import (
     ClaimPaymentRow,
     CoverageSpan,
@@ -65,11 +65,7 @@ from parsers.generate import generate_bytes
 #: table fails the test.
 NOT_STORED: Mapping[type[Any], Mapping[str, str]] = {
     EncounterClaim: {},
-    Party: {
-        "suffix": "NM107, not kept",
-        "address2": "N302, not kept for 837 parties",
-        "secondary_ids": "2010 REF, not kept",
-    },
+    Party: {"secondary_ids": "2010 REF, not kept"},
     LineRecord: {},
     MemberRecord: {
         "maintenance_reason": "INS04, not kept",
@@ -195,6 +191,8 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
                 "file_information": {"file_information": texts_json(c.file_information)},
                 "other_codes": {"other_codes": texts_json(c.other_codes)},
                 "dental_status": {"dental_status": texts_json(c.dental_status)},
+                "other_segments": {"other_segments": texts_json(c.other_segments)},
+                "claim_elements": {"claim_elements": elements_json(c.claim_elements)},
             },
             elsewhere={
                 "subscriber": "encounter_parties",
@@ -215,7 +213,11 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
             assert_stored(
                 row,
                 ln,
-                columns={"rendering": {"rendering_npi": rendering}},
+                columns={
+                    "rendering": {"rendering_npi": rendering},
+                    "other_segments": {"other_segments": texts_json(ln.other_segments)},
+                    "service_elements": {"service_elements": elements_json(ln.service_elements)},
+                },
                 elsewhere={"providers": "encounter_parties (service_line)"},
             )
         dx = await _all(
@@ -244,6 +246,7 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
             assert_stored(
                 row,
                 pp,
+                columns={"segments": {"segments": texts_json(pp.segments)}},
                 elsewhere={
                     "claim_adjustments": "encounter_prior_payer_adjustments",
                     "line_paid": "encounter_prior_payer_adjustments",
