@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .claim_trace import claim_trace
+from .common import TAX_ID_QUALIFIERS
 from .records import EncounterClaim, EncounterLine, Party, PriorPayer
 from .x12_out import (
     COMPONENT,
@@ -248,6 +249,7 @@ def _party_key(p: Party) -> tuple[object, ...]:
         p.city,
         p.state,
         p.postal_code,
+        tuple(sorted(p.secondary_ids.items())),
     )
 
 
@@ -279,6 +281,14 @@ def _address(out: Out, p: Party) -> None:
         out.seg("N4", value_text(p.city), value_text(p.state), value_text(p.postal_code))
 
 
+def _refs(out: Out, p: Party, *, written: str = "") -> None:
+    """The party's REFs as sent (plan-assigned provider ids G2, licence 0B, the member's
+    SSN SY...), but ``written``, the one already written."""
+    for qualifier, value in p.secondary_ids.items():
+        if qualifier != written:
+            out.seg("REF", qualifier, value)
+
+
 def _pay_to(claim: EncounterClaim) -> Party | None:
     return next((p for p in claim.providers if p.role == "pay_to"), None)
 
@@ -292,8 +302,11 @@ def _billing(out: Out, claim: EncounterClaim, hl: int, pay_to: Party | None) -> 
         out.seg("PRV", "BI", "PXC", b.taxonomy)
     _name(out, "85", b)
     _address(out, b)
+    # the tax id under the qualifier it was sent with (EI employer id, SY social security)
+    tax = next((q for q in TAX_ID_QUALIFIERS if b.secondary_ids.get(q) == b.tax_id), "EI")
     if b.tax_id:
-        out.seg("REF", "EI", b.tax_id)
+        out.seg("REF", tax, b.tax_id)
+    _refs(out, b, written=tax)
     if pay_to is not None:
         out.seg("NM1", "87", pay_to.entity_type or "2")
         _address(out, pay_to)
@@ -317,7 +330,10 @@ def _subscriber(out: Out, claim: EncounterClaim, hl: int, parent: int, own: bool
     _address(out, claim.subscriber)
     if own and claim.patient_birth_date is not None:
         out.seg("DMG", "D8", d8(claim.patient_birth_date), value_text(claim.patient_gender) or "U")
+    _refs(out, claim.subscriber)
     _name(out, "PR", claim.payer)
+    _address(out, claim.payer)
+    _refs(out, claim.payer)
 
 
 def _patient(out: Out, claim: EncounterClaim, hl: int, parent: int) -> None:
@@ -327,6 +343,7 @@ def _patient(out: Out, claim: EncounterClaim, hl: int, parent: int) -> None:
     _address(out, claim.patient)
     if claim.patient_birth_date is not None:
         out.seg("DMG", "D8", d8(claim.patient_birth_date), value_text(claim.patient_gender) or "U")
+    _refs(out, claim.patient)
 
 
 # --- 2300 ----------------------------------------------------------------------------------
@@ -409,6 +426,7 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
             out.seg("PRV", prv, "PXC", provider.taxonomy)
         if code in _WITH_ADDRESS:
             _address(out, provider)
+        _refs(out, provider)
     for prior in claim.prior_payers:
         _prior_payer(out, claim, prior)
     rendering = by_role.get("rendering")
@@ -567,3 +585,4 @@ def _line_providers(
             _name(out, code, provider, default_type="2" if code == "77" else "1")
             if code in _WITH_ADDRESS:
                 _address(out, provider)
+            _refs(out, provider)

@@ -149,6 +149,7 @@ PARTY_COLUMNS = (
     "city",
     "state",
     "postal_code",
+    "secondary_ids",
     "service_line",
 )
 PRIOR_PAYER_COLUMNS = (
@@ -223,6 +224,11 @@ def segments_of(stored: str | None) -> list[list[str | list[str]]]:
     ]
 
 
+def ids_of(stored: str | None) -> dict[str, str]:
+    """``encounter_parties.secondary_ids`` back: REF01 -> REF02."""
+    return {str(k): str(v) for k, v in json.loads(stored).items()} if stored else {}
+
+
 def elements_json(elements: dict[int, str | list[str]]) -> str | None:
     """Elements kept as sent by position (``claim_elements``, ``service_elements``): None
     when there are none."""
@@ -257,4 +263,5 @@ def party_values(p: Party) -> tuple[Any, ...]:
         p.city,
         p.state,
         p.postal_code,
+        json.dumps(p.secondary_ids) if p.secondary_ids else None,
     )

@@ -12,7 +12,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..forwarding.schemas import PlanTracking
 from ..models import ClaimPaymentRow, Encounter, Payment, PriorPayerRow
 from ..remittances.schemas import Adjustment, Codes, columns
-from .columns import attachments_of, codes_of, elements_of, segments_of, surfaces_of, texts_of
+from .columns import (
+    attachments_of,
+    codes_of,
+    elements_of,
+    ids_of,
+    segments_of,
+    surfaces_of,
+    texts_of,
+)
 
 #: segments kept as sent (``other_segments``): elements as text, a composite as a list
 Segments = Annotated[list[list[str | list[str]]], BeforeValidator(segments_of)]
@@ -103,6 +111,11 @@ class Party(BaseModel):
     city: str | None
     state: str | None
     postal_code: str | None
+    secondary_ids: Annotated[dict[str, str], BeforeValidator(ids_of)] = Field(
+        default_factory=dict,
+        description="The loop's REFs, REF01 -> REF02: a plan-assigned provider id (G2), "
+        "state licence (0B), the payer's other ids...",
+    )
     service_line: int | None = Field(
         None,
         description="A 2420 provider's service line (the segment ordinal of its LX); null for "

@@ -27,6 +27,7 @@ from ..encounters.columns import (
     attachments_of,
     codes_of,
     elements_of,
+    ids_of,
     party_values,
     segments_of,
     surfaces_of,
@@ -65,6 +66,7 @@ def _party(row: EncounterParty) -> Party:
         city=row.city,
         state=row.state,
         postal_code=row.postal_code,
+        secondary_ids=ids_of(row.secondary_ids),
     )
 
 

@@ -182,6 +182,9 @@ class EncounterParty(Base):
     city: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str | None] = mapped_column(String(2))
     postal_code: Mapped[str | None] = mapped_column(String(15))
+    #: the loop's REFs as JSON, REF01 -> REF02 (plan-assigned provider id G2, licence 0B,
+    #: the member's SY...); null when none
+    secondary_ids: Mapped[str | None] = mapped_column(Text)
     #: a 2420 provider's service line (the segment ordinal of its LX, as
     #: encounter_lines.line); null for the claim's own parties
     service_line: Mapped[int | None] = mapped_column(Integer)

@@ -247,3 +247,43 @@ async def test_other_coverage_is_forwarded_as_the_provider_sent_it(
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
     oracle = run_pyx12(written.encode())
     assert oracle.verdict == "accepted", oracle.errors[:5]
+
+
+async def test_plan_assigned_provider_ids_and_the_payer_address_are_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
+    """A plan that pays its providers under its own ids reads them in REF*G2 of the
+    rendering provider (2310B); the payer's address (2010BB N3/N4) and the billing
+    provider's licence (REF*0B) go back as sent too."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    data = _with_segments(
+        data,
+        "NM1*82*1*DORVANTE*RAFAEL****XX*1618117950~\nPRV*PE*PXC*207R00000X~\nLX*1~\n",
+        "NM1*82*1*DORVANTE*RAFAEL****XX*1618117950~\nPRV*PE*PXC*207R00000X~\n"
+        "REF*G2*GPHP-PROV-77~\nLX*1~\n",
+    )
+    data = _with_segments(data, "REF*EI*686359625~\n", "REF*EI*686359625~\nREF*0B*A12345~\n")
+    payer = "NM1*PR*2*GOLDEN POPPY HEALTH PLAN*****PI*GPHP1~\nCLM*PCN267000032363"
+    data = _with_segments(
+        data, payer, payer.replace("~\n", "~\nN3*PO BOX 7~\nN4*SACRAMENTO*CA*958140007~\n")
+    )
+    path = tmp_path / "837p_ids.x12"
+    path.write_text(data)
+    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
+    await api.ingest(path, "sierra-vista")
+    stored = await _stored(api.db)
+    first = stored[0]
+    rendering = next(p for p in first.providers if p.role == "rendering")
+    assert rendering.secondary_ids == {"G2": "GPHP-PROV-77"}
+    assert first.billing.secondary_ids == {"EI": "686359625", "0B": "A12345"}
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert "REF*EI*686359625~\nREF*0B*A12345~\nHL*2*1*22*0~" in written
+    assert "PRV*PE*PXC*207R00000X~\nREF*G2*GPHP-PROV-77~\nLX*1~" in written
+    assert written.count("N3*PO BOX 7~\nN4*SACRAMENTO*CA*958140007~\nCLM*PCN267000032363") == 1
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    assert run_pyx12(written.encode()).verdict == "accepted"
+    parties = (await _details(api, "sierra-vista"))[0]["parties"]
+    shown = next(p for p in parties if p["role"] == "rendering")
+    assert shown["secondary_ids"] == {"G2": "GPHP-PROV-77"}
