@@ -159,6 +159,9 @@ class EncounterLine:
     #: SV1/SV2/SV3 elements no field above carries (SV109 emergency, SV111 EPSDT, SV112
     #: family planning, SV207 non-covered charges, SV305 prosthesis...), as sent, by position
     service_elements: dict[int, str | list[str]] = field(default_factory=dict)
+    #: the line's 2430 loops (SVD, CAS, DTP*573, AMT*EAF: what other payers paid on it) as
+    #: sent: written back as sent (the prior payers' line fields are read from them)
+    adjudications: list[list[str | list[str]]] = field(default_factory=list)
 
     def __init__(
         self,
@@ -186,6 +189,7 @@ class EncounterLine:
         providers: list[Party] | None = None,
         other_segments: list[list[str | list[str]]] | None = None,
         service_elements: dict[int, str | list[str]] | None = None,
+        adjudications: list[list[str | list[str]]] | None = None,
     ) -> None:
         self.line_number = line_number
         self.procedure_qualifier = procedure_qualifier
@@ -211,6 +215,7 @@ class EncounterLine:
         self.providers = [] if providers is None else providers
         self.other_segments = [] if other_segments is None else other_segments
         self.service_elements = {} if service_elements is None else service_elements
+        self.adjudications = [] if adjudications is None else adjudications
 
 
 @dataclass(frozen=True, slots=True)

@@ -414,6 +414,7 @@ def _prior_payers(claim: Loop, lines: list[EncounterLine]) -> list[PriorPayer]:
     for service, line in zip(claim.loops_of("2400"), lines, strict=True):
         for adjudication in service.loops_of("2430"):
             _add_line_adjudication(payers, dated, adjudication, line.line_number)
+            line.adjudications += loop_as_sent(adjudication)
     return payers
 
 

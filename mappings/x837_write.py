@@ -517,7 +517,9 @@ def _line(
         out.seg("LIN", "", "N4", line.ndc)
         out.seg("CTP", "", "", "", value_text(line.ndc_quantity), value_text(line.ndc_unit) or "UN")
     _line_providers(out, guide, claim, line, rendering)  # 2420, before the 2430 SVDs
-    for prior in claim.prior_payers:
+    for segment in line.adjudications:  # the 2430s as sent
+        write_sent(out, segment)
+    for prior in [] if line.adjudications else claim.prior_payers:
         paid = prior.line_paid.get(line.line_number)
         adjustments = prior.line_adjustments.get(line.line_number, [])
         if paid is None and not adjustments:

@@ -109,6 +109,7 @@ LINE_COLUMNS = (
     "line",
     "other_segments",
     "service_elements",
+    "adjudications",
 )
 OUTCOME_COLUMNS = (
     "submission_id",

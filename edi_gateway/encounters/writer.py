@@ -339,6 +339,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                         ln.line,
                         texts_json(ln.other_segments),
                         elements_json(ln.service_elements),
+                        texts_json(ln.adjudications),
                     )
                 )
             for dx in claim.diagnoses:

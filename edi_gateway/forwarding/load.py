@@ -105,6 +105,7 @@ def _line(
         providers=line_parties.get(row.line, []),
         other_segments=segments_of(row.other_segments),
         service_elements=elements_of(row.service_elements),
+        adjudications=segments_of(row.adjudications),
     )
 
 
@@ -340,6 +341,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
                 tuple(party_values(p) for p in ln.providers),
                 _segments_view(ln.other_segments),
                 tuple(sorted(ln.service_elements.items(), key=lambda kv: kv[0])),
+                _segments_view(ln.adjudications),
             )
             for ln in c.lines
         ],

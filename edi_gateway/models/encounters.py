@@ -140,6 +140,9 @@ class EncounterLine(Base):
     #: SV1/SV2/SV3 elements with no column of their own (SV109 emergency, SV111 EPSDT,
     #: SV112 family planning, SV207, SV305...) as sent, as JSON by position: {"9": "Y"}
     service_elements: Mapped[str | None] = mapped_column(Text)
+    #: the line's 2430 loops (other payers' SVD, CAS, DTP*573...) as sent, as JSON like
+    #: ``other_segments``; null when none (or stored before they were kept)
+    adjudications: Mapped[str | None] = mapped_column(Text)
 
 
 class EncounterDiagnosis(Base):

@@ -222,7 +222,7 @@ async def test_other_coverage_is_forwarded_as_the_provider_sent_it(
     with its relationship, group, claim filing indicator and the other subscriber as sent
     (they were written as "18", no group, "ZZ" and our own subscriber)."""
     other = (
-        "SBR*S*01*GR00786******CI~\nCAS*CO*45*20~\nAMT*D*100~\nOI***Y*P**Y~\n"
+        "SBR*S*01*GR00786******CI~\nAMT*D*10~\nOI***Y*P**Y~\n"
         "NM1*IL*1*FARNSWICK*TOMAS****MI*OHC12345~\nN3*2184 OAK MEADOW LN~\n"
         "N4*SACRAMENTO*CA*958004137~\nNM1*PR*2*OTHER HEALTH PLAN*****PI*OHP01~\n"
     )
@@ -231,17 +231,31 @@ async def test_other_coverage_is_forwarded_as_the_provider_sent_it(
         "PRV*PE*PXC*207R00000X~\nLX*1~\nSV1*HC:81002*",
         f"PRV*PE*PXC*207R00000X~\n{other}LX*1~\nSV1*HC:81002*",
     )
+    # the other payer paid the first line under another code (SVD03), after adjusting it
+    paid = "SVD*OHP01*10*HC:81003**1~\nCAS*CO*45*2~\nDTP*573*D8*20260915~\n"
+    data = _with_segments(
+        data,
+        "DTP*472*D8*20260907~\nLX*2~\nSV1*HC:99203*",
+        f"DTP*472*D8*20260907~\n{paid}LX*2~\nSV1*HC:99203*",
+    )
     path = tmp_path / "837p_other_coverage.x12"
     path.write_text(data)
     await api.partner("sierra-vista", "provider", "SUBMITTER9856")
     await api.ingest(path, "sierra-vista")
     stored = await _stored(api.db)
     [prior] = stored[0].prior_payers
-    assert (prior.sequence, prior.payer_id, prior.paid_amount) == ("S", "OHP01", 100)
+    assert (prior.sequence, prior.payer_id, prior.paid_amount) == ("S", "OHP01", 10)
     assert prior.segments[0] == ["SBR", "S", "01", "GR00786", "", "", "", "", "", "CI"]
-    assert [s[0] for s in prior.segments] == ["SBR", "CAS", "AMT", "OI", "NM1", "N3", "N4", "NM1"]
+    assert [s[0] for s in prior.segments] == ["SBR", "AMT", "OI", "NM1", "N3", "N4", "NM1"]
+    assert stored[0].lines[0].adjudications == [
+        ["SVD", "OHP01", "10", ["HC", "81003"], "", "1"],
+        ["CAS", "CO", "45", "2"],
+        ["DTP", "573", "D8", "20260915"],
+    ]
+    assert (prior.line_paid, prior.adjudication_date.isoformat()) == ({1: 10}, "2026-09-15")
     written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
     assert "PRV*PE*PXC*207R00000X~\n" + other + "LX*1~" in written
+    assert "DTP*472*D8*20260907~\n" + paid + "LX*2~" in written
     back, result = accepted_claims(written.encode())
     assert result.accepted
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]

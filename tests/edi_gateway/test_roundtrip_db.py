@@ -222,6 +222,7 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
                     "rendering": {"rendering_npi": rendering},
                     "other_segments": {"other_segments": texts_json(ln.other_segments)},
                     "service_elements": {"service_elements": elements_json(ln.service_elements)},
+                    "adjudications": {"adjudications": texts_json(ln.adjudications)},
                 },
                 elsewhere={"providers": "encounter_parties (service_line)"},
             )
