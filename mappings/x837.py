@@ -175,7 +175,9 @@ def map_claim(unit: Unit) -> EncounterClaim:
         member_id=subscriber.identifier,
         patient_birth_date=birth_date,
         patient_gender=gender,
-        providers=_providers(guide, claim, _child(billing_loop, "2010AB")),
+        providers=_providers(
+            guide, claim, _child(billing_loop, "2010AB"), _child(billing_loop, "2010AC")
+        ),
         diagnoses=diagnoses,
         lines=lines,
         prior_payers=_prior_payers(claim, lines),
@@ -245,11 +247,17 @@ def _role(guide: str, loop: Loop) -> str:
     return _ENTITY_ROLES.get(entity or "", entity or loop.id)
 
 
-def _providers(guide: str, claim: Loop, pay_to: Loop | None) -> list[Party]:
-    """The claim's other parties: the billing provider's 2010AB pay-to address (when it
-    has one) and the 2310 providers."""
+def _providers(
+    guide: str, claim: Loop, pay_to: Loop | None, pay_to_plan: Loop | None
+) -> list[Party]:
+    """The claim's other parties: the billing provider's 2010AB pay-to address and 2010AC
+    pay-to plan (when it has them) and the 2310 providers."""
     found = [party(_role(guide, lp), lp) for lp in claim.loops if lp.id.startswith("2310")]
-    return [party("pay_to", pay_to), *found] if pay_to is not None else found
+    if pay_to_plan is not None:
+        found.insert(0, party("pay_to_plan", pay_to_plan))
+    if pay_to is not None:
+        found.insert(0, party("pay_to", pay_to))
+    return found
 
 
 def _as_sent(segments: list[Segment]) -> list[list[str]]:

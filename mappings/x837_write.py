@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from .claim_trace import claim_trace
@@ -74,6 +74,7 @@ _PROVIDER_LOOPS: dict[str, list[tuple[str, str, str]]] = {
 }
 #: provider loops whose N3/N4 are part of the loop (the others carry no address)
 _WITH_ADDRESS = frozenset({"77", "PW", "45"})
+_PARTY_FIELDS = tuple(f.name for f in fields(Party) if f.name != "role")
 #: 837I diagnoses that stand in a HI segment of their own (principal, admitting, reason
 #: for visit, external cause); the others (ABF) go twelve to a segment
 _SINGLE_HI = {"ABK": 1, "BK": 1, "ABJ": 1, "BJ": 1}
@@ -204,12 +205,17 @@ def _transaction(
     billing_key: tuple[object, ...] | None = None
     subscriber_key: tuple[object, ...] | None = None
     for position, claim in enumerate(claims, 1):
-        pay_to = _pay_to(claim)
-        key = (_party_key(claim.billing), _party_key(pay_to) if pay_to else None)
+        pay_to = _role_of(claim, "pay_to")
+        plan = _role_of(claim, "pay_to_plan")
+        key = (
+            _party_key(claim.billing),
+            _party_key(pay_to) if pay_to else None,
+            _party_key(plan) if plan else None,
+        )
         if key != billing_key:
             hl += 1
             billing_hl, billing_key, subscriber_key = hl, key, None
-            _billing(out, claim, hl, pay_to)
+            _billing(out, claim, hl, pay_to, plan)
         own = claim.patient_relationship in (None, "18")
         skey: tuple[object, ...] = (
             _party_key(claim.subscriber),
@@ -234,23 +240,8 @@ def _transaction(
 
 
 def _party_key(p: Party) -> tuple[object, ...]:
-    return (
-        p.entity_type,
-        p.last_name,
-        p.first_name,
-        p.middle_name,
-        p.suffix,
-        p.id_qualifier,
-        p.identifier,
-        p.tax_id,
-        p.taxonomy,
-        p.address1,
-        p.address2,
-        p.city,
-        p.state,
-        p.postal_code,
-        tuple(sorted(p.secondary_ids.items())),
-    )
+    """What tells two parties apart in the file: every field but the role."""
+    return tuple(getattr(p, name) for name in _PARTY_FIELDS)
 
 
 # --- 2000A-2000C ---------------------------------------------------------------------------
@@ -289,13 +280,15 @@ def _refs(out: Out, p: Party, *, written: str = "") -> None:
             out.seg("REF", qualifier, value)
 
 
-def _pay_to(claim: EncounterClaim) -> Party | None:
-    return next((p for p in claim.providers if p.role == "pay_to"), None)
+def _role_of(claim: EncounterClaim, role: str) -> Party | None:
+    return next((p for p in claim.providers if p.role == role), None)
 
 
-def _billing(out: Out, claim: EncounterClaim, hl: int, pay_to: Party | None) -> None:
-    """2000A with its 2010AA billing provider and, when it has one, 2010AB pay-to address
-    (claims with another pay-to address get a 2000A of their own)."""
+def _billing(
+    out: Out, claim: EncounterClaim, hl: int, pay_to: Party | None, plan: Party | None
+) -> None:
+    """2000A with its 2010AA billing provider and, when it has them, 2010AB pay-to address
+    and 2010AC pay-to plan (claims with another of either get a 2000A of their own)."""
     b = claim.billing
     out.seg("HL", str(hl), "", "20", "1")
     if b.taxonomy:
@@ -310,6 +303,10 @@ def _billing(out: Out, claim: EncounterClaim, hl: int, pay_to: Party | None) -> 
     if pay_to is not None:
         out.seg("NM1", "87", pay_to.entity_type or "2")
         _address(out, pay_to)
+    if plan is not None:  # a subrogation claim: the plan the payment goes to
+        _name(out, "PE", plan)
+        _address(out, plan)
+        _refs(out, plan)
 
 
 def _subscriber(out: Out, claim: EncounterClaim, hl: int, parent: int, own: bool) -> None:

@@ -93,8 +93,8 @@ class Party(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     role: str = Field(
-        description="billing, pay_to, rendering, referring, attending, service_facility, "
-        "subscriber, patient, payer..."
+        description="billing, pay_to, pay_to_plan, rendering, referring, attending, "
+        "service_facility, subscriber, patient, payer..."
     )
     entity_type: str | None = Field(description="NM102: 1 person, 2 organisation")
     last_name: str | None = Field(description="Or organisation name")

@@ -301,3 +301,32 @@ async def test_plan_assigned_provider_ids_and_the_payer_address_are_forwarded(
     parties = (await _details(api, "sierra-vista"))[0]["parties"]
     shown = next(p for p in parties if p["role"] == "rendering")
     assert shown["secondary_ids"] == {"G2": "GPHP-PROV-77"}
+
+
+async def test_a_pay_to_plan_is_forwarded(api: Api, tmp_path: Path) -> None:
+    """2010AC: on a subrogation claim the plan that is to be paid, with its address and
+    ids (it was dropped)."""
+    plan = (
+        "NM1*PE*2*POPPY SUBROGATION UNIT*****PI*GPHP9~\nN3*PO BOX 9~\n"
+        "N4*SACRAMENTO*CA*958140009~\nREF*EI*123456789~\n"
+    )
+    data = _with_segments(
+        (SAMPLES / "837p" / "837p_valid_basic.x12").read_text(),
+        "REF*EI*686359625~\nHL*2*1*22*0~\n",
+        f"REF*EI*686359625~\n{plan}HL*2*1*22*0~\n",
+    )
+    path = tmp_path / "837p_pay_to_plan.x12"
+    path.write_text(data)
+    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
+    await api.ingest(path, "sierra-vista")
+    stored = await _stored(api.db)
+    pay_to_plan = [p for c in stored for p in c.providers if p.role == "pay_to_plan"]
+    assert [(p.last_name, p.identifier, p.tax_id) for p in pay_to_plan] == [
+        ("POPPY SUBROGATION UNIT", "GPHP9", "123456789")
+    ] * len(stored)
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert written.count(f"REF*EI*686359625~\n{plan}HL*") == 1
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    assert run_pyx12(written.encode()).verdict == "accepted"

@@ -508,13 +508,14 @@ def test_837p_cob_ims_complex() -> None:
     assert first.patient.last_name == "DOE" and first.patient.first_name == "JOHN"
     assert [(p.role, p.last_name) for p in first.providers] == [
         ("pay_to", None),
+        ("pay_to_plan", "NAME"),  # 2010AC
         ("referring", "WELBY"),
         ("referring", "QELBY"),
         ("rendering", "2310B1"),
         ("service_facility", "2310C1"),
     ]
-    assert first.providers[3].id_qualifier == "X"
-    assert first.providers[3].npi is None  # NM108 is X, not XX
+    assert first.providers[4].id_qualifier == "X"
+    assert first.providers[4].npi is None  # NM108 is X, not XX
     assert [(p.sequence, p.payer_name, p.payer_id) for p in first.prior_payers] == [
         ("S", "2330B1", "1234567890"),
         ("S", "2330B3", "1234567890"),
@@ -537,15 +538,16 @@ def test_837p_cob_ims_complex() -> None:
     assert second.payer.last_name == "HEALTH INSURANCE COMPANY TWO"
     assert [p.role for p in second.providers] == [
         "pay_to",
+        "pay_to_plan",
         "referring",
         "service_facility",
         "supervising",
         "ambulance_pickup",
         "ambulance_dropoff",
     ]
-    assert second.providers[3].last_name == "2310D1"
-    assert second.providers[4].address1 == "2310E STREET 1"
-    assert second.providers[5].city == "2310F CITY 1"
+    assert second.providers[4].last_name == "2310D1"
+    assert second.providers[5].address1 == "2310E STREET 1"
+    assert second.providers[6].city == "2310F CITY 1"
     (line,) = second.lines
     assert line.line_number == 3 and line.line == 105
     assert line.procedure_code == "478331"
