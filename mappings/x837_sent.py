@@ -1,20 +1,23 @@
-"""The segments of a claim (2300) or a service line (2400) that have no field of their own
-in :class:`EncounterClaim` / :class:`EncounterLine`, kept as sent so a forwarded claim
-carries them.
+"""What a provider sent in a claim that the normalized record has no field for, kept as
+sent so a forwarded claim carries it.
 
-Contract information (CN1), the medical record number and the other claim references
-(REF*EA, X4, 9A...), the dates the guide allows beside the service dates (DTP*304 last
-seen, 439 accident, 441 prior placement...), ambulance and spinal manipulation
-certifications (CR1, CR2, CRC), repricing (HCP), a line's forms (2440 LQ/FRM) and the
-like are stored as segments: each element a text, or a list of its components when it
-had more than one (``["SV5", ["HC", "E0100"], "DA", "3"]``), trailing empty elements
-left out.
+- The segments of a claim (2300) or a service line (2400) with no field of their own
+  (:func:`kept_segments`): contract information (CN1), the medical record number and the
+  other claim references (REF*EA, X4, 9A...), the dates the guide allows beside the
+  service dates (DTP*304 last seen, 439 accident, 441 prior placement...), ambulance and
+  spinal manipulation certifications (CR1, CR2, CRC), repricing (HCP), a line's forms
+  (2440 LQ/FRM) and the like. Which ones is decided here once (:data:`_TAKEN`, the
+  segments the record's fields already give :mod:`mappings.x837_write`); where they go
+  back is read from the implementation guide (the segment's position in its loop, from
+  the map that :mod:`parsers.igmap` compiles): :class:`Merge` writes them in the guide's
+  order between the ones written from fields.
+- The CLM and SV1/SV2/SV3 elements no field carries, by position
+  (:func:`extra_elements`, :func:`with_extra`).
+- Whole loops (:func:`loop_as_sent`): the other payers' 2320/2330 and a line's 2430s.
 
-Which segments the mapping keeps is decided here once (:data:`_TAKEN`, the segments the
-normalized record and :mod:`mappings.x837_write` already write); where they go back is
-read from the implementation guide (the segment's position in its loop, from the map
-that :mod:`parsers.igmap` compiles), so they are written in the guide's order between
-the ones written from fields.
+A segment is stored as its id, then each element as text, or as the list of its
+components when it had more than one (``["SV5", ["HC", "E0100"], "DA", "3"]``), trailing
+empty elements left out.
 """
 
 from __future__ import annotations
