@@ -97,14 +97,19 @@ def _taken(guide: str, loop_id: str, seg: Segment, notes_seen: int) -> bool:
     return False
 
 
+def _element(seg: Segment, position: int) -> str | list[str]:
+    """One element as sent: its text, or its components when it has more than one."""
+    parts = [p.strip() for p in seg.components(position)]
+    while len(parts) > 1 and not parts[-1]:
+        parts.pop()
+    return parts if len(parts) > 1 else (parts[0] if parts else "")
+
+
 def sent_values(seg: Segment) -> SentSegment:
     """A parsed segment as stored: composites as their components, trailing empties cut."""
     values: SentSegment = [seg.id]
     for position in range(1, len(seg.elements)):
-        parts = [p.strip() for p in seg.components(position)]
-        while len(parts) > 1 and not parts[-1]:
-            parts.pop()
-        values.append(parts if len(parts) > 1 else (parts[0] if parts else ""))
+        values.append(_element(seg, position))
     while len(values) > 1 and values[-1] in ("", []):
         values.pop()
     return values
@@ -112,14 +117,16 @@ def sent_values(seg: Segment) -> SentSegment:
 
 def extra_elements(seg: Segment) -> dict[int, str | list[str]]:
     """The elements of a CLM / SV1 / SV2 / SV3 that no record field carries, as sent, by
-    position (empty ones left out)."""
+    position (empty ones left out). Per claim and per line: only those elements are read."""
     written = WRITTEN_ELEMENTS.get(seg.id, frozenset())
-    values = sent_values(seg)
-    return {
-        position: value
-        for position, value in enumerate(values[1:], 1)
-        if position not in written and value not in ("", [])
-    }
+    found: dict[int, str | list[str]] = {}
+    for position in range(1, len(seg.elements)):
+        if position in written or not seg.elements[position].strip():
+            continue
+        value = _element(seg, position)
+        if value != "":  # only component separators
+            found[position] = value
+    return found
 
 
 def with_extra(out: Out, elements: list[str], extra: dict[int, str | list[str]]) -> list[str]:
