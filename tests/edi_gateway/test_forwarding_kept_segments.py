@@ -13,7 +13,14 @@ import pytest
 from api_support import Api
 from conftest import SAMPLES
 from pyx12_oracle import run_pyx12
-from test_forwarding_roundtrip import ENVELOPE, _ids, _stored, _with_segments, accepted_claims
+from test_forwarding_roundtrip import (
+    ENVELOPE,
+    _ids,
+    _stored,
+    _with_segments,
+    accepted_claims,
+    ingest_text,
+)
 
 from edi_gateway.forwarding.load import claim_view
 from mappings.x837_write import write_837
@@ -56,11 +63,8 @@ async def test_professional_claim_and_line_segments_are_kept_and_forwarded_in_or
         "AMT*T*1.5~\nNTE*ADD*FASTING SPECIMEN~\nLQ*UT*01.02~\nFRM*1A*Y~\n",
     )
     path = tmp_path / "837p_kept.x12"
-    path.write_text(data)
-    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
-    await api.ingest(path, "sierra-vista")
 
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
     assert len(stored) == 5
     first = stored[0]
     assert first.claim_elements == {10: "P", 11: ["AA", "", "", "CA"], 20: "1"}
@@ -144,11 +148,7 @@ async def test_institutional_notes_after_the_first_and_the_medical_record_number
         "CL1**1*01~\nREF*EA*MR77~\nNTE*ADD*FIRST NOTE~\nNTE*DCP*SECOND NOTE~\nHI*ABK:J069~\n",
     )
     path = tmp_path / "837i_kept.x12"
-    path.write_text(data)
-    await api.partner("salinas", "provider", "SUBMITTER5419")
-    await api.ingest(path, "salinas")
-
-    first = (await _stored(api.db))[0]
+    first = (await ingest_text(api, path, data, "salinas", "SUBMITTER5419"))[0]
     assert (first.note_code, first.note) == ("ADD", "FIRST NOTE")
     assert first.other_segments == [["REF", "EA", "MR77"], ["NTE", "DCP", "SECOND NOTE"]]
     written = write_837(ENVELOPE, "837I", [("0001", [first])]).data.decode()
@@ -198,10 +198,7 @@ async def test_a_name_suffix_and_a_second_address_line_are_kept(api: Api, tmp_pa
         "NM1*IL*1*FARNSWICK*NADIA***III*MI*96994177R~\nN3*2184 OAK MEADOW LN*UNIT 4~\n",
     )
     path = tmp_path / "837p_suffix.x12"
-    path.write_text(data)
-    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
-    await api.ingest(path, "sierra-vista")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
     first = stored[0]
     assert (first.subscriber.suffix, first.subscriber.address2) == ("III", "UNIT 4")
     assert (stored[1].subscriber.suffix, stored[1].subscriber.address2) == (None, None)
@@ -239,10 +236,7 @@ async def test_other_coverage_is_forwarded_as_the_provider_sent_it(
         f"DTP*472*D8*20260907~\n{paid}LX*2~\nSV1*HC:99203*",
     )
     path = tmp_path / "837p_other_coverage.x12"
-    path.write_text(data)
-    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
-    await api.ingest(path, "sierra-vista")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
     [prior] = stored[0].prior_payers
     assert (prior.sequence, prior.payer_id, prior.paid_amount) == ("S", "OHP01", 10)
     assert prior.segments[0] == ["SBR", "S", "01", "GR00786", "", "", "", "", "", "CI"]
@@ -282,10 +276,7 @@ async def test_plan_assigned_provider_ids_and_the_payer_address_are_forwarded(
         data, payer, payer.replace("~\n", "~\nN3*PO BOX 7~\nN4*SACRAMENTO*CA*958140007~\n")
     )
     path = tmp_path / "837p_ids.x12"
-    path.write_text(data)
-    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
-    await api.ingest(path, "sierra-vista")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
     first = stored[0]
     rendering = next(p for p in first.providers if p.role == "rendering")
     assert rendering.secondary_ids == {"G2": "GPHP-PROV-77"}
@@ -316,10 +307,7 @@ async def test_a_pay_to_plan_is_forwarded(api: Api, tmp_path: Path) -> None:
         f"REF*EI*686359625~\n{plan}HL*2*1*22*0~\n",
     )
     path = tmp_path / "837p_pay_to_plan.x12"
-    path.write_text(data)
-    await api.partner("sierra-vista", "provider", "SUBMITTER9856")
-    await api.ingest(path, "sierra-vista")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
     pay_to_plan = [p for c in stored for p in c.providers if p.role == "pay_to_plan"]
     assert [(p.last_name, p.identifier, p.tax_id) for p in pay_to_plan] == [
         ("POPPY SUBROGATION UNIT", "GPHP9", "123456789")

@@ -92,6 +92,17 @@ async def _round_trip(db: Db, path: Path) -> int:
     return len(stored)
 
 
+async def ingest_text(
+    api: Api, path: Path, data: str, partner: str, *sender_ids: str
+) -> list[EncounterClaim]:
+    """``data`` written to ``path`` and ingested from provider ``partner`` (its ISA06
+    ``sender_ids``): the claims then stored, in id order."""
+    path.write_text(data)
+    await api.partner(partner, "provider", *sender_ids)
+    await api.ingest(path, partner)
+    return await _stored(api.db)
+
+
 def _with_segments(data: str, old: str, new: str) -> str:
     """A one-set file with ``old`` (found once) replaced by ``new`` and its SE count
     following the segments added."""
@@ -194,10 +205,7 @@ async def test_claim_attachments_and_file_information_are_stored_shown_and_forwa
     pwks = "PWK*OZ*BM***AC*ATT0042~\nPWK*RB*AA~\nK3*OVERRIDE CODE 7~\n"
     data = _with_segments(data, first, first + pwks)
     path = tmp_path / "attachments.x12"
-    path.write_text(data)
-    await api.partner("clinic-a", "provider", "SUBMITTER9856")
-    await api.ingest(path, "clinic-a")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "clinic-a", "SUBMITTER9856")
     assert [
         [(a.report_type, a.transmission, a.control_number) for a in c.attachments] for c in stored
     ][:2] == [[("OZ", "BM", "ATT0042"), ("RB", "AA", None)], []]
@@ -234,10 +242,7 @@ async def test_a_pay_to_address_is_stored_and_forwarded(api: Api, tmp_path: Path
     pay_to = "NM1*87*2~\nN3*PO BOX 4410~\nN4*SAN DIEGO*CA*921124410~\n"
     data = _with_segments(data, tax_id, tax_id + pay_to)
     path = tmp_path / "pay_to.x12"
-    path.write_text(data)
-    await api.partner("clinic-a", "provider", "SUBMITTER9856")
-    await api.ingest(path, "clinic-a")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "clinic-a", "SUBMITTER9856")
     assert len(stored) == 5
     for claim in stored:
         [paid_at] = [p for p in claim.providers if p.role == "pay_to"]
@@ -277,10 +282,7 @@ async def test_institutional_procedure_occurrence_value_and_condition_codes_are_
     )
     data = _with_segments(data, admitting + others, admitting + "HI*DR:871~\n" + others + added)
     path = tmp_path / "inpatient.x12"
-    path.write_text(data)
-    await api.partner("hospital", "provider", *_sender(data))
-    await api.ingest(path, "hospital")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "hospital", *_sender(data))
     [stay] = [c for c in stored if c.other_codes]
     assert stay.other_codes == [
         ["DR", "871"],
@@ -328,10 +330,7 @@ async def test_dental_orthodontic_months_and_tooth_status_are_forwarded(
     status = "DN1*24*12**Y~\nDN2*3*M****JP~\nDN2*14*E****JP~\n"
     data = _with_segments(data, dates, dates + status)
     path = tmp_path / "dental_status.x12"
-    path.write_text(data)
-    await api.partner("maple-grove", "provider", "DENTSUBMIT01")
-    await api.ingest(path, "maple-grove")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "maple-grove", "DENTSUBMIT01")
     assert [c.dental_status for c in stored] == [
         [
             ["DN1", "24", "12", "", "Y"],
@@ -365,10 +364,7 @@ async def test_line_providers_are_stored_and_forwarded_before_the_line_adjudicat
     providers = lab_npi + "NM1*DK*1*ORDERLY*OSCAR****XX*1003000126~\n"
     data = _with_segments(data, first_line, first_line + providers)
     path = tmp_path / "line_providers.x12"
-    path.write_text(data)
-    await api.partner("clinic-a", "provider", "SUBMITTER9856")
-    await api.ingest(path, "clinic-a")
-    stored = await _stored(api.db)
+    stored = await ingest_text(api, path, data, "clinic-a", "SUBMITTER9856")
     lab = stored[0].lines[0]
     assert [(p.role, p.last_name, p.npi) for p in lab.providers] == [
         ("purchased_service", None, "1245319599"),
