@@ -577,6 +577,7 @@ def _line_providers(
             _name(out, code, own, default_type="1")
             if guide == "837P" and own.taxonomy and (rendering is None or own.npi != rendering.npi):
                 out.seg("PRV", "PE", "PXC", own.taxonomy)
+            _refs(out, own)
             continue
         for provider in line.providers:
             if provider.role != role:

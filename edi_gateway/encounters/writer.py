@@ -347,6 +347,8 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             for p in (billing, claim.subscriber, patient, claim.payer, *claim.providers):
                 parties.append((enc_id, *party_values(p), None))
             for ln in claim.lines:
+                if ln.rendering is not None:  # its own 2420A/2420C, name and ids as sent
+                    parties.append((enc_id, *party_values(ln.rendering), ln.line))
                 for p in ln.providers:
                     parties.append((enc_id, *party_values(p), ln.line))
             for pp in claim.prior_payers:

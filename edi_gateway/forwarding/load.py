@@ -77,7 +77,12 @@ def _split(value: str) -> list[str]:
 def _line(
     row: LineRow, by_npi: dict[str, Party], line_parties: dict[int, list[Party]]
 ) -> EncounterLine:
-    rendering = by_npi.get(row.rendering_npi or "")
+    providers = line_parties.get(row.line, [])
+    rendering = next((p for p in providers if p.role == "rendering"), None)
+    if rendering is not None:  # the line's own 2420A/2420C as sent
+        providers = [p for p in providers if p is not rendering]
+    else:  # stored before the line's own was kept: the claim's provider of that NPI
+        rendering = by_npi.get(row.rendering_npi or "")
     if rendering is None and row.rendering_npi:
         rendering = Party(role="rendering", npi=row.rendering_npi)
     return EncounterLine(
@@ -102,7 +107,7 @@ def _line(
         oral_cavity_areas=_split(row.oral_cavity_areas),
         rendering=rendering,
         line=row.line,
-        providers=line_parties.get(row.line, []),
+        providers=providers,
         other_segments=segments_of(row.other_segments),
         service_elements=elements_of(row.service_elements),
         adjudications=segments_of(row.adjudications),

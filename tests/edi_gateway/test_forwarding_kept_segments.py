@@ -318,3 +318,55 @@ async def test_a_pay_to_plan_is_forwarded(api: Api, tmp_path: Path) -> None:
     assert result.accepted
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
     assert run_pyx12(written.encode()).verdict == "accepted"
+
+
+async def test_a_line_rendered_by_another_provider_is_forwarded_with_its_name_and_ids(
+    api: Api, tmp_path: Path
+) -> None:
+    """A group's claim where one service was performed by another clinician of the group:
+    the line's own 2420A (name, NPI, taxonomy, plan-assigned id) is what the plan pays that
+    line against, so the forwarded line names that clinician, not an NPI alone."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    second_line = "LX*2~\nSV1*HC:99203*160*UN*1***1:2~\nDTP*472*D8*20260907~\n"
+    own = "NM1*82*1*QUILLAN*MARISOL*T***XX*1962471334~\nPRV*PE*PXC*207Q00000X~\nREF*G2*LIC77~\n"
+    data = _with_segments(data, second_line, second_line + own)
+    path = tmp_path / "837p_line_rendering.x12"
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
+    lines = stored[0].lines
+    rendering = lines[1].rendering
+    assert rendering is not None
+    assert (rendering.last_name, rendering.first_name, rendering.middle_name) == (
+        "QUILLAN",
+        "MARISOL",
+        "T",
+    )
+    assert (rendering.npi, rendering.taxonomy, rendering.secondary_ids) == (
+        "1962471334",
+        "207Q00000X",
+        {"G2": "LIC77"},
+    )
+    shown = (await _details(api, "sierra-vista"))[0]
+    on_line = [
+        (p["role"], p["npi"], p["service_line"]) for p in shown["parties"] if p["service_line"]
+    ]
+    assert on_line == [("rendering", "1962471334", lines[1].line)]
+
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert _ids_in(written, "LX*2~", "LX*3~") == [
+        "LX*2",
+        "SV1*HC:99203",
+        "DTP*472",
+        "NM1*82",
+        "PRV*PE",
+        "REF*G2",
+    ]
+    assert (
+        "NM1*82*1*QUILLAN*MARISOL*T***XX*1962471334~\nPRV*PE*PXC*207Q00000X~\nREF*G2*LIC77~\nLX*3~"
+        in written
+    )
+    # every rendering provider sent (2310B, the 2420A), each written once
+    assert written.count("NM1*82*") == data.count("NM1*82*") == 3
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    assert run_pyx12(written.encode()).verdict == "accepted"
