@@ -67,7 +67,6 @@ PROVIDER_ROLES: dict[str, dict[str, str]] = {
 #: NM101 entity identifier -> role; used when the loop id is not a known 2310x of the guide.
 _ENTITY_ROLES = {
     "DN": "referring",
-    "P3": "referring",
     "82": "rendering",
     "77": "service_facility",
     "DQ": "supervising",
@@ -240,10 +239,12 @@ def _span(lines: list[EncounterLine]) -> tuple[date | None, date | None]:
 
 
 def _role(guide: str, loop: Loop) -> str:
+    entity = element(loop.segment("NM1"), 1)
+    if entity == "P3":  # 2310A/2420F repeated for the primary care provider
+        return "primary_care"
     by_loop = PROVIDER_ROLES.get(guide, {}).get(loop.id)
     if by_loop is not None:
         return by_loop
-    entity = element(loop.segment("NM1"), 1)
     return _ENTITY_ROLES.get(entity or "", entity or loop.id)
 
 

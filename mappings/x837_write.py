@@ -50,6 +50,7 @@ VERSIONS = {"837P": "005010X222A1", "837I": "005010X223A2", "837D": "005010X224A
 _PROVIDER_LOOPS: dict[str, list[tuple[str, str, str]]] = {
     "837P": [
         ("referring", "DN", ""),
+        ("primary_care", "P3", ""),
         ("rendering", "82", "PE"),
         ("service_facility", "77", ""),
         ("supervising", "DQ", ""),
@@ -66,6 +67,7 @@ _PROVIDER_LOOPS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "837D": [
         ("referring", "DN", ""),
+        ("primary_care", "P3", ""),
         ("rendering", "82", "PE"),
         ("service_facility", "77", ""),
         ("assistant_surgeon", "DD", ""),
@@ -413,20 +415,20 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
     write_other_codes(out, claim.other_codes)
     if kept is not None:
         kept.close()
-    by_role = {p.role: p for p in claim.providers}
     for role, code, prv in _PROVIDER_LOOPS[guide]:
-        provider = by_role.get(role)
-        if provider is None:
-            continue
-        _name(out, code, provider, default_type="2" if code == "77" else "1")
-        if prv and provider.taxonomy:
-            out.seg("PRV", prv, "PXC", provider.taxonomy)
-        if code in _WITH_ADDRESS:
-            _address(out, provider)
-        _refs(out, provider)
+        # every provider of the role (2310A repeats: two referring providers)
+        for provider in claim.providers:
+            if provider.role != role:
+                continue
+            _name(out, code, provider, default_type="2" if code == "77" else "1")
+            if prv and provider.taxonomy:
+                out.seg("PRV", prv, "PXC", provider.taxonomy)
+            if code in _WITH_ADDRESS:
+                _address(out, provider)
+            _refs(out, provider)
     for prior in claim.prior_payers:
         _prior_payer(out, claim, prior)
-    rendering = by_role.get("rendering")
+    rendering = next((p for p in claim.providers if p.role == "rendering"), None)
     for number, line in enumerate(claim.lines, 1):
         _line(out, guide, claim, line, number, rendering)
 
@@ -546,6 +548,7 @@ _LINE_LOOPS: dict[str, list[tuple[str, str]]] = {
         ("supervising", "DQ"),
         ("ordering", "DK"),
         ("referring", "DN"),
+        ("primary_care", "P3"),
         ("ambulance_pickup", "PW"),
         ("ambulance_dropoff", "45"),
     ],

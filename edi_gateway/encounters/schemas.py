@@ -93,7 +93,7 @@ class Party(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     role: str = Field(
-        description="billing, pay_to, pay_to_plan, rendering, referring, attending, "
+        description="billing, pay_to, pay_to_plan, rendering, referring, primary_care, attending, "
         "service_facility, subscriber, patient, payer..."
     )
     entity_type: str | None = Field(description="NM102: 1 person, 2 organisation")

@@ -370,3 +370,46 @@ async def test_a_line_rendered_by_another_provider_is_forwarded_with_its_name_an
     assert result.accepted
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
     assert run_pyx12(written.encode()).verdict == "accepted"
+
+
+async def test_a_referring_and_a_primary_care_provider_are_both_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
+    """2310A repeats: the referring provider (DN) and the member's primary care provider
+    (P3), whom Medi-Cal plans check against their assignment. Both are kept under their
+    own entity code, on the claim and on a line (2420F)."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    referrers = (
+        "NM1*DN*1*REFERMAN*ROSA****XX*1245319599~\nREF*G2*REF55~\n"
+        "NM1*P3*1*PRIMAVERA*PAULO****XX*1003000126~\n"
+    )
+    data = _with_segments(data, "HI*ABK:R109*ABF:J209~\n", "HI*ABK:R109*ABF:J209~\n" + referrers)
+    third_line = "LX*3~\nSV1*HC:99213*125*UN*1***1:2~\nDTP*472*D8*20260907~\n"
+    line_pcp = "NM1*P3*1*PRIMAVERA*PAULO****XX*1003000126~\n"
+    data = _with_segments(data, third_line, third_line + line_pcp)
+    path = tmp_path / "837p_referrers.x12"
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
+    first = stored[0]
+    assert [(p.role, p.last_name, p.npi) for p in first.providers] == [
+        ("referring", "REFERMAN", "1245319599"),
+        ("primary_care", "PRIMAVERA", "1003000126"),
+        ("rendering", "DORVANTE", "1618117950"),
+    ]
+    assert first.providers[0].secondary_ids == {"G2": "REF55"}
+    assert [(p.role, p.npi) for p in first.lines[2].providers] == [("primary_care", "1003000126")]
+
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert (
+        "HI*ABK:R109*ABF:J209~\nNM1*DN*1*REFERMAN*ROSA****XX*1245319599~\nREF*G2*REF55~\n"
+        "NM1*P3*1*PRIMAVERA*PAULO****XX*1003000126~\nNM1*82*1*DORVANTE*RAFAEL****XX*1618117950~"
+    ) in written
+    assert _ids_in(written, "LX*3~", "LX*4~") == [
+        "LX*3",
+        "SV1*HC:99213",
+        "DTP*472",
+        "NM1*P3",
+    ]
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    assert run_pyx12(written.encode()).verdict == "accepted"
