@@ -61,6 +61,8 @@ class Party:
     state: str | None = None
     postal_code: str | None = None
     secondary_ids: dict[str, str] = field(default_factory=dict)  # REF01 -> REF02
+    #: PER segments as sent (the 837 billing provider's 2010AA contact), elements only
+    contacts: list[list[str | list[str]]] = field(default_factory=list)
 
     def __init__(
         self,
@@ -81,6 +83,7 @@ class Party:
         state: str | None = None,
         postal_code: str | None = None,
         secondary_ids: dict[str, str] | None = None,
+        contacts: list[list[str | list[str]]] | None = None,
     ) -> None:
         self.role = role
         self.entity_type = entity_type
@@ -99,6 +102,7 @@ class Party:
         self.state = state
         self.postal_code = postal_code
         self.secondary_ids = {} if secondary_ids is None else secondary_ids
+        self.contacts = [] if contacts is None else contacts
 
 
 # --- 837 ----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .records import (
     Party,
     PriorPayer,
 )
-from .x837_sent import extra_elements, kept_segments, loop_as_sent
+from .x837_sent import extra_elements, kept_segments, loop_as_sent, sent_values
 
 __all__ = ["DIAGNOSIS_QUALIFIERS", "PROVIDER_ROLES", "map_claim"]
 
@@ -108,11 +108,14 @@ def map_claim(unit: Unit) -> EncounterClaim:
     patient_loop = unit.ancestor("2000C")
     sbr = subscriber_loop.segment("SBR") if subscriber_loop is not None else None
 
+    billing_name = _child(billing_loop, "2010AA")
     billing = party(
         "billing",
-        _child(billing_loop, "2010AA"),
+        billing_name,
         prv=billing_loop.segment("PRV") if billing_loop is not None else None,
     )
+    if billing_name is not None:  # the billing office's contact, as sent
+        billing.contacts = [sent_values(per) for per in billing_name.segments_of("PER")]
     subscriber_name = _child(subscriber_loop, "2010BA")
     subscriber = party("subscriber", subscriber_name)
     payer = party("payer", _child(subscriber_loop, "2010BB"))

@@ -302,6 +302,8 @@ def _billing(
     if b.tax_id:
         out.seg("REF", tax, b.tax_id)
     _refs(out, b, written=tax)
+    for contact in b.contacts:
+        write_sent(out, contact)
     if pay_to is not None:
         out.seg("NM1", "87", pay_to.entity_type or "2")
         _address(out, pay_to)

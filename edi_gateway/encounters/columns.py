@@ -151,6 +151,7 @@ PARTY_COLUMNS = (
     "state",
     "postal_code",
     "secondary_ids",
+    "contacts",
     "service_line",
 )
 PRIOR_PAYER_COLUMNS = (
@@ -265,4 +266,5 @@ def party_values(p: Party) -> tuple[Any, ...]:
         p.state,
         p.postal_code,
         json.dumps(p.secondary_ids) if p.secondary_ids else None,
+        texts_json(p.contacts),
     )

@@ -116,6 +116,11 @@ class Party(BaseModel):
         description="The loop's REFs, REF01 -> REF02: a plan-assigned provider id (G2), "
         "state licence (0B), the payer's other ids...",
     )
+    contacts: Segments = Field(
+        default_factory=list,
+        description="The party's PER segments as sent (the billing office's 2010AA contact): "
+        '[["PER", "IC", "BILLING DESK", "TE", "9165550100"]]',
+    )
     service_line: int | None = Field(
         None,
         description="A 2420 provider's service line (the segment ordinal of its LX); null for "

@@ -67,6 +67,7 @@ def _party(row: EncounterParty) -> Party:
         state=row.state,
         postal_code=row.postal_code,
         secondary_ids=ids_of(row.secondary_ids),
+        contacts=segments_of(row.contacts),
     )
 
 

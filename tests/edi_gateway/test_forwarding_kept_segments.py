@@ -413,3 +413,28 @@ async def test_a_referring_and_a_primary_care_provider_are_both_forwarded(
     assert result.accepted
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
     assert run_pyx12(written.encode()).verdict == "accepted"
+
+
+async def test_the_billing_office_contact_is_forwarded(api: Api, tmp_path: Path) -> None:
+    """2010AA PER: whom the plan calls about the provider's claims. In the file the MSO
+    forwards, the submitter (1000A) is the MSO, so the billing office's own contact is
+    only where the provider put it."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    per = "PER*IC*BILLING DESK*TE*9165550100*EM*BILLING@SIERRAVISTA.EXAMPLE~\n"
+    data = _with_segments(data, "REF*EI*686359625~\n", "REF*EI*686359625~\n" + per)
+    path = tmp_path / "837p_billing_contact.x12"
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
+    contact = ["PER", "IC", "BILLING DESK", "TE", "9165550100", "EM", "BILLING@SIERRAVISTA.EXAMPLE"]
+    assert [c.billing.contacts for c in stored] == [[contact]] * 5
+    shown = (await _details(api, "sierra-vista"))[0]
+    billing = [p for p in shown["parties"] if p["role"] == "billing"]
+    assert [p["contacts"] for p in billing] == [[contact]]
+
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    # once, in the billing provider's loop, after its tax id
+    assert written.count("PER*IC*BILLING DESK*") == 1
+    assert "REF*EI*686359625~\n" + per in written
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [c.billing.contacts for c in back] == [[contact]] * 5
+    assert run_pyx12(written.encode()).verdict == "accepted"

@@ -241,7 +241,14 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
             .order_by(EncounterParty.id),
         )
         for row, p in _pairs(parties, [c.billing, c.subscriber, c.patient, c.payer, *c.providers]):
-            assert_stored(row, p, columns={"secondary_ids": {"secondary_ids": _ids_json(p)}})
+            assert_stored(
+                row,
+                p,
+                columns={
+                    "secondary_ids": {"secondary_ids": _ids_json(p)},
+                    "contacts": {"contacts": texts_json(p.contacts)},
+                },
+            )
         payers = await _all(
             db,
             select(PriorPayerRow)
