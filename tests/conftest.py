@@ -25,8 +25,34 @@ def compiled_modules() -> list[str]:
         return list(tomllib.load(pyproject)["tool"]["edi_gateway"]["compiled"])
 
 
+#: The instant the tests run at, whatever the calendar says: the sample files' service
+#: dates (2026-04 to 2026-11) are judged as received on this day, so the plan rules that
+#: count days from receipt (R25: a delay reason after 365 days; R22: the 90-day lag) give
+#: the same answers next year as today. The clock ticks from there.
+PINNED_CLOCK = "2026-12-05T12:00:00+00:00"
+#: on the PYTHONPATH of the processes the tests start, to pin their clock too
+CLOCK_SITE = Path(__file__).resolve().parent / "clock"
+
+
+def _pin_the_clock(config: pytest.Config) -> None:
+    import datetime as dt
+    import time
+
+    import time_machine
+
+    pinned = dt.datetime.fromisoformat(PINNED_CLOCK)
+    os.environ["EDI_TEST_CLOCK_OFFSET"] = str(pinned.timestamp() - time.time())
+    paths = [str(CLOCK_SITE), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    traveller = time_machine.travel(pinned, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Refuse to test a stale mypyc build: an extension module shadows its .py source."""
+    """Pin the clock (``PINNED_CLOCK``); refuse to test a stale mypyc build: an extension
+    module shadows its .py source."""
+    _pin_the_clock(config)
     compiled = {ROOT / name for name in compiled_modules()}
     stale = []
     for folder in sorted({path.parent for path in compiled}):

@@ -21,10 +21,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from conftest import CORPUS, ROOT, SAMPLES
+from conftest import CORPUS, PINNED_CLOCK, ROOT, SAMPLES
 
 GOLDEN = ROOT / "tests" / "golden"
-PINNED_CLOCK = "2026-12-05T12:00:00+00:00"
 _SKIP_SUFFIXES = {".md", ".json"}
 _PLAN_GUIDES = {
     "005010X222A1": "medi-cal-encounters-837",

@@ -10,9 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-import time_machine
 from conftest import ROOT, SAMPLES, Db
-from golden_support import PINNED_CLOCK
 
 from edi_gateway.reports import build_report, render_html
 from edi_gateway.submissions.ingest import ingest_paths
@@ -56,10 +54,10 @@ async def test_report_in_a_browser(db: Db, tmp_path: Path) -> None:
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (the test needs it)")
     from playwright.async_api import Route, async_playwright
 
-    # received on a pinned day: the sample's service dates (2026-09) stay within the plan's
-    # 90-day lag, so the claim's one problem is its total (the page shows one mark)
-    with time_machine.travel(PINNED_CLOCK, tick=True):
-        [outcome] = await ingest_paths(db.sessionmaker, db.settings, [_mixed_file(tmp_path)])
+    # received on the tests' pinned day (conftest.PINNED_CLOCK): the sample's service dates
+    # (2026-09) stay within the plan's 90-day lag, so the claim's one problem is its total
+    # (the page shows one mark)
+    [outcome] = await ingest_paths(db.sessionmaker, db.settings, [_mixed_file(tmp_path)])
     async with db.sessionmaker() as session:
         report = await build_report(session, db.settings, outcome.submission.id)
     page_file = tmp_path / "report.html"
