@@ -580,7 +580,8 @@ def _line_providers(
             if own is None or not own.npi or own.npi == claim.billing.npi:
                 continue
             _name(out, code, own, default_type="1")
-            if guide == "837P" and own.taxonomy and (rendering is None or own.npi != rendering.npi):
+            # 837P/837D 2420A PRV (the 837I 2420C has none)
+            if guide != "837I" and own.taxonomy and (rendering is None or own.npi != rendering.npi):
                 out.seg("PRV", "PE", "PXC", own.taxonomy)
             _refs(out, own)
             continue

@@ -426,3 +426,21 @@ async def test_the_billing_office_contact_is_forwarded(api: Api, tmp_path: Path)
     assert "REF*EI*686359625~\n" + per in written
     back = _reads_back(written, stored)
     assert [c.billing.contacts for c in back] == [[contact]] * 5
+
+
+async def test_a_dental_line_keeps_its_own_dentist_and_specialty(api: Api, tmp_path: Path) -> None:
+    """837D 2420A: the dentist who did one procedure, with the specialty (PRV) the plan
+    prices it by (an oral surgeon's extraction in a general dentist's claim)."""
+    data = (SAMPLES / "837d" / "837d_valid_dependent.x12").read_text()
+    own = "NM1*82*1*MOLARIS*DANA****XX*1962471334~\nPRV*PE*PXC*1223S0112X~\n"
+    data = _with_segments(data, "DTP*441*D8*20150610~\n", "DTP*441*D8*20150610~\n" + own)
+    path = tmp_path / "837d_line_rendering.x12"
+    stored = await ingest_text(api, path, data, "maple-grove", "DENTSUBMIT01")
+    [claim] = [c for c in stored if any(ln.rendering and ln.rendering.last_name for ln in c.lines)]
+    written = write_837(ENVELOPE, "837D", [("0001", [claim])]).data.decode()
+    assert "DTP*441*D8*20150610~\n" + own in written
+    back, result = accepted_claims(written.encode())
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(claim)]
+    rendering = back[0].lines[1].rendering
+    assert rendering is not None and rendering.taxonomy == "1223S0112X"

@@ -417,6 +417,7 @@ def test_837p_cob_lfh_example3_b() -> None:
         state="FL",
         postal_code="33111",
         secondary_ids={"EI": "123456789"},
+        contacts=[["PER", "IC", "CONNIE", "TE", "3055551234"]],  # 2010AA, as sent
     )
     assert claim.subscriber == Party(
         role="subscriber",
