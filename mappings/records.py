@@ -314,6 +314,11 @@ class EncounterClaim:
     #: CLM elements no field above carries (CLM10, CLM11 related causes, CLM12, CLM20 delay
     #: reason...), as sent, by position: see ``mappings.x837_sent``
     claim_elements: dict[int, str | list[str]] = field(default_factory=dict)
+    #: the 2000A/2000B/2000C segments no field carries, as sent, by loop: 2000A CUR, the
+    #: subscriber's SBR when it has SBR04-08 (group name, insurance type), 2000B PAT (the
+    #: subscriber is the patient: date of death, weight, pregnancy), 2000C PAT with more
+    #: than the relationship
+    hierarchy_segments: dict[str, list[list[str | list[str]]]] = field(default_factory=dict)
 
     def __init__(
         self,
@@ -365,6 +370,7 @@ class EncounterClaim:
         other_segments: list[list[str | list[str]]] | None = None,
         admission_hour: str | None = None,
         claim_elements: dict[int, str | list[str]] | None = None,
+        hierarchy_segments: dict[str, list[list[str | list[str]]]] | None = None,
     ) -> None:
         self.guide = guide
         self.claim_id = claim_id
@@ -414,6 +420,7 @@ class EncounterClaim:
         self.other_segments = [] if other_segments is None else other_segments
         self.admission_hour = admission_hour
         self.claim_elements = {} if claim_elements is None else claim_elements
+        self.hierarchy_segments = {} if hierarchy_segments is None else hierarchy_segments
 
 
 # --- 834 ----------------------------------------------------------------------------------

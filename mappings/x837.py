@@ -33,7 +33,7 @@ from .records import (
     Party,
     PriorPayer,
 )
-from .x837_sent import extra_elements, kept_segments, loop_as_sent, sent_values
+from .x837_sent import SentSegment, extra_elements, kept_segments, loop_as_sent, sent_values
 
 __all__ = ["DIAGNOSIS_QUALIFIERS", "PROVIDER_ROLES", "map_claim"]
 
@@ -206,7 +206,32 @@ def map_claim(unit: Unit) -> EncounterClaim:
         other_segments=kept_segments(guide, claim),
         admission_hour=_hour(claim.segment("DTP", "435")) if institutional else None,
         claim_elements=extra_elements(clm),
+        hierarchy_segments=_hierarchy(billing_loop, subscriber_loop, patient_loop),
     )
+
+
+def _hierarchy(
+    billing: Loop | None, subscriber: Loop | None, patient: Loop | None
+) -> dict[str, list[SentSegment]]:
+    """The 2000A-2000C segments no field carries, as sent (see ``hierarchy_segments``)."""
+    found: dict[str, list[SentSegment]] = {}
+    if billing is not None:
+        kept = [sent_values(s) for s in billing.segments_of("CUR")]
+        if kept:
+            found["2000A"] = kept
+    if subscriber is not None:
+        kept = [
+            sent_values(s)
+            for s in subscriber.segments
+            if s.id == "PAT" or (s.id == "SBR" and any(element(s, i) for i in range(4, 9)))
+        ]
+        if kept:
+            found["2000B"] = kept
+    if patient is not None:
+        pat = patient.segment("PAT")
+        if pat is not None and any(element(pat, i) for i in range(2, len(pat.elements))):
+            found["2000C"] = [sent_values(pat)]
+    return found
 
 
 def _hour(dtp: Segment | None) -> str | None:

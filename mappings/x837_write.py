@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .claim_trace import claim_trace
-from .common import TAX_ID_QUALIFIERS
 from .records import EncounterClaim, EncounterLine, Party, PriorPayer
 from .x12_out import (
     COMPONENT,
@@ -38,6 +37,16 @@ from .x12_out import (
     value_text,
 )
 from .x837_hi import write_diagnoses, write_other_codes
+from .x837_parties import (
+    party_key,
+    role_of,
+    write_address,
+    write_billing,
+    write_name,
+    write_patient,
+    write_refs,
+    write_subscriber,
+)
 from .x837_sent import merging, with_extra, write_sent
 
 __all__ = ["VERSIONS", "Envelope", "WrittenClaim", "WrittenFile", "write_837"]
@@ -76,7 +85,6 @@ _PROVIDER_LOOPS: dict[str, list[tuple[str, str, str]]] = {
 }
 #: provider loops whose N3/N4 are part of the loop (the others carry no address)
 _WITH_ADDRESS = frozenset({"77", "PW", "45"})
-_PARTY_FIELDS = tuple(f.name for f in fields(Party) if f.name != "role")
 #: 837I diagnoses that stand in a HI segment of their own (principal, admitting, reason
 #: for visit, external cause); the others (ABF) go twelve to a segment
 _SINGLE_HI = {"ABK": 1, "BK": 1, "ABJ": 1, "BJ": 1}
@@ -207,144 +215,40 @@ def _transaction(
     billing_key: tuple[object, ...] | None = None
     subscriber_key: tuple[object, ...] | None = None
     for position, claim in enumerate(claims, 1):
-        pay_to = _role_of(claim, "pay_to")
-        plan = _role_of(claim, "pay_to_plan")
+        pay_to = role_of(claim, "pay_to")
+        plan = role_of(claim, "pay_to_plan")
         key = (
-            _party_key(claim.billing),
-            _party_key(pay_to) if pay_to else None,
-            _party_key(plan) if plan else None,
+            party_key(claim.billing),
+            party_key(pay_to) if pay_to else None,
+            party_key(plan) if plan else None,
+            claim.hierarchy_segments.get("2000A"),
         )
         if key != billing_key:
             hl += 1
             billing_hl, billing_key, subscriber_key = hl, key, None
-            _billing(out, claim, hl, pay_to, plan)
+            write_billing(out, claim, hl, pay_to, plan)
         own = claim.patient_relationship in (None, "18")
         skey: tuple[object, ...] = (
-            _party_key(claim.subscriber),
-            _party_key(claim.payer),
+            party_key(claim.subscriber),
+            party_key(claim.payer),
             claim.subscriber_group,
             claim.claim_filing_indicator,
             claim.member_id,
             own,
+            claim.hierarchy_segments.get("2000B"),
         )
         if own:
             skey += (claim.patient_birth_date, claim.patient_gender)
         if skey != subscriber_key or not own:
             hl += 1
             subscriber_hl, subscriber_key = hl, skey
-            _subscriber(out, claim, hl, billing_hl, own)
+            write_subscriber(out, claim, hl, billing_hl, own)
             if not own:
                 hl += 1
-                _patient(out, claim, hl, subscriber_hl)
+                write_patient(out, claim, hl, subscriber_hl)
         trace = claim_trace(env.interchange_control, st02, position)
         written.claims.append(WrittenClaim(claim.claim_id, st02, position, out.total + 1, trace))
         _claim(out, guide, claim, trace)
-
-
-def _party_key(p: Party) -> tuple[object, ...]:
-    """What tells two parties apart in the file: every field but the role."""
-    return tuple(getattr(p, name) for name in _PARTY_FIELDS)
-
-
-# --- 2000A-2000C ---------------------------------------------------------------------------
-
-
-def _name(out: Out, code: str, p: Party, *, ids: bool = True, default_type: str = "2") -> None:
-    entity = p.entity_type or default_type
-    qualifier = p.id_qualifier if ids else None
-    identifier = p.identifier if ids else None
-    out.seg(
-        "NM1",
-        code,
-        entity,
-        value_text(p.last_name),
-        value_text(p.first_name) if entity == "1" else "",
-        value_text(p.middle_name) if entity == "1" else "",
-        "",
-        value_text(p.suffix) if entity == "1" else "",
-        value_text(qualifier) if identifier else "",
-        value_text(identifier) if qualifier else "",
-    )
-
-
-def _address(out: Out, p: Party) -> None:
-    if p.address1:
-        out.seg("N3", p.address1, value_text(p.address2))
-    if p.city or p.state or p.postal_code:
-        out.seg("N4", value_text(p.city), value_text(p.state), value_text(p.postal_code))
-
-
-def _refs(out: Out, p: Party, *, written: str = "") -> None:
-    """The party's REFs as sent (plan-assigned provider ids G2, licence 0B, the member's
-    SSN SY...), but ``written``, the one already written."""
-    for qualifier, value in p.secondary_ids.items():
-        if qualifier != written:
-            out.seg("REF", qualifier, value)
-
-
-def _role_of(claim: EncounterClaim, role: str) -> Party | None:
-    return next((p for p in claim.providers if p.role == role), None)
-
-
-def _billing(
-    out: Out, claim: EncounterClaim, hl: int, pay_to: Party | None, plan: Party | None
-) -> None:
-    """2000A with its 2010AA billing provider and, when it has them, 2010AB pay-to address
-    and 2010AC pay-to plan (claims with another of either get a 2000A of their own)."""
-    b = claim.billing
-    out.seg("HL", str(hl), "", "20", "1")
-    if b.taxonomy:
-        out.seg("PRV", "BI", "PXC", b.taxonomy)
-    _name(out, "85", b)
-    _address(out, b)
-    # the tax id under the qualifier it was sent with (EI employer id, SY social security)
-    tax = next((q for q in TAX_ID_QUALIFIERS if b.secondary_ids.get(q) == b.tax_id), "EI")
-    if b.tax_id:
-        out.seg("REF", tax, b.tax_id)
-    _refs(out, b, written=tax)
-    for contact in b.contacts:
-        write_sent(out, contact)
-    if pay_to is not None:
-        out.seg("NM1", "87", pay_to.entity_type or "2")
-        _address(out, pay_to)
-    if plan is not None:  # a subrogation claim: the plan the payment goes to
-        _name(out, "PE", plan)
-        _address(out, plan)
-        _refs(out, plan)
-
-
-def _subscriber(out: Out, claim: EncounterClaim, hl: int, parent: int, own: bool) -> None:
-    out.seg("HL", str(hl), str(parent), "22", "0" if own else "1")
-    out.seg(
-        "SBR",
-        claim.payer_responsibility or "P",
-        "18" if own and claim.patient_relationship else "",
-        value_text(claim.subscriber_group),
-        "",
-        "",
-        "",
-        "",
-        "",
-        value_text(claim.claim_filing_indicator),
-    )
-    _name(out, "IL", claim.subscriber, default_type="1")
-    _address(out, claim.subscriber)
-    if own and claim.patient_birth_date is not None:
-        out.seg("DMG", "D8", d8(claim.patient_birth_date), value_text(claim.patient_gender) or "U")
-    _refs(out, claim.subscriber)
-    _name(out, "PR", claim.payer)
-    _address(out, claim.payer)
-    _refs(out, claim.payer)
-
-
-def _patient(out: Out, claim: EncounterClaim, hl: int, parent: int) -> None:
-    out.seg("HL", str(hl), str(parent), "23", "0")
-    out.seg("PAT", value_text(claim.patient_relationship))
-    _name(out, "QC", claim.patient, ids=False, default_type="1")
-    _address(out, claim.patient)
-    if claim.patient_birth_date is not None:
-        out.seg("DMG", "D8", d8(claim.patient_birth_date), value_text(claim.patient_gender) or "U")
-    _refs(out, claim.patient)
 
 
 # --- 2300 ----------------------------------------------------------------------------------
@@ -422,12 +326,12 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
         for provider in claim.providers:
             if provider.role != role:
                 continue
-            _name(out, code, provider, default_type="2" if code == "77" else "1")
+            write_name(out, code, provider, default_type="2" if code == "77" else "1")
             if prv and provider.taxonomy:
                 out.seg("PRV", prv, "PXC", provider.taxonomy)
             if code in _WITH_ADDRESS:
-                _address(out, provider)
-            _refs(out, provider)
+                write_address(out, provider)
+            write_refs(out, provider)
     for prior in claim.prior_payers:
         _prior_payer(out, claim, prior)
     rendering = next((p for p in claim.providers if p.role == "rendering"), None)
@@ -459,7 +363,7 @@ def _prior_payer(out: Out, claim: EncounterClaim, prior: PriorPayer) -> None:
     if prior.remaining_patient_liability is not None:
         out.seg("AMT", "EAF", value_text(prior.remaining_patient_liability))
     out.seg("OI", "", "", "Y", "", "", "Y")
-    _name(out, "IL", claim.subscriber, default_type="1")
+    write_name(out, "IL", claim.subscriber, default_type="1")
     out.seg(
         "NM1",
         "PR",
@@ -579,16 +483,16 @@ def _line_providers(
             own = line.rendering
             if own is None or not own.npi or own.npi == claim.billing.npi:
                 continue
-            _name(out, code, own, default_type="1")
+            write_name(out, code, own, default_type="1")
             # 837P/837D 2420A PRV (the 837I 2420C has none)
             if guide != "837I" and own.taxonomy and (rendering is None or own.npi != rendering.npi):
                 out.seg("PRV", "PE", "PXC", own.taxonomy)
-            _refs(out, own)
+            write_refs(out, own)
             continue
         for provider in line.providers:
             if provider.role != role:
                 continue
-            _name(out, code, provider, default_type="2" if code == "77" else "1")
+            write_name(out, code, provider, default_type="2" if code == "77" else "1")
             if code in _WITH_ADDRESS:
-                _address(out, provider)
-            _refs(out, provider)
+                write_address(out, provider)
+            write_refs(out, provider)

@@ -20,6 +20,8 @@ __all__ = [
     "attachments_of",
     "codes_of",
     "cut_to",
+    "hierarchy_json",
+    "hierarchy_of",
     "party_values",
     "surfaces_of",
     "texts_json",
@@ -80,6 +82,7 @@ ENCOUNTER_COLUMNS = (
     "discharge_hour",
     "admission_hour",
     "claim_elements",
+    "hierarchy_segments",
     "status",
     "claim_key",
     "line",
@@ -244,6 +247,18 @@ def elements_of(stored: str | None) -> dict[int, str | list[str]]:
         int(k): [str(c) for c in v] if isinstance(v, list) else str(v)
         for k, v in json.loads(stored).items()
     }
+
+
+def hierarchy_json(kept: dict[str, list[list[str | list[str]]]]) -> str | None:
+    """``encounters.hierarchy_segments``: the 2000A-2000C segments kept as sent, by loop;
+    None when there are none."""
+    return json.dumps(kept) if kept else None
+
+
+def hierarchy_of(stored: str | None) -> dict[str, list[list[str | list[str]]]]:
+    if not stored:
+        return {}
+    return {str(loop): segments_of(json.dumps(kept)) for loop, kept in json.loads(stored).items()}
 
 
 def party_values(p: Party) -> tuple[Any, ...]:

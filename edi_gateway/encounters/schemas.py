@@ -16,6 +16,7 @@ from .columns import (
     attachments_of,
     codes_of,
     elements_of,
+    hierarchy_of,
     ids_of,
     segments_of,
     surfaces_of,
@@ -396,6 +397,15 @@ class EncounterDetail(EncounterSummary):
         "signature source, CLM11 related causes (a composite: AA auto accident, EM "
         'employment...), CLM12 special program, CLM20 delay reason: {"11": ["AA", "", "", '
         '"CA"], "20": "1"}'
+    )
+    hierarchy_segments: Annotated[
+        dict[str, list[list[str | list[str]]]], BeforeValidator(hierarchy_of)
+    ] = Field(
+        default_factory=dict,
+        description="The billing provider's, subscriber's and patient's segments with no field "
+        "above, as sent, by loop: 2000A CUR, the SBR when it names a group or insurance type, "
+        'PAT (date of death, weight, pregnancy): {"2000B": [["PAT", "", "", "", "", "", "", '
+        '"", "", "Y"]]}',
     )
     other_segments: Segments = Field(
         description="The claim's segments with no field above (CN1, REF*EA and the other "

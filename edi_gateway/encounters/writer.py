@@ -41,6 +41,7 @@ from .columns import (
     attachments_json,
     cut_to,
     elements_json,
+    hierarchy_json,
     party_values,
     texts_json,
 )
@@ -304,6 +305,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     cut_to(claim.discharge_hour, 4),
                     cut_to(claim.admission_hour, 4),
                     elements_json(claim.claim_elements),
+                    hierarchy_json(claim.hierarchy_segments),
                     "void" if claim.frequency_code == "8" else "active",
                     # a replacement takes its key once the original has let go of it
                     None

@@ -27,6 +27,7 @@ from ..encounters.columns import (
     attachments_of,
     codes_of,
     elements_of,
+    hierarchy_of,
     ids_of,
     party_values,
     segments_of,
@@ -205,6 +206,7 @@ def _claim(
         discharge_hour=e.discharge_hour,
         admission_hour=e.admission_hour,
         claim_elements=elements_of(e.claim_elements),
+        hierarchy_segments=hierarchy_of(e.hierarchy_segments),
         patient_status=e.patient_status,
         patient_amount_paid=e.patient_amount_paid,
         billing=billing,
@@ -321,6 +323,7 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
             tuple(tuple(code) for code in c.other_codes),
             tuple(tuple(segment) for segment in c.dental_status),
             _segments_view(c.other_segments),
+            tuple((loop, _segments_view(kept)) for loop, kept in c.hierarchy_segments.items()),
         ),
         "lines": [
             (

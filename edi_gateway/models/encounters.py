@@ -78,6 +78,9 @@ class Encounter(Base):
     #: CLM elements with no column of their own (CLM10, CLM11 related causes, CLM12, CLM20
     #: delay reason...) as sent, as JSON by position: {"11": ["AA", "", "", "CA"]}
     claim_elements: Mapped[str | None] = mapped_column(Text)
+    #: the 2000A-2000C segments no column carries, as sent, as JSON by loop: {"2000B":
+    #: [["PAT", "", "", "", "", "", "", "", "", "Y"]]} (see ``EncounterClaim``)
+    hierarchy_segments: Mapped[str | None] = mapped_column(Text)
     note_code: Mapped[str | None] = mapped_column(String(3))  # 2300 NTE01
     note: Mapped[str | None] = mapped_column(String(80))  # NTE02
     #: 2300 PWK as JSON: [[PWK01, PWK02, PWK06 or null], ...]; null when none

@@ -444,3 +444,75 @@ async def test_a_dental_line_keeps_its_own_dentist_and_specialty(api: Api, tmp_p
     assert [claim_view(c) for c in back] == [claim_view(claim)]
     rendering = back[0].lines[1].rendering
     assert rendering is not None and rendering.taxonomy == "1223S0112X"
+
+
+async def test_the_subscriber_pregnancy_group_name_and_currency_are_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
+    """2000B PAT09 says the member (the patient) is pregnant, which Medi-Cal plans read for
+    pregnancy-related services; SBR04 names the group; 2000A CUR the currency. None of them
+    has a field: they are kept as sent with the claim and written in their loops."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    data = _with_segments(
+        data,
+        "SBR*P*18*******MC~\nNM1*IL*1*FARNSWICK",
+        "SBR*P*18**MEDI-CAL MANAGED CARE*****MC~\nPAT*****D8*20261001*01*150*Y~\n"
+        "NM1*IL*1*FARNSWICK",
+    )
+    data = _with_segments(
+        data,
+        "PRV*BI*PXC*261QF0400X~\n",
+        "PRV*BI*PXC*261QF0400X~\nCUR*85*USD~\n",
+    )
+    path = tmp_path / "837p_pregnancy.x12"
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
+    first = stored[0]
+    assert first.hierarchy_segments == {
+        "2000A": [["CUR", "85", "USD"]],
+        "2000B": [
+            ["SBR", "P", "18", "", "MEDI-CAL MANAGED CARE", "", "", "", "", "MC"],
+            ["PAT", "", "", "", "", "D8", "20261001", "01", "150", "Y"],
+        ],
+    }
+    assert [c.hierarchy_segments.get("2000B") for c in stored[1:]] == [None] * 4
+    shown = (await _details(api, "sierra-vista"))[0]
+    assert shown["hierarchy_segments"]["2000B"][1][-1] == "Y"
+
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert written.count("CUR*85*USD~") == 1  # one billing provider: one 2000A
+    assert (
+        "SBR*P*18**MEDI-CAL MANAGED CARE*****MC~\nPAT*****D8*20261001*01*150*Y~\n"
+        "NM1*IL*1*FARNSWICK*NADIA****MI*96994177R~"
+    ) in written
+    assert written.count("PAT*") == 1
+    _reads_back(written, stored)
+
+
+def test_a_dependents_pat_beyond_the_relationship_is_forwarded() -> None:
+    """2000C PAT05-09 (the patient's date of death, weight, pregnancy) when the patient is
+    not the subscriber: kept as sent and written in place of the relationship alone."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    # the last subscriber's claims become her daughter's (2000C), who is pregnant
+    data = _with_segments(
+        data, "HL*4*1*22*0~\nSBR*P*18*******MC~\n", "HL*4*1*22*1~\nSBR*P********MC~\n"
+    )
+    data = _with_segments(
+        data,
+        "CLM*PCN267000032365",
+        "HL*5*4*23*0~\nPAT*19********Y~\nNM1*QC*1*ZELLANDO*LUCIA~\nN3*7497 WILLOW CREEK PL~\n"
+        "N4*OAKLAND*CA*946809814~\nDMG*D8*20080316*F~\nCLM*PCN267000032365",
+    )
+    claims, result = accepted_claims(data.encode())
+    assert result.accepted
+    dependent = [c for c in claims if c.patient.first_name == "LUCIA"]
+    assert [c.claim_id for c in dependent] == [
+        "PCN267000032365",
+        "PCN267000032366",
+        "PCN267000032367",
+    ]
+    assert [c.hierarchy_segments for c in dependent] == [
+        {"2000C": [["PAT", "19", "", "", "", "", "", "", "", "Y"]]}
+    ] * 3
+    written = write_837(ENVELOPE, "837P", [("0001", claims)]).data.decode()
+    assert "PAT*19********Y~\nNM1*QC*1*ZELLANDO*LUCIA" in written
+    _reads_back(written, claims)

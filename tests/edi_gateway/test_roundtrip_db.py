@@ -23,7 +23,12 @@ from parse_support import read_units
 from sqlalchemy import select
 
 from edi_gateway.eligibility.writer import member_key
-from edi_gateway.encounters.columns import attachments_json, elements_json, texts_json
+from edi_gateway.encounters.columns import (
+    attachments_json,
+    elements_json,
+    hierarchy_json,
+    texts_json,
+)
 from edi_gateway.models import (
     ClaimPaymentRow,
     CoverageSpan,
@@ -198,6 +203,7 @@ async def test_837_every_field(db: Db, name: str, tmp_path: Path) -> None:
                 "dental_status": {"dental_status": texts_json(c.dental_status)},
                 "other_segments": {"other_segments": texts_json(c.other_segments)},
                 "claim_elements": {"claim_elements": elements_json(c.claim_elements)},
+                "hierarchy_segments": {"hierarchy_segments": hierarchy_json(c.hierarchy_segments)},
             },
             elsewhere={
                 "subscriber": "encounter_parties",
