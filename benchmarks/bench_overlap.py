@@ -31,7 +31,6 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncGenerator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from check_support import check_seconds  # noqa: E402
 from pg_support import fresh_database  # noqa: E402
 
 from edi_gateway.submissions import pipeline  # noqa: E402
-from edi_gateway.submissions.gctune import fewer_collections  # noqa: E402
-from mappings.check import Checked, GuideSelection, check  # noqa: E402
+from mappings.check import Checked  # noqa: E402
 from parsers.generate import write_file  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_overlap"
@@ -130,16 +129,6 @@ class Probe:
             self.idle.wait(0.002)
 
 
-def check_alone(path: Path) -> float:
-    """Seconds for the check stream as the ingest runs it, storing nothing."""
-    guides = GuideSelection(None, datetime.now(UTC).date(), by_receiver=True)
-    start = time.perf_counter()
-    with fewer_collections():
-        for _ in check(str(path), guides):
-            pass
-    return time.perf_counter() - start
-
-
 def ingest(path: Path, url: str, data_dir: Path, probe: Probe) -> dict[str, Any]:
     from edi_gateway.config import Settings
     from edi_gateway.db import make_engine, make_sessionmaker, upgrade
@@ -180,7 +169,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-overlap-"))
     path = tmp / "837p.x12"
     write_file(path, "837p", args.claims, seed=5)
-    check_alone(path)  # maps and guides loaded, as in a running worker
+    check_seconds(path)  # maps and guides loaded, as in a running worker
     print(f"{'variant':<10}{'check/s':>9}{'ingest/s':>10}{'ratio':>7}{'wall s':>8}"
           f"{'pump CPU':>10}{'loop CPU':>10}{'loop waits':>12}")  # fmt: skip
     for _ in range(args.rounds):
@@ -188,7 +177,7 @@ def main() -> None:
             name, _, value = variant.partition("=")
             probe = Probe(depth=int(value or 1) if name == "depth" else 1, gate=name == "gate")
             probe.install()
-            alone = check_alone(path)
+            alone = check_seconds(path)
             res = ingest(path, args.postgres, tmp / "data", probe)
             assert res["stored"] == args.claims, res
             rate, base = args.claims / res["wall"], args.claims / alone

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from check_support import check_seconds  # noqa: E402
 from pg_support import fresh_database  # noqa: E402
 
 from parsers.generate import write_file  # noqa: E402
@@ -148,22 +149,6 @@ def _run(
     return seconds, sum(stored for _, stored, _ in states), rss
 
 
-def _check_only(path: Path) -> float:
-    """Seconds for the check stream alone as the ingest runs it (parse, SNIP 1-7, mapping,
-    guides chosen by receiver), in this process, storing nothing."""
-    from datetime import UTC, datetime
-
-    from edi_gateway.submissions.gctune import fewer_collections
-    from mappings.check import GuideSelection, check
-
-    guides = GuideSelection(None, datetime.now(UTC).date(), by_receiver=True)
-    start = time.perf_counter()
-    with fewer_collections():
-        for _ in check(str(path), guides):
-            pass
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -224,7 +209,7 @@ def main() -> None:
             (f"{args.files} files x {args.file_claims:,}", many, args.files * args.file_claims)
         )
     for label, paths, claims in cases:
-        check_seconds = 0.0 if args.no_check else sum(_check_only(p) for p in paths)
+        check_time = 0.0 if args.no_check else sum(check_seconds(p) for p in paths)
         one = None
         for workers in worker_counts:
             seconds, stored, rss = _run(
@@ -236,7 +221,7 @@ def main() -> None:
             print(
                 f"{label:<26}{workers:>8}{seconds:>9.1f}{rate:>10,.0f}"
                 f"{seconds / claims * 100_000:>8.1f}{rate / one:>9.2f}"
-                f"{' / '.join(f'{r:.0f}' for r in rss):>14}{check_seconds / seconds:>9.2f}"
+                f"{' / '.join(f'{r:.0f}' for r in rss):>14}{check_time / seconds:>9.2f}"
                 f"  load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
