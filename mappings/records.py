@@ -61,7 +61,7 @@ class Party:
     state: str | None = None
     postal_code: str | None = None
     secondary_ids: dict[str, str] = field(default_factory=dict)  # REF01 -> REF02
-    #: PER segments as sent (the 837 billing provider's 2010AA contact), elements only
+    #: PER segments as sent (the 837 billing provider's 2010AA, a service facility's 2310C)
     contacts: list[list[str | list[str]]] = field(default_factory=list)
 
     def __init__(

@@ -281,7 +281,13 @@ def _providers(
 ) -> list[Party]:
     """The claim's other parties: the billing provider's 2010AB pay-to address and 2010AC
     pay-to plan (when it has them) and the 2310 providers."""
-    found = [party(_role(guide, lp), lp) for lp in claim.loops if lp.id.startswith("2310")]
+    found = []
+    for lp in claim.loops:
+        if lp.id.startswith("2310"):
+            provider = party(_role(guide, lp), lp)
+            # the 837P 2310C service facility's contact, as sent
+            provider.contacts = [sent_values(per) for per in lp.segments_of("PER")]
+            found.append(provider)
     if pay_to_plan is not None:
         found.insert(0, party("pay_to_plan", pay_to_plan))
     if pay_to is not None:

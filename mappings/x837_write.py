@@ -332,6 +332,8 @@ def _claim(out: Out, guide: str, claim: EncounterClaim, trace: str) -> None:
             if code in _WITH_ADDRESS:
                 write_address(out, provider)
             write_refs(out, provider)
+            for contact in provider.contacts:  # 837P 2310C PER
+                write_sent(out, contact)
     for prior in claim.prior_payers:
         _prior_payer(out, claim, prior)
     rendering = next((p for p in claim.providers if p.role == "rendering"), None)

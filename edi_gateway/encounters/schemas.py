@@ -119,7 +119,8 @@ class Party(BaseModel):
     )
     contacts: Segments = Field(
         default_factory=list,
-        description="The party's PER segments as sent (the billing office's 2010AA contact): "
+        description="The party's PER segments as sent (the billing office's 2010AA contact, "
+        "a service facility's 2310C): "
         '[["PER", "IC", "BILLING DESK", "TE", "9165550100"]]',
     )
     service_line: int | None = Field(

@@ -192,7 +192,7 @@ class EncounterParty(Base):
     #: the member's SY...); null when none
     secondary_ids: Mapped[str | None] = mapped_column(Text)
     #: the party's PER segments as sent, as JSON like ``encounters.other_segments`` (the
-    #: 837 billing provider's 2010AA contact); null when none
+    #: 837 billing provider's 2010AA contact, a service facility's 2310C); null when none
     contacts: Mapped[str | None] = mapped_column(Text)
     #: a 2420 provider's service line (the segment ordinal of its LX, as
     #: encounter_lines.line); null for the claim's own parties

@@ -516,3 +516,22 @@ def test_a_dependents_pat_beyond_the_relationship_is_forwarded() -> None:
     written = write_837(ENVELOPE, "837P", [("0001", claims)]).data.decode()
     assert "PAT*19********Y~\nNM1*QC*1*ZELLANDO*LUCIA" in written
     _reads_back(written, claims)
+
+
+async def test_the_service_facility_contact_is_forwarded(api: Api, tmp_path: Path) -> None:
+    """837P 2310C PER: whom the plan calls at the place the service was given."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    facility = (
+        "NM1*77*2*SIERRA VISTA ANNEX*****XX*1245319599~\nN3*10 ANNEX RD~\n"
+        "N4*SAN DIEGO*CA*921041563~\nPER*IC*FRONT DESK*TE*6195550100~\n"
+    )
+    data = _with_segments(
+        data, "PRV*PE*PXC*207R00000X~\nLX*1~", "PRV*PE*PXC*207R00000X~\n" + facility + "LX*1~"
+    )
+    path = tmp_path / "837p_facility_contact.x12"
+    stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
+    [place] = [p for p in stored[0].providers if p.role == "service_facility"]
+    assert place.contacts == [["PER", "IC", "FRONT DESK", "TE", "6195550100"]]
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert facility + "LX*1~" in written
+    _reads_back(written, stored)
