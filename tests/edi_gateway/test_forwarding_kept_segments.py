@@ -46,6 +46,14 @@ def _reads_back(written: str, stored: list[EncounterClaim]) -> list[EncounterCla
     return back
 
 
+def _basic_837p(*edits: tuple[str, str]) -> str:
+    """The sample 837P with each (old, new) edit made (see ``_with_segments``)."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    for old, new in edits:
+        data = _with_segments(data, old, new)
+    return data
+
+
 async def _details(api: Api, partner: str) -> list[dict[str, object]]:
     found = []
     for encounter_id in await _ids(api):
@@ -199,11 +207,11 @@ async def test_a_dental_replacement_keeps_its_prosthesis_code(api: Api) -> None:
 
 
 async def test_a_name_suffix_and_a_second_address_line_are_kept(api: Api, tmp_path: Path) -> None:
-    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
-    data = _with_segments(
-        data,
-        "NM1*IL*1*FARNSWICK*NADIA****MI*96994177R~\nN3*2184 OAK MEADOW LN~\n",
-        "NM1*IL*1*FARNSWICK*NADIA***III*MI*96994177R~\nN3*2184 OAK MEADOW LN*UNIT 4~\n",
+    data = _basic_837p(
+        (
+            "NM1*IL*1*FARNSWICK*NADIA****MI*96994177R~\nN3*2184 OAK MEADOW LN~\n",
+            "NM1*IL*1*FARNSWICK*NADIA***III*MI*96994177R~\nN3*2184 OAK MEADOW LN*UNIT 4~\n",
+        )
     )
     path = tmp_path / "837p_suffix.x12"
     stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
@@ -452,17 +460,13 @@ async def test_the_subscriber_pregnancy_group_name_and_currency_are_forwarded(
     """2000B PAT09 says the member (the patient) is pregnant, which Medi-Cal plans read for
     pregnancy-related services; SBR04 names the group; 2000A CUR the currency. None of them
     has a field: they are kept as sent with the claim and written in their loops."""
-    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
-    data = _with_segments(
-        data,
-        "SBR*P*18*******MC~\nNM1*IL*1*FARNSWICK",
-        "SBR*P*18**MEDI-CAL MANAGED CARE*****MC~\nPAT*****D8*20261001*01*150*Y~\n"
-        "NM1*IL*1*FARNSWICK",
-    )
-    data = _with_segments(
-        data,
-        "PRV*BI*PXC*261QF0400X~\n",
-        "PRV*BI*PXC*261QF0400X~\nCUR*85*USD~\n",
+    data = _basic_837p(
+        (
+            "SBR*P*18*******MC~\nNM1*IL*1*FARNSWICK",
+            "SBR*P*18**MEDI-CAL MANAGED CARE*****MC~\nPAT*****D8*20261001*01*150*Y~\n"
+            "NM1*IL*1*FARNSWICK",
+        ),
+        ("PRV*BI*PXC*261QF0400X~\n", "PRV*BI*PXC*261QF0400X~\nCUR*85*USD~\n"),
     )
     path = tmp_path / "837p_pregnancy.x12"
     stored = await ingest_text(api, path, data, "sierra-vista", "SUBMITTER9856")
