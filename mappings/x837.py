@@ -115,7 +115,7 @@ def map_claim(unit: Unit) -> EncounterClaim:
         prv=billing_loop.segment("PRV") if billing_loop is not None else None,
     )
     if billing_name is not None:  # the billing office's contact, as sent
-        billing.contacts = [sent_values(per) for per in billing_name.segments_of("PER")]
+        billing.contacts = _contacts(billing_name)
     subscriber_name = _child(subscriber_loop, "2010BA")
     subscriber = party("subscriber", subscriber_name)
     payer = party("payer", _child(subscriber_loop, "2010BB"))
@@ -266,6 +266,11 @@ def _span(lines: list[EncounterLine]) -> tuple[date | None, date | None]:
 # --- providers and diagnoses ---------------------------------------------------------------
 
 
+def _contacts(loop: Loop) -> list[SentSegment]:
+    """A name loop's PER segments (who to call), as sent."""
+    return [sent_values(per) for per in loop.segments_of("PER")]
+
+
 def _role(guide: str, loop: Loop) -> str:
     entity = element(loop.segment("NM1"), 1)
     if entity == "P3":  # 2310A/2420F repeated for the primary care provider
@@ -285,8 +290,7 @@ def _providers(
     for lp in claim.loops:
         if lp.id.startswith("2310"):
             provider = party(_role(guide, lp), lp)
-            # the 837P 2310C service facility's contact, as sent
-            provider.contacts = [sent_values(per) for per in lp.segments_of("PER")]
+            provider.contacts = _contacts(lp)  # the 837P 2310C service facility's
             found.append(provider)
     if pay_to_plan is not None:
         found.insert(0, party("pay_to_plan", pay_to_plan))

@@ -221,11 +221,13 @@ def codes_of(stored: str | None) -> list[list[str]]:
 
 def segments_of(stored: str | None) -> list[list[str | list[str]]]:
     """``other_segments`` back: each segment's elements, a composite as its components."""
-    if not stored:
-        return []
+    return _segments(json.loads(stored)) if stored else []
+
+
+def _segments(decoded: list[list[Any]]) -> list[list[str | list[str]]]:
     return [
         [[str(c) for c in e] if isinstance(e, list) else str(e) for e in segment]
-        for segment in json.loads(stored)
+        for segment in decoded
     ]
 
 
@@ -258,7 +260,7 @@ def hierarchy_json(kept: dict[str, list[list[str | list[str]]]]) -> str | None:
 def hierarchy_of(stored: str | None) -> dict[str, list[list[str | list[str]]]]:
     if not stored:
         return {}
-    return {str(loop): segments_of(json.dumps(kept)) for loop, kept in json.loads(stored).items()}
+    return {str(loop): _segments(kept) for loop, kept in json.loads(stored).items()}
 
 
 def party_values(p: Party) -> tuple[Any, ...]:
