@@ -29,7 +29,7 @@ still reading the file once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import BinaryIO, Protocol
@@ -186,6 +186,10 @@ class Guides(Protocol):
 
     def for_header(self, header: TransactionHeader) -> GuideChecks | None: ...
 
+    def prefetch(self, units: Sequence[Unit]) -> None:
+        """The units about to be checked, for history look-ups made in one batch."""
+        ...
+
     @property
     def acceptance_threshold(self) -> float | None: ...
 
@@ -250,6 +254,15 @@ class GuideSelection:
             )
             self._checks[key] = checks
         return checks
+
+    def prefetch(self, units: Sequence[Unit]) -> None:
+        """Tell each set's history what the units' rules will ask about (``BatchedHistory``:
+        the members of hundreds of claims looked up at once)."""
+        by_set: dict[int, list[Unit]] = {}
+        for unit in units:
+            by_set.setdefault(unit.header.set_index, []).append(unit)
+        for same_set in by_set.values():
+            self.for_header(same_set[0].header).prefetch(same_set)
 
     @property
     def acceptance_threshold(self) -> float | None:
@@ -368,7 +381,9 @@ def check(
     wants_units = guides is not None or map_units
     v: EventSource = validator or Validator(units=wants_units)
     threshold = guides.acceptance_threshold if guides is not None else None
-    events = v.events(source)
+    events: Iterator[UnitEvent | SetEvent | FileEvent] = v.events(source)
+    if guides is not None:
+        events = _read_ahead(events, guides, skip_sets)
     if threshold is None:
         yield from _decide(events, guides, map_units, skip_sets, None, wants_units)
         return
@@ -382,6 +397,35 @@ def check(
         return
     # Rejected: every set with it, decided again over what was held (no second read).
     yield from _decide(iter(held), guides, map_units, skip_sets, (share, threshold), True)
+
+
+#: units read before the first of them is checked, so that what their rules ask of the
+#: gateway's history (member eligibility) is looked up in one batch, not once per unit
+READ_AHEAD_UNITS = 500
+
+
+def _read_ahead(
+    events: Iterator[UnitEvent | SetEvent | FileEvent], guides: Guides, skip_sets: frozenset[int]
+) -> Iterator[UnitEvent | SetEvent | FileEvent]:
+    """The events as read, up to ``READ_AHEAD_UNITS`` units of a set at a time, each batch
+    of units shown to ``guides.prefetch`` before it is passed on. Checked in every use of
+    the stream (validate, reports, ingest), so each unit is checked at the same point of
+    the reading whoever checks it."""
+    ahead: list[UnitEvent] = []
+    for event in events:
+        if isinstance(event, UnitEvent):
+            ahead.append(event)
+            if len(ahead) < READ_AHEAD_UNITS:
+                continue
+        if ahead:
+            guides.prefetch([e.unit for e in ahead if e.unit.header.set_index not in skip_sets])
+            yield from ahead
+            ahead.clear()
+        if not isinstance(event, UnitEvent):
+            yield event
+    if ahead:
+        guides.prefetch([e.unit for e in ahead if e.unit.header.set_index not in skip_sets])
+        yield from ahead
 
 
 #: checked units and sets held until their interchange closes (its trailer can still reject

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from mappings.check import CheckedSet, CheckedUnit, check
 from mappings.guides import GuideChecks
 from mappings.records import EncounterClaim
-from parsers import FileResult, Finding, Level, TransactionHeader, Validator, validate
+from parsers import FileResult, Finding, Level, TransactionHeader, Unit, Validator, validate
 from parsers.ack277 import ClaimAck, SetAck, StatusCode, build_277ca
 from parsers.acks import AckOptions, build_999, build_ta1, build_unusable_ta1
 from parsers.generate import generate_bytes
@@ -191,6 +191,10 @@ class _PlanPerType:
                 plan = None
             checks = self.by_guide[header.guide] = GuideChecks(plan, _RECEIPT)
         return checks
+
+    def prefetch(self, units: Sequence[Unit]) -> None:
+        if units:
+            self.for_header(units[0].header).prefetch(units)
 
     @property
     def names(self) -> list[str]:

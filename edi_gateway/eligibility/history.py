@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mappings.guides import MEMBER_ELIGIBLE
+
 from .repository import RosterRepository
 
-__all__ = ["RosterHistory"]
+__all__ = ["PlanRoster", "RosterHistory"]
 
 
 #: members whose coverage is remembered at once; past this the memory starts over, so a
@@ -35,16 +37,12 @@ class RosterHistory:
         #: whether any roster of a plan (its ISA06 values) is held
         self.rosters: dict[frozenset[str], bool] = {}
 
-    def scoped(self, plan_senders: frozenset[str]) -> Callable[..., bool | None]:
+    def scoped(self, plan_senders: frozenset[str]) -> PlanRoster:
         """The look-up for claims of one plan: its rosters (sent under these ISA06) only."""
-
-        def history(question: str, **args: str) -> bool | None:
-            return self.ask(plan_senders, question, **args)
-
-        return history
+        return PlanRoster(self, plan_senders)
 
     def ask(self, plan_senders: frozenset[str], question: str, **args: str) -> bool | None:
-        if question != "member_eligible" or not plan_senders:
+        if question != MEMBER_ELIGIBLE or not plan_senders:
             return None  # duplicates against history are checked when storing
         if self.rosters.get(plan_senders) is False:
             return None  # no roster of this plan held (found on the first look-up)
@@ -61,6 +59,35 @@ class RosterHistory:
         on = date.fromisoformat(args["date"])
         return any(b is not None and b <= on and (e is None or e >= on) for b, e in spans)
 
+    def prefetch(self, plan_senders: frozenset[str], member_ids: Sequence[str]) -> None:
+        """Look up, in one round trip, the coverage of the members the next claims will be
+        asked about (those not remembered yet)."""
+        if not plan_senders or self.rosters.get(plan_senders) is False:
+            return
+        wanted = [m for m in member_ids if (plan_senders, m) not in self.spans]
+        if not wanted:
+            return
+        future = asyncio.run_coroutine_threadsafe(self._spans_of(plan_senders, wanted), self.loop)
+        found = future.result(timeout=60)
+        if len(self.spans) + len(wanted) > SPANS_KEPT:
+            self.spans.clear()
+        for member_id in wanted:
+            self.spans[(plan_senders, member_id)] = (
+                None if found is None else found.get(member_id, [])
+            )
+
+    async def _spans_of(
+        self, plan_senders: frozenset[str], member_ids: list[str]
+    ) -> dict[str, list[tuple[date | None, date | None]]] | None:
+        """Each member's coverage in force now; None when no roster of the plan is held."""
+        async with self.sessionmaker() as session:
+            rosters = RosterRepository(session)
+            if plan_senders not in self.rosters:
+                self.rosters[plan_senders] = await rosters.any_roster_of(sorted(plan_senders))
+            if not self.rosters[plan_senders]:
+                return None
+            return await rosters.current_spans_of(sorted(plan_senders), member_ids)
+
     async def _spans(
         self, plan_senders: frozenset[str], member_id: str
     ) -> list[tuple[date | None, date | None]] | None:
@@ -74,3 +101,18 @@ class RosterHistory:
             if not self.rosters[plan_senders]:
                 return None
             return await rosters.current_spans(senders, member_id)
+
+
+class PlanRoster:
+    """The eligibility look-up for the claims of one plan (a ``BatchedHistory``)."""
+
+    def __init__(self, history: RosterHistory, plan_senders: frozenset[str]) -> None:
+        self.history = history
+        self.plan_senders = plan_senders
+
+    def __call__(self, question: str, **args: str) -> bool | None:
+        return self.history.ask(self.plan_senders, question, **args)
+
+    def prefetch(self, question: str, keys: Sequence[str]) -> None:
+        if question == MEMBER_ELIGIBLE:
+            self.history.prefetch(self.plan_senders, keys)

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, join, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import rows_for_values
 from ..models import CoverageSpan, Member, MemberIdentifier
 from ..repository import ReadScope, Repository, ScopedRepository
+
+#: member ids looked up in one statement (a batch of claims' members)
+SPAN_CHUNK = 500
 
 #: 2000 REF qualifiers that name the member themself rather than the subscriber.
 OWN_ID_QUALIFIERS = ("23", "17", "ZZ", "3H")
@@ -153,3 +157,54 @@ class RosterRepository:
             )
         )
         return [(b, e) for b, e in rows.all()]
+
+    async def current_spans_of(
+        self, senders: Sequence[str], member_ids: Sequence[str]
+    ) -> dict[str, list[tuple[date | None, date | None]]]:
+        """``current_spans`` of many ids at once (the members of a batch of claims): each
+        id's spans, [] for an id no member of these rosters has. Three look-ups per chunk
+        of ids whatever its size, each value probing its index (subscriber id, other ids,
+        then ``ix_coverage_spans_current``)."""
+        dialect = self.session.get_bind().dialect.name
+        in_rosters = Member.plan_sender_id.in_(senders)
+        spans: dict[str, list[tuple[date | None, date | None]]] = {}
+        for start in range(0, len(member_ids), SPAN_CHUNK):
+            chunk = list(member_ids[start : start + SPAN_CHUNK])
+            owners: dict[int, set[str]] = {}
+            found = await self.session.execute(
+                rows_for_values(
+                    [Member.subscriber_id, Member.id],
+                    Member.subscriber_id,
+                    chunk,
+                    dialect,
+                    in_rosters,
+                )
+            )
+            others = await self.session.execute(
+                rows_for_values(
+                    [MemberIdentifier.value, MemberIdentifier.member_id],
+                    MemberIdentifier.value,
+                    chunk,
+                    dialect,
+                    in_rosters,
+                    source=join(MemberIdentifier, Member, Member.id == MemberIdentifier.member_id),
+                )
+            )
+            for given, row_id in [*found.all(), *others.all()]:
+                owners.setdefault(row_id, set()).add(given)
+            spans.update((given, []) for given in chunk)
+            if not owners:
+                continue
+            rows = await self.session.execute(
+                rows_for_values(
+                    [CoverageSpan.member_id, CoverageSpan.begin_date, CoverageSpan.end_date],
+                    CoverageSpan.member_id,
+                    sorted(owners),
+                    dialect,
+                    within=[CoverageSpan.superseded_at.is_(None)],
+                )
+            )
+            for row_id, begin, end in rows.all():
+                for given in owners[row_id]:
+                    spans[given].append((begin, end))
+        return spans

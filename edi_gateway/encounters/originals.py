@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mappings.guides import BatchedHistory
 
 from ..models import ClaimPaymentRow, Encounter, ForwardedClaim
 from ..partners.tenancy import Tenant
@@ -108,15 +110,26 @@ class OriginalLookup:
         return found is not None
 
 
-def answering(
-    original: OriginalLookup, other: Callable[..., bool | None] | None
-) -> Callable[..., bool | None]:
+def answering(original: OriginalLookup, other: BatchedHistory | None) -> SetHistory:
     """One history look-up for a transaction set: originals here, the rest to ``other``."""
-    from mappings.guides.history_checks import ORIGINAL_ON_FILE
+    return SetHistory(original, other)
 
-    def history(question: str, **args: Any) -> bool | None:
+
+class SetHistory:
+    """The history a transaction set's guide rules ask (a ``BatchedHistory``): whether a
+    replacement's original is on file here, eligibility and the rest from ``other``."""
+
+    def __init__(self, original: OriginalLookup, other: BatchedHistory | None) -> None:
+        self.original = original
+        self.other = other
+
+    def __call__(self, question: str, **args: Any) -> bool | None:
+        from mappings.guides.history_checks import ORIGINAL_ON_FILE
+
         if question == ORIGINAL_ON_FILE:
-            return original.ask(**args)
-        return other(question, **args) if other is not None else None
+            return self.original.ask(**args)
+        return self.other(question, **args) if self.other is not None else None
 
-    return history
+    def prefetch(self, question: str, keys: Sequence[str]) -> None:
+        if self.other is not None:
+            self.other.prefetch(question, keys)

@@ -15,10 +15,12 @@ from pathlib import Path
 from .apply import GuideChecks, base_guides, plans_by_transaction
 from .kinds import KINDS
 from .model import Guide, GuideError, Rule, load_guide_file
-from .runner import GuideRunner, HistoryLookup
+from .runner import MEMBER_ELIGIBLE, BatchedHistory, GuideRunner, HistoryLookup
 
 __all__ = [
     "KINDS",
+    "MEMBER_ELIGIBLE",
+    "BatchedHistory",
     "Guide",
     "GuideChecks",
     "GuideError",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from mappings.codesets.catalog import CodeLists
 from parsers import Finding, Level, SetEvent, Severity
@@ -27,9 +27,63 @@ from . import checks as c
 from .evaluation import HistoryLookup, Violation
 from .kinds import KINDS, ListInstalled, SumEquals, Unique
 from .model import Condition, Guide, Rule
+from .paths import ValuePath, parse_path
 from .program import CompiledRule, Outcome, Program
 
-__all__ = ["GuideEvaluator", "GuideRunner", "HistoryLookup", "rule_overrides"]
+__all__ = [
+    "MEMBER_ELIGIBLE",
+    "BatchedHistory",
+    "GuideEvaluator",
+    "GuideRunner",
+    "HistoryLookup",
+    "first_value",
+    "rule_overrides",
+]
+
+#: the look-up eligibility rules (kind ``eligible``) ask: is ``member_id`` enrolled on
+#: ``date``?
+MEMBER_ELIGIBLE = "member_eligible"
+
+
+class BatchedHistory(Protocol):
+    """A history look-up that can also be told, in one call, the keys the next units'
+    rules will ask about (one database round trip for hundreds of claims' members instead
+    of one per member). The answers do not change: a key it was not told is asked alone."""
+
+    def __call__(self, question: str, **args: str) -> bool | None: ...
+
+    def prefetch(self, question: str, keys: Sequence[str]) -> None: ...
+
+
+def first_value(unit: Unit, path: ValuePath) -> str:
+    """The first value of ``path`` (a simple element, e.g. ``2010BA/NM109``) in the unit or
+    the loops above it, the nearest loop first; "" when there is none."""
+    if path.envelope or len(path.refs) != 1:
+        return ""
+    pos, component, _ = path.refs[0]
+    for loop in _near_first(unit):
+        if path.loop not in ("*", loop.id):
+            continue
+        seg = loop.segment(path.segment, path.qualifier)
+        if seg is None:
+            continue
+        value = seg[pos]
+        if component:
+            parts = value.split(seg.component_separator) if seg.component_separator else [value]
+            value = parts[component - 1] if component <= len(parts) else ""
+        if value:
+            return value
+    return ""
+
+
+def _near_first(unit: Unit) -> list[Loop]:
+    """The unit's own loops, then each loop above it with its child loops (latest first)."""
+    out = list(unit.loop.walk())
+    for loop in reversed(unit.context):
+        out.append(loop)
+        out.extend(reversed(loop.loops))
+    return out
+
 
 _SEVERITY = {s.value: s for s in Severity}
 
@@ -85,6 +139,7 @@ class GuideEvaluator:
         lists = code_lists.received(self.receipt_date) if code_lists else None
         self.history_lookup = history
         self._rules: list[tuple[Guide, Rule]] = []
+        self._eligible_paths: dict[str, list[ValuePath]] = {}
         compiled: list[CompiledRule] = []
         slots = c.Slots()
         summed: list[int] = []
@@ -147,6 +202,29 @@ class GuideEvaluator:
         """Ids of the rules said once per file (``list_installed``): a file checked in
         ranges says them once per range, of which the first in the file is kept."""
         return frozenset(rule.id for _, rule in self._rules if rule.kind in _ONCE_PER_FILE)
+
+    def prefetch(self, units: Sequence[Unit]) -> None:
+        """Tell a batched history (``BatchedHistory``) the members these units' eligibility
+        rules will ask about, before they are checked; nothing for any other history."""
+        prefetch = getattr(self.history_lookup, "prefetch", None)
+        if prefetch is None or not units:
+            return
+        paths = self._member_paths(units[0].header.guide)
+        keys = {value for unit in units for path in paths if (value := first_value(unit, path))}
+        if keys:
+            prefetch(MEMBER_ELIGIBLE, sorted(keys))
+
+    def _member_paths(self, transaction: str) -> list[ValuePath]:
+        """Where the eligibility rules of a ``transaction`` set read the member id."""
+        known = self._eligible_paths.get(transaction)
+        if known is None:
+            known = self._eligible_paths[transaction] = [
+                parse_path(rule.params["member"])
+                for guide, rule in self._rules
+                if rule.kind == "eligible"
+                and transaction in (rule.transactions or guide.transactions)
+            ]
+        return known
 
     def check_unit(self, unit: Unit) -> list[Finding]:
         outcomes = self.program.check_unit(unit)

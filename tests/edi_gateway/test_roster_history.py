@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from conftest import Db
+from sqlalchemy import select
 
 from edi_gateway.eligibility.history import RosterHistory
-from edi_gateway.models import CoverageSpan, Member, MemberIdentifier
+from edi_gateway.models import CoverageSpan, FindingRow, Member, MemberIdentifier
+from mappings.guides import MEMBER_ELIGIBLE
 
 
 async def _member(
@@ -89,3 +92,94 @@ async def test_remembered_coverage_is_bounded(db: Db, monkeypatch: pytest.Monkey
         return answers
 
     assert await asyncio.to_thread(ask_all) == [True] * 9
+
+
+async def test_members_told_ahead_are_answered_as_when_asked_one_by_one(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prefetch`` (the check stream's batch of upcoming claims) looks the members up in
+    one round trip; the answers are those of one look-up per member, scoping included."""
+    await _member(
+        db,
+        "PLANA",
+        "91234567A",
+        "DEP0001",
+        (date(2026, 1, 1), date(2026, 3, 31), False),
+        (date(2026, 4, 1), date(2026, 5, 31), True),
+    )
+    await _member(db, "PLANB", "99999999B", None, (date(2020, 1, 1), None, False))
+    history = RosterHistory(db.sessionmaker, asyncio.get_running_loop())
+
+    async def one_by_one(*args: object) -> None:
+        raise AssertionError(f"looked up alone: {args}")
+
+    monkeypatch.setattr(history, "_spans", one_by_one)
+    plan_a, plan_c = history.scoped(frozenset({"PLANA"})), history.scoped(frozenset({"PLANC"}))
+    members = ["91234567A", "DEP0001", "99999999B", "NOSUCHCIN"]
+
+    def told_then_asked() -> list[bool | None]:
+        plan_a.prefetch(MEMBER_ELIGIBLE, members)
+        plan_c.prefetch(MEMBER_ELIGIBLE, members)
+        return [
+            plan_a("member_eligible", member_id=m, date=day)
+            for m in members
+            for day in ("2026-02-15", "2026-04-15")
+        ] + [plan_c("member_eligible", member_id="91234567A", date="2026-02-15")]
+
+    answers = await asyncio.to_thread(told_then_asked)
+    assert answers == [True, False, True, False, False, False, False, False, None]
+
+
+async def test_an_ingest_looks_its_claims_members_up_in_batches(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19 (problem 4): with the plan's roster held, a 1,200-claim 837P asks about its
+    members in a few batches, not one round trip per claim, and R46 still names exactly the
+    claims whose member the roster does not cover."""
+    from edi_gateway.eligibility.repository import RosterRepository
+    from edi_gateway.submissions.ingest import ingest_paths
+    from parsers.generate import write_file
+
+    path = tmp_path / "claims.x12"
+    write_file(path, "837p", 1200, seed=3)
+    segments = path.read_text().split("~")
+    plan = segments[0].split("*")[8].strip()
+    claims_of: dict[str, list[str]] = {}
+    member = ""
+    for seg in (s.strip() for s in segments):
+        if seg.startswith("NM1*IL"):
+            member = seg.split("*")[9]
+        elif seg.startswith("CLM*"):
+            claims_of.setdefault(member, []).append(seg.split("*")[1])
+    members = sorted(claims_of)
+    assert len(members) > 500  # more than one batch
+    uncovered = set(members[::7])
+    for cin in members:
+        if cin not in uncovered:
+            await _member(db, plan, cin, None, (date(2000, 1, 1), None, False))
+    calls: list[int] = []
+    batched = RosterRepository.current_spans_of
+
+    async def counted(self: RosterRepository, senders: list[str], ids: list[str]) -> object:
+        calls.append(len(ids))
+        return await batched(self, senders, ids)
+
+    async def alone(*args: object) -> None:
+        raise AssertionError("a member looked up alone")
+
+    monkeypatch.setattr(RosterRepository, "current_spans_of", counted)
+    monkeypatch.setattr(RosterRepository, "current_spans", alone)
+    [done] = await ingest_paths(db.sessionmaker, db.settings, [path])
+    assert done.submission.status == "completed", done.submission.error
+    assert sum(calls) == len(members) and len(calls) <= 1200 // 500 + 2, calls
+    async with db.sessionmaker() as s:
+        flagged = {
+            f.claim_id
+            for f in (
+                await s.execute(
+                    select(FindingRow).where(FindingRow.submission_id == done.submission.id)
+                )
+            ).scalars()
+            if (f.rule_id or "").startswith("R46")
+        }
+    assert flagged == {c for m in uncovered for c in claims_of[m]}
