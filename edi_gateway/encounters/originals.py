@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import Select, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.guides import BatchedHistory
@@ -30,7 +30,14 @@ from mappings.guides import BatchedHistory
 from ..models import ClaimPaymentRow, Encounter, ForwardedClaim
 from ..partners.tenancy import Tenant
 
-__all__ = ["OriginalLookup", "answering", "find_original", "our_claim_number"]
+__all__ = [
+    "OriginalLookup",
+    "SetHistory",
+    "answering",
+    "find_original",
+    "originals_named",
+    "our_claim_number",
+]
 
 _OURS = re.compile(r"EG([0-9]{10})")
 
@@ -50,38 +57,85 @@ async def find_original(
     besides: int | None = None,
 ) -> int | None:
     """The id of the newest active claim the replacement or void names, or None."""
-    same_npi = Encounter.billing_npi == npi if npi else Encounter.billing_npi.is_(None)
-    named: list[ColumnElement[bool]] = [and_(Encounter.claim_id == claim_id[:40], same_npi)]
-    if reference:
-        ours = _OURS.fullmatch(reference)
-        if ours is not None:
-            named.append(Encounter.id == int(ours.group(1)))
-        named.append(and_(Encounter.claim_id == reference[:40], same_npi))
-        named.append(
-            Encounter.id.in_(
-                select(ClaimPaymentRow.encounter_id).where(
-                    ClaimPaymentRow.payer_claim_number == reference[:50],
-                    ClaimPaymentRow.encounter_id.is_not(None),
-                )
-            )
-        )
-        named.append(
-            Encounter.id.in_(
-                select(ForwardedClaim.encounter_id).where(
-                    ForwardedClaim.plan_claim_number == reference[:50]
-                )
-            )
-        )
-    stmt = (
-        select(Encounter.id, Encounter.partner_id, Encounter.billing_npi)
-        .where(Encounter.status == "active", tenant.scope(Encounter.partner_id), or_(*named))
-        .order_by(Encounter.id.desc())
+    stmt = originals_named(
+        tenant,
+        session.get_bind().dialect.name,
+        claim_id=claim_id,
+        reference=reference,
+        npi=npi,
+        besides=besides,
     )
-    if besides is not None:
-        stmt = stmt.where(Encounter.id != besides)
     rows = (await session.execute(stmt)).all()
     # the newest one this partner may change: its own, or its provider's via a peer
     return next((int(r[0]) for r in rows if tenant.sees(r[1], r[2])), None)
+
+
+def originals_named(
+    tenant: Tenant,
+    dialect: str,
+    *,
+    claim_id: str,
+    reference: str | None,
+    npi: str | None,
+    besides: int | None = None,
+) -> Select[int, int | None, str | None]:
+    """The active claims, newest first, a replacement or void may name (id, partner, NPI).
+
+    Each way of naming one is a probe of its own index (CLM01, our claim number, the plan's
+    number from its 835 or 277CA), so a look-up costs the same however many claims are
+    stored. On PostgreSQL the claims found are then read by id, each on its own (a LATERAL
+    sub-select kept apart by OFFSET 0), and judged (NPI, status, tenant) outside it: with
+    statistics that have not seen the tenant's rows, the planner would otherwise start
+    from the tenant's index and read every claim it has (as ``db.rows_for_values``)."""
+    same_npi = Encounter.billing_npi == npi if npi else Encounter.billing_npi.is_(None)
+    probes: list[Select[Any, Any]] = [
+        select(Encounter.id.label("id"), same_npi.label("ok")).where(
+            Encounter.claim_id == claim_id[:40]
+        )
+    ]
+    if reference:
+        ours = _OURS.fullmatch(reference)
+        if ours is not None:
+            probes.append(select(Encounter.id, true()).where(Encounter.id == int(ours.group(1))))
+        probes.append(select(Encounter.id, same_npi).where(Encounter.claim_id == reference[:40]))
+        probes.append(
+            select(ClaimPaymentRow.encounter_id, true()).where(
+                ClaimPaymentRow.payer_claim_number == reference[:50],
+                ClaimPaymentRow.encounter_id.is_not(None),
+            )
+        )
+        probes.append(
+            select(ForwardedClaim.encounter_id, true()).where(
+                ForwardedClaim.plan_claim_number == reference[:50]
+            )
+        )
+    # OFFSET 0: the NPI test stays outside, so each probe reads its own index only
+    named = (union(*probes) if len(probes) > 1 else probes[0]).offset(0).subquery("named")
+    judged = [Encounter.status == "active", tenant.scope(Encounter.partner_id)]
+    if besides is not None:
+        judged.append(Encounter.id != besides)
+    if dialect != "postgresql":
+        return (
+            select(Encounter.id, Encounter.partner_id, Encounter.billing_npi)
+            .join(named, named.c.id == Encounter.id)
+            .where(named.c.ok, *judged)
+            .order_by(Encounter.id.desc())
+        )
+    tests = [condition.label(f"judged_{n}") for n, condition in enumerate(judged)]
+    claim = (
+        select(Encounter.id, Encounter.partner_id, Encounter.billing_npi, *tests)
+        .where(Encounter.id == named.c.id)
+        .offset(0)
+        .lateral("claim")
+    )
+    found = list(claim.c)
+    return (
+        select(found[0], found[1], found[2])
+        .select_from(named)
+        .join(claim, true())
+        .where(named.c.ok, *found[3:])
+        .order_by(found[0].desc())
+    )
 
 
 class OriginalLookup:

@@ -107,6 +107,8 @@ class ForwardedClaim(Base):
     __table_args__ = (
         Index("ix_forwarded_claims_plan_claim", "plan_partner_id", "claim_id"),
         Index("ix_forwarded_claims_plan_state", "plan_partner_id", "state", "forwarded_at"),
+        # a replacement or void may name the claim by the plan's number (REF*F8)
+        Index("ix_forwarded_claims_plan_claim_number", "plan_claim_number"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -45,7 +45,11 @@ class Payment(Base):
 
 class ClaimPaymentRow(Base):
     __tablename__ = "claim_payments"
-    __table_args__ = (Index("ix_claim_payments_claim", "claim_id"),)
+    __table_args__ = (
+        Index("ix_claim_payments_claim", "claim_id"),
+        # a replacement or void may name the claim by the plan's number (REF*F8 = CLP07)
+        Index("ix_claim_payments_payer_claim_number", "payer_claim_number"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     payment_id: Mapped[int] = mapped_column(

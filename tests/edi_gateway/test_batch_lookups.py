@@ -5,6 +5,7 @@ however many rows the run has stored (issue 19: seconds per claim linear in the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import Db
@@ -126,3 +127,49 @@ async def test_member_probe_reads_the_plans_member_key_index(db: Db) -> None:
     if db.kind == "postgresql":
         plan = await _plan(db, stmt)
         assert "uq_members_plan_sender_id_member_key" in plan and "Seq Scan" not in plan, plan
+
+
+async def test_original_lookup_reads_only_the_claims_it_names(db: Db, tmp_path: Path) -> None:
+    """A replacement's original (REF*F8 as a CLM01, our claim number or the plan's number)
+    is found through the indexes of what names it: with 300 claims stored, the look-up
+    reads no claim it does not name (it read all of them, 35 ms a look-up at 200,000)."""
+    from edi_gateway.encounters.originals import find_original, originals_named, our_claim_number
+    from edi_gateway.partners.tenancy import load_tenant
+
+    stored = await _stored(db, tmp_path)
+    async with db.sessionmaker() as s:
+        tenant = await load_tenant(s, None)
+        npi_of = dict((await s.execute(select(Encounter.id, Encounter.billing_npi))).all())
+        enc_id, clm01 = stored[1][0], stored[1][1]
+        npi = npi_of[enc_id]
+        assert await find_original(s, tenant, claim_id="NEW1", reference=clm01, npi=npi) == enc_id
+        mine = our_claim_number(stored[2][0])
+        assert (
+            await find_original(
+                s, tenant, claim_id="NEW1", reference=mine, npi=npi_of[stored[2][0]]
+            )
+            == (stored[2][0])
+        )
+        assert await find_original(s, tenant, claim_id=clm01, reference=None, npi=npi) == enc_id
+        # voided (every third claim) or another provider's: not an original to replace
+        assert (
+            await find_original(s, tenant, claim_id=stored[0][1], reference=None, npi=npi) is None
+        )
+        assert await find_original(s, tenant, claim_id=clm01, reference=None, npi="1") is None
+    if db.kind != "postgresql":
+        return
+    stmt = originals_named(
+        tenant, db.kind, claim_id=clm01, reference=our_claim_number(enc_id), npi=npi
+    )
+    compiled = stmt.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+    params = [compiled.params[k] for k in compiled.positiontup]
+    async with db.engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        await raw.execute("SET enable_seqscan = off")  # as with a large table: indexes if any
+        rows = await raw.fetch("EXPLAIN (ANALYZE, FORMAT TEXT) " + str(compiled), *params)
+        await raw.execute("RESET enable_seqscan")
+    plan = "\n".join(r[0] for r in rows)
+    removed = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
+    assert removed <= 1, plan
+    assert "ix_claim_payments_payer_claim_number" in plan, plan
+    assert "ix_forwarded_claims_plan_claim_number" in plan, plan
