@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -113,6 +114,6 @@ class PlanRoster:
     def __call__(self, question: str, **args: str) -> bool | None:
         return self.history.ask(self.plan_senders, question, **args)
 
-    def prefetch(self, question: str, keys: Sequence[str]) -> None:
+    def prefetch(self, question: str, keys: Sequence[Any]) -> None:
         if question == MEMBER_ELIGIBLE:
             self.history.prefetch(self.plan_senders, keys)

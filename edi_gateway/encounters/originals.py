@@ -26,6 +26,7 @@ from sqlalchemy import Select, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.guides import BatchedHistory
+from mappings.guides.history_checks import ORIGINAL_ON_FILE
 
 from ..models import ClaimPaymentRow, Encounter, ForwardedClaim
 from ..partners.tenancy import Tenant
@@ -151,17 +152,36 @@ class OriginalLookup:
         self.sessionmaker = sessionmaker
         self.loop = loop
         self.tenant = tenant
+        #: the answers for the replacements and voids about to be checked (one batch)
+        self.known: dict[tuple[str, str, str], bool] = {}
 
-    def ask(self, **args: Any) -> bool:
-        future = asyncio.run_coroutine_threadsafe(self._found(**args), self.loop)
-        return future.result(timeout=60)
+    def ask(self, claim_id: str, reference: str, npi: str) -> bool:
+        known = self.known.get((claim_id, reference, npi))
+        if known is not None:
+            return known
+        future = asyncio.run_coroutine_threadsafe(
+            self._found_all([(claim_id, reference, npi)]), self.loop
+        )
+        return future.result(timeout=60)[(claim_id, reference, npi)]
 
-    async def _found(self, claim_id: str, reference: str, npi: str) -> bool:
+    def prefetch(self, named: Sequence[tuple[str, str, str]]) -> None:
+        """Look up, in one round trip, the originals the next replacements and voids name
+        ((CLM01, REF*F8, billing NPI) each); only this batch's answers are kept, so none is
+        older than the claims it is for."""
+        future = asyncio.run_coroutine_threadsafe(self._found_all(list(named)), self.loop)
+        self.known = future.result(timeout=60)
+
+    async def _found_all(
+        self, named: list[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], bool]:
+        found: dict[tuple[str, str, str], bool] = {}
         async with self.sessionmaker() as session:
-            found = await find_original(
-                session, self.tenant, claim_id=claim_id, reference=reference or None, npi=npi
-            )
-        return found is not None
+            for claim_id, reference, npi in named:
+                original = await find_original(
+                    session, self.tenant, claim_id=claim_id, reference=reference or None, npi=npi
+                )
+                found[(claim_id, reference, npi)] = original is not None
+        return found
 
 
 def answering(original: OriginalLookup, other: BatchedHistory | None) -> SetHistory:
@@ -178,12 +198,12 @@ class SetHistory:
         self.other = other
 
     def __call__(self, question: str, **args: Any) -> bool | None:
-        from mappings.guides.history_checks import ORIGINAL_ON_FILE
-
         if question == ORIGINAL_ON_FILE:
             return self.original.ask(**args)
         return self.other(question, **args) if self.other is not None else None
 
-    def prefetch(self, question: str, keys: Sequence[str]) -> None:
-        if self.other is not None:
+    def prefetch(self, question: str, keys: Sequence[Any]) -> None:
+        if question == ORIGINAL_ON_FILE:
+            self.original.prefetch(keys)
+        elif self.other is not None:
             self.other.prefetch(question, keys)

@@ -171,16 +171,17 @@ async def _open(session: AsyncSession, rows: OutcomeRepository, submission: Subm
         for ordinal in sorted(rejected_sets):
             ts = sets[ordinal]
             item("transaction_set", by_set.get(ordinal, []), ts, set_ordinal=ordinal, line=ts.line)
-    # claims a business edit rejected, in sets that were stored
+    # claims a business edit rejected, in sets that were stored (their findings found by
+    # set and claim id: a file whose every claim is rejected is not read once per claim)
+    of_claim: dict[tuple[int | None, str | None], list[FindingRow]] = defaultdict(list)
+    for ordinal, found_in_set in by_set.items():
+        for f in found_in_set:
+            if f.level == "claim":
+                of_claim[(ordinal, f.claim_id)].append(f)
     for o in await rows.rejected_claims(submission.id):
-        found = [
-            f
-            for f in by_set.get(o.set_ordinal, [])
-            if f.claim_id == o.claim_id and f.level == "claim"
-        ]
         item(
             "claim",
-            found,
+            of_claim.get((o.set_ordinal, o.claim_id), []),
             sets.get(o.set_ordinal),
             set_ordinal=o.set_ordinal,
             line=o.line,

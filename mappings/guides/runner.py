@@ -25,7 +25,8 @@ from parsers.tree import Loop, TransactionHeader, Unit
 
 from . import checks as c
 from .evaluation import HistoryLookup, Violation
-from .kinds import KINDS, ListInstalled, SumEquals, Unique
+from .history_checks import ORIGINAL_ON_FILE
+from .kinds import KINDS, Eligible, ListInstalled, OriginalOnFile, SumEquals, Unique
 from .model import Condition, Guide, Rule
 from .paths import ValuePath, parse_path
 from .program import CompiledRule, Outcome, Program
@@ -52,7 +53,10 @@ class BatchedHistory(Protocol):
 
     def __call__(self, question: str, **args: str) -> bool | None: ...
 
-    def prefetch(self, question: str, keys: Sequence[str]) -> None: ...
+    def prefetch(self, question: str, keys: Sequence[Any]) -> None:
+        """``keys``: member ids (str) for ``MEMBER_ELIGIBLE``; (claim id, reference, billing
+        NPI) for ``ORIGINAL_ON_FILE``."""
+        ...
 
 
 def first_value(unit: Unit, path: ValuePath) -> str:
@@ -139,7 +143,9 @@ class GuideEvaluator:
         lists = code_lists.received(self.receipt_date) if code_lists else None
         self.history_lookup = history
         self._rules: list[tuple[Guide, Rule]] = []
-        self._eligible_paths: dict[str, list[ValuePath]] = {}
+        self._asking_paths: dict[
+            str, tuple[list[ValuePath], list[tuple[ValuePath, ValuePath, ValuePath, ValuePath]]]
+        ] = {}
         compiled: list[CompiledRule] = []
         slots = c.Slots()
         summed: list[int] = []
@@ -204,26 +210,57 @@ class GuideEvaluator:
         return frozenset(rule.id for _, rule in self._rules if rule.kind in _ONCE_PER_FILE)
 
     def prefetch(self, units: Sequence[Unit]) -> None:
-        """Tell a batched history (``BatchedHistory``) the members these units' eligibility
-        rules will ask about, before they are checked; nothing for any other history."""
+        """Tell a batched history (``BatchedHistory``) what these units' rules will ask it,
+        before they are checked: the members the eligibility rules read, and the originals
+        the replacements and voids name; nothing for any other history."""
         prefetch = getattr(self.history_lookup, "prefetch", None)
         if prefetch is None or not units:
             return
-        paths = self._member_paths(units[0].header.guide)
-        keys = {value for unit in units for path in paths if (value := first_value(unit, path))}
+        members, originals = self._history_paths(units[0].header.guide)
+        keys = {value for unit in units for path in members if (value := first_value(unit, path))}
         if keys:
             prefetch(MEMBER_ELIGIBLE, sorted(keys))
+        named: set[tuple[str, str, str]] = set()
+        for unit in units:
+            for claim, frequency, reference, npi in originals:
+                code = first_value(unit, frequency)
+                if code.rpartition(":")[2] in ("7", "8"):  # as OriginalOnFileCheck reads it
+                    named.add(
+                        (
+                            first_value(unit, claim),
+                            first_value(unit, reference),
+                            first_value(unit, npi),
+                        )
+                    )
+        if named:
+            prefetch(ORIGINAL_ON_FILE, sorted(named))
 
-    def _member_paths(self, transaction: str) -> list[ValuePath]:
-        """Where the eligibility rules of a ``transaction`` set read the member id."""
-        known = self._eligible_paths.get(transaction)
+    def _history_paths(
+        self, transaction: str
+    ) -> tuple[list[ValuePath], list[tuple[ValuePath, ValuePath, ValuePath, ValuePath]]]:
+        """Where the rules of a ``transaction`` set that ask the history read their keys:
+        the eligibility rules' member id; the original-on-file rules' claim, frequency,
+        reference and billing NPI."""
+        known = self._asking_paths.get(transaction)
         if known is None:
-            known = self._eligible_paths[transaction] = [
-                parse_path(rule.params["member"])
-                for guide, rule in self._rules
-                if rule.kind == "eligible"
-                and transaction in (rule.transactions or guide.transactions)
-            ]
+            members: list[ValuePath] = []
+            originals: list[tuple[ValuePath, ValuePath, ValuePath, ValuePath]] = []
+            for guide, rule in self._rules:
+                if transaction not in (rule.transactions or guide.transactions):
+                    continue
+                p = rule.params
+                if rule.kind == Eligible.name:
+                    members.append(parse_path(p["member"]))
+                elif rule.kind == OriginalOnFile.name:
+                    originals.append(
+                        (
+                            parse_path(p["claim"]),
+                            parse_path(p["frequency"]),
+                            parse_path(p["reference"]),
+                            parse_path(p["npi"]),
+                        )
+                    )
+            known = self._asking_paths[transaction] = (members, originals)
         return known
 
     def check_unit(self, unit: Unit) -> list[Finding]:

@@ -206,3 +206,66 @@ def test_an_original_earlier_in_the_same_file_counts() -> None:
     assert "R16-F8-on-file" not in found[CLAIM]
     assert "R16-F8-on-file" in found["PCN267000032365"]
     assert asked == [{"claim_id": "PCN267000032365", "reference": "EG0000000042", "npi": NPI}]
+
+
+def _replacements_of(original: bytes) -> bytes:
+    """Every claim of a generated 837P as a replacement (CLM05-3 7) under a new CLM01,
+    naming the original's CLM01 in REF*F8, in a new interchange; SE counts kept right."""
+    out: list[str] = []
+    count = 0
+    for seg in original.decode().split("~"):
+        text = seg.strip()
+        if not text:
+            out.append(seg)
+            continue
+        if text.startswith("ST*"):
+            count = 0
+        count += 1
+        if text.startswith("CLM*"):
+            el = text.split("*")
+            clm01, el[1] = el[1], el[1] + "R"
+            composite = el[5].split(":")
+            el[5] = ":".join([*composite[:2], "7"])
+            out.append("*".join(el))
+            out.append(f"REF*F8*{clm01}")
+            count += 1
+            continue
+        el = text.split("*")
+        if el[0] in ("SE", "ISA", "IEA"):
+            at = {"SE": 1, "ISA": 13, "IEA": 2}[el[0]]
+            el[at] = str(count) if el[0] == "SE" else f"{(int(el[at]) + 1) % 10**9:09d}"
+            text = "*".join(el)
+        out.append(text)
+    return "~".join(out).encode()
+
+
+async def test_a_file_of_replacements_asks_for_its_originals_in_batches(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: 1,200 replacements ask the history for their originals a batch at a time
+    (one round trip per 500 claims, not one per claim) and each still replaces its own."""
+    from edi_gateway.encounters.originals import OriginalLookup
+    from parsers.generate import generate_bytes
+
+    original = generate_bytes("837p", 1200, seed=4)
+    first = tmp_path / "originals.x12"
+    first.write_bytes(original)
+    [done] = await ingest_paths(db.sessionmaker, db.settings, [first])
+    assert done.submission.units_stored == 1200
+    batches: list[int] = []
+    found_all = OriginalLookup._found_all
+
+    async def counted(self: OriginalLookup, named: list[tuple[str, str, str]]) -> object:
+        batches.append(len(named))
+        return await found_all(self, named)
+
+    monkeypatch.setattr(OriginalLookup, "_found_all", counted)
+    fixes = tmp_path / "replacements.x12"
+    fixes.write_bytes(_replacements_of(original))
+    [fix] = await ingest_paths(db.sessionmaker, db.settings, [fixes])
+    assert (fix.submission.status, fix.submission.units_stored) == ("completed", 1200)
+    assert sum(batches) == 1200 and len(batches) <= 1200 // 500 + 2, batches
+    async with db.sessionmaker() as s:
+        rows = await s.execute(select(Encounter.status, func.count()).group_by(Encounter.status))
+        statuses: dict[str, int] = dict(rows.all())
+    assert statuses == {"replaced": 1200, "active": 1200}
