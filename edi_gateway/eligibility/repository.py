@@ -171,27 +171,19 @@ class RosterRepository:
         for start in range(0, len(member_ids), SPAN_CHUNK):
             chunk = list(member_ids[start : start + SPAN_CHUNK])
             owners: dict[int, set[str]] = {}
-            found = await self.session.execute(
-                rows_for_values(
-                    [Member.subscriber_id, Member.id],
-                    Member.subscriber_id,
-                    chunk,
-                    dialect,
-                    in_rosters,
+            # the subscriber id, then any other id the roster gave the member
+            by_id = join(MemberIdentifier, Member, Member.id == MemberIdentifier.member_id)
+            for given_id, row_id, source in (
+                (Member.subscriber_id, Member.id, None),
+                (MemberIdentifier.value, MemberIdentifier.member_id, by_id),
+            ):
+                found = await self.session.execute(
+                    rows_for_values(
+                        [given_id, row_id], given_id, chunk, dialect, in_rosters, source=source
+                    )
                 )
-            )
-            others = await self.session.execute(
-                rows_for_values(
-                    [MemberIdentifier.value, MemberIdentifier.member_id],
-                    MemberIdentifier.value,
-                    chunk,
-                    dialect,
-                    in_rosters,
-                    source=join(MemberIdentifier, Member, Member.id == MemberIdentifier.member_id),
-                )
-            )
-            for given, row_id in [*found.all(), *others.all()]:
-                owners.setdefault(row_id, set()).add(given)
+                for given, owner in found.all():
+                    owners.setdefault(owner, set()).add(given)
             spans.update((given, []) for given in chunk)
             if not owners:
                 continue

@@ -39,7 +39,9 @@ async def _member(
             )
 
 
-async def test_eligibility_on_the_date_of_service(db: Db) -> None:
+async def _two_plans(db: Db) -> None:
+    """A PLANA member (subscriber id and another id) covered in Q1 and from June, whose
+    April-May span a later roster replaced; a PLANB member covered since 2020."""
     await _member(
         db,
         "PLANA",
@@ -50,6 +52,10 @@ async def test_eligibility_on_the_date_of_service(db: Db) -> None:
         (date(2026, 4, 1), date(2026, 5, 31), True),  # replaced by a later roster
     )
     await _member(db, "PLANB", "99999999B", None, (date(2020, 1, 1), None, False))
+
+
+async def test_eligibility_on_the_date_of_service(db: Db) -> None:
+    await _two_plans(db)
     history = RosterHistory(db.sessionmaker, asyncio.get_running_loop())
     plan_a = frozenset({"PLANA"})
 
@@ -99,15 +105,7 @@ async def test_members_told_ahead_are_answered_as_when_asked_one_by_one(
 ) -> None:
     """``prefetch`` (the check stream's batch of upcoming claims) looks the members up in
     one round trip; the answers are those of one look-up per member, scoping included."""
-    await _member(
-        db,
-        "PLANA",
-        "91234567A",
-        "DEP0001",
-        (date(2026, 1, 1), date(2026, 3, 31), False),
-        (date(2026, 4, 1), date(2026, 5, 31), True),
-    )
-    await _member(db, "PLANB", "99999999B", None, (date(2020, 1, 1), None, False))
+    await _two_plans(db)
     history = RosterHistory(db.sessionmaker, asyncio.get_running_loop())
 
     async def one_by_one(*args: object) -> None:
@@ -123,11 +121,17 @@ async def test_members_told_ahead_are_answered_as_when_asked_one_by_one(
         return [
             plan_a("member_eligible", member_id=m, date=day)
             for m in members
-            for day in ("2026-02-15", "2026-04-15")
+            for day in ("2026-02-15", "2026-04-15", "2026-07-01")
         ] + [plan_c("member_eligible", member_id="91234567A", date="2026-02-15")]
 
     answers = await asyncio.to_thread(told_then_asked)
-    assert answers == [True, False, True, False, False, False, False, False, None]
+    assert answers == [
+        *(True, False, True),  # the subscriber id: Q1, a replaced span, from June
+        *(True, False, True),  # the member's other id
+        *(False, False, False),  # another plan's member
+        *(False, False, False),  # no such member on the plan's roster
+        None,  # no roster of PLANC held: cannot tell
+    ]
 
 
 async def test_an_ingest_looks_its_claims_members_up_in_batches(
