@@ -400,7 +400,8 @@ def check(
 
 
 #: units read before the first of them is checked, so that what their rules ask of the
-#: gateway's history (member eligibility) is looked up in one batch, not once per unit
+#: gateway's history (member eligibility, the originals replacements name) is looked up
+#: in one batch, not once per unit
 READ_AHEAD_UNITS = 500
 
 
@@ -408,9 +409,9 @@ def _read_ahead(
     events: Iterator[UnitEvent | SetEvent | FileEvent], guides: Guides, skip_sets: frozenset[int]
 ) -> Iterator[UnitEvent | SetEvent | FileEvent]:
     """The events as read, up to ``READ_AHEAD_UNITS`` units of a set at a time, each batch
-    of units shown to ``guides.prefetch`` before it is passed on. Checked in every use of
-    the stream (validate, reports, ingest), so each unit is checked at the same point of
-    the reading whoever checks it."""
+    of units shown to ``guides.prefetch`` before it is passed on. Done whenever guides
+    check the file, whoever reads it (validate, reports, ingest), so each unit is checked
+    at the same point of the reading by all of them."""
     ahead: list[UnitEvent] = []
     for event in events:
         if isinstance(event, UnitEvent):
