@@ -310,6 +310,25 @@ async def _recovery_loop(app: procrastinate.App, settings: Settings) -> None:
         await asyncio.sleep(settings.recovery_interval_seconds)
 
 
+class _SideTaskFailures(logging.Handler):
+    """Notices procrastinate stopping its worker because a side task (heartbeats, the
+    LISTEN connection) failed, as opposed to a stop the operator asked for."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # the job worker's own (the webhook worker beside it logs as ...worker.webhooks)
+        if record.name == _JOB_WORKER_LOGGER and getattr(record, "action", None) == (
+            "side_task_failed"
+        ):
+            self.seen = True
+
+
+_JOB_WORKER_LOGGER = "procrastinate.worker.worker"
+
+
 async def run_worker(settings: Settings, concurrency: int) -> None:
     from .submissions.filestore import FileStore
 
@@ -330,15 +349,29 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
         recovery = asyncio.create_task(_recovery_loop(app, settings))
         # a second procrastinate worker (units.PROCRASTINATE_WORKERS_PER_PROCESS counts it)
         webhooks = asyncio.create_task(webhook_tasks.run_webhook_worker(app, settings))
+        lost = _SideTaskFailures()
+        logging.getLogger("procrastinate").addHandler(lost)
         try:
-            await app.run_worker_async(
-                queues=[QUEUE, FORWARD_QUEUE],
-                concurrency=concurrency,
-                install_signal_handlers=True,
-                update_heartbeat_interval=settings.heartbeat_seconds,
-                stalled_worker_timeout=settings.stalled_after_seconds,
-            )
+            while True:
+                lost.seen = False
+                await app.run_worker_async(
+                    queues=[QUEUE, FORWARD_QUEUE],
+                    concurrency=concurrency,
+                    install_signal_handlers=True,
+                    update_heartbeat_interval=settings.heartbeat_seconds,
+                    stalled_worker_timeout=settings.stalled_after_seconds,
+                )
+                if not lost.seen:
+                    break  # asked to stop (SIGTERM, SIGINT)
+                # procrastinate stops a worker whose heartbeat or listener fails (the
+                # database restarted, a fail-over, connections cut): take jobs again
+                log.warning(
+                    "job worker stopped after a database error; taking jobs again in %s s",
+                    settings.heartbeat_seconds,
+                )
+                await asyncio.sleep(settings.heartbeat_seconds)
         finally:
+            logging.getLogger("procrastinate").removeHandler(lost)
             recovery.cancel()
             webhooks.cancel()
             await asyncio.gather(recovery, webhooks, return_exceptions=True)

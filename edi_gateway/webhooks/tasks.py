@@ -10,6 +10,7 @@ process stopped between commit and defer) and the jobs of workers that died mid-
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -150,7 +151,7 @@ async def recover_deliveries(app: procrastinate.App, settings: Settings) -> tupl
 async def run_webhook_worker(app: procrastinate.App, settings: Settings) -> None:
     """Run the ``webhooks`` queue beside the submissions (a slow file never holds up a
     delivery), with one engine and one HTTP client for all its jobs; stops when
-    cancelled."""
+    cancelled (a database error that stops procrastinate's worker only pauses it)."""
     from ..db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.effective_database_url)
@@ -165,7 +166,15 @@ async def run_webhook_worker(app: procrastinate.App, settings: Settings) -> None
         "name": "webhooks",
     }
     try:
-        await app.run_worker_async(**options)
+        while True:  # ended by cancelling it
+            await app.run_worker_async(**options)
+            # returned without being cancelled: procrastinate stopped it because its
+            # heartbeat or listener failed (the database restarted, connections cut)
+            log.warning(
+                "webhook worker stopped after a database error; taking deliveries again in %s s",
+                settings.heartbeat_seconds,
+            )
+            await asyncio.sleep(settings.heartbeat_seconds)
     finally:
         client, _Shared.client, _Shared.sessionmaker = _Shared.client, None, None
         await client.aclose()

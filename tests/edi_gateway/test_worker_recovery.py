@@ -9,6 +9,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -144,12 +145,25 @@ def _wait(until: Any, timeout: float, what: str) -> Any:
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}; the workers said:\n{_worker_logs()}")
+
+
+#: where the workers started by these tests write their log (a file, never a pipe nobody
+#: reads: a worker would block on a full pipe)
+_WORKER_LOGS: list[Path] = []
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*CLI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    log = Path(tempfile.mkstemp(prefix="edi-test-worker-", suffix=".log")[1])
+    _WORKER_LOGS.append(log)
+    with log.open("wb") as out:
+        return subprocess.Popen([*CLI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=out)
+
+
+def _worker_logs(tail: int = 4000) -> str:
+    """The end of the log of each of the last three workers started."""
+    return "\n".join(
+        f"--- {log.name}\n{log.read_text(errors='replace')[-tail:]}" for log in _WORKER_LOGS[-3:]
     )
 
 
