@@ -48,13 +48,9 @@ class RosterHistory:
         if self.rosters.get(plan_senders) is False:
             return None  # no roster of this plan held (found on the first look-up)
         key = (plan_senders, args["member_id"])
-        spans = self.spans.get(key, ())
-        if spans == ():
-            future = asyncio.run_coroutine_threadsafe(self._spans(*key), self.loop)
-            spans = future.result(timeout=60)
-            if len(self.spans) >= SPANS_KEPT:
-                self.spans.clear()
-            self.spans[key] = spans
+        if key not in self.spans:  # not told ahead (``prefetch``): looked up alone
+            self.prefetch(plan_senders, [args["member_id"]])
+        spans = self.spans[key]
         if spans is None:
             return None  # no roster of the claim's plan held: cannot tell
         on = date.fromisoformat(args["date"])
@@ -88,20 +84,6 @@ class RosterHistory:
             if not self.rosters[plan_senders]:
                 return None
             return await rosters.current_spans_of(sorted(plan_senders), member_ids)
-
-    async def _spans(
-        self, plan_senders: frozenset[str], member_id: str
-    ) -> list[tuple[date | None, date | None]] | None:
-        """The member's coverage in force now, as (begin, end) spans, from the plan's
-        rosters; None when no roster of the plan is held."""
-        senders = sorted(plan_senders)
-        async with self.sessionmaker() as session:
-            rosters = RosterRepository(session)
-            if plan_senders not in self.rosters:
-                self.rosters[plan_senders] = await rosters.any_roster_of(senders)
-            if not self.rosters[plan_senders]:
-                return None
-            return await rosters.current_spans(senders, member_id)
 
 
 class PlanRoster:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, join, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, join, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import rows_for_values
@@ -136,35 +136,14 @@ class RosterRepository:
         stmt = select(Member.id).where(Member.plan_sender_id.in_(senders)).limit(1)
         return (await self.session.execute(stmt)).first() is not None
 
-    async def current_spans(
-        self, senders: Sequence[str], member_id: str
-    ) -> list[tuple[date | None, date | None]]:
-        """The member's coverage in force now, as (begin, end) spans: the subscriber id,
-        then any other id of the member (two indexed look-ups), and the member's current
-        spans (``ix_coverage_spans_current``)."""
-        members = union(
-            select(Member.id.label("id")).where(
-                Member.subscriber_id == member_id, Member.plan_sender_id.in_(senders)
-            ),
-            select(MemberIdentifier.member_id.label("id"))
-            .join(Member, Member.id == MemberIdentifier.member_id)
-            .where(MemberIdentifier.value == member_id, Member.plan_sender_id.in_(senders)),
-        ).subquery()
-        rows = await self.session.execute(
-            select(CoverageSpan.begin_date, CoverageSpan.end_date).where(
-                CoverageSpan.member_id.in_(select(members.c.id)),
-                CoverageSpan.superseded_at.is_(None),
-            )
-        )
-        return [(b, e) for b, e in rows.all()]
-
     async def current_spans_of(
         self, senders: Sequence[str], member_ids: Sequence[str]
     ) -> dict[str, list[tuple[date | None, date | None]]]:
-        """``current_spans`` of many ids at once (the members of a batch of claims): each
-        id's spans, [] for an id no member of these rosters has. Three look-ups per chunk
-        of ids whatever its size, each value probing its index (subscriber id, other ids,
-        then ``ix_coverage_spans_current``)."""
+        """The coverage in force now, as (begin, end) spans, of the members these ids name
+        (the subscriber id or any other id the roster gave the member), for one claim or a
+        batch of claims' members: [] for an id no member of these rosters has. Three
+        look-ups per chunk of ids whatever its size, each value probing its index
+        (subscriber id, other ids, then ``ix_coverage_spans_current``)."""
         dialect = self.session.get_bind().dialect.name
         in_rosters = Member.plan_sender_id.in_(senders)
         spans: dict[str, list[tuple[date | None, date | None]]] = {}

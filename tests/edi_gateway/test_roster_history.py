@@ -108,10 +108,14 @@ async def test_members_told_ahead_are_answered_as_when_asked_one_by_one(
     await _two_plans(db)
     history = RosterHistory(db.sessionmaker, asyncio.get_running_loop())
 
-    async def one_by_one(*args: object) -> None:
-        raise AssertionError(f"looked up alone: {args}")
+    looked_up: list[list[str]] = []
+    spans_of = history._spans_of
 
-    monkeypatch.setattr(history, "_spans", one_by_one)
+    async def counted(plan: frozenset[str], ids: list[str]) -> object:
+        looked_up.append(ids)
+        return await spans_of(plan, ids)
+
+    monkeypatch.setattr(history, "_spans_of", counted)
     plan_a, plan_c = history.scoped(frozenset({"PLANA"})), history.scoped(frozenset({"PLANC"}))
     members = ["91234567A", "DEP0001", "99999999B", "NOSUCHCIN"]
 
@@ -125,6 +129,7 @@ async def test_members_told_ahead_are_answered_as_when_asked_one_by_one(
         ] + [plan_c("member_eligible", member_id="91234567A", date="2026-02-15")]
 
     answers = await asyncio.to_thread(told_then_asked)
+    assert looked_up == [members, members]  # the two batches, no member looked up alone
     assert answers == [
         *(True, False, True),  # the subscriber id: Q1, a replaced span, from June
         *(True, False, True),  # the member's other id
@@ -168,14 +173,11 @@ async def test_an_ingest_looks_its_claims_members_up_in_batches(
         calls.append(len(ids))
         return await batched(self, senders, ids)
 
-    async def alone(*args: object) -> None:
-        raise AssertionError("a member looked up alone")
-
     monkeypatch.setattr(RosterRepository, "current_spans_of", counted)
-    monkeypatch.setattr(RosterRepository, "current_spans", alone)
     [done] = await ingest_paths(db.sessionmaker, db.settings, [path])
     assert done.submission.status == "completed", done.submission.error
     assert sum(calls) == len(members) and len(calls) <= 1200 // 500 + 2, calls
+    assert min(calls) > 1, calls  # no member looked up alone
     async with db.sessionmaker() as s:
         flagged = {
             f.claim_id
