@@ -99,3 +99,10 @@ class PlanRoster:
     def prefetch(self, question: str, keys: Sequence[Any]) -> None:
         if question == MEMBER_ELIGIBLE:
             self.history.prefetch(self.plan_senders, keys)
+
+    def wants(self, question: str) -> bool:
+        return (
+            question == MEMBER_ELIGIBLE
+            and bool(self.plan_senders)
+            and self.history.rosters.get(self.plan_senders) is not False
+        )

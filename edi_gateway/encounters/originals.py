@@ -207,3 +207,8 @@ class SetHistory:
             self.original.prefetch(keys)
         elif self.other is not None:
             self.other.prefetch(question, keys)
+
+    def wants(self, question: str) -> bool:
+        if question == ORIGINAL_ON_FILE:
+            return True
+        return self.other is not None and self.other.wants(question)

@@ -15,9 +15,9 @@ every value the rules read; each rule is then a compiled check).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from mappings.codesets.catalog import CodeLists
 from parsers import Finding, Level, SetEvent, Severity
@@ -58,14 +58,21 @@ class BatchedHistory(Protocol):
         NPI) for ``ORIGINAL_ON_FILE``."""
         ...
 
+    def wants(self, question: str) -> bool:
+        """Whether keys of ``question`` are worth reading for it (False: it answers without
+        looking anything up, e.g. the plan has no roster held)."""
+        ...
+
 
 def first_value(unit: Unit, path: ValuePath) -> str:
     """The first value of ``path`` (a simple element, e.g. ``2010BA/NM109``) in the unit or
-    the loops above it, the nearest loop first; "" when there is none."""
+    the loops above it; "" when there is none. A loop id stands either above the unit or
+    inside it, so the unit's loop and the few loops above are searched first, the unit's
+    own tree only when the path is not there (``prefetch`` reads it per unit and path)."""
     if path.envelope or len(path.refs) != 1:
         return ""
     pos, component, _ = path.refs[0]
-    for loop in _near_first(unit):
+    for loop in _above_then_within(unit):
         if path.loop not in ("*", loop.id):
             continue
         seg = loop.segment(path.segment, path.qualifier)
@@ -80,13 +87,15 @@ def first_value(unit: Unit, path: ValuePath) -> str:
     return ""
 
 
-def _near_first(unit: Unit) -> list[Loop]:
-    """The unit's own loops, then each loop above it with its child loops (latest first)."""
-    out = list(unit.loop.walk())
+def _above_then_within(unit: Unit) -> Iterator[Loop]:
+    """The unit's loop, each loop above it with its child loops (the nearest, the latest
+    first), then the loops inside the unit."""
+    yield unit.loop
     for loop in reversed(unit.context):
-        out.append(loop)
-        out.extend(reversed(loop.loops))
-    return out
+        yield loop
+        yield from reversed(loop.loops)
+    for child in unit.loop.loops:
+        yield from child.walk()
 
 
 _SEVERITY = {s.value: s for s in Severity}
@@ -213,13 +222,18 @@ class GuideEvaluator:
         """Tell a batched history (``BatchedHistory``) what these units' rules will ask it,
         before they are checked: the members the eligibility rules read, and the originals
         the replacements and voids name; nothing for any other history."""
-        prefetch = getattr(self.history_lookup, "prefetch", None)
-        if prefetch is None or not units:
+        if not units or not hasattr(self.history_lookup, "prefetch"):
             return
+        history = cast(BatchedHistory, self.history_lookup)
         members, originals = self._history_paths(units[0].header.guide)
-        keys = {value for unit in units for path in members if (value := first_value(unit, path))}
-        if keys:
-            prefetch(MEMBER_ELIGIBLE, sorted(keys))
+        if members and history.wants(MEMBER_ELIGIBLE):  # not when no roster is held
+            keys = {
+                value for unit in units for path in members if (value := first_value(unit, path))
+            }
+            if keys:
+                history.prefetch(MEMBER_ELIGIBLE, sorted(keys))
+        if not originals or not history.wants(ORIGINAL_ON_FILE):
+            return
         named: set[tuple[str, str, str]] = set()
         for unit in units:
             for claim, frequency, reference, npi in originals:
@@ -233,7 +247,7 @@ class GuideEvaluator:
                         )
                     )
         if named:
-            prefetch(ORIGINAL_ON_FILE, sorted(named))
+            history.prefetch(ORIGINAL_ON_FILE, sorted(named))
 
     def _history_paths(
         self, transaction: str
