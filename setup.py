@@ -1,4 +1,5 @@
-"""Build hook: compile the hot modules of ``parsers`` and of the guide engine with mypyc.
+"""Build hook: compile the hot modules of ``parsers``, of the guide engine and of the
+encounter writer's row building with mypyc.
 
 The parser and the companion-guide engine are plain, fully typed Python (``mypy
 --strict``); mypyc turns the modules on the per-segment and per-claim path (listed once, in

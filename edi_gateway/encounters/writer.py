@@ -38,15 +38,10 @@ from .columns import (
     PARTY_COLUMNS,
     PRIOR_ADJUSTMENT_COLUMNS,
     PRIOR_PAYER_COLUMNS,
-    attachments_json,
-    cut_to,
-    elements_json,
-    hierarchy_json,
-    party_values,
-    texts_json,
 )
 from .originals import find_original
 from .outcome_lines import encode_lines
+from .rows import build_rows
 
 _CHUNK = 400
 
@@ -243,157 +238,19 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         sender, receiver = h.sender_id[:15], h.receiver_id[:15]
         conn = await session.connection()
         enc_ids = await allocate_ids(conn, table_of(Encounter), len(keep))
-        rows: list[tuple[Any, ...]] = []
-        lines: list[tuple[Any, ...]] = []
-        dxs: list[tuple[Any, ...]] = []
-        parties: list[tuple[Any, ...]] = []
-        payers: list[tuple[Any, ...]] = []
-        payer_children: list[list[tuple[Any, ...]]] = []
-        for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
-            billing, patient = claim.billing, claim.patient
-            rows.append(
-                (
-                    enc_id,
-                    submission_id,
-                    set_id,
-                    partner_id,
-                    plan_partner_id,
-                    sender,
-                    receiver,
-                    claim.guide,
-                    claim.claim_id[:40],
-                    claim.total_charge,
-                    claim.frequency_code,
-                    claim.facility_code,
-                    claim.facility_qualifier,
-                    claim.type_of_bill,
-                    claim.place_of_service,
-                    claim.original_claim_ref,
-                    claim.prior_authorization,
-                    claim.referral_number,
-                    claim.service_date_from,
-                    claim.service_date_to,
-                    claim.admission_date,
-                    claim.patient_status,
-                    claim.patient_amount_paid,
-                    billing.npi,
-                    billing.tax_id,
-                    claim.member_id,
-                    claim.patient_relationship,
-                    patient.last_name,
-                    patient.first_name,
-                    claim.patient_birth_date,
-                    claim.patient_gender,
-                    claim.payer.identifier,
-                    claim.payer.last_name,
-                    claim.subscriber_group,
-                    claim.claim_filing_indicator,
-                    cut_to(claim.signature_indicator, 1),
-                    cut_to(claim.assignment_code, 1),
-                    cut_to(claim.benefits_assignment, 1),
-                    cut_to(claim.release_of_information, 1),
-                    cut_to(claim.payer_responsibility, 1),
-                    cut_to(claim.admission_type, 1),
-                    cut_to(claim.admission_source, 1),
-                    cut_to(claim.note_code, 3),
-                    cut_to(claim.note, 80),
-                    attachments_json(claim.attachments),
-                    texts_json(claim.file_information),
-                    texts_json(claim.other_codes),
-                    texts_json(claim.dental_status),
-                    texts_json(claim.other_segments),
-                    cut_to(claim.discharge_hour, 4),
-                    cut_to(claim.admission_hour, 4),
-                    elements_json(claim.claim_elements),
-                    hierarchy_json(claim.hierarchy_segments),
-                    "void" if claim.frequency_code == "8" else "active",
-                    # a replacement takes its key once the original has let go of it
-                    None
-                    if claim.frequency_code in ("7", "8")
-                    else self.tenant.claim_key(billing.npi, claim.claim_id[:40]),
-                    line,
-                )
-            )
-            for ln in claim.lines:
-                lines.append(
-                    (
-                        enc_id,
-                        ln.line_number,
-                        ln.procedure_qualifier,
-                        ln.procedure_code,
-                        ",".join(ln.modifiers),
-                        ln.revenue_code,
-                        ln.charge,
-                        ln.unit_basis,
-                        ln.units,
-                        ln.place_of_service,
-                        ",".join([str(p) for p in ln.diagnosis_pointers]),
-                        ln.service_date_from,
-                        ln.service_date_to,
-                        ln.ndc,
-                        ln.ndc_quantity,
-                        ln.ndc_unit,
-                        ln.line_control_number,
-                        ",".join(ln.tooth_numbers),
-                        ",".join(ln.tooth_surfaces),
-                        ",".join(ln.oral_cavity_areas),
-                        (ln.rendering.npi if ln.rendering else None) or billing.npi,
-                        ln.line,
-                        texts_json(ln.other_segments),
-                        elements_json(ln.service_elements),
-                        texts_json(ln.adjudications),
-                    )
-                )
-            for dx in claim.diagnoses:
-                dxs.append((enc_id, dx.sequence, dx.qualifier, dx.code, dx.present_on_admission))
-            for p in (billing, claim.subscriber, patient, claim.payer, *claim.providers):
-                parties.append((enc_id, *party_values(p), None))
-            for ln in claim.lines:
-                if ln.rendering is not None:  # its own 2420A/2420C, name and ids as sent
-                    parties.append((enc_id, *party_values(ln.rendering), ln.line))
-                for p in ln.providers:
-                    parties.append((enc_id, *party_values(p), ln.line))
-            for pp in claim.prior_payers:
-                payers.append(
-                    (
-                        enc_id,
-                        pp.sequence[:1],
-                        pp.payer_name,
-                        pp.payer_id,
-                        pp.paid_amount,
-                        pp.remaining_patient_liability,
-                        pp.adjudication_date,
-                        texts_json(pp.segments),
-                    )
-                )
-                children: list[tuple[Any, ...]] = [
-                    (None, None, a.group_code, a.reason_code, a.amount, a.quantity)
-                    for a in pp.claim_adjustments
-                ]
-                for number, paid in pp.line_paid.items():
-                    children.append((number, paid, None, None, None, None))
-                for number, adjustments in pp.line_adjustments.items():
-                    children.extend(
-                        (number, None, a.group_code, a.reason_code, a.amount, a.quantity)
-                        for a in adjustments
-                    )
-                payer_children.append(children)
-        inserted = await insert_new(conn, table_of(Encounter), ENCOUNTER_COLUMNS, rows)
-        if len(inserted) < len(rows):
+        head = (submission_id, set_id, partner_id, plan_partner_id, sender, receiver)
+        built = build_rows(keep, enc_ids, head, self.tenant.claim_key)
+        inserted = await insert_new(conn, table_of(Encounter), ENCOUNTER_COLUMNS, built.encounters)
+        if len(inserted) < len(built.encounters):
             # stored meanwhile by another run (another worker, the same claim in another
             # file): found by the unique claim key at insert time, a duplicate like any
             keep, enc_ids = self._drop_stored_meanwhile(keep, enc_ids, inserted)
-            lines = [r for r in lines if r[0] in inserted]
-            dxs = [r for r in dxs if r[0] in inserted]
-            parties = [r for r in parties if r[0] in inserted]
-            kept = [i for i, r in enumerate(payers) if r[0] in inserted]
-            payers = [payers[i] for i in kept]
-            payer_children = [payer_children[i] for i in kept]
-        await bulk_insert(conn, table_of(EncounterLine), LINE_COLUMNS, lines)
-        await bulk_insert(conn, table_of(EncounterDiagnosis), DIAGNOSIS_COLUMNS, dxs)
-        await bulk_insert(conn, table_of(EncounterParty), PARTY_COLUMNS, parties)
+            built.keep_only(inserted)
+        await bulk_insert(conn, table_of(EncounterLine), LINE_COLUMNS, built.lines)
+        await bulk_insert(conn, table_of(EncounterDiagnosis), DIAGNOSIS_COLUMNS, built.diagnoses)
+        await bulk_insert(conn, table_of(EncounterParty), PARTY_COLUMNS, built.parties)
         payer_ids = await insert_with_ids(
-            conn, table_of(PriorPayerRow), PRIOR_PAYER_COLUMNS, payers
+            conn, table_of(PriorPayerRow), PRIOR_PAYER_COLUMNS, built.payers
         )
         await bulk_insert(
             conn,
@@ -401,7 +258,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             PRIOR_ADJUSTMENT_COLUMNS,
             [
                 (pid, *child)
-                for pid, children in zip(payer_ids, payer_children, strict=True)
+                for pid, children in zip(payer_ids, built.payer_children, strict=True)
                 for child in children
             ],
         )
