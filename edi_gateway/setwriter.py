@@ -7,8 +7,10 @@ transaction set per database transaction, so a set is all there or not at all.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -78,6 +80,8 @@ class SetWriter(Generic[R]):
         self.findings: list[Finding] = []
         self.buffer: list[tuple[R, int]] = []
         self.dialect = ""  # the database's, known once the set's transaction has begun
+        #: the previous batch's rows being written (``write_behind``)
+        self.writing: asyncio.Task[None] | None = None
 
     async def begin(self, line: int) -> None:
         self.session = self.ctx.sessionmaker()
@@ -98,6 +102,7 @@ class SetWriter(Generic[R]):
         the caller's to finish (it marks the unit done in it)."""
         assert self.session is not None
         await self.flush()
+        await self.settle()
         await self._write_findings(self.session)
         await self.before_commit(self.session)
         return self.session
@@ -138,6 +143,30 @@ class SetWriter(Generic[R]):
 
     async def flush(self) -> None:
         """Write buffered records (subclasses)."""
+
+    @property
+    def writes_behind(self) -> bool:
+        """Whether a batch's rows are written while the next batch is read and judged: on
+        PostgreSQL, where the writer reads history on another connection (SQLite has one
+        connection that writes, and it reads in it)."""
+        return self.dialect == "postgresql"
+
+    async def write_behind(self, write: Coroutine[Any, Any, None]) -> None:
+        """Run ``write`` (one batch's rows, in the set's transaction) after the previous
+        one: in the background where ``writes_behind`` (the server inserting one batch
+        while this process reads the next), else now. Nothing else uses the set's session
+        until ``settle``."""
+        await self.settle()
+        if self.writes_behind:
+            self.writing = asyncio.create_task(write)
+        else:
+            await write
+
+    async def settle(self) -> None:
+        """Wait for the batch being written; its error, if any, is raised here."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            await writing
 
     async def complete(self, event: SetEvent) -> SetStatus:
         """Set-level work before commit: the set's status, stored or held."""
@@ -186,6 +215,7 @@ class SetWriter(Generic[R]):
         try:
             self.findings.extend(checked.findings)
             if not checked.accepted:
+                await self._drop_write()
                 await session.rollback()
                 status = SetStatus.REJECTED
                 async with self.ctx.sessionmaker() as s2, s2.begin():
@@ -203,6 +233,7 @@ class SetWriter(Generic[R]):
                 self.rejected = event.result.units
                 return status
             await self.flush()
+            await self.settle()
             status = await self.complete(event)
             if status is SetStatus.HELD:
                 await session.rollback()
@@ -224,6 +255,7 @@ class SetWriter(Generic[R]):
             await session.commit()
             return status
         finally:
+            await self._drop_write()
             await session.close()
 
     async def on_held(self, session: AsyncSession) -> None:
@@ -237,7 +269,17 @@ class SetWriter(Generic[R]):
             self.ctx.submission.id, self.findings, self.ordinal
         )
 
+    async def _drop_write(self) -> None:
+        """Let the batch being written end (its rows are rolled back with the set; an
+        error it met is moot), so that the session is free to roll back."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            await asyncio.wait([writing])
+            if not writing.cancelled():
+                writing.exception()  # retrieved: the set is given up
+
     async def abort(self) -> None:
+        await self._drop_write()
         if self.session is not None:
             await self.session.rollback()
             await self.session.close()

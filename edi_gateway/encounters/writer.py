@@ -63,6 +63,8 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         # keys stored earlier in this set: claim (CLM01, billing NPI) and service lines
         self.claim_keys: set[tuple[str, str | None]] = set()
         self.line_keys: set[tuple[Any, ...]] = set()
+        #: the originals this set has replaced or voided (no longer active once it commits)
+        self.released: set[int] = set()
         #: what became of each claim, for the 277CA and the correction report
         self.outcomes: list[tuple[Any, ...]] = []  # OUTCOME_COLUMNS after the first three
         self.tenant = self.ctx.tenant
@@ -114,15 +116,46 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         batch, self.buffer = self.buffer, []
         session = self.session
         assert session is not None
+        if self.writes_behind:
+            # the previous batch is being written in the set's session meanwhile: history
+            # is read on a connection of its own (it sees what other runs committed; this
+            # set's own claims are known here, in claim_keys and line_keys)
+            async with self.ctx.sessionmaker() as reader:
+                history = await self._history(reader, batch)
+        else:
+            history = await self._history(session, batch)
+        # judged once the previous batch is written: the originals it replaced or voided
+        # are no longer active, and keys it found taken meanwhile are known
+        await self.settle()
+        claims, lines = history
+        released = self.released
+        keep = self._judge(
+            batch,
+            {key for key, enc_id in claims if enc_id not in released},
+            {key for key, enc_id in lines if enc_id not in released},
+        )
+        if keep:
+            await self.write_behind(self._insert(keep))
+
+    async def _history(
+        self, session: AsyncSession, batch: list[tuple[EncounterClaim, int]]
+    ) -> tuple[list[tuple[tuple[str, str | None], int]], list[tuple[tuple[Any, ...], int]]]:
+        """The batch's claim keys and service-line keys stored on active claims, each with
+        its claim's id, among the claims of this partner (and of partners acting for the
+        same provider)."""
         tenant = self.tenant
-        # Duplicates against history: same CLM01 for the same billing provider, among the
-        # claims of this partner (and of partners acting for the same provider).
+        # Duplicates against history: same CLM01 for the same billing provider.
         ids = sorted({c.claim_id for c, _ in batch})
-        existing_claims: set[tuple[str, str | None]] = set()
+        existing_claims: list[tuple[tuple[str, str | None], int]] = []
         for start in range(0, len(ids), _CHUNK):
             rows = await session.execute(
                 rows_for_values(
-                    [Encounter.claim_id, Encounter.billing_npi, Encounter.partner_id],
+                    [
+                        Encounter.claim_id,
+                        Encounter.billing_npi,
+                        Encounter.partner_id,
+                        Encounter.id,
+                    ],
                     Encounter.claim_id,
                     ids[start : start + _CHUNK],
                     self.dialect,
@@ -130,7 +163,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                     tenant.scope(Encounter.partner_id),
                 )
             )
-            existing_claims.update((a, b) for a, b, p in rows.all() if tenant.sees(p, b))
+            existing_claims.extend(((a, b), i) for a, b, p, i in rows.all() if tenant.sees(p, b))
         # Duplicate service lines: same member, date, procedure, modifiers and provider.
         # Looked up by member (indexed), then matched on the date here.
         pairs = {
@@ -140,11 +173,16 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             if c.member_id and ln.service_date_from
         }
         members = sorted({m for m, _ in pairs})
-        existing_lines: set[tuple[Any, ...]] = set()
+        existing_lines: list[tuple[tuple[Any, ...], int]] = []
         for start in range(0, len(members), _CHUNK):
             rows = await session.execute(
                 child_rows_for_values(
-                    [Encounter.member_id, Encounter.billing_npi, Encounter.partner_id],
+                    [
+                        Encounter.member_id,
+                        Encounter.billing_npi,
+                        Encounter.partner_id,
+                        Encounter.id,
+                    ],
                     Encounter.member_id,
                     members[start : start + _CHUNK],
                     self.dialect,
@@ -163,12 +201,21 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             )
             for row in rows.all():
                 found: tuple[Any, ...] = tuple(row)
-                member, billing, owner, day, code, revenue, mods, rendering = found
+                member, billing, owner, enc_id, day, code, revenue, mods, rendering = found
                 if (member, day) not in pairs or not tenant.sees(owner, billing):
                     continue
                 key_code = code or (f"rev:{revenue}" if revenue else None)
-                existing_lines.add((member, day, key_code, mods, rendering or billing))
+                existing_lines.append(((member, day, key_code, mods, rendering or billing), enc_id))
+        return existing_claims, existing_lines
 
+    def _judge(
+        self,
+        batch: list[tuple[EncounterClaim, int]],
+        existing_claims: set[tuple[str, str | None]],
+        existing_lines: set[tuple[Any, ...]],
+    ) -> list[tuple[EncounterClaim, int]]:
+        """The claims of the batch to store; the others rejected, with their findings."""
+        tenant = self.tenant
         keep: list[tuple[EncounterClaim, int]] = []
         for claim, line in batch:
             npi = claim.billing.npi
@@ -225,8 +272,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                 provider = ln.rendering.npi if ln.rendering else None
                 self.line_keys.add(_line_key(claim.member_id, ln, provider or npi))
             keep.append((claim, line))
-        if keep:
-            await self._insert(keep)
+        return keep
 
     async def _insert(self, keep: list[tuple[EncounterClaim, int]]) -> None:
         session = self.session
@@ -313,6 +359,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         )
         if original is None:
             return
+        self.released.add(original)
         new_status = "replaced" if claim.frequency_code == "7" else "voided"
         await session.execute(
             update(Encounter)

@@ -163,6 +163,44 @@ async def test_a_retry_after_a_partial_run_stores_nothing_twice(gateway: Gateway
     assert len(claims) == len(set(claims)) == 7
 
 
+async def test_a_batch_that_fails_while_the_next_is_read_fails_the_run_cleanly(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a batch's rows are written while the next batch is read and judged:
+    an error of that write fails the run like any other, with its set rolled back whole,
+    and the retry stores every claim once."""
+    gw = gateway
+    sent = await gw.upload("clinic", THREE_SETS.read_bytes())
+    sid = sent.json()["id"]
+
+    from edi_gateway.encounters import writer as enc_writer
+
+    monkeypatch.setattr(enc_writer.EncounterSetWriter, "flush_every", 1)  # a claim a batch
+    real_insert = enc_writer.insert_new
+    calls = {"n": 0}
+
+    async def dies_on_the_fifth_claim(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 5:  # the second set's second claim
+            raise ConnectionResetError("database connection lost")
+        return await real_insert(*args)
+
+    monkeypatch.setattr(enc_writer, "insert_new", dies_on_the_fifth_claim)
+    await run_one(gw.db.sessionmaker, gw.db.settings, sid, Attempt(2, 2))
+    sub = await gw.submission(sid)
+    assert sub.status == "failed" and "ConnectionResetError" in (sub.error or "")
+    assert len(await gw.encounters()) == 3  # the first set; none of the second's claims
+
+    monkeypatch.setattr(enc_writer, "insert_new", real_insert)
+    retried = await gw.client.post(f"/v1/submissions/{sid}/retry", headers=gw.auth("ops"))
+    assert retried.status_code == 202
+    await run_one(gw.db.sessionmaker, gw.db.settings, sid)
+    sub = await gw.submission(sid)
+    claims = await gw.encounters()
+    assert (sub.status, sub.sets_total, sub.units_stored) == ("completed", 3, 7)
+    assert len(claims) == len(set(claims)) == 7
+
+
 async def test_the_same_bytes_posted_during_their_run_run_once(gateway: Gateway) -> None:
     gw = gateway
     worker: InProcessWorker = gw.app.state.worker  # not started: both posts go in first

@@ -269,3 +269,52 @@ async def test_a_file_of_replacements_asks_for_its_originals_in_batches(
         rows = await s.execute(select(Encounter.status, func.count()).group_by(Encounter.status))
         statuses: dict[str, int] = dict(rows.all())
     assert statuses == {"replaced": 1200, "active": 1200}
+
+
+@pytest.mark.parametrize("code", ["7", "8"])
+async def test_a_line_of_an_original_replaced_earlier_in_the_set_is_free(
+    clinic: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    """A replacement (or void) lets go of its original's service lines: a new claim later in
+    the same set that bills one of them is not a duplicate, even when its batch is judged
+    while the replacement's batch is still being written (PostgreSQL reads the history on
+    another connection then) as when both are judged in one transaction (SQLite)."""
+    from edi_gateway.encounters.writer import EncounterSetWriter
+
+    db = clinic
+    [first] = await ingest_paths(
+        db.sessionmaker, db.settings, [_file(tmp_path, load("837P"))], "clinic"
+    )
+    ours = _our_number(await _ack(db, first.submission.id), CLAIM)
+    segs = _correction(code, ours)
+    # the replacement bills other services; a new claim then bills the original's first
+    # line (99393 on 2026-09-03, same member and billing provider)
+    segs = set_element(segs, "SV1*HC:99393", 1, "01-2", "99394")
+    segs = set_element(segs, "SV1*HC:87880", 1, "01-2", "87881")
+    at = "DTP*472*D8*20260903"
+    for text in reversed(
+        [
+            "CLM*PCN267000099999*175***11:B:1*Y*A*Y*Y",
+            "HI*ABK:Z0000",
+            "LX*1",
+            "SV1*HC:99393*175*UN*1***1",
+            "DTP*472*D8*20260903",
+        ]
+    ):
+        segs = insert_segment(segs, at, text, nth=2)
+    monkeypatch.setattr(EncounterSetWriter, "flush_every", 1)  # one claim a batch
+    [fix] = await ingest_paths(db.sessionmaker, db.settings, [_file(tmp_path, segs)], "clinic")
+    assert fix.submission.units_stored == 2  # the replacement and the new claim
+    duplicates = {f.claim_id for f in await _findings(db, fix.submission.id, "DUP")}
+    assert duplicates == {
+        "PCN267000032363",
+        "PCN267000032365",
+        "PCN267000032366",
+        "PCN267000032367",
+    }
+    rows = await _rows(db, CLAIM, CLAIM + "R", "PCN267000099999")
+    assert [(claim, status) for claim, status, _ in rows] == [
+        (CLAIM, "replaced" if code == "7" else "voided"),
+        (CLAIM + "R", "active" if code == "7" else "void"),
+        ("PCN267000099999", "active"),
+    ]
