@@ -20,23 +20,27 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, true, union
+from sqlalchemy import Select, literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.guides import BatchedHistory
 from mappings.guides.history_checks import ORIGINAL_ON_FILE
 
+from ..db import rows_for_values
 from ..models import ClaimPaymentRow, Encounter, ForwardedClaim
 from ..partners.tenancy import Tenant
 
 __all__ = [
+    "Named",
     "OriginalLookup",
     "SetHistory",
     "answering",
     "find_original",
-    "originals_named",
+    "find_originals",
+    "original_probes",
     "our_claim_number",
 ]
 
@@ -46,6 +50,17 @@ _OURS = re.compile(r"EG([0-9]{10})")
 def our_claim_number(encounter_id: int) -> str:
     """The claim control number the gateway gives an accepted claim (277CA REF*1K)."""
     return f"EG{encounter_id:010d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What a replacement or void says of its original: its own CLM01, REF*F8 and billing
+    NPI, and its own id once stored (never its own original)."""
+
+    claim_id: str
+    reference: str | None
+    npi: str | None
+    besides: int | None = None
 
 
 async def find_original(
@@ -58,85 +73,104 @@ async def find_original(
     besides: int | None = None,
 ) -> int | None:
     """The id of the newest active claim the replacement or void names, or None."""
-    stmt = originals_named(
-        tenant,
-        session.get_bind().dialect.name,
-        claim_id=claim_id,
-        reference=reference,
-        npi=npi,
-        besides=besides,
-    )
-    rows = (await session.execute(stmt)).all()
-    # the newest one this partner may change: its own, or its provider's via a peer
-    return next((int(r[0]) for r in rows if tenant.sees(r[1], r[2])), None)
+    [found] = await find_originals(session, tenant, [Named(claim_id, reference, npi, besides)])
+    return found[0] if found else None
 
 
-def originals_named(
-    tenant: Tenant,
-    dialect: str,
-    *,
-    claim_id: str,
-    reference: str | None,
-    npi: str | None,
-    besides: int | None = None,
-) -> Select[int, int | None, str | None]:
-    """The active claims, newest first, a replacement or void may name (id, partner, NPI).
+async def find_originals(
+    session: AsyncSession, tenant: Tenant, named: Sequence[Named]
+) -> list[list[int]]:
+    """For each replacement or void, the ids of the active claims it may name, newest
+    first: the claims this partner may change (its own, or its provider's via a peer).
 
-    Each way of naming one is a probe of its own index (CLM01, our claim number, the plan's
-    number from its 835 or 277CA), so a look-up costs the same however many claims are
-    stored. On PostgreSQL the claims found are then read by id, each on its own (a LATERAL
-    sub-select kept apart by OFFSET 0), and judged (NPI, status, tenant) outside it: with
-    statistics that have not seen the tenant's rows, the planner would otherwise start
-    from the tenant's index and read every claim it has (as ``db.rows_for_values``)."""
-    same_npi = Encounter.billing_npi == npi if npi else Encounter.billing_npi.is_(None)
-    probes: list[Select[Any, Any]] = [
-        select(Encounter.id.label("id"), same_npi.label("ok")).where(
-            Encounter.claim_id == claim_id[:40]
+    Each way of naming a claim is a batch of probes of its own index (CLM01, our claim
+    number, the plan's number from its 835 or 277CA), so a batch costs the same however
+    many claims are stored; the claims found are then read by id and judged (status,
+    tenant) in one more batch of probes (``db.rows_for_values``: with statistics that
+    have not seen the tenant's rows, the planner would otherwise start from the tenant's
+    index and read every claim it has)."""
+    dialect = session.get_bind().dialect.name
+    by_clm01: dict[str, list[tuple[int, str | None]]] = {}
+    by_plan_number: dict[str, set[int]] = {}
+    for stmt in original_probes(dialect, named):
+        for enc_id, name, npi in (await session.execute(stmt)).all():
+            if npi == _PLAN_NUMBER:
+                by_plan_number.setdefault(name, set()).add(int(enc_id))
+            else:
+                by_clm01.setdefault(name, []).append((int(enc_id), npi))
+    candidates: list[set[int]] = []
+    for n in named:
+        same = n.npi or None  # a claim without a billing NPI names one without it
+        found = {i for i, npi in by_clm01.get(n.claim_id[:40], ()) if npi == same}
+        if n.reference:
+            ours = _OURS.fullmatch(n.reference)
+            if ours is not None:
+                found.add(int(ours.group(1)))
+            found.update(i for i, npi in by_clm01.get(n.reference[:40], ()) if npi == same)
+            found.update(by_plan_number.get(n.reference[:50], ()))
+        if n.besides is not None:
+            found.discard(n.besides)
+        candidates.append(found)
+    ids = sorted(set().union(*candidates))
+    may_change: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        rows = await session.execute(
+            rows_for_values(
+                [Encounter.id, Encounter.partner_id, Encounter.billing_npi],
+                Encounter.id,
+                ids[start : start + _CHUNK],
+                dialect,
+                Encounter.status == "active",
+                tenant.scope(Encounter.partner_id),
+            )
         )
-    ]
-    if reference:
-        ours = _OURS.fullmatch(reference)
-        if ours is not None:
-            probes.append(select(Encounter.id, true()).where(Encounter.id == int(ours.group(1))))
-        probes.append(select(Encounter.id, same_npi).where(Encounter.claim_id == reference[:40]))
+        may_change.update(int(i) for i, owner, npi in rows.all() if tenant.sees(owner, npi))
+    return [sorted(found & may_change, reverse=True) for found in candidates]
+
+
+#: the NPI column of a plan's-number probe: any billing provider's claim may be named so
+_PLAN_NUMBER = "(plan)"
+_CHUNK = 500
+
+
+def original_probes(dialect: str, named: Sequence[Named]) -> list[Select[Any]]:
+    """The index probes that find what ``named`` may name: (claim id, the name it was
+    found by, its billing NPI, or ``_PLAN_NUMBER`` for a plan's number)."""
+    clm01s = sorted(
+        {n.claim_id[:40] for n in named} | {n.reference[:40] for n in named if n.reference}
+    )
+    numbers = sorted({n.reference[:50] for n in named if n.reference})
+    plan = literal(_PLAN_NUMBER)
+    probes: list[Select[Any]] = []
+    for start in range(0, len(clm01s), _CHUNK):
         probes.append(
-            select(ClaimPaymentRow.encounter_id, true()).where(
-                ClaimPaymentRow.payer_claim_number == reference[:50],
+            rows_for_values(
+                [Encounter.id, Encounter.claim_id, Encounter.billing_npi],
+                Encounter.claim_id,
+                clm01s[start : start + _CHUNK],
+                dialect,
+            )
+        )
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = numbers[start : start + _CHUNK]
+        probes.append(
+            rows_for_values(
+                [ClaimPaymentRow.encounter_id, ClaimPaymentRow.payer_claim_number, plan],
+                ClaimPaymentRow.payer_claim_number,
+                chunk,
+                dialect,
                 ClaimPaymentRow.encounter_id.is_not(None),
             )
         )
         probes.append(
-            select(ForwardedClaim.encounter_id, true()).where(
-                ForwardedClaim.plan_claim_number == reference[:50]
+            rows_for_values(
+                [ForwardedClaim.encounter_id, ForwardedClaim.plan_claim_number, plan],
+                ForwardedClaim.plan_claim_number,
+                chunk,
+                dialect,
             )
         )
-    # OFFSET 0: the NPI test stays outside, so each probe reads its own index only
-    named = (union(*probes) if len(probes) > 1 else probes[0]).offset(0).subquery("named")
-    judged = [Encounter.status == "active", tenant.scope(Encounter.partner_id)]
-    if besides is not None:
-        judged.append(Encounter.id != besides)
-    if dialect != "postgresql":
-        return (
-            select(Encounter.id, Encounter.partner_id, Encounter.billing_npi)
-            .join(named, named.c.id == Encounter.id)
-            .where(named.c.ok, *judged)
-            .order_by(Encounter.id.desc())
-        )
-    tests = [condition.label(f"judged_{n}") for n, condition in enumerate(judged)]
-    claim = (
-        select(Encounter.id, Encounter.partner_id, Encounter.billing_npi, *tests)
-        .where(Encounter.id == named.c.id)
-        .offset(0)
-        .lateral("claim")
-    )
-    found = list(claim.c)
-    return (
-        select(found[0], found[1], found[2])
-        .select_from(named)
-        .join(claim, true())
-        .where(named.c.ok, *found[3:])
-        .order_by(found[0].desc())
-    )
+    return probes
 
 
 class OriginalLookup:
@@ -174,14 +208,13 @@ class OriginalLookup:
     async def _found_all(
         self, named: list[tuple[str, str, str]]
     ) -> dict[tuple[str, str, str], bool]:
-        found: dict[tuple[str, str, str], bool] = {}
         async with self.sessionmaker() as session:
-            for claim_id, reference, npi in named:
-                original = await find_original(
-                    session, self.tenant, claim_id=claim_id, reference=reference or None, npi=npi
-                )
-                found[(claim_id, reference, npi)] = original is not None
-        return found
+            found = await find_originals(
+                session,
+                self.tenant,
+                [Named(claim_id, reference or None, npi) for claim_id, reference, npi in named],
+            )
+        return {key: bool(ids) for key, ids in zip(named, found, strict=True)}
 
 
 def answering(original: OriginalLookup, other: BatchedHistory | None) -> SetHistory:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.check import CheckedUnit
@@ -39,7 +39,7 @@ from .columns import (
     PRIOR_ADJUSTMENT_COLUMNS,
     PRIOR_PAYER_COLUMNS,
 )
-from .originals import find_original
+from .originals import Named, find_originals
 from .outcome_lines import encode_lines
 from .rows import build_rows
 
@@ -311,9 +311,13 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         self.stored += len(keep)
         for (claim, line), enc_id in zip(keep, enc_ids, strict=True):
             self._outcome(claim, line, enc_id)
-        for (claim, _line), enc_id in zip(keep, enc_ids, strict=True):
-            if claim.frequency_code in ("7", "8"):
-                await self._link_original(claim, enc_id)
+        replacing = [
+            (claim, enc_id)
+            for (claim, _line), enc_id in zip(keep, enc_ids, strict=True)
+            if claim.frequency_code in ("7", "8")
+        ]
+        if replacing:
+            await self._link_originals(replacing)
 
     def _drop_stored_meanwhile(
         self, keep: list[tuple[EncounterClaim, int]], enc_ids: list[int], inserted: set[int]
@@ -342,35 +346,55 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
             loop="2300",
         )
 
-    async def _link_original(self, claim: EncounterClaim, enc_id: int) -> None:
-        """Frequency 7 replaces and 8 voids the claim REF*F8 names (``originals.py``). The
+    async def _link_originals(self, replacing: list[tuple[EncounterClaim, int]]) -> None:
+        """Frequency 7 replaces and 8 voids the claim REF*F8 names (``originals.py``), the
+        batch's claims in file order, each taking the newest original still active. The
         check stream has already rejected one whose original is not on file, unless the
         plan's guide passes it on: then it is stored unlinked, as the stream reported."""
         session = self.session
         assert session is not None
-        npi = claim.billing.npi
-        original = await find_original(
+        found = await find_originals(
             session,
             self.tenant,
-            claim_id=claim.claim_id,
-            reference=claim.original_claim_ref,
-            npi=npi,
-            besides=enc_id,
+            [Named(c.claim_id, c.original_claim_ref, c.billing.npi, i) for c, i in replacing],
         )
-        if original is None:
+        released = self.released
+        links: list[tuple[EncounterClaim, int, int]] = []
+        for (claim, enc_id), ids in zip(replacing, found, strict=True):
+            original = next((i for i in ids if i not in released), None)
+            if original is not None:
+                released.add(original)
+                links.append((claim, enc_id, original))
+        if not links:
             return
-        self.released.add(original)
-        new_status = "replaced" if claim.frequency_code == "7" else "voided"
-        await session.execute(
-            update(Encounter)
-            .where(Encounter.id == original)
-            .values(status=new_status, claim_key=None)
+        table = table_of(Encounter)
+        conn = await session.connection()
+        # the originals let go of their keys first; then each replacement takes its key,
+        # unless a later claim of the batch replaced it in turn
+        await conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("original"))
+            .values(status=bindparam("new_status"), claim_key=None),
+            [
+                {
+                    "original": original,
+                    "new_status": "replaced" if claim.frequency_code == "7" else "voided",
+                }
+                for claim, _, original in links
+            ],
         )
-        key = (
-            self.tenant.claim_key(npi, claim.claim_id[:40]) if claim.frequency_code == "7" else None
-        )
-        await session.execute(
-            update(Encounter)
-            .where(Encounter.id == enc_id)
-            .values(replaces_id=original, claim_key=key)
+        await conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("replacement"))
+            .values(replaces_id=bindparam("original"), claim_key=bindparam("key")),
+            [
+                {
+                    "replacement": enc_id,
+                    "original": original,
+                    "key": self.tenant.claim_key(claim.billing.npi, claim.claim_id[:40])
+                    if claim.frequency_code == "7" and enc_id not in released
+                    else None,
+                }
+                for claim, enc_id, original in links
+            ],
         )

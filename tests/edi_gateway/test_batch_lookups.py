@@ -133,7 +133,12 @@ async def test_original_lookup_reads_only_the_claims_it_names(db: Db, tmp_path: 
     """A replacement's original (REF*F8 as a CLM01, our claim number or the plan's number)
     is found through the indexes of what names it: with 300 claims stored, the look-up
     reads no claim it does not name (it read all of them, 35 ms a look-up at 200,000)."""
-    from edi_gateway.encounters.originals import find_original, originals_named, our_claim_number
+    from edi_gateway.encounters.originals import (
+        Named,
+        find_original,
+        original_probes,
+        our_claim_number,
+    )
     from edi_gateway.partners.tenancy import load_tenant
 
     stored = await _stored(db, tmp_path)
@@ -158,18 +163,61 @@ async def test_original_lookup_reads_only_the_claims_it_names(db: Db, tmp_path: 
         assert await find_original(s, tenant, claim_id=clm01, reference=None, npi="1") is None
     if db.kind != "postgresql":
         return
-    stmt = originals_named(
-        tenant, db.kind, claim_id=clm01, reference=our_claim_number(enc_id), npi=npi
-    )
-    compiled = stmt.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
-    params = [compiled.params[k] for k in compiled.positiontup]
-    async with db.engine.connect() as conn:
-        raw = (await conn.get_raw_connection()).driver_connection
-        await raw.execute("SET enable_seqscan = off")  # as with a large table: indexes if any
-        rows = await raw.fetch("EXPLAIN (ANALYZE, FORMAT TEXT) " + str(compiled), *params)
-        await raw.execute("RESET enable_seqscan")
-    plan = "\n".join(r[0] for r in rows)
+    plans: list[str] = []
+    for stmt in original_probes(db.kind, [Named(clm01, our_claim_number(enc_id), npi)]):
+        compiled = stmt.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+        params = [compiled.params[k] for k in compiled.positiontup]
+        async with db.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            await raw.execute("SET enable_seqscan = off")  # as with a large table: indexes
+            rows = await raw.fetch("EXPLAIN (ANALYZE, FORMAT TEXT) " + str(compiled), *params)
+            await raw.execute("RESET enable_seqscan")
+        plans.append("\n".join(r[0] for r in rows))
+    plan = "\n".join(plans)
     removed = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
     assert removed <= 1, plan
+    assert "ix_encounters_claim" in plan, plan
     assert "ix_claim_payments_payer_claim_number" in plan, plan
     assert "ix_forwarded_claims_plan_claim_number" in plan, plan
+
+
+async def test_originals_asked_in_a_batch_are_those_asked_one_by_one(
+    db: Db, tmp_path: Path
+) -> None:
+    """A batch of replacements and voids finds, for each, the originals it would find
+    asked alone: by CLM01 or our claim number, never a voided claim, another provider's
+    (wrong NPI) or itself."""
+    from edi_gateway.encounters.originals import (
+        Named,
+        find_original,
+        find_originals,
+        our_claim_number,
+    )
+    from edi_gateway.partners.tenancy import load_tenant
+
+    stored = await _stored(db, tmp_path)
+    async with db.sessionmaker() as s:
+        tenant = await load_tenant(s, None)
+        npi_of = dict((await s.execute(select(Encounter.id, Encounter.billing_npi))).all())
+        named: list[Named] = []
+        for n, (enc_id, clm01, _member) in enumerate(stored[:90]):
+            npi = npi_of[enc_id]
+            named += [
+                Named(clm01, None, npi),  # keeps the original's CLM01
+                Named(f"NEW{n}", clm01, npi),  # names it in REF*F8
+                Named(f"NEW{n}", our_claim_number(enc_id), "1999999999"),  # our number
+                Named(clm01, None, "1999999999"),  # another provider's CLM01
+                Named(clm01, None, npi, besides=enc_id),  # itself
+            ]
+        batch = await find_originals(s, tenant, named)
+        alone = [
+            await find_original(
+                s, tenant, claim_id=n.claim_id, reference=n.reference, npi=n.npi, besides=n.besides
+            )
+            for n in named
+        ]
+    assert [ids[0] if ids else None for ids in batch] == alone
+    active = {enc_id for enc_id, _, _ in stored[:90]} - {enc_id for enc_id, _, _ in stored[::3]}
+    found = {i for i in alone if i is not None}
+    assert found == active  # each active original found, no voided one
+    assert alone[3::5] == [None] * 90 and alone[4::5] == [None] * 90
