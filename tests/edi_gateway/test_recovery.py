@@ -128,6 +128,17 @@ async def test_a_failed_run_is_retried_then_failed_with_a_way_out(gateway: Gatew
         assert list(actions).count("retry") == 1
 
 
+async def _retry_stores_the_three_sets_once(gw: Gateway, sid: str) -> None:
+    """Ops retry the failed submission of THREE_SETS: every claim stored, none twice."""
+    retried = await gw.client.post(f"/v1/submissions/{sid}/retry", headers=gw.auth("ops"))
+    assert retried.status_code == 202
+    await run_one(gw.db.sessionmaker, gw.db.settings, sid)
+    sub = await gw.submission(sid)
+    claims = await gw.encounters()
+    assert (sub.status, sub.sets_total, sub.units_stored) == ("completed", 3, 7)
+    assert len(claims) == len(set(claims)) == 7
+
+
 async def test_a_retry_after_a_partial_run_stores_nothing_twice(gateway: Gateway) -> None:
     """Three transaction sets; the run dies after the first is stored. The retry skips it."""
     gw = gateway
@@ -154,13 +165,7 @@ async def test_a_retry_after_a_partial_run_stores_nothing_twice(gateway: Gateway
     assert sub.status == "failed" and "ConnectionResetError" in (sub.error or "")
     assert len(await gw.encounters()) == 3  # the first set, committed before the failure
 
-    retried = await gw.client.post(f"/v1/submissions/{sid}/retry", headers=gw.auth("ops"))
-    assert retried.status_code == 202
-    await run_one(gw.db.sessionmaker, gw.db.settings, sid)
-    sub = await gw.submission(sid)
-    claims = await gw.encounters()
-    assert (sub.status, sub.sets_total, sub.units_stored) == ("completed", 3, 7)
-    assert len(claims) == len(set(claims)) == 7
+    await _retry_stores_the_three_sets_once(gw, sid)
 
 
 async def test_a_batch_that_fails_while_the_next_is_read_fails_the_run_cleanly(
@@ -192,13 +197,7 @@ async def test_a_batch_that_fails_while_the_next_is_read_fails_the_run_cleanly(
     assert len(await gw.encounters()) == 3  # the first set; none of the second's claims
 
     monkeypatch.setattr(enc_writer, "insert_new", real_insert)
-    retried = await gw.client.post(f"/v1/submissions/{sid}/retry", headers=gw.auth("ops"))
-    assert retried.status_code == 202
-    await run_one(gw.db.sessionmaker, gw.db.settings, sid)
-    sub = await gw.submission(sid)
-    claims = await gw.encounters()
-    assert (sub.status, sub.sets_total, sub.units_stored) == ("completed", 3, 7)
-    assert len(claims) == len(set(claims)) == 7
+    await _retry_stores_the_three_sets_once(gw, sid)
 
 
 async def test_the_same_bytes_posted_during_their_run_run_once(gateway: Gateway) -> None:
