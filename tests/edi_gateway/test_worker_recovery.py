@@ -256,6 +256,58 @@ def test_a_run_whose_connections_die_is_retried(pg: str, tmp_path: Path) -> None
     assert row["error"] is None
 
 
+#: a worker whose first heartbeat of each procrastinate worker fails, as when the database
+#: restarts between two heartbeats (procrastinate then stops that worker)
+_FLAKY_HEARTBEAT_WORKER = """
+import procrastinate.manager as manager
+real = manager.JobManager.update_heartbeat
+failed = set()
+async def flaky(self, worker_id):
+    if worker_id not in failed:
+        failed.add(worker_id)
+        raise ConnectionResetError("connection to the database lost")
+    await real(self, worker_id)
+manager.JobManager.update_heartbeat = flaky
+from edi_gateway.cli import main
+raise SystemExit(main(["worker"]))
+"""
+
+
+def test_a_worker_whose_heartbeat_fails_takes_jobs_again(pg: str, tmp_path: Path) -> None:
+    """The heartbeat failing stops procrastinate's worker; the process stays up and takes
+    the next submission (it used to exit, leaving work queued with no worker)."""
+    env = _env(pg, tmp_path)
+    _run_sync(lambda: _fresh_queue(pg))
+    log = Path(tempfile.mkstemp(prefix="edi-test-worker-", suffix=".log")[1])
+    _WORKER_LOGS.append(log)
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", _FLAKY_HEARTBEAT_WORKER],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
+    try:
+        _wait(
+            lambda: "job worker stopped after a database error" in log.read_text(),
+            60,
+            "the heartbeat to fail",
+        )
+        assert worker.poll() is None  # still running
+        sample = Path(__file__).resolve().parents[2] / "sample_edi" / "837p"
+        sid = _queued(pg, tmp_path, sample / "837p_valid_basic.x12", fresh=False)
+        final = _wait(
+            lambda: (s := _state(pg, sid))[0] in ("completed", "failed") and s,
+            60,
+            "the submission queued after the failure to end",
+        )
+    finally:
+        _stop(worker)
+    assert final[0] == "completed" and final[2] == 5, final
+    said = log.read_text()
+    assert "webhook worker stopped after a database error" in said, said[-2000:]
+
+
 KILLS = 10
 RUNNING = ("validating", "storing")
 
