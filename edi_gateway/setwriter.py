@@ -163,10 +163,13 @@ class SetWriter(Generic[R]):
             await write
 
     async def settle(self) -> None:
-        """Wait for the batch being written; its error, if any, is raised here."""
-        writing, self.writing = self.writing, None
+        """Wait for the batch being written; its error, if any, is raised here. Cancelled
+        while waiting, the write is left to end (``abort`` waits for it, then rolls back)."""
+        writing = self.writing
         if writing is not None:
-            await writing
+            await asyncio.wait([writing])
+            self.writing = None
+            writing.result()
 
     async def complete(self, event: SetEvent) -> SetStatus:
         """Set-level work before commit: the set's status, stored or held."""

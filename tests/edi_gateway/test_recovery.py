@@ -5,6 +5,7 @@ once; uploads cut off by a stop are cleaned up; a full disk is a clear 507."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import subprocess
@@ -198,6 +199,48 @@ async def test_a_batch_that_fails_while_the_next_is_read_fails_the_run_cleanly(
 
     monkeypatch.setattr(enc_writer, "insert_new", real_insert)
     await _retry_stores_the_three_sets_once(gw, sid)
+
+
+async def test_a_run_stopped_while_a_batch_is_written_leaves_its_set_undone(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run cancelled (a worker shutting down) while a batch's rows are being written:
+    the write ends, the set is rolled back whole, and the next run stores every claim
+    once."""
+    gw = gateway
+    sent = await gw.upload("clinic", THREE_SETS.read_bytes())
+    sid = sent.json()["id"]
+
+    from edi_gateway.encounters import writer as enc_writer
+
+    monkeypatch.setattr(enc_writer.EncounterSetWriter, "flush_every", 1)
+    real_insert = enc_writer.insert_new
+    calls = {"n": 0}
+    writing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow_on_the_fifth_claim(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 5:  # the second set's second claim
+            writing.set()
+            await go_on.wait()
+        return await real_insert(*args)
+
+    monkeypatch.setattr(enc_writer, "insert_new", slow_on_the_fifth_claim)
+    run = asyncio.create_task(run_one(gw.db.sessionmaker, gw.db.settings, sid, Attempt(1, 3)))
+    await asyncio.wait_for(writing.wait(), 30)
+    run.cancel()
+    await asyncio.sleep(0.05)
+    go_on.set()  # the write in flight ends; then the set is rolled back
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert len(await gw.encounters()) == 3  # the first set only
+
+    monkeypatch.setattr(enc_writer, "insert_new", real_insert)
+    await run_one(gw.db.sessionmaker, gw.db.settings, sid)
+    sub = await gw.submission(sid)
+    claims = await gw.encounters()
+    assert (sub.status, sub.units_stored) == ("completed", 7)
+    assert len(claims) == len(set(claims)) == 7
 
 
 async def test_the_same_bytes_posted_during_their_run_run_once(gateway: Gateway) -> None:
