@@ -49,7 +49,8 @@ class MemberIdentifier(Base):
     __table_args__ = (UniqueConstraint("member_id", "qualifier"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # looked up through the composite index it leads (no index of its own)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     qualifier: Mapped[str] = mapped_column(String(3))  # 0F, 1L, 23, 17, 3H, ZZ...
     value: Mapped[str] = mapped_column(String(80), index=True)
 
@@ -59,7 +60,8 @@ class CoverageSpan(Base):
     __table_args__ = (Index("ix_coverage_spans_current", "member_id", "superseded_at"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # looked up through the composite index it leads (no index of its own)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     submission_id: Mapped[str] = mapped_column(String(32), index=True)
     insurance_line: Mapped[str | None] = mapped_column(String(3))  # HD03: HLT, DEN...
     plan_code: Mapped[str | None] = mapped_column(String(50), index=True)  # HD04

@@ -108,7 +108,6 @@ class Encounter(Base):
 
 class EncounterLine(Base):
     __tablename__ = "encounter_lines"
-    __table_args__ = (Index("ix_encounter_lines_dup", "procedure_code", "service_date_from"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     encounter_id: Mapped[int] = mapped_column(
