@@ -215,8 +215,11 @@ class EnrollmentSetWriter(SetWriter[MemberRecord]):
         if old:
             members = table_of(Member)
             await conn.execute(update(members).where(members.c.id == bindparam("b_id")), old)
-        ids = [existing[k] for k in keyed]
-        await session.execute(delete(MemberIdentifier).where(MemberIdentifier.member_id.in_(ids)))
+            # the identifiers of members already stored are replaced by this file's
+            known = [row["b_id"] for row in old]
+            await session.execute(
+                delete(MemberIdentifier).where(MemberIdentifier.member_id.in_(known))
+            )
         await bulk_insert(
             conn,
             table_of(MemberIdentifier),

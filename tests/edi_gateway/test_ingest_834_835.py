@@ -100,6 +100,31 @@ async def test_834_members_and_coverage(db: Db) -> None:
     assert _in_force(ended, date(2026, 12, 31)) and not _in_force(ended, date(2027, 1, 1))
 
 
+async def test_834_sent_again_replaces_a_members_identifiers(db: Db, tmp_path: Path) -> None:
+    """A member sent again (a new interchange) keeps one identifier per qualifier: the
+    latest file's (REF*1L changed here), not the first file's beside it."""
+    await _ingest(db, R834)
+    again = tmp_path / "again.x12"
+    text = (
+        R834.read_text()
+        .replace("*565723568*", "*565723569*")
+        .replace("IEA*1*565723568", "IEA*1*565723569")
+    )
+    again.write_text(text.replace("REF*1L*MCL83119~", "REF*1L*MCL99999~"))
+    [o] = await _ingest(db, again)
+    assert o.submission.status == "completed" and o.submission.units_stored == 6
+    async with db.sessionmaker() as s:
+        rows = await s.execute(
+            select(Member.subscriber_id, MemberIdentifier.qualifier, MemberIdentifier.value)
+            .join(Member, Member.id == MemberIdentifier.member_id)
+            .where(MemberIdentifier.qualifier == "1L")
+        )
+        found = sorted(set(rows.all()))
+        assert await s.scalar(select(func.count()).select_from(Member)) == 6
+    assert ("97445419Q", "1L", "MCL99999") in found
+    assert all(value != "MCL83119" for _, _, value in found)
+
+
 def _edit(data: bytes, *pairs: tuple[bytes, bytes]) -> bytes:
     for old, new in pairs:
         assert old in data, old
