@@ -166,6 +166,9 @@ class EncounterLine:
     #: the line's 2430 loops (SVD, CAS, DTP*573, AMT*EAF: what other payers paid on it) as
     #: sent: written back as sent (the prior payers' line fields are read from them)
     adjudications: list[list[str | list[str]]] = field(default_factory=list)
+    #: 2410 REF01 (XZ prescription number, VY link sequence number) and REF02 of the drug
+    ndc_reference_qualifier: str | None = None
+    ndc_reference: str | None = None
 
     def __init__(
         self,
@@ -194,6 +197,8 @@ class EncounterLine:
         other_segments: list[list[str | list[str]]] | None = None,
         service_elements: dict[int, str | list[str]] | None = None,
         adjudications: list[list[str | list[str]]] | None = None,
+        ndc_reference_qualifier: str | None = None,
+        ndc_reference: str | None = None,
     ) -> None:
         self.line_number = line_number
         self.procedure_qualifier = procedure_qualifier
@@ -220,6 +225,8 @@ class EncounterLine:
         self.other_segments = [] if other_segments is None else other_segments
         self.service_elements = {} if service_elements is None else service_elements
         self.adjudications = [] if adjudications is None else adjudications
+        self.ndc_reference_qualifier = ndc_reference_qualifier
+        self.ndc_reference = ndc_reference
 
 
 @dataclass(frozen=True, slots=True)

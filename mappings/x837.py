@@ -394,6 +394,10 @@ def _line(guide: str, loop: Loop, index: int) -> EncounterLine:
             line.ndc = element(lin, 3)
             line.ndc_quantity = amount(ctp[4]) if ctp is not None else None
             line.ndc_unit = element(ctp, "CTP05-1")
+            ref = drug.segment("REF")
+            if ref is not None and element(ref, 2):
+                line.ndc_reference_qualifier = element(ref, 1)
+                line.ndc_reference = element(ref, 2)
             break
     line.rendering = _line_rendering(guide, loop)
     line.other_segments = kept_segments(guide, loop)

@@ -423,6 +423,8 @@ def _line(
     if line.ndc:
         out.seg("LIN", "", "N4", line.ndc)
         out.seg("CTP", "", "", "", value_text(line.ndc_quantity), value_text(line.ndc_unit) or "UN")
+        if line.ndc_reference:
+            out.seg("REF", value_text(line.ndc_reference_qualifier) or "XZ", line.ndc_reference)
     _line_providers(out, guide, claim, line, rendering)  # 2420, before the 2430 SVDs
     for segment in line.adjudications:  # the 2430s as sent
         write_sent(out, segment)

@@ -113,6 +113,8 @@ LINE_COLUMNS = (
     "other_segments",
     "service_elements",
     "adjudications",
+    "ndc_reference_qualifier",
+    "ndc_reference",
 )
 OUTCOME_COLUMNS = (
     "submission_id",

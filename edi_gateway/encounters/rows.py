@@ -168,6 +168,8 @@ def _add_claim(
                 texts_json(ln.other_segments),
                 elements_json(ln.service_elements),
                 texts_json(ln.adjudications),
+                cut_to(ln.ndc_reference_qualifier, 3),
+                cut_to(ln.ndc_reference, 50),
             )
         )
     for dx in claim.diagnoses:

@@ -57,6 +57,10 @@ class ServiceLine(BaseModel):
     ndc: str | None = Field(description="2410 LIN03")
     ndc_quantity: Decimal | None
     ndc_unit: str | None
+    ndc_reference_qualifier: str | None = Field(
+        default=None, description="2410 REF01: XZ prescription number, VY link sequence number"
+    )
+    ndc_reference: str | None = Field(default=None, description="2410 REF02")
     line_control_number: str | None = Field(description="REF*6R")
     tooth_numbers: Codes = Field(description="837D TOO02")
     tooth_surfaces: Annotated[list[str], BeforeValidator(surfaces_of)] = Field(
@@ -323,6 +327,8 @@ class EncounterDetail(EncounterSummary):
                         "ndc": None,
                         "ndc_quantity": None,
                         "ndc_unit": None,
+                        "ndc_reference_qualifier": None,
+                        "ndc_reference": None,
                         "line_control_number": None,
                         "tooth_numbers": [],
                         "tooth_surfaces": [],

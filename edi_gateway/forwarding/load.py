@@ -113,6 +113,8 @@ def _line(
         other_segments=segments_of(row.other_segments),
         service_elements=elements_of(row.service_elements),
         adjudications=segments_of(row.adjudications),
+        ndc_reference_qualifier=row.ndc_reference_qualifier,
+        ndc_reference=row.ndc_reference,
     )
 
 
@@ -342,6 +344,8 @@ def claim_view(c: EncounterClaim) -> dict[str, Any]:
                 ln.ndc,
                 ln.ndc_quantity,
                 ln.ndc_unit,
+                ln.ndc_reference_qualifier,
+                ln.ndc_reference,
                 ln.line_control_number,
                 ",".join(ln.tooth_numbers),
                 ",".join(ln.tooth_surfaces),

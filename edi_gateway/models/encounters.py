@@ -128,6 +128,9 @@ class EncounterLine(Base):
     ndc: Mapped[str | None] = mapped_column(String(20))
     ndc_quantity: Mapped[Decimal | None] = mapped_column(Amount)
     ndc_unit: Mapped[str | None] = mapped_column(String(2))
+    #: 2410 REF01 (XZ prescription number, VY link sequence number) and REF02
+    ndc_reference_qualifier: Mapped[str | None] = mapped_column(String(3))
+    ndc_reference: Mapped[str | None] = mapped_column(String(50))
     line_control_number: Mapped[str | None] = mapped_column(String(50))
     tooth_numbers: Mapped[str] = mapped_column(String(100), default="")
     #: TOO03 of each tooth in tooth_numbers order ("MOD,,O"); "" when none names a surface

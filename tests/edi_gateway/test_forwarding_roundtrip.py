@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,52 @@ async def test_tooth_surfaces_and_oral_cavity_areas_are_stored_and_forwarded(
             for ln in detail.json()["lines"]
         ]
     assert seen == teeth
+
+
+async def test_a_drugs_prescription_number_is_stored_shown_and_forwarded(
+    api: Api, tmp_path: Path
+) -> None:
+    """A line's drug (2410) names its prescription (REF*XZ) or its link to another line
+    (REF*VY): stored with the NDC, shown on the encounter, and written after the drug's
+    CTP in the forwarded 837P."""
+    data = (SAMPLES / "837p" / "837p_valid_basic.x12").read_text()
+    for line, drug in (
+        (
+            "SV1*HC:99213*125*UN*1***1:2~\nDTP*472*D8*20260907~\n",
+            "N4*00004196501~\nCTP****7*UN~\nREF*XZ*2530001~\n",
+        ),
+        (
+            "SV1*HC:36415*15*UN*1***1:2~\nDTP*472*D8*20260907~\n",
+            "N4*63323024910~\nCTP****14*ML~\nREF*VY*0002~\n",
+        ),
+    ):
+        data = _with_segments(data, line, line + "LIN**" + drug)
+    stored = await ingest_text(api, tmp_path / "drugs.x12", data, "clinic-a", "SUBMITTER9856")
+    drugs = [
+        (ln.ndc, ln.ndc_quantity, ln.ndc_unit, ln.ndc_reference_qualifier, ln.ndc_reference)
+        for claim in stored
+        for ln in claim.lines
+        if ln.ndc
+    ]
+    assert drugs == [
+        ("00004196501", Decimal("7"), "UN", "XZ", "2530001"),
+        ("63323024910", Decimal("14"), "ML", "VY", "0002"),
+    ]
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data
+    assert b"LIN**N4*00004196501~\nCTP****7*UN~\nREF*XZ*2530001~\n" in written
+    assert b"LIN**N4*63323024910~\nCTP****14*ML~\nREF*VY*0002~\n" in written
+    back, result = accepted_claims(written)
+    assert result.accepted
+    assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
+    detail = await api.client.get(
+        f"/v1/encounters/{(await _ids(api))[0]}", headers=api.auth("clinic-a")
+    )
+    shown = [
+        (ln["ndc"], ln["ndc_reference_qualifier"], ln["ndc_reference"])
+        for ln in detail.json()["lines"]
+        if ln["ndc"]
+    ]
+    assert shown == [("00004196501", "XZ", "2530001"), ("63323024910", "VY", "0002")]
 
 
 async def test_claim_attachments_and_file_information_are_stored_shown_and_forwarded(
