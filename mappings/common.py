@@ -249,6 +249,8 @@ def party_from_segments(
     result.city = element(n4, 1)
     result.state = element(n4, 2)
     result.postal_code = element(n4, 3)
+    result.country = element(n4, 4)
+    result.country_subdivision = element(n4, 7)
     for ref in refs:
         qualifier, value = element(ref, 1), element(ref, 2)
         if qualifier is not None and value is not None:

@@ -63,6 +63,8 @@ class Party:
     secondary_ids: dict[str, str] = field(default_factory=dict)  # REF01 -> REF02
     #: PER segments as sent (the 837 billing provider's 2010AA, a service facility's 2310C)
     contacts: list[list[str | list[str]]] = field(default_factory=list)
+    country: str | None = None  # N404, an address outside the United States
+    country_subdivision: str | None = None  # N407 (outside the United States and Canada)
 
     def __init__(
         self,
@@ -84,6 +86,8 @@ class Party:
         postal_code: str | None = None,
         secondary_ids: dict[str, str] | None = None,
         contacts: list[list[str | list[str]]] | None = None,
+        country: str | None = None,
+        country_subdivision: str | None = None,
     ) -> None:
         self.role = role
         self.entity_type = entity_type
@@ -103,6 +107,8 @@ class Party:
         self.postal_code = postal_code
         self.secondary_ids = {} if secondary_ids is None else secondary_ids
         self.contacts = [] if contacts is None else contacts
+        self.country = country
+        self.country_subdivision = country_subdivision
 
 
 # --- 837 ----------------------------------------------------------------------------------

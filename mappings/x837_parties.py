@@ -55,8 +55,11 @@ def write_name(out: Out, code: str, p: Party, *, ids: bool = True, default_type:
 def write_address(out: Out, p: Party) -> None:
     if p.address1:
         out.seg("N3", p.address1, value_text(p.address2))
-    if p.city or p.state or p.postal_code:
-        out.seg("N4", value_text(p.city), value_text(p.state), value_text(p.postal_code))
+    if p.city or p.state or p.postal_code or p.country:
+        n4 = [value_text(p.city), value_text(p.state), value_text(p.postal_code)]
+        if p.country or p.country_subdivision:
+            n4 += [value_text(p.country), "", "", value_text(p.country_subdivision)]
+        out.seg("N4", *n4)
 
 
 def write_refs(out: Out, p: Party, *, written: str = "") -> None:

@@ -157,6 +157,8 @@ PARTY_COLUMNS = (
     "postal_code",
     "secondary_ids",
     "contacts",
+    "country",
+    "country_subdivision",
     "service_line",
 )
 PRIOR_PAYER_COLUMNS = (
@@ -286,4 +288,6 @@ def party_values(p: Party) -> tuple[Any, ...]:
         p.postal_code,
         json.dumps(p.secondary_ids) if p.secondary_ids else None,
         texts_json(p.contacts),
+        cut_to(p.country, 3),
+        cut_to(p.country_subdivision, 3),
     )

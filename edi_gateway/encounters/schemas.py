@@ -116,6 +116,8 @@ class Party(BaseModel):
     city: str | None
     state: str | None
     postal_code: str | None
+    country: str | None = Field(None, description="N404: an address outside the United States")
+    country_subdivision: str | None = Field(None, description="N407")
     secondary_ids: Annotated[dict[str, str], BeforeValidator(ids_of)] = Field(
         default_factory=dict,
         description="The loop's REFs, REF01 -> REF02: a plan-assigned provider id (G2), "

@@ -69,6 +69,8 @@ def _party(row: EncounterParty) -> Party:
         postal_code=row.postal_code,
         secondary_ids=ids_of(row.secondary_ids),
         contacts=segments_of(row.contacts),
+        country=row.country,
+        country_subdivision=row.country_subdivision,
     )
 
 

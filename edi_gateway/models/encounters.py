@@ -190,6 +190,9 @@ class EncounterParty(Base):
     city: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str | None] = mapped_column(String(2))
     postal_code: Mapped[str | None] = mapped_column(String(15))
+    #: N404 and N407: an address outside the United States
+    country: Mapped[str | None] = mapped_column(String(3))
+    country_subdivision: Mapped[str | None] = mapped_column(String(3))
     #: the loop's REFs as JSON, REF01 -> REF02 (plan-assigned provider id G2, licence 0B,
     #: the member's SY...); null when none
     secondary_ids: Mapped[str | None] = mapped_column(Text)

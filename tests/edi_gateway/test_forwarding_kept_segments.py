@@ -226,6 +226,34 @@ async def test_a_name_suffix_and_a_second_address_line_are_kept(api: Api, tmp_pa
     assert (subscriber["suffix"], subscriber["address2"]) == ("III", "UNIT 4")
 
 
+async def test_an_address_outside_the_united_states_keeps_its_country(
+    api: Api, tmp_path: Path
+) -> None:
+    """A subscriber living in Mexico: N404 country and N407 subdivision (no N402 state)
+    are stored, shown and forwarded (they were dropped)."""
+    data = _basic_837p(
+        (
+            "N3*2184 OAK MEADOW LN~\nN4*SACRAMENTO*CA*958004137~\n",
+            "N3*2184 OAK MEADOW LN~\nN4*MEXICALI**21000*MX***BC~\n",
+        )
+    )
+    stored = await ingest_text(api, tmp_path / "abroad.x12", data, "sierra-vista", "SUBMITTER9856")
+    home = stored[0].subscriber
+    assert (home.city, home.state, home.country, home.country_subdivision) == (
+        "MEXICALI",
+        None,
+        "MX",
+        "BC",
+    )
+    written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
+    assert "N3*2184 OAK MEADOW LN~\nN4*MEXICALI**21000*MX***BC~" in written
+    assert "N4*SACRAMENTO*CA*958004137~" not in written.split("NM1*IL")[1].split("CLM*")[0]
+    _reads_back(written, stored)
+    shown = (await _details(api, "sierra-vista"))[0]["parties"]
+    subscriber = next(p for p in shown if p["role"] == "subscriber")
+    assert (subscriber["country"], subscriber["country_subdivision"]) == ("MX", "BC")
+
+
 async def test_other_coverage_is_forwarded_as_the_provider_sent_it(
     api: Api, tmp_path: Path
 ) -> None:
