@@ -215,7 +215,10 @@ async def attempt(
         )
     metrics.WEBHOOK_ATTEMPTS.labels(event, status).inc()
     metrics.WEBHOOK_SECONDS.observe(duration_ms / 1000)
-    log.info(
+    # a failed attempt is worth ops' attention (the partner's receiver is down or
+    # refusing): logged as a warning, with why
+    log.log(
+        logging.INFO if error is None else logging.WARNING,
         "webhook delivery %d (%s %s) to %s: attempt %d %s in %.0f ms: %s",
         delivery_id,
         event,
