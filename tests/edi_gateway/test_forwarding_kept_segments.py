@@ -247,6 +247,8 @@ async def test_an_address_outside_the_united_states_keeps_its_country(
     )
     written = write_837(ENVELOPE, "837P", [("0001", stored)]).data.decode()
     assert "N3*2184 OAK MEADOW LN~\nN4*MEXICALI**21000*MX***BC~" in written
+    oracle = run_pyx12(written.encode())  # and another engine reads it as X222A1
+    assert oracle.verdict == "accepted", oracle.errors[:5]
     assert "N4*SACRAMENTO*CA*958004137~" not in written.split("NM1*IL")[1].split("CLM*")[0]
     _reads_back(written, stored)
     shown = (await _details(api, "sierra-vista"))[0]["parties"]

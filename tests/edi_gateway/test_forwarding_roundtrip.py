@@ -225,6 +225,8 @@ async def test_a_drugs_prescription_number_is_stored_shown_and_forwarded(
     written = write_837(ENVELOPE, "837P", [("0001", stored)]).data
     assert b"LIN**N4*00004196501~\nCTP****7*UN~\nREF*XZ*2530001~\n" in written
     assert b"LIN**N4*63323024910~\nCTP****14*ML~\nREF*VY*0002~\n" in written
+    oracle = run_pyx12(written)  # and another engine reads it as X222A1
+    assert oracle.verdict == "accepted", oracle.errors[:5]
     back, result = accepted_claims(written)
     assert result.accepted
     assert [claim_view(c) for c in back] == [claim_view(c) for c in stored]
