@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, literal
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mappings.guides import BatchedHistory
@@ -92,12 +92,13 @@ async def find_originals(
     dialect = session.get_bind().dialect.name
     by_clm01: dict[str, list[tuple[int, str | None]]] = {}
     by_plan_number: dict[str, set[int]] = {}
-    for stmt in original_probes(dialect, named):
-        for enc_id, name, npi in (await session.execute(stmt)).all():
-            if npi == _PLAN_NUMBER:
-                by_plan_number.setdefault(name, set()).add(int(enc_id))
-            else:
-                by_clm01.setdefault(name, []).append((int(enc_id), npi))
+    clm01_probes, number_probes = original_probes(dialect, named)
+    for stmt in clm01_probes:
+        for enc_id, clm01, npi in (await session.execute(stmt)).all():
+            by_clm01.setdefault(clm01, []).append((int(enc_id), npi))
+    for stmt in number_probes:
+        for enc_id, number in (await session.execute(stmt)).all():
+            by_plan_number.setdefault(number, set()).add(int(enc_id))
     candidates: list[set[int]] = []
     for n in named:
         same = n.npi or None  # a claim without a billing NPI names one without it
@@ -128,49 +129,50 @@ async def find_originals(
     return [sorted(found & may_change, reverse=True) for found in candidates]
 
 
-#: the NPI column of a plan's-number probe: any billing provider's claim may be named so
-_PLAN_NUMBER = "(plan)"
+#: values probed per statement
 _CHUNK = 500
 
 
-def original_probes(dialect: str, named: Sequence[Named]) -> list[Select[Any]]:
-    """The index probes that find what ``named`` may name: (claim id, the name it was
-    found by, its billing NPI, or ``_PLAN_NUMBER`` for a plan's number)."""
+def original_probes(
+    dialect: str, named: Sequence[Named]
+) -> tuple[list[Select[Any]], list[Select[Any]]]:
+    """The index probes that find what ``named`` may name: by CLM01 (claim id, CLM01,
+    billing NPI), and by the plan's claim number from its 835 or 277CA (claim id,
+    number)."""
     clm01s = sorted(
         {n.claim_id[:40] for n in named} | {n.reference[:40] for n in named if n.reference}
     )
     numbers = sorted({n.reference[:50] for n in named if n.reference})
-    plan = literal(_PLAN_NUMBER)
-    probes: list[Select[Any]] = []
-    for start in range(0, len(clm01s), _CHUNK):
-        probes.append(
-            rows_for_values(
-                [Encounter.id, Encounter.claim_id, Encounter.billing_npi],
-                Encounter.claim_id,
-                clm01s[start : start + _CHUNK],
-                dialect,
-            )
+    by_clm01 = [
+        rows_for_values(
+            [Encounter.id, Encounter.claim_id, Encounter.billing_npi],
+            Encounter.claim_id,
+            clm01s[start : start + _CHUNK],
+            dialect,
         )
+        for start in range(0, len(clm01s), _CHUNK)
+    ]
+    by_number: list[Select[Any]] = []
     for start in range(0, len(numbers), _CHUNK):
         chunk = numbers[start : start + _CHUNK]
-        probes.append(
+        by_number.append(
             rows_for_values(
-                [ClaimPaymentRow.encounter_id, ClaimPaymentRow.payer_claim_number, plan],
+                [ClaimPaymentRow.encounter_id, ClaimPaymentRow.payer_claim_number],
                 ClaimPaymentRow.payer_claim_number,
                 chunk,
                 dialect,
                 ClaimPaymentRow.encounter_id.is_not(None),
             )
         )
-        probes.append(
+        by_number.append(
             rows_for_values(
-                [ForwardedClaim.encounter_id, ForwardedClaim.plan_claim_number, plan],
+                [ForwardedClaim.encounter_id, ForwardedClaim.plan_claim_number],
                 ForwardedClaim.plan_claim_number,
                 chunk,
                 dialect,
             )
         )
-    return probes
+    return by_clm01, by_number
 
 
 class OriginalLookup:

@@ -164,7 +164,8 @@ async def test_original_lookup_reads_only_the_claims_it_names(db: Db, tmp_path: 
     if db.kind != "postgresql":
         return
     plans: list[str] = []
-    for stmt in original_probes(db.kind, [Named(clm01, our_claim_number(enc_id), npi)]):
+    by_clm01, by_number = original_probes(db.kind, [Named(clm01, our_claim_number(enc_id), npi)])
+    for stmt in [*by_clm01, *by_number]:
         compiled = stmt.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
         params = [compiled.params[k] for k in compiled.positiontup]
         async with db.engine.connect() as conn:
