@@ -174,7 +174,15 @@ def _add_claim(
         )
     for dx in claim.diagnoses:
         out.diagnoses.append((enc_id, dx.sequence, dx.qualifier, dx.code, dx.present_on_admission))
-    for p in (billing, claim.subscriber, patient, claim.payer, *claim.providers):
+    subscriber = party_values(claim.subscriber)
+    parties.append((enc_id, *party_values(billing), None))
+    parties.append((enc_id, *subscriber, None))
+    sent_patient = party_values(patient)
+    if sent_patient[1:] != subscriber[1:]:
+        # a patient of their own (2010CA); when the patient is the subscriber (no 2000C,
+        # every field the same), no second row: it is read back from the subscriber's
+        parties.append((enc_id, *sent_patient, None))
+    for p in (claim.payer, *claim.providers):
         parties.append((enc_id, *party_values(p), None))
     for ln in claim.lines:
         if ln.rendering is not None:  # its own 2420A/2420C, name and ids as sent

@@ -99,7 +99,9 @@ class Party(BaseModel):
 
     role: str = Field(
         description="billing, pay_to, pay_to_plan, rendering, referring, primary_care, attending, "
-        "service_facility, subscriber, patient, payer..."
+        "service_facility, subscriber, patient, payer... (patient only when sent apart from "
+        "the subscriber, in 2010CA; when the patient is the subscriber, relationship 18, the "
+        "subscriber stands for both)"
     )
     entity_type: str | None = Field(description="NM102: 1 person, 2 organisation")
     last_name: str | None = Field(description="Or organisation name")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +72,17 @@ def _party(row: EncounterParty) -> Party:
         contacts=segments_of(row.contacts),
         country=row.country,
         country_subdivision=row.country_subdivision,
+    )
+
+
+def _as_patient(subscriber: Party) -> Party:
+    """The patient of a claim whose patient is the subscriber (no 2000C): stored once, as
+    the subscriber, and mapped from the same 2010BA as the patient when received."""
+    return replace(
+        subscriber,
+        role="patient",
+        secondary_ids=dict(subscriber.secondary_ids),
+        contacts=list(subscriber.contacts),
     )
 
 
@@ -190,6 +202,7 @@ def _claim(
         if p.npi:
             by_npi.setdefault(p.npi, p)
     billing = main.get("billing", Party("billing"))
+    subscriber = main.get("subscriber", Party("subscriber"))
     if billing.npi:
         by_npi.setdefault(billing.npi, billing)
     return EncounterClaim(
@@ -214,8 +227,8 @@ def _claim(
         patient_status=e.patient_status,
         patient_amount_paid=e.patient_amount_paid,
         billing=billing,
-        subscriber=main.get("subscriber", Party("subscriber")),
-        patient=main.get("patient", Party("patient")),
+        subscriber=subscriber,
+        patient=main.get("patient") or _as_patient(subscriber),
         payer=main.get("payer", Party("payer")),
         patient_relationship=e.patient_relationship,
         subscriber_group=e.subscriber_group,

@@ -165,10 +165,19 @@ class EncounterDiagnosis(Base):
 
 class EncounterParty(Base):
     """Billing, pay-to, rendering, referring, attending... providers, subscriber, patient,
-    payer: one row each, with their ids and address."""
+    payer: one row each, with their ids and address. The patient has a row only when sent
+    apart from the subscriber (2010CA); otherwise the subscriber's row stands for both."""
 
     __tablename__ = "encounter_parties"
-    __table_args__ = (Index("ix_encounter_parties_npi", "npi"),)
+    __table_args__ = (
+        # providers are found by NPI; the members and payers (most rows) have none
+        Index(
+            "ix_encounter_parties_npi",
+            "npi",
+            sqlite_where=text("npi IS NOT NULL"),
+            postgresql_where=text("npi IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     encounter_id: Mapped[int] = mapped_column(

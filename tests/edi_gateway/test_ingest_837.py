@@ -70,7 +70,9 @@ async def test_837p_claims_become_encounters(db: Db) -> None:
                 )
             ).scalars()
         )
-        assert {"billing", "subscriber", "patient", "payer", "rendering"} <= roles
+        assert {"billing", "subscriber", "payer", "rendering"} <= roles
+        # the patient is the subscriber (SBR02 18, no 2000C): one row stands for both
+        assert enc.patient_relationship == "18" and "patient" not in roles
         acks = set(
             (
                 await s.execute(
