@@ -11,7 +11,7 @@ same CLM01 and billing NPI, or a replacement or void whose REF*F8 names the clai
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -105,19 +105,30 @@ def _close(
     return closed
 
 
-async def record_outcome(session: AsyncSession, submission: Submission) -> tuple[int, int]:
+async def record_outcome(
+    session: AsyncSession, submission: Submission, guides: Collection[str] | None = None
+) -> tuple[int, int]:
     """Open the items this submission's rejections call for and close those its accepted
-    claims correct; returns (opened, closed). Safe to run again for the same submission."""
+    claims correct; returns (opened, closed). Safe to run again for the same submission.
+
+    ``guides``: the transaction types of the file's sets ("834", "837P"...), when known:
+    only an 835 denies and pays claims, an 837 corrects them, an 834 changes members, so
+    the other look-ups are left out."""
     rows = OutcomeRepository(session)
+    kinds = {g[:3] for g in guides} if guides is not None else {"834", "835", "837"}
+    remittance, claims, members = "835" in kinds, "837" in kinds, "834" in kinds
     opened = 0
     if not await rows.has_items(submission.id):
         opened = await _open(session, rows, submission)
-        opened += await _open_denials(session, rows, submission)
-    closed = (
-        await _close_corrected(session, rows, submission)
-        + await _close_members(session, rows, submission)
-        + await _close_paid(session, rows, submission)
-    )
+        if remittance:
+            opened += await _open_denials(session, rows, submission)
+    closed = 0
+    if claims:
+        closed += await _close_corrected(session, rows, submission)
+    if members:
+        closed += await _close_members(session, rows, submission)
+    if remittance:
+        closed += await _close_paid(session, rows, submission)
     return opened, closed
 
 

@@ -38,8 +38,9 @@ __all__ = ["conclude", "record_file"]
 
 async def record_file(
     session: AsyncSession, settings: Settings, submission_id: str, checked: CheckedFile
-) -> None:
-    """Validation findings, interchanges, TA1 and 999 of the whole file."""
+) -> Submission:
+    """Validation findings, interchanges, TA1 and 999 of the whole file; returns the
+    submission with its counts of segments and sets."""
     from .. import metrics
 
     result = checked.result
@@ -67,6 +68,7 @@ async def record_file(
     metrics.SEGMENTS.inc(result.segments)
     for f in result.all_findings():
         metrics.FINDINGS.labels(str(f.snip_level), f.severity.value).inc()
+    return submission
 
 
 async def conclude(session: AsyncSession, settings: Settings, submission_id: str) -> Submission:
@@ -74,10 +76,11 @@ async def conclude(session: AsyncSession, settings: Settings, submission_id: str
     ``record_file``)."""
     from .. import metrics
 
-    await store_277ca_for(session, submission_id, await draw(session, 1), settings.interchange_id)
-    sets = await TransactionSetRepository(session).get_all_of(submission_id)
+    # held from here on, so that the look-ups by id below find it in the session
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
+    await store_277ca_for(session, submission_id, await draw(session, 1), settings.interchange_id)
+    sets = await TransactionSetRepository(session).get_all_of(submission_id)
     types = sorted({s.transaction_type for s in sets})
     submission.transaction_type = ",".join(types)[:10] or None
     submission.sets_accepted = sum(
@@ -97,7 +100,7 @@ async def conclude(session: AsyncSession, settings: Settings, submission_id: str
     else:
         submission.status = SubmissionStatus.COMPLETED
     submission.completed_at = datetime.now(UTC)
-    await record_outcome(session, submission)
+    await record_outcome(session, submission, types)
     await record_answers(session, settings, submission)
     await submission_finished(session, submission, settings.data_dir)
     metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()

@@ -172,8 +172,7 @@ async def process_submission(
                 await _store_sets(run, (every - redo) | (run.done - redo), units=True)
             if await planner.record(run, checked, redo):
                 return await _submission(sessionmaker, submission_id)
-        await _finish(sessionmaker, settings, submission_id, checked)
-        return await _submission(sessionmaker, submission_id)
+        return await _finish(sessionmaker, settings, submission_id, checked)
 
 
 async def _submission(
@@ -298,11 +297,14 @@ async def _finish(
     settings: Settings,
     submission_id: str,
     checked: CheckedFile,
-) -> None:
-    """The whole file's acknowledgments and findings, then the 277CA and the status."""
+) -> Submission:
+    """The whole file's acknowledgments and findings, then the 277CA and the status; the
+    submission as committed."""
     async with sessionmaker() as session, session.begin():
-        await record_file(session, settings, submission_id, checked)
-        await conclude(session, settings, submission_id)
+        submission = await record_file(session, settings, submission_id, checked)
+        # held here, so that the session's look-ups by id find it without reading it again
+        concluded = await conclude(session, settings, submission.id)
+    return concluded
 
 
 async def _progress(
