@@ -64,7 +64,7 @@ async def _load(
     key: str,
     files: list[bytes],
     clients: int,
-    make: Callable[[], bytes] | None = None,
+    make: Callable[[], bytes | None] | None = None,
     duration: float = 0.0,
     background: bytes | None = None,
 ) -> dict[str, object]:
@@ -91,6 +91,14 @@ async def _load(
             return make() if time.perf_counter() - start < duration else None
         return None if queue.empty() else queue.get_nowait()
 
+    def uploads_so_far() -> None:
+        print(
+            f"posted {len(ids)} files in {posted:.1f} s ({len(ids) / posted:.1f}/s): POST "
+            f"p50 {_pct(post_times, 0.5):.1f} ms, p99 {_pct(post_times, 0.99):.1f} ms; "
+            "waiting for every submission to end",
+            flush=True,
+        )
+
     async def client() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=120) as c:
             while (body := more()) is not None:
@@ -108,6 +116,8 @@ async def _load(
 
     await asyncio.gather(*(client() for _ in range(clients)))
     posted = time.perf_counter() - start
+    if post_times:
+        uploads_so_far()
     pending = set(ids) | set(big)
     ended: dict[str, str] = {}
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
@@ -146,6 +156,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=0.0, help="post for this long (s)")
     parser.add_argument("--min-claims", type=int, help="files of --min-claims to --claims")
     parser.add_argument("--background-claims", type=int, default=0)
+    parser.add_argument(
+        "--pool", type=int, default=0, help="files generated for --duration (200 a second)"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="edi-bench-api-"))
     files = [generate_bytes("837p", args.claims, seed=1000 + i) for i in range(args.files)]
@@ -155,13 +168,21 @@ def main() -> None:
     validate_rate = args.files * args.claims / (time.perf_counter() - start)
     make = None
     if args.duration:
-        files = []
+        # every file new bytes, generated before the clock starts: generating one on the
+        # clients' loop (1.3 ms) would hold up the other clients' responses and count in
+        # their latency; posting stops early (and says so) if the pool runs out
         draw = random.Random(7)
-        seeds = iter(range(10_000, 10_000_000))
+        low = args.min_claims or args.claims
+        pool = args.pool or int(args.duration * 200)
+        files = []
+        ready = [
+            generate_bytes("837p", draw.randint(low, args.claims), seed=10_000 + i)
+            for i in range(pool)
+        ]
+        ready.reverse()
 
-        def make() -> bytes:
-            low = args.min_claims or args.claims
-            return generate_bytes("837p", draw.randint(low, args.claims), seed=next(seeds))
+        def make() -> bytes | None:
+            return ready.pop() if ready else None
 
     background = (
         generate_bytes("837p", args.background_claims, seed=99) if args.background_claims else None
@@ -246,6 +267,8 @@ def main() -> None:
     )
     if res["big"]:
         print(f"the large file ended {ended.get(str(res['big']), 'unfinished')}")
+    if args.duration and not ready:
+        print(f"the {pool} files generated ran out before {args.duration:.0f} s: use --pool")
     if not args.duration:
         api_rate = args.files * args.claims / elapsed
         print(

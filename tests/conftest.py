@@ -164,6 +164,23 @@ class Db:
     kind: str
 
 
+async def migrate(db: Db, action: str, revision: str) -> None:
+    """``alembic upgrade|downgrade revision`` on the test's database (its connections
+    closed first; alembic runs its own event loop, so in a thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from alembic import command
+
+    from edi_gateway.db import alembic_config
+
+    def run() -> None:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(getattr(command, action), alembic_config(db.url), revision).result()
+
+    await db.engine.dispose()
+    await asyncio.to_thread(run)
+
+
 async def _truncate_all(url: str) -> None:
     import asyncpg
 

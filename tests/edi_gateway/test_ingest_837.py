@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import SAMPLES, Db
+from conftest import SAMPLES, Db, migrate
 from sqlalchemy import func, select
 
 from edi_gateway.models import (
@@ -208,3 +208,46 @@ async def test_large_file_in_several_sets(db: Db, tmp_path: Path) -> None:
 
 def test_generator_is_used_with_write_file(tmp_path: Path) -> None:
     assert write_file(tmp_path / "x.x12", "837d", 3, seed=1) > 0
+
+
+async def _claim_parties(db: Db, role: str) -> dict[str, tuple[object, ...] | None]:
+    """Each claim's claim-level row of ``role`` (its fields but the role), else None."""
+    fields = [c for c in EncounterParty.__table__.columns if c.name not in ("id", "role")]
+    async with db.engine.connect() as conn:
+        claims = (await conn.execute(select(Encounter.claim_id))).scalars().all()
+        rows = await conn.execute(
+            select(Encounter.claim_id, *fields)
+            .join(Encounter, Encounter.id == EncounterParty.encounter_id)
+            .where(EncounterParty.role == role, EncounterParty.service_line.is_(None))
+        )
+        found = {row[0]: tuple(row[1:]) for row in rows}
+    return {claim: found.get(claim) for claim in claims}
+
+
+async def test_patient_rows_only_for_a_patient_of_their_own(db: Db) -> None:
+    """A claim whose patient is the subscriber (no 2000C) stores no second row for them;
+    a dependent's claim keeps the patient's (2010CA). Migration 0011v removes the copies
+    stored before and its downgrade puts them back, equal to the subscriber's rows."""
+    await ingest_paths(
+        db.sessionmaker,
+        db.settings,
+        [SAMPLES / "837p" / "837p_valid_basic.x12", SAMPLES / "837d" / "837d_valid_dependent.x12"],
+    )
+    fresh = await _claim_parties(db, "patient")
+    own = {claim for claim, row in fresh.items() if row is not None}
+    assert own and len(own) < len(fresh)  # both kinds of claim are in the two files
+    async with db.sessionmaker() as s:
+        related = (
+            await s.execute(select(Encounter.claim_id, Encounter.patient_relationship))
+        ).all()
+    assert {claim for claim, relationship in related if relationship != "18"} == own
+
+    await migrate(db, "downgrade", "0011u")
+    try:
+        before = await _claim_parties(db, "patient")
+        subscribers = await _claim_parties(db, "subscriber")
+        for claim, row in before.items():  # every claim had one
+            assert row is not None and row == (fresh[claim] if claim in own else subscribers[claim])
+    finally:
+        await migrate(db, "upgrade", "head")
+    assert await _claim_parties(db, "patient") == fresh

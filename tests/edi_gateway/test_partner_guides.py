@@ -4,17 +4,15 @@ check stream applies to each transaction set only the guides of its own type."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from api_support import Api
-from conftest import SAMPLES, Db
+from conftest import SAMPLES, Db, migrate
 from sqlalchemy import select, text
 
 from edi_gateway.models import FindingRow
@@ -184,21 +182,11 @@ def test_guides_from_the_command_line(tmp_path: Path, guide_dir: Path) -> None:
     assert len(rows.fetchall()) == 2
 
 
-def _alembic(url: str, action: str, revision: str) -> None:
-    from alembic import command
-
-    from edi_gateway.db import alembic_config
-
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(getattr(command, action), alembic_config(url), revision).result()
-
-
 async def test_migration_moves_each_partners_guide_to_its_types(db: Db) -> None:
     """0006g: a partner's one guide becomes a guide for each type the guide lists (or,
     for a guide no longer installed, for the types the partner's role sends); nothing
     else of the partners is lost."""
-    await db.engine.dispose()
-    await asyncio.to_thread(_alembic, db.url, "downgrade", "0006c")
+    await migrate(db, "downgrade", "0006c")
     try:
         async with db.engine.begin() as conn:
             await conn.execute(
@@ -217,7 +205,7 @@ async def test_migration_moves_each_partners_guide_to_its_types(db: Db) -> None:
             )
         await db.engine.dispose()
     finally:
-        await asyncio.to_thread(_alembic, db.url, "upgrade", "head")
+        await migrate(db, "upgrade", "head")
     async with db.engine.connect() as conn:
         rows = (
             await conn.execute(
