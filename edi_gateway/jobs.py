@@ -150,22 +150,38 @@ async def forward_due_plans_job(timestamp: int) -> None:
         await engine.dispose()
 
 
+#: Indexes the job queue needs beside procrastinate's own. Its fetch takes the first
+#: queued job with no job of the same lock (the submission) running or ahead of it; its
+#: indexes on the lock lead with the job id or cover running jobs only, so that look
+#: scanned the entry of every queued job, for each job considered. With 8,400 small files
+#: queued (50 partners for two minutes), a fetch on the plan PostgreSQL had cached took
+#: 3.4 s and two workers finished fewer than one file a second; with this index, 35 ms on
+#: that plan and 0.3 ms once the table's statistics are current.
+QUEUE_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS edi_procrastinate_jobs_lock_idx ON procrastinate_jobs (lock) "
+    "WHERE status IN ('todo', 'doing')",
+)
+
+
 async def apply_schema(url: str) -> bool:
-    """Create procrastinate's tables if they are not there yet; True when created."""
+    """Create procrastinate's tables if they are not there yet (True when created), and
+    the queue's own indexes (``QUEUE_INDEXES``) if missing."""
     from .db import make_engine
 
     engine = make_engine(url)
     try:
         async with engine.connect() as conn:
             exists = (await conn.execute(text("SELECT to_regclass('procrastinate_jobs')"))).scalar()
+        if not exists:
+            app = job_app(url)
+            async with app.open_async():
+                await app.schema_manager.apply_schema_async()
+        async with engine.begin() as conn:
+            for ddl in QUEUE_INDEXES:
+                await conn.execute(text(ddl))
     finally:
         await engine.dispose()
-    if exists:
-        return False
-    app = job_app(url)
-    async with app.open_async():
-        await app.schema_manager.apply_schema_async()
-    return True
+    return not exists
 
 
 _DEFER_IN_TRANSACTION = text(
