@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import ControlCounter
-from ..repository import Repository
+from ..repository import ROWS_ONLY, Repository
 
 __all__ = ["ControlCounterRepository"]
 
@@ -23,14 +23,14 @@ class ControlCounterRepository(Repository[ControlCounter]):
             .values(value=ControlCounter.value + count)
             .returning(ControlCounter.value)
         )
-        value = (await self.session.execute(stmt)).scalar_one_or_none()
+        value = (await self.session.execute(stmt, execution_options=ROWS_ONLY)).scalar_one_or_none()
         if value is None:
             bind = self.session.get_bind()
             make = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
             await self.session.execute(
                 make(ControlCounter).values(name=name, value=0).on_conflict_do_nothing()
             )
-            value = (await self.session.execute(stmt)).scalar_one()
+            value = (await self.session.execute(stmt, execution_options=ROWS_ONLY)).scalar_one()
         return int(value)
 
     async def get_value(self, name: str) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Interchange, InterchangeKey
+from ..repository import ROWS_ONLY
 
 __all__ = ["InterchangeKeyRepository", "Key"]
 
@@ -69,7 +70,8 @@ class InterchangeKeyRepository:
             )
         )
         await self.session.execute(
-            delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id, ~accepted)
+            delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id, ~accepted),
+            execution_options=ROWS_ONLY,
         )
 
     async def release_all(self, submission_id: str) -> None:

@@ -23,7 +23,7 @@ from ..models import (
     TransactionSet,
 )
 from ..models.base import utcnow
-from ..repository import Page, ReadScope, Repository, ScopedRepository
+from ..repository import ROWS_ONLY, Page, ReadScope, Repository, ScopedRepository
 from ..statuses import SetStatus, SubmissionStatus
 
 __all__ = [
@@ -149,7 +149,8 @@ class AckWriter:
         await self.session.execute(
             update(Acknowledgment)
             .where(Acknowledgment.id == self.ack_id)
-            .values(size=self.size, parts=self.parts)
+            .values(size=self.size, parts=self.parts),
+            execution_options=ROWS_ONLY,
         )
 
 
@@ -211,12 +212,13 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
         if kind is not None:
             which = which.where(Acknowledgment.kind == kind)
         await self.session.execute(
-            delete(AcknowledgmentPart).where(AcknowledgmentPart.acknowledgment_id.in_(which))
+            delete(AcknowledgmentPart).where(AcknowledgmentPart.acknowledgment_id.in_(which)),
+            execution_options=ROWS_ONLY,
         )
         gone = delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
         if kind is not None:
             gone = gone.where(Acknowledgment.kind == kind)
-        await self.session.execute(gone)
+        await self.session.execute(gone, execution_options=ROWS_ONLY)
 
     async def replace(self, submission_id: str, kind: str) -> AckWriter:
         """A new, empty acknowledgment of this kind in place of the submission's old one
@@ -268,7 +270,8 @@ class SubmissionRunRepository(Repository[Submission]):
         await self.session.execute(
             update(Submission)
             .where(Submission.id == submission_id)
-            .values(status=SubmissionStatus.STORING, segments_done=segments_done)
+            .values(status=SubmissionStatus.STORING, segments_done=segments_done),
+            execution_options=ROWS_ONLY,  # in a session of its own
         )
 
     async def count_set_done(self, submission_id: str, segments_done: int) -> None:
@@ -280,7 +283,8 @@ class SubmissionRunRepository(Repository[Submission]):
                 status=SubmissionStatus.STORING,
                 sets_done=Submission.sets_done + 1,
                 segments_done=segments_done,
-            )
+            ),
+            execution_options=ROWS_ONLY,  # in a session of its own
         )
 
     async def get_ids_not_in(self, statuses: Iterable[str]) -> list[str]:
@@ -336,7 +340,8 @@ class TransactionSetRepository(Repository[TransactionSet]):
             delete(TransactionSet).where(
                 TransactionSet.submission_id == submission_id,
                 TransactionSet.status == SetStatus.STORING,
-            )
+            ),
+            execution_options=ROWS_ONLY,
         )
 
     async def insert(
@@ -386,7 +391,8 @@ class TransactionSetRepository(Repository[TransactionSet]):
                 units_stored=units_stored,
                 units_rejected=units_rejected,
                 segments=segments,
-            )
+            ),
+            execution_options=ROWS_ONLY,  # the set's row is written by INSERT ... RETURNING
         )
 
 
@@ -410,7 +416,8 @@ class InterchangeRepository(Repository[Interchange]):
     ) -> None:
         """The submission's interchanges (ISA) as this run read them."""
         await self.session.execute(
-            delete(Interchange).where(Interchange.submission_id == submission_id)
+            delete(Interchange).where(Interchange.submission_id == submission_id),
+            execution_options=ROWS_ONLY,
         )
         if not interchanges:
             return

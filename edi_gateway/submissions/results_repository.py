@@ -13,7 +13,7 @@ from parsers import Finding, Level
 
 from ..db import bulk_insert, rows_for_values, table_of
 from ..models import ClaimOutcome, FindingRow
-from ..repository import Repository
+from ..repository import ROWS_ONLY, Repository
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -146,7 +146,8 @@ class FindingRepository(Repository[FindingRow]):
                 FindingRow.submission_id == submission_id,
                 FindingRow.level != Level.CLAIM.value,
                 FindingRow.rule_id.is_(None) | (FindingRow.rule_id == "THRESHOLD"),
-            )
+            ),
+            execution_options=ROWS_ONLY,  # findings are written by bulk inserts
         )
 
     async def count_errors(self, submission_id: str) -> int:
