@@ -57,9 +57,9 @@ async def test_ingest_raises_the_threshold_and_restores_it(
     seen: list[int] = []
     real = pipeline._finish
 
-    async def spy(*args: object, **kwargs: object) -> None:
+    async def spy(*args: object, **kwargs: object) -> object:
         seen.append(gc.get_threshold()[0])
-        await real(*args, **kwargs)  # type: ignore[arg-type]
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "_finish", spy)
     path = SAMPLES / "837p" / "837p_valid_basic.x12"
