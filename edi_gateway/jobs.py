@@ -308,8 +308,13 @@ async def recover(app: procrastinate.App, settings: Settings) -> tuple[int, int]
         waiting = await unqueued(
             make_sessionmaker(engine), datetime.now(UTC) - timedelta(seconds=60)
         )
-        # every unit stored, but the last one's worker stopped before it queued the end
-        waiting += await units_all_done(make_sessionmaker(engine))
+        # every unit stored, but the last one's worker stopped before it queued the end:
+        # not one whose last unit was stored just now (its worker is queueing the end, and
+        # the end may even have run by the time the job look-up below is made)
+        waiting += await units_all_done(
+            make_sessionmaker(engine),
+            datetime.now(UTC) - timedelta(seconds=settings.stalled_after_seconds),
+        )
     finally:
         await engine.dispose()
     queued = 0

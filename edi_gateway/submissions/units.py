@@ -41,6 +41,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import aclosing
+from datetime import datetime
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -392,7 +393,10 @@ async def unit_failed(
     )
 
 
-async def units_all_done(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
-    """Submissions whose units are all stored but which were not concluded."""
+async def units_all_done(
+    sessionmaker: async_sessionmaker[AsyncSession], finished_before: datetime | None = None
+) -> list[str]:
+    """Submissions whose units are all stored but which were not concluded (with
+    ``finished_before``: whose last unit was stored before then)."""
     async with sessionmaker() as session:
-        return await WorkUnitRepository(session).get_ids_all_done()
+        return await WorkUnitRepository(session).get_ids_all_done(finished_before)
