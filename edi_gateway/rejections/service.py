@@ -106,16 +106,20 @@ def _close(
 
 
 async def record_outcome(
-    session: AsyncSession, submission: Submission, guides: Collection[str] | None = None
+    session: AsyncSession,
+    submission: Submission,
+    transaction_types: Collection[str] | None = None,
 ) -> tuple[int, int]:
     """Open the items this submission's rejections call for and close those its accepted
     claims correct; returns (opened, closed). Safe to run again for the same submission.
 
-    ``guides``: the transaction types of the file's sets ("834", "837P"...), when known:
+    ``transaction_types``: those of the file's sets ("834", "837P"...), when known:
     only an 835 denies and pays claims, an 837 corrects them, an 834 changes members, so
     the other look-ups are left out."""
     rows = OutcomeRepository(session)
-    kinds = {g[:3] for g in guides} if guides is not None else {"834", "835", "837"}
+    kinds = {"834", "835", "837"}
+    if transaction_types is not None:
+        kinds = {t[:3] for t in transaction_types}
     remittance, claims, members = "835" in kinds, "837" in kinds, "834" in kinds
     opened = 0
     if not await rows.has_items(submission.id):
