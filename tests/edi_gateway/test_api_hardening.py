@@ -248,6 +248,25 @@ async def _last_used(api: Api) -> datetime | None:
         return (await s.execute(select(ApiKey.last_used_at))).scalar_one()
 
 
+async def test_request_latency_is_counted_by_route_template_never_the_path(api: Api) -> None:
+    ops = await api.partner("ops", "ops")
+    headers = {"Authorization": f"Bearer {ops}"}
+    route = 'route="/v1/members/{member_id}/eligibility"'
+
+    def count(text: str) -> float:
+        for line in text.splitlines():
+            if line.startswith("edi_http_request_seconds_count") and route in line:
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = count((await api.client.get("/metrics")).text)
+    for member in ("MEMBERX1", "MEMBERX2"):
+        await api.client.get(f"/v1/members/{member}/eligibility", headers=headers)
+    text = (await api.client.get("/metrics")).text
+    assert count(text) == before + 2
+    assert "MEMBERX1" not in text and "MEMBERX2" not in text
+
+
 async def test_keys_record_when_they_were_last_used_once_a_minute(api: Api) -> None:
     now = [0.0]
     api.app.state.key_cache.clock = lambda: now[0]
