@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,10 +38,22 @@ async def _store_request(request: Request, store: FileStore, limit: int) -> tupl
     return stored, Path(name).name[:255]
 
 
+@lru_cache(maxsize=8)
+def _status_path(app: Any) -> str:
+    """The status route's path with ``{id}`` in place of the submission id, looked up once
+    per app: ``url_for`` searches every route of the app for each response."""
+    return str(app.url_path_for("get_submission", submission_id="{id}"))
+
+
+def status_url(request: Request, submission_id: str) -> str:
+    """The absolute URL of a submission's status, as ``request.url_for`` gives it."""
+    base = request.base_url
+    path = _status_path(request.app).replace("{id}", submission_id)
+    return f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}{path}"
+
+
 def _status(sub: Submission, request: Request) -> SubmissionStatus:
-    return SubmissionStatus.from_row(
-        sub, str(request.url_for("get_submission", submission_id=sub.id))
-    )
+    return SubmissionStatus.from_row(sub, status_url(request, sub.id))
 
 
 @router.post(
@@ -95,7 +108,7 @@ async def create_submission(
         await worker.enqueue(sub.id)
     if not received.new:
         response.status_code = 200
-    url = str(request.url_for("get_submission", submission_id=sub.id))
+    url = status_url(request, sub.id)
     return SubmissionAccepted(
         id=sub.id,
         sha256=sub.sha256,

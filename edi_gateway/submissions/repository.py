@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Select, and_, delete, insert, or_, select, update
+from sqlalchemy import Insert, Select, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parsers import InterchangeResult, TransactionHeader
 
+from ..db import table_of
 from ..models import (
     Acknowledgment,
     AcknowledgmentPart,
@@ -107,18 +109,26 @@ class SubmissionRepository(ScopedRepository[Submission]):
         bytes were not recorded yet, so that no submission can have them (its row refers
         to this one). Beside a transaction recording the same bytes, it waits for that one
         to end (PostgreSQL), then answers False."""
-        make = (
-            postgresql.insert
-            if self.session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert
-        )
         added = await self.session.execute(
-            make(StoredFile)
-            .values(sha256=sha256, size=size, path=path, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=[StoredFile.sha256])
-            .returning(StoredFile.sha256)
+            _keep_file_statement(self.session.get_bind().dialect.name),
+            {"sha256": sha256, "size": size, "path": path, "created_at": utcnow()},
         )
         return added.first() is not None
+
+
+@cache
+def _keep_file_statement(dialect: str) -> Insert:
+    """``keep_file``'s statement, built once per dialect: every upload runs it, and building
+    it (an ORM insert with its conflict clause) took about a seventh of ``serve``'s CPU for
+    an upload."""
+    table = table_of(StoredFile)
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        make(table)
+        .values({name: bindparam(name) for name in ("sha256", "size", "path", "created_at")})
+        .on_conflict_do_nothing(index_elements=[table.c.sha256])
+        .returning(table.c.sha256)
+    )
 
 
 #: the largest part an acknowledgment is stored in (a longer piece is cut)

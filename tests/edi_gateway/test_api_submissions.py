@@ -222,3 +222,35 @@ async def test_large_upload_keeps_the_api_responsive(api: Api) -> None:
     response = upload.result()
     assert response.status_code == 202 and response.json()["size"] == 100_000_000
     assert slowest < 1.0
+
+
+@pytest.mark.parametrize(
+    ("root_path", "host", "scheme"),
+    [("", "testserver", "http"), ("/edi", "gateway.example:8443", "https")],
+)
+def test_status_url_is_the_url_the_status_route_answers_on(
+    root_path: str, host: str, scheme: str
+) -> None:
+    from starlette.requests import Request
+
+    from edi_gateway.app import create_app
+    from edi_gateway.submissions.endpoints import status_url
+
+    app = create_app()
+    scope = {
+        "type": "http",
+        "app": app,
+        "router": app.router,
+        "scheme": scheme,
+        "server": (host.split(":")[0], 443),
+        "root_path": root_path,
+        "path": f"{root_path}/v1/submissions",
+        "method": "POST",
+        "headers": [(b"host", host.encode())],
+        "query_string": b"",
+    }
+    request = Request(scope)
+    sid = "0123456789abcdef0123456789abcdef"
+    expected = str(request.url_for("get_submission", submission_id=sid))
+    assert status_url(request, sid) == expected
+    assert expected == f"{scheme}://{host}{root_path}/v1/submissions/{sid}"
