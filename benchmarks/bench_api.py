@@ -70,9 +70,11 @@ async def _load(
     make: Callable[[], bytes | None] | None = None,
     duration: float = 0.0,
     background: bytes | None = None,
+    wait: bool = True,
 ) -> dict[str, object]:
     """Post ``files`` (or, for ``duration`` seconds, what ``make`` returns) from
-    ``clients`` clients, after ``background`` when given; wait for every submission."""
+    ``clients`` clients, after ``background`` when given; wait for every submission
+    (unless ``wait`` is false: no worker runs)."""
     post_times: list[float] = []
     get_times: list[float] = []
     ids: list[str] = []
@@ -125,7 +127,7 @@ async def _load(
     posted = time.perf_counter() - start
     if post_times:
         uploads_so_far()
-    pending = set(ids) | set(big)
+    pending = set(ids) | set(big) if wait else set()
     ended: dict[str, str] = {}
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
         while pending and time.perf_counter() - start < max(1800.0, 10 * posted):
@@ -140,6 +142,7 @@ async def _load(
     elapsed = time.perf_counter() - start
     return {
         "elapsed": elapsed,
+        "posted": posted,
         "post": post_times,
         "get": get_times,
         "ended": ended,
@@ -156,7 +159,12 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=50)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--postgres", help="PostgreSQL URL (default: embedded SQLite)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (PostgreSQL; 0: the uploads alone, left queued)",
+    )
     parser.add_argument(
         "--serve-processes", type=int, default=1, help="`serve --processes N` (PostgreSQL)"
     )
@@ -242,7 +250,11 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        res = asyncio.run(_load(url, key, files, args.clients, make, args.duration, background))
+        # --workers 0 measures the uploads alone: nothing processes them, so no waiting
+        wait = not args.postgres or args.workers > 0
+        res = asyncio.run(
+            _load(url, key, files, args.clients, make, args.duration, background, wait)
+        )
     finally:
         for p in procs:
             p.terminate()
@@ -257,6 +269,17 @@ def main() -> None:
         if args.postgres
         else "SQLite, in-process"
     )
+    if not wait:
+        posted = float(res["posted"])  # type: ignore[arg-type]
+        print(
+            f"{count} files posted in {posted:.1f} s ({count / posted:.1f}/s) by "
+            f"{args.clients} clients, {where}: "
+            f"uploads alone, left queued; upload errors {len(errors)} {dict(Counter(errors))}"
+        )
+        print(
+            f"POST /v1/submissions   p50 {_pct(post, 0.5):7.1f} ms   p99 {_pct(post, 0.99):7.1f} ms"  # type: ignore[arg-type]
+        )
+        return
     if args.duration:
         print(
             f"{count} files of {args.min_claims or args.claims}-{args.claims} claims from "
