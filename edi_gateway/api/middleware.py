@@ -1,7 +1,8 @@
 """The service's ASGI middleware, outermost first:
 
-- ``AccessLog``: one line per request, method, route template, status and duration; never
-  the real path or the query string, which carry member ids and names.
+- ``AccessLog``: one line per request, method, route template, status and duration, and
+  the duration in the request-latency histogram (``/metrics``); never the real path or the
+  query string, which carry member ids and names.
 - ``SecurityHeaders``: ``Cache-Control: no-store`` on every ``/v1`` response (they carry
   member and claim data), ``nosniff`` everywhere, and no framing of any HTML page.
 - ``ErrorBoundary``: the one place an unexpected exception is logged (by type and code
@@ -23,6 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..logsafe import describe
+from ..metrics import LATENCY
 from .problems import problem_response
 
 access_log = logging.getLogger("edi_gateway.access")
@@ -56,13 +58,10 @@ class AccessLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            access_log.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                route_template(scope),
-                status,
-                (time.perf_counter() - start) * 1000,
-            )
+            elapsed = time.perf_counter() - start
+            route = route_template(scope)
+            LATENCY.labels(scope["method"], route).observe(elapsed)
+            access_log.info("%s %s %d %.1fms", scope["method"], route, status, elapsed * 1000)
 
 
 class SecurityHeaders:
