@@ -99,7 +99,7 @@ async def _load(
         print(
             f"posted {len(ids)} files in {posted:.1f} s ({len(ids) / posted:.1f}/s): POST "
             f"p50 {_pct(post_times, 0.5):.1f} ms, p99 {_pct(post_times, 0.99):.1f} ms; "
-            "waiting for every submission to end",
+            + ("waiting for every submission to end" if wait else "no worker runs"),
             flush=True,
         )
 
