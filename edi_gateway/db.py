@@ -22,6 +22,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -210,6 +211,14 @@ def child_rows_for_values(
         .join(children, true())
         .where(*found[len(columns) + 1 :])
     )
+
+
+def conflict_insert(
+    dialect: str,
+) -> Callable[[Any], postgresql.Insert | sqlite.Insert]:
+    """The dialect's INSERT, which takes ``ON CONFLICT`` clauses (PostgreSQL's or
+    SQLite's): ``conflict_insert(dialect_name)(table).values(...).on_conflict_do_...``."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def table_of(model: type[Base]) -> Table:

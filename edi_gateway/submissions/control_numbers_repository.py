@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..db import conflict_insert
 from ..models import ControlCounter
 from ..repository import ROWS_ONLY, Repository
 
@@ -25,8 +25,7 @@ class ControlCounterRepository(Repository[ControlCounter]):
         )
         value = (await self.session.execute(stmt, execution_options=ROWS_ONLY)).scalar_one_or_none()
         if value is None:
-            bind = self.session.get_bind()
-            make = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+            make = conflict_insert(self.session.get_bind().dialect.name)
             await self.session.execute(
                 make(ControlCounter).values(name=name, value=0).on_conflict_do_nothing()
             )

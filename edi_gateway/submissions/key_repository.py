@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import conflict_insert
 from ..models import Interchange, InterchangeKey
 from ..repository import ROWS_ONLY
 
@@ -28,8 +28,7 @@ class InterchangeKeyRepository:
         a key held longer than ``window`` (or by this submission already); the id of the
         submission that holds the key afterwards."""
         sender, receiver, control = (key[0][:15], key[1][:15], key[2][:9])
-        dialect = self.session.get_bind().dialect.name
-        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        make = conflict_insert(self.session.get_bind().dialect.name)
         stmt = make(InterchangeKey).values(
             scope=scope,
             sender_id=sender,

@@ -9,12 +9,11 @@ from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Insert, Select, and_, bindparam, delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parsers import InterchangeResult, TransactionHeader
 
-from ..db import table_of
+from ..db import conflict_insert, table_of
 from ..models import (
     Acknowledgment,
     AcknowledgmentPart,
@@ -122,9 +121,8 @@ def _keep_file_statement(dialect: str) -> Insert:
     it (an ORM insert with its conflict clause) took about a seventh of ``serve``'s CPU for
     an upload."""
     table = table_of(StoredFile)
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        make(table)
+        conflict_insert(dialect)(table)
         .values({name: bindparam(name) for name in ("sha256", "size", "path", "created_at")})
         .on_conflict_do_nothing(index_elements=[table.c.sha256])
         .returning(table.c.sha256)
