@@ -394,9 +394,9 @@ async def unit_failed(
 
 
 async def units_all_done(
-    sessionmaker: async_sessionmaker[AsyncSession], finished_before: datetime | None = None
+    sessionmaker: async_sessionmaker[AsyncSession], finished_before: datetime
 ) -> list[str]:
-    """Submissions whose units are all stored but which were not concluded (with
-    ``finished_before``: whose last unit was stored before then)."""
+    """Submissions whose units are all stored, the last one before ``finished_before``,
+    but which were not concluded."""
     async with sessionmaker() as session:
         return await WorkUnitRepository(session).get_ids_all_done(finished_before)

@@ -183,25 +183,25 @@ class WorkUnitRepository(Repository[WorkUnit]):
         ).one()
         return int(row[0]), int(row[1])
 
-    async def get_ids_all_done(self, finished_before: datetime | None = None) -> list[str]:
-        """Submissions whose every unit is stored but which are not concluded (the last
-        unit's worker stopped before it queued the conclusion); with ``finished_before``,
-        only those whose last unit was stored before then."""
-        stmt = select(Submission.id).where(
-            Submission.status == SubmissionStatus.STORING,
-            Submission.work_units_total > 0,
-            Submission.work_units_done >= Submission.work_units_total,
-        )
-        if finished_before is not None:
-            stmt = stmt.where(
-                ~select(WorkUnit.id)
-                .where(
-                    WorkUnit.submission_id == Submission.id,
-                    WorkUnit.finished_at >= finished_before,
+    async def get_ids_all_done(self, finished_before: datetime) -> list[str]:
+        """Submissions whose every unit is stored, the last one before ``finished_before``,
+        but which are not concluded (the last unit's worker stopped before it queued the
+        conclusion)."""
+        return list(
+            await self.get_all(
+                select(Submission.id).where(
+                    Submission.status == SubmissionStatus.STORING,
+                    Submission.work_units_total > 0,
+                    Submission.work_units_done >= Submission.work_units_total,
+                    ~select(WorkUnit.id)
+                    .where(
+                        WorkUnit.submission_id == Submission.id,
+                        WorkUnit.finished_at >= finished_before,
+                    )
+                    .exists(),
                 )
-                .exists()
             )
-        return list(await self.get_all(stmt))
+        )
 
     async def keep_first_said(self, submission_id: str, rule_ids: Collection[str]) -> None:
         """Of the findings of rules said once per file, which each unit says once, keep

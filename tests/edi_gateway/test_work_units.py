@@ -502,14 +502,15 @@ async def test_a_unit_failing_for_good_fails_the_file_until_ops_retry_it(
     for unit_id in rest:
         await run_unit(pg.sessionmaker, pg.settings, unit_id, queue_submission)
     assert ends == [sid]
-    assert await units_all_done(pg.sessionmaker) == [sid]  # if its worker stopped here
+    now = dt.datetime.now(dt.UTC)
+    assert await units_all_done(pg.sessionmaker, now) == [sid]  # if its worker stopped here
     # the recovery pass leaves it to the last unit's worker for a while (it is queueing
     # the end, which may have run by the time the pass looks for a job)
     just_before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     assert await units_all_done(pg.sessionmaker, just_before) == []
     assert await units_all_done(pg.sessionmaker, dt.datetime.now(dt.UTC)) == [sid]
     await advance(pg.sessionmaker, pg.settings, sid, queue_unit)
-    assert await units_all_done(pg.sessionmaker) == []
+    assert await units_all_done(pg.sessionmaker, dt.datetime.now(dt.UTC)) == []
     async with pg.sessionmaker() as s:
         count = (await s.execute(text("SELECT count(*) FROM encounters"))).scalar_one()
         submission = await s.get(Submission, sid)
