@@ -21,7 +21,7 @@ from .config import Settings
 from .models import Submission
 from .partners.tenancy import Tenant
 from .statuses import SetStatus
-from .submissions.repository import TransactionSetRepository
+from .submissions.repository import SubmissionRunRepository, TransactionSetRepository
 from .submissions.results_repository import FindingRepository
 
 #: the record type a writer stores
@@ -232,6 +232,7 @@ class SetWriter(Generic[R]):
                         segments=event.result.segment_count,
                     )
                     await self._write_findings(s2)
+                    await self._count_done(s2, event)
                 self.stored = 0
                 self.rejected = event.result.units
                 return status
@@ -244,6 +245,7 @@ class SetWriter(Generic[R]):
                     await self._insert_set(status, event.result.line, s2)
                     await self._write_findings(s2)
                     await self.on_held(s2)
+                    await self._count_done(s2, event)
                 return status
             await TransactionSetRepository(session).finish(
                 self.set_id,
@@ -255,11 +257,19 @@ class SetWriter(Generic[R]):
             )
             await self._write_findings(session)
             await self.before_commit(session)
+            await self._count_done(session, event)
             await session.commit()
             return status
         finally:
             await self._drop_write()
             await session.close()
+
+    async def _count_done(self, session: AsyncSession, event: SetEvent) -> None:
+        """One more set of the submission done (for its status's progress), in the set's
+        own transaction: no transaction of its own per set."""
+        await SubmissionRunRepository(session).count_set_done(
+            self.ctx.submission.id, event.result.line + event.result.segment_count
+        )
 
     async def on_held(self, session: AsyncSession) -> None:
         """Record why a set was held (834 full files)."""

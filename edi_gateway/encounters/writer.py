@@ -116,10 +116,12 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         batch, self.buffer = self.buffer, []
         session = self.session
         assert session is not None
-        if self.writes_behind:
+        if self.writing is not None:
             # the previous batch is being written in the set's session meanwhile: history
             # is read on a connection of its own (it sees what other runs committed; this
-            # set's own claims are known here, in claim_keys and line_keys)
+            # set's own claims are known here, in claim_keys and line_keys). The first
+            # batch, with nothing being written, reads in the set's session (a small file
+            # then takes no second connection).
             async with self.ctx.sessionmaker() as reader:
                 history = await self._history(reader, batch)
         else:

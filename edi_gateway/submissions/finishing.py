@@ -33,19 +33,37 @@ from .repository import (
 )
 from .results_repository import FindingRepository
 
-__all__ = ["conclude", "record_file"]
+__all__ = ["conclude", "finish_file", "record_file"]
+
+
+async def finish_file(
+    session: AsyncSession, settings: Settings, submission_id: str, checked: CheckedFile
+) -> Submission:
+    """``record_file`` then ``conclude`` in the caller's transaction (a run in one job),
+    the TA1's, 999's and 277CA's control numbers drawn at once."""
+    needed = sum(numbers_for_file(checked.result))
+    first = await draw(session, needed + 1)
+    submission = await record_file(session, settings, submission_id, checked, first)
+    # held from here on, so that the session's look-ups by id find it without reading it
+    return await conclude(session, settings, submission.id, first + needed)
 
 
 async def record_file(
-    session: AsyncSession, settings: Settings, submission_id: str, checked: CheckedFile
+    session: AsyncSession,
+    settings: Settings,
+    submission_id: str,
+    checked: CheckedFile,
+    first: int | None = None,
 ) -> Submission:
     """Validation findings, interchanges, TA1 and 999 of the whole file; returns the
-    submission with its counts of segments and sets."""
+    submission with its counts of segments and sets. ``first``: the first of the control
+    numbers drawn for them (drawn here when not given)."""
     from .. import metrics
 
     result = checked.result
     for_ta1, for_999 = numbers_for_file(result)
-    first = await draw(session, for_ta1 + for_999)
+    if first is None:
+        first = await draw(session, for_ta1 + for_999)
     opts = AckOptions(control_number=first)
     if result.usable:
         ta1 = build_ta1(result, opts)
@@ -71,15 +89,22 @@ async def record_file(
     return submission
 
 
-async def conclude(session: AsyncSession, settings: Settings, submission_id: str) -> Submission:
+async def conclude(
+    session: AsyncSession,
+    settings: Settings,
+    submission_id: str,
+    control_number: int | None = None,
+) -> Submission:
     """The 277CA from the stored outcomes, the counts and the status (after
-    ``record_file``)."""
+    ``record_file``). ``control_number``: the 277CA's ISA13 (drawn here when not given)."""
     from .. import metrics
 
     # held from here on, so that the look-ups by id below find it in the session
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
-    await store_277ca_for(session, submission_id, await draw(session, 1), settings.interchange_id)
+    if control_number is None:
+        control_number = await draw(session, 1)
+    await store_277ca_for(session, submission_id, control_number, settings.interchange_id)
     sets = await TransactionSetRepository(session).get_all_of(submission_id)
     types = sorted({s.transaction_type for s in sets})
     submission.transaction_type = ",".join(types)[:10] or None

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mappings.check import Checked, CheckedFile, CheckedSet, CheckedUnit, GuideSelection, check
 from mappings.codesets.catalog import CodeLists
 from mappings.guides import Guide
-from parsers import SetEvent, TransactionHeader, Validator
+from parsers import TransactionHeader, Validator
 
 from ..codesets.service import load_code_lists
 from ..config import Settings
@@ -42,7 +42,7 @@ from ..remittances.writer import RemittanceSetWriter
 from ..setwriter import IngestContext, SetStorer, SetWriter
 from ..statuses import SubmissionStatus
 from .filestore import FileStore
-from .finishing import conclude, record_file
+from .finishing import finish_file
 from .gctune import fewer_collections
 from .interchanges import InterchangeRegistry
 from .repository import SubmissionRunRepository, TransactionSetRepository
@@ -268,8 +268,7 @@ async def _store_sets(run: Run, skip: frozenset[int], *, units: bool) -> Checked
                         if writer is None or writer.ordinal != ordinal:
                             writer = writer_for(ctx, item.header, ordinal)
                             await writer.begin(item.event.result.line)
-                        status = await writer.finish(item)
-                        await _progress(sessionmaker, submission_id, item.event)
+                        status = await writer.finish(item)  # counted in the status's progress
                         log.info(
                             "submission %s set %s (ST %s): %s",
                             submission_id,
@@ -301,20 +300,7 @@ async def _finish(
     """The whole file's acknowledgments and findings, then the 277CA and the status; the
     submission as committed."""
     async with sessionmaker() as session, session.begin():
-        submission = await record_file(session, settings, submission_id, checked)
-        # held here, so that the session's look-ups by id find it without reading it again
-        concluded = await conclude(session, settings, submission.id)
-    return concluded
-
-
-async def _progress(
-    sessionmaker: async_sessionmaker[AsyncSession], submission_id: str, event: SetEvent
-) -> None:
-    """Record that one more transaction set is done (for GET /v1/submissions/{id})."""
-    async with sessionmaker() as session, session.begin():
-        await SubmissionRunRepository(session).count_set_done(
-            submission_id, event.result.line + event.result.segment_count
-        )
+        return await finish_file(session, settings, submission_id, checked)
 
 
 async def _reading(

@@ -292,7 +292,7 @@ class SubmissionRunRepository(Repository[Submission]):
                 sets_done=Submission.sets_done + 1,
                 segments_done=segments_done,
             ),
-            execution_options=ROWS_ONLY,  # in a session of its own
+            execution_options=ROWS_ONLY,  # in the set's session, which holds no submission
         )
 
     async def get_ids_not_in(self, statuses: Iterable[str]) -> list[str]:
