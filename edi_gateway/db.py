@@ -10,10 +10,12 @@ from typing import Any, Protocol, cast
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Dialect,
     Select,
     Table,
+    bindparam,
     event,
     func,
     join,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -112,17 +115,32 @@ def current_revision_is_head(sync_connection: Connection) -> bool:
     return set(context.get_current_heads()) == heads
 
 
+def batch_values(key: Any, dialect: str) -> BindParameter[Any]:
+    """Where a prebuilt batch look-up (``rows_for_values``, ``child_rows_for_values``)
+    takes its values at execution: the parameter ``values``, a list."""
+    if dialect != "postgresql":
+        return bindparam("values", expanding=True)
+    return bindparam("values", type_=ARRAY(key.type))
+
+
+def _given(key: Any, values: list[Any] | BindParameter[Any]) -> Any:
+    """The values as the rows of a derived table ``given`` (PostgreSQL)."""
+    array = values if isinstance(values, BindParameter) else literal(values, ARRAY(key.type))
+    return func.unnest(array).table_valued("value").render_derived(name="given")
+
+
 def rows_for_values(
     columns: list[Any],
     key: Any,
-    values: list[Any],
+    values: list[Any] | BindParameter[Any],
     dialect: str,
     *where: Any,
     source: Any = None,
     within: Sequence[Any] = (),
 ) -> Select[Any]:
     """SELECT ``columns`` WHERE ``key`` IN ``values`` (and ``where``, and ``within``): a
-    batch's look-up of hundreds of values.
+    batch's look-up of hundreds of values (a list, or ``batch_values`` for a statement
+    built once and given its values at execution).
 
     On PostgreSQL each value is looked up on its own through the key's index (a LATERAL
     sub-select per value, kept apart by OFFSET 0), whatever the planner believes about the
@@ -140,13 +158,7 @@ def rows_for_values(
     rows = select(*columns) if source is None else select(*columns).select_from(source)
     if dialect != "postgresql":
         return rows.where(key.in_(values), *within, *where)
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    given = (
-        func.unnest(literal(values, ARRAY(key.type)))
-        .table_valued("value")
-        .render_derived(name="given")
-    )
+    given = _given(key, values)
     tests = [condition.label(f"where_{n}") for n, condition in enumerate(where)]
     probe = rows.add_columns(*tests).where(key == given.c.value, *within).offset(0).lateral()
     found = list(probe.c)
@@ -161,7 +173,7 @@ def rows_for_values(
 def child_rows_for_values(
     columns: list[Any],
     key: Any,
-    values: list[Any],
+    values: list[Any] | BindParameter[Any],
     dialect: str,
     *where: Any,
     parent_id: Any,
@@ -183,13 +195,7 @@ def child_rows_for_values(
             .select_from(join(child_parent_id.table, parent_id.table, child_parent_id == parent_id))
             .where(key.in_(values), *where)
         )
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    given = (
-        func.unnest(literal(values, ARRAY(key.type)))
-        .table_valued("value")
-        .render_derived(name="given")
-    )
+    given = _given(key, values)
     tests = [condition.label(f"where_{n}") for n, condition in enumerate(where)]
     parents = (
         select(*columns, parent_id.label("parent_id"), *tests)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Select, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mappings.check import CheckedUnit
@@ -13,6 +14,7 @@ from parsers import TransactionHeader
 
 from ..db import (
     allocate_ids,
+    batch_values,
     bulk_insert,
     child_rows_for_values,
     insert_new,
@@ -29,6 +31,7 @@ from ..models import (
     PriorPayerAdjustment,
     PriorPayerRow,
 )
+from ..partners.tenancy import bound_scope
 from ..setwriter import IngestContext, SetWriter
 from .columns import (
     DIAGNOSIS_COLUMNS,
@@ -146,24 +149,16 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         its claim's id, among the claims of this partner (and of partners acting for the
         same provider)."""
         tenant = self.tenant
+        # the tenant's own and its peers' claims only (``scope_ids``; ``sees`` narrows)
+        of_partner = tenant.partner_id is not None
+        scope = {"scope_ids": tenant.scope_ids()} if of_partner else {}
         # Duplicates against history: same CLM01 for the same billing provider.
         ids = sorted({c.claim_id for c, _ in batch})
         existing_claims: list[tuple[tuple[str, str | None], int]] = []
         for start in range(0, len(ids), _CHUNK):
             rows = await session.execute(
-                rows_for_values(
-                    [
-                        Encounter.claim_id,
-                        Encounter.billing_npi,
-                        Encounter.partner_id,
-                        Encounter.id,
-                    ],
-                    Encounter.claim_id,
-                    ids[start : start + _CHUNK],
-                    self.dialect,
-                    Encounter.status == "active",
-                    tenant.scope(Encounter.partner_id),
-                )
+                _stored_claims(self.dialect, of_partner),
+                {"values": ids[start : start + _CHUNK], **scope},
             )
             existing_claims.extend(((a, b), i) for a, b, p, i in rows.all() if tenant.sees(p, b))
         # Duplicate service lines: same member, date, procedure, modifiers and provider.
@@ -178,28 +173,8 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
         existing_lines: list[tuple[tuple[Any, ...], int]] = []
         for start in range(0, len(members), _CHUNK):
             rows = await session.execute(
-                child_rows_for_values(
-                    [
-                        Encounter.member_id,
-                        Encounter.billing_npi,
-                        Encounter.partner_id,
-                        Encounter.id,
-                    ],
-                    Encounter.member_id,
-                    members[start : start + _CHUNK],
-                    self.dialect,
-                    Encounter.status == "active",
-                    tenant.scope(Encounter.partner_id),
-                    parent_id=Encounter.id,
-                    child_columns=[
-                        EncounterLine.service_date_from,
-                        EncounterLine.procedure_code,
-                        EncounterLine.revenue_code,
-                        EncounterLine.modifiers,
-                        EncounterLine.rendering_npi,
-                    ],
-                    child_parent_id=EncounterLine.encounter_id,
-                )
+                _stored_lines(self.dialect, of_partner),
+                {"values": members[start : start + _CHUNK], **scope},
             )
             for row in rows.all():
                 found: tuple[Any, ...] = tuple(row)
@@ -400,3 +375,40 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
                 for claim, enc_id, original in links
             ],
         )
+
+
+@cache
+def _stored_claims(dialect: str, of_partner: bool) -> Select[Any]:
+    """Active claims by CLM01 (``values``), in the tenant's scope (``Tenant.bound_scope``):
+    built once per database and kind of tenant, as each batch of every file asks it."""
+    return rows_for_values(
+        [Encounter.claim_id, Encounter.billing_npi, Encounter.partner_id, Encounter.id],
+        Encounter.claim_id,
+        batch_values(Encounter.claim_id, dialect),
+        dialect,
+        Encounter.status == "active",
+        bound_scope(Encounter.partner_id, of_partner),
+    )
+
+
+@cache
+def _stored_lines(dialect: str, of_partner: bool) -> Select[Any]:
+    """The service lines of active claims by member id (``values``), in the tenant's
+    scope, one row per line."""
+    return child_rows_for_values(
+        [Encounter.member_id, Encounter.billing_npi, Encounter.partner_id, Encounter.id],
+        Encounter.member_id,
+        batch_values(Encounter.member_id, dialect),
+        dialect,
+        Encounter.status == "active",
+        bound_scope(Encounter.partner_id, of_partner),
+        parent_id=Encounter.id,
+        child_columns=[
+            EncounterLine.service_date_from,
+            EncounterLine.procedure_code,
+            EncounterLine.revenue_code,
+            EncounterLine.modifiers,
+            EncounterLine.rendering_npi,
+        ],
+        child_parent_id=EncounterLine.encounter_id,
+    )

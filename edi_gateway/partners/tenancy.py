@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import SQLCoreOperations
 
@@ -76,12 +76,18 @@ class Tenant:
     def scope(self, partner_col: SQLCoreOperations[int | None]) -> ColumnElement[bool]:
         """Stored rows that may be in scope: the partner's and its peers' (narrow with
         ``sees``)."""
+        ids = self.scope_ids()
+        return partner_col.is_(None) if ids is None else partner_col.in_(ids)
+
+    def scope_ids(self) -> list[int] | None:
+        """The partners whose rows ``scope`` admits (None: a local file's, no partner's):
+        the value of ``bound_scope``'s parameter ``scope_ids``."""
         if self.partner_id is None:
-            return partner_col.is_(None)
+            return None
         ids = {self.partner_id}
         for peers in self.peers.values():
             ids.update(peers)
-        return partner_col.in_(sorted(ids))
+        return sorted(ids)
 
     def sees(self, partner_id: int | None, billing_npi: str | None) -> bool:
         """Whether a stored encounter (its partner and billing NPI) is one this partner's
@@ -125,6 +131,17 @@ class Tenant:
         if plan is not None:
             return self.plan_senders.get(plan, frozenset())
         return frozenset(v.strip() for v in receiver_ids if v.strip())
+
+
+def bound_scope(
+    partner_col: SQLCoreOperations[int | None], of_partner: bool
+) -> ColumnElement[bool]:
+    """``Tenant.scope`` in a statement built once for every tenant of one kind: with a
+    partner (``of_partner``), the partners come at execution as ``scope_ids``
+    (``Tenant.scope_ids``); without, a local file's rows (no partner's)."""
+    if not of_partner:
+        return partner_col.is_(None)
+    return partner_col.in_(bindparam("scope_ids", expanding=True))
 
 
 async def load_tenant(session: AsyncSession, partner_id: int | None) -> Tenant:

@@ -10,9 +10,10 @@ for denials, so that one partner's file never closes another's items.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import rows_for_values
@@ -32,6 +33,7 @@ from ..models import (
     WorkItem,
 )
 from ..remittances.denials import denied_clause
+from ..repository import once
 from ..statuses import OPEN_STATES, WorkItemKind
 
 __all__ = ["OutcomeRepository"]
@@ -60,26 +62,20 @@ class OutcomeRepository:
     # --- what the submission did ------------------------------------------------------
 
     async def has_items(self, submission_id: str) -> bool:
-        stmt = select(WorkItem.id).where(WorkItem.submission_id == submission_id).limit(1)
-        return (await self.session.execute(stmt)).first() is not None
+        found = await self.session.execute(_has_items(), {"submission_id": submission_id})
+        return found.first() is not None
 
     async def sets_of(self, submission_id: str) -> dict[int, TransactionSet]:
-        stmt = select(TransactionSet).where(TransactionSet.submission_id == submission_id)
-        return {s.ordinal: s for s in (await self.session.execute(stmt)).scalars()}
+        rows = await self.session.execute(_sets_of(), {"submission_id": submission_id})
+        return {s.ordinal: s for s in rows.scalars()}
 
     async def error_findings(self, submission_id: str) -> Sequence[FindingRow]:
-        stmt = (
-            select(FindingRow)
-            .where(FindingRow.submission_id == submission_id, FindingRow.severity.in_(_ERRORS))
-            .order_by(FindingRow.id)
-        )
-        return (await self.session.execute(stmt)).scalars().all()
+        rows = await self.session.execute(_error_findings(), {"submission_id": submission_id})
+        return rows.scalars().all()
 
     async def rejected_claims(self, submission_id: str) -> Sequence[ClaimOutcome]:
-        stmt = select(ClaimOutcome).where(
-            ClaimOutcome.submission_id == submission_id, ClaimOutcome.accepted.is_(False)
-        )
-        return (await self.session.execute(stmt)).scalars().all()
+        rows = await self.session.execute(_rejected_claims(), {"submission_id": submission_id})
+        return rows.scalars().all()
 
     async def accepted_sets(self, submission_id: str) -> list[int]:
         """The transaction sets (ordinals) in which the submission stored claims, in order."""
@@ -168,11 +164,7 @@ class OutcomeRepository:
         wanted = sorted(set(receivers))
         if not wanted:
             return {}
-        rows = await self.session.execute(
-            select(PartnerIdentifier.value, Partner.id)
-            .join(Partner, Partner.id == PartnerIdentifier.partner_id)
-            .where(Partner.role == "plan", PartnerIdentifier.value.in_(wanted))
-        )
+        rows = await self.session.execute(_plans_by_receiver(), {"values": wanted})
         return {value: int(pid) for value, pid in rows.all()}
 
     # --- open items the submission may close, the owner's only ----------------------------
@@ -181,17 +173,16 @@ class OutcomeRepository:
         """Whether the submitter has any open item about a ``subject`` ("claim",
         "member") from another submission: when it has none (the usual case), nothing is
         read of what this submission accepted (10,000 claims: about 20 µs a claim)."""
-        stmt = (
-            select(WorkItem.id)
-            .where(
-                _same(WorkItem.partner_id, submission.partner_id),
-                WorkItem.subject == subject,
-                WorkItem.state.in_(OPEN_STATES),
-                WorkItem.submission_id != submission.id,
-            )
-            .limit(1)
+        # the submitter's own items only (none of another partner's)
+        found = await self.session.execute(
+            _any_open(submission.partner_id is not None),
+            {
+                "partner_id": submission.partner_id,
+                "subject": subject,
+                "submission_id": submission.id,
+            },
         )
-        return (await self.session.execute(stmt)).first() is not None
+        return found.first() is not None
 
     async def any_open_denial(self, submission: Submission) -> bool:
         """Whether the plan has any open denial item from another submission."""
@@ -266,3 +257,63 @@ class OutcomeRepository:
             )
             items += (await self.session.execute(stmt.order_by(WorkItem.id))).scalars().all()
         return items
+
+
+# --- statements every finished 837 runs, built once (``once``) -------------------------------
+
+_SUBMISSION_ID: BindParameter[str] = bindparam("submission_id")
+
+
+@once
+def _has_items() -> Select[int]:
+    return select(WorkItem.id).where(WorkItem.submission_id == _SUBMISSION_ID).limit(1)
+
+
+@once
+def _sets_of() -> Select[TransactionSet]:
+    return select(TransactionSet).where(TransactionSet.submission_id == _SUBMISSION_ID)
+
+
+@once
+def _error_findings() -> Select[FindingRow]:
+    return (
+        select(FindingRow)
+        .where(FindingRow.submission_id == _SUBMISSION_ID, FindingRow.severity.in_(_ERRORS))
+        .order_by(FindingRow.id)
+    )
+
+
+@once
+def _rejected_claims() -> Select[ClaimOutcome]:
+    return select(ClaimOutcome).where(
+        ClaimOutcome.submission_id == _SUBMISSION_ID, ClaimOutcome.accepted.is_(False)
+    )
+
+
+@once
+def _plans_by_receiver() -> Select[str, int]:
+    return (
+        select(PartnerIdentifier.value, Partner.id)
+        .join(Partner, Partner.id == PartnerIdentifier.partner_id)
+        .where(
+            Partner.role == "plan",
+            PartnerIdentifier.value.in_(bindparam("values", expanding=True)),
+        )
+    )
+
+
+@cache
+def _any_open(of_partner: bool) -> Select[int]:
+    """An open item of the owner (``partner_id``; a local file's owner is no partner)
+    about ``subject``, from another submission."""
+    owner = WorkItem.partner_id
+    return (
+        select(WorkItem.id)
+        .where(
+            owner == bindparam("partner_id") if of_partner else owner.is_(None),
+            WorkItem.subject == bindparam("subject"),
+            WorkItem.state.in_(OPEN_STATES),
+            WorkItem.submission_id != _SUBMISSION_ID,
+        )
+        .limit(1)
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import BindParameter, Delete, and_, bindparam, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import conflict_insert
 from ..models import Interchange, InterchangeKey
-from ..repository import ROWS_ONLY
+from ..repository import ROWS_ONLY, once
 
 __all__ = ["InterchangeKeyRepository", "Key"]
 
@@ -59,21 +59,26 @@ class InterchangeKeyRepository:
     async def release_rejected(self, submission_id: str) -> None:
         """Delete the submission's keys whose interchange was not accepted (its
         Interchange rows are written first, in the same transaction)."""
-        accepted = exists().where(
-            and_(
-                Interchange.submission_id == submission_id,
-                Interchange.accepted.is_(True),
-                Interchange.sender_id == InterchangeKey.sender_id,
-                Interchange.receiver_id == InterchangeKey.receiver_id,
-                Interchange.control_number == InterchangeKey.control_number,
-            )
-        )
         await self.session.execute(
-            delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id, ~accepted),
-            execution_options=ROWS_ONLY,
+            _release_rejected(), {"submission_id": submission_id}, execution_options=ROWS_ONLY
         )
 
     async def release_all(self, submission_id: str) -> None:
         await self.session.execute(
             delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id)
         )
+
+
+@once
+def _release_rejected() -> Delete:
+    submission_id: BindParameter[str] = bindparam("submission_id")
+    accepted = exists().where(
+        and_(
+            Interchange.submission_id == submission_id,
+            Interchange.accepted.is_(True),
+            Interchange.sender_id == InterchangeKey.sender_id,
+            Interchange.receiver_id == InterchangeKey.receiver_id,
+            Interchange.control_number == InterchangeKey.control_number,
+        )
+    )
+    return delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id, ~accepted)

@@ -8,8 +8,22 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Insert, Select, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Delete,
+    Insert,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from parsers import InterchangeResult, TransactionHeader
 
@@ -24,7 +38,7 @@ from ..models import (
     TransactionSet,
 )
 from ..models.base import utcnow
-from ..repository import ROWS_ONLY, Page, ReadScope, Repository, ScopedRepository
+from ..repository import ROWS_ONLY, Page, ReadScope, Repository, ScopedRepository, once
 from ..statuses import SetStatus, SubmissionStatus
 
 __all__ = [
@@ -147,17 +161,16 @@ class AckWriter:
         for start in range(0, len(piece), PART_BYTES):
             chunk = piece[start : start + PART_BYTES]
             await self.session.execute(
-                insert(AcknowledgmentPart),
-                [{"acknowledgment_id": self.ack_id, "seq": self.parts, "content": chunk}],
+                _insert_part(),
+                {"acknowledgment_id": self.ack_id, "seq": self.parts, "content": chunk},
             )
             self.parts += 1
             self.size += len(chunk)
 
     async def close(self) -> None:
         await self.session.execute(
-            update(Acknowledgment)
-            .where(Acknowledgment.id == self.ack_id)
-            .values(size=self.size, parts=self.parts),
+            _close_ack(),
+            {"ack_id": self.ack_id, "new_size": self.size, "new_parts": self.parts},
             execution_options=ROWS_ONLY,
         )
 
@@ -216,17 +229,10 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
         await self._delete(submission_id, kind)
 
     async def _delete(self, submission_id: str, kind: str | None) -> None:
-        which = select(Acknowledgment.id).where(Acknowledgment.submission_id == submission_id)
-        if kind is not None:
-            which = which.where(Acknowledgment.kind == kind)
-        await self.session.execute(
-            delete(AcknowledgmentPart).where(AcknowledgmentPart.acknowledgment_id.in_(which)),
-            execution_options=ROWS_ONLY,
-        )
-        gone = delete(Acknowledgment).where(Acknowledgment.submission_id == submission_id)
-        if kind is not None:
-            gone = gone.where(Acknowledgment.kind == kind)
-        await self.session.execute(gone, execution_options=ROWS_ONLY)
+        parts, acks = _delete_acks(kind is not None)
+        params = {"submission_id": submission_id, "kind": kind}
+        await self.session.execute(parts, params, execution_options=ROWS_ONLY)
+        await self.session.execute(acks, params, execution_options=ROWS_ONLY)
 
     async def replace(self, submission_id: str, kind: str) -> AckWriter:
         """A new, empty acknowledgment of this kind in place of the submission's old one
@@ -237,9 +243,7 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
     async def _new(self, submission_id: str, kind: str) -> AckWriter:
         ack_id = (
             await self.session.execute(
-                insert(Acknowledgment)
-                .values(submission_id=submission_id, kind=kind, size=0, parts=0)
-                .returning(Acknowledgment.id)
+                _new_ack(), {"submission_id": submission_id, "new_kind": kind}
             )
         ).scalar_one()
         return AckWriter(self.session, ack_id)
@@ -261,9 +265,7 @@ class SubmissionRunRepository(Repository[Submission]):
     model = Submission
 
     async def get_status(self, submission_id: str) -> str | None:
-        return await self.get_one_or_none(
-            select(Submission.status).where(Submission.id == submission_id)
-        )
+        return await self.get_one_or_none(_status_of(), {"submission_id": submission_id})
 
     async def set_status(self, submission_id: str, status: str, error: str | None) -> None:
         await self.session.execute(
@@ -285,13 +287,8 @@ class SubmissionRunRepository(Repository[Submission]):
     async def count_set_done(self, submission_id: str, segments_done: int) -> None:
         """One more transaction set is done (for GET /v1/submissions/{id})."""
         await self.session.execute(
-            update(Submission)
-            .where(Submission.id == submission_id)
-            .values(
-                status=SubmissionStatus.STORING,
-                sets_done=Submission.sets_done + 1,
-                segments_done=segments_done,
-            ),
+            _count_set_done(),
+            {"submission_id": submission_id, "new_segments_done": segments_done},
             execution_options=ROWS_ONLY,  # in the set's session, which holds no submission
         )
 
@@ -323,33 +320,16 @@ class TransactionSetRepository(Repository[TransactionSet]):
     model = TransactionSet
 
     async def get_all_of(self, submission_id: str) -> Sequence[TransactionSet]:
-        return await self.get_all(
-            select(TransactionSet)
-            .where(TransactionSet.submission_id == submission_id)
-            .order_by(TransactionSet.ordinal)
-        )
+        return await self.get_all(_sets_of(), {"submission_id": submission_id})
 
     async def get_finished_ordinals(self, submission_id: str) -> set[int]:
         """The sets stored, rejected or held by an earlier run (or left to its units)."""
-        return set(
-            await self.get_all(
-                select(TransactionSet.ordinal).where(
-                    TransactionSet.submission_id == submission_id,
-                    TransactionSet.status.in_(
-                        (SetStatus.STORED, SetStatus.REJECTED, SetStatus.HELD, SetStatus.IN_UNITS)
-                    ),
-                )
-            )
-        )
+        return set(await self.get_all(_finished_ordinals(), {"submission_id": submission_id}))
 
     async def delete_storing(self, submission_id: str) -> None:
         """Sets a killed run left ``storing``."""
         await self.session.execute(
-            delete(TransactionSet).where(
-                TransactionSet.submission_id == submission_id,
-                TransactionSet.status == SetStatus.STORING,
-            ),
-            execution_options=ROWS_ONLY,
+            _delete_storing(), {"submission_id": submission_id}, execution_options=ROWS_ONLY
         )
 
     async def insert(
@@ -358,7 +338,7 @@ class TransactionSetRepository(Repository[TransactionSet]):
         """A set's row from its envelope; returns its id."""
         h = header
         result = await self.session.execute(
-            insert(TransactionSet).returning(TransactionSet.id),
+            _insert_set(),
             [
                 {
                     "submission_id": submission_id,
@@ -391,15 +371,15 @@ class TransactionSetRepository(Repository[TransactionSet]):
     ) -> None:
         """A set's status and counts once it is stored, rejected or held."""
         await self.session.execute(
-            update(TransactionSet)
-            .where(TransactionSet.id == set_id)
-            .values(
-                status=status,
-                units=units,
-                units_stored=units_stored,
-                units_rejected=units_rejected,
-                segments=segments,
-            ),
+            _finish_set(),
+            {
+                "set_id": set_id,
+                "new_status": status,
+                "new_units": units,
+                "new_units_stored": units_stored,
+                "new_units_rejected": units_rejected,
+                "new_segments": segments,
+            },
             execution_options=ROWS_ONLY,  # the set's row is written by INSERT ... RETURNING
         )
 
@@ -415,17 +395,14 @@ class InterchangeRepository(Repository[Interchange]):
         )
 
     async def get_first_of(self, submission_id: str) -> Interchange | None:
-        return await self.get_one_or_none(
-            select(Interchange).where(Interchange.submission_id == submission_id).limit(1)
-        )
+        return await self.get_one_or_none(_first_interchange(), {"submission_id": submission_id})
 
     async def replace_all_of(
         self, submission_id: str, interchanges: Sequence[InterchangeResult]
     ) -> None:
         """The submission's interchanges (ISA) as this run read them."""
         await self.session.execute(
-            delete(Interchange).where(Interchange.submission_id == submission_id),
-            execution_options=ROWS_ONLY,
+            _delete_interchanges(), {"submission_id": submission_id}, execution_options=ROWS_ONLY
         )
         if not interchanges:
             return
@@ -447,3 +424,117 @@ class InterchangeRepository(Repository[Interchange]):
                 for isa in interchanges
             ],
         )
+
+
+# --- statements every run of a file executes, built once (``once``) ------------------------
+
+_SUBMISSION_ID: BindParameter[str] = bindparam("submission_id")
+
+
+@once
+def _insert_part() -> Insert:
+    return insert(AcknowledgmentPart)
+
+
+@once
+def _close_ack() -> Update:
+    return (
+        update(Acknowledgment)
+        .where(Acknowledgment.id == bindparam("ack_id"))
+        .values(size=bindparam("new_size"), parts=bindparam("new_parts"))
+    )
+
+
+@cache
+def _delete_acks(of_kind: bool) -> tuple[Delete, Delete]:
+    """The parts, then the acknowledgments, of a submission (of one kind)."""
+    which = select(Acknowledgment.id).where(Acknowledgment.submission_id == _SUBMISSION_ID)
+    acks = delete(Acknowledgment).where(Acknowledgment.submission_id == _SUBMISSION_ID)
+    if of_kind:
+        which = which.where(Acknowledgment.kind == bindparam("kind"))
+        acks = acks.where(Acknowledgment.kind == bindparam("kind"))
+    return delete(AcknowledgmentPart).where(AcknowledgmentPart.acknowledgment_id.in_(which)), acks
+
+
+@once
+def _new_ack() -> ReturningInsert[int]:
+    return (
+        insert(Acknowledgment)
+        .values(submission_id=_SUBMISSION_ID, kind=bindparam("new_kind"), size=0, parts=0)
+        .returning(Acknowledgment.id)
+    )
+
+
+@once
+def _status_of() -> Select[str]:
+    return select(Submission.status).where(Submission.id == _SUBMISSION_ID)
+
+
+@once
+def _count_set_done() -> Update:
+    return (
+        update(Submission)
+        .where(Submission.id == _SUBMISSION_ID)
+        .values(
+            status=SubmissionStatus.STORING,
+            sets_done=Submission.sets_done + 1,
+            segments_done=bindparam("new_segments_done"),
+        )
+    )
+
+
+@once
+def _sets_of() -> Select[TransactionSet]:
+    return (
+        select(TransactionSet)
+        .where(TransactionSet.submission_id == _SUBMISSION_ID)
+        .order_by(TransactionSet.ordinal)
+    )
+
+
+@once
+def _finished_ordinals() -> Select[int]:
+    return select(TransactionSet.ordinal).where(
+        TransactionSet.submission_id == _SUBMISSION_ID,
+        TransactionSet.status.in_(
+            (SetStatus.STORED, SetStatus.REJECTED, SetStatus.HELD, SetStatus.IN_UNITS)
+        ),
+    )
+
+
+@once
+def _delete_storing() -> Delete:
+    return delete(TransactionSet).where(
+        TransactionSet.submission_id == _SUBMISSION_ID,
+        TransactionSet.status == SetStatus.STORING,
+    )
+
+
+@once
+def _insert_set() -> ReturningInsert[int]:
+    return insert(TransactionSet).returning(TransactionSet.id)
+
+
+@once
+def _finish_set() -> Update:
+    return (
+        update(TransactionSet)
+        .where(TransactionSet.id == bindparam("set_id"))
+        .values(
+            status=bindparam("new_status"),
+            units=bindparam("new_units"),
+            units_stored=bindparam("new_units_stored"),
+            units_rejected=bindparam("new_units_rejected"),
+            segments=bindparam("new_segments"),
+        )
+    )
+
+
+@once
+def _first_interchange() -> Select[Interchange]:
+    return select(Interchange).where(Interchange.submission_id == _SUBMISSION_ID).limit(1)
+
+
+@once
+def _delete_interchanges() -> Delete:
+    return delete(Interchange).where(Interchange.submission_id == _SUBMISSION_ID)

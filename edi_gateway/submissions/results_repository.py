@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BindParameter, Delete, Select, bindparam, delete, func, select
 
 from parsers import Finding, Level
 
 from ..db import bulk_insert, rows_for_values, table_of
 from ..models import ClaimOutcome, FindingRow
-from ..repository import ROWS_ONLY, Repository
+from ..repository import ROWS_ONLY, Repository, once
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -142,11 +142,8 @@ class FindingRepository(Repository[FindingRow]):
         """The findings a run writes at its end (all but the claim-level ones the writers
         keep with their sets), so that a run again writes them once."""
         await self.session.execute(
-            delete(FindingRow).where(
-                FindingRow.submission_id == submission_id,
-                FindingRow.level != Level.CLAIM.value,
-                FindingRow.rule_id.is_(None) | (FindingRow.rule_id == "THRESHOLD"),
-            ),
+            _delete_file_level(),
+            {"submission_id": submission_id},
             execution_options=ROWS_ONLY,  # findings are written by bulk inserts
         )
 
@@ -228,38 +225,64 @@ class ClaimOutcomeRepository(Repository[ClaimOutcome]):
 
     async def get_set_ordinals(self, submission_id: str) -> list[int]:
         """The transaction sets of the submission that have claim outcomes, in order."""
-        rows = await self.session.execute(
-            select(ClaimOutcome.set_ordinal)
-            .where(ClaimOutcome.submission_id == submission_id)
-            .distinct()
-            .order_by(ClaimOutcome.set_ordinal)
-        )
+        rows = await self.session.execute(_set_ordinals(), {"submission_id": submission_id})
         return [int(o) for o in rows.scalars()]
 
     async def get_for_277(self, submission_id: str, set_ordinal: int) -> Sequence[OutcomeFor277]:
         """The columns of each claim outcome of one set the 277CA reports, in file order."""
-        o = ClaimOutcome
         # on the session's connection (Core): many rows, and no ORM entity among them
         connection = await self.session.connection()
         rows = await connection.execute(
-            select(
-                o.set_ordinal,
-                o.claim_id,
-                o.accepted,
-                o.charge,
-                o.service_date_from,
-                o.service_date_to,
-                o.patient_last_name,
-                o.patient_first_name,
-                o.member_id,
-                o.billing_npi,
-                o.billing_name,
-                o.encounter_id,
-                o.type_of_bill,
-                o.payer_name,
-                o.service_lines,
-            )
-            .where(o.submission_id == submission_id, o.set_ordinal == set_ordinal)
-            .order_by(o.line)
+            _outcomes_for_277(), {"submission_id": submission_id, "set_ordinal": set_ordinal}
         )
         return [OutcomeFor277._make(row) for row in rows.all()]
+
+
+# --- statements every run of a file executes, built once (``once``) ------------------------
+
+_SUBMISSION_ID: BindParameter[str] = bindparam("submission_id")
+
+
+@once
+def _delete_file_level() -> Delete:
+    return delete(FindingRow).where(
+        FindingRow.submission_id == _SUBMISSION_ID,
+        FindingRow.level != Level.CLAIM.value,
+        FindingRow.rule_id.is_(None) | (FindingRow.rule_id == "THRESHOLD"),
+    )
+
+
+@once
+def _set_ordinals() -> Select[int]:
+    return (
+        select(ClaimOutcome.set_ordinal)
+        .where(ClaimOutcome.submission_id == _SUBMISSION_ID)
+        .distinct()
+        .order_by(ClaimOutcome.set_ordinal)
+    )
+
+
+@once
+def _outcomes_for_277() -> Select[*tuple[Any, ...]]:
+    o = ClaimOutcome
+    return (
+        select(
+            o.set_ordinal,
+            o.claim_id,
+            o.accepted,
+            o.charge,
+            o.service_date_from,
+            o.service_date_to,
+            o.patient_last_name,
+            o.patient_first_name,
+            o.member_id,
+            o.billing_npi,
+            o.billing_name,
+            o.encounter_id,
+            o.type_of_bill,
+            o.payer_name,
+            o.service_lines,
+        )
+        .where(o.submission_id == _SUBMISSION_ID, o.set_ordinal == bindparam("set_ordinal"))
+        .order_by(o.line)
+    )

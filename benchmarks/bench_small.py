@@ -1,0 +1,143 @@
+"""Small files through a worker's run, against the check stream alone on the same files.
+
+    .venv/bin/python benchmarks/bench_small.py [--files 60] [--min-claims 5] [--claims 50]
+        [--postgres [URL]] [--rounds 3]
+
+Most files an MSO receives are a provider office's few dozen claims, and a worker's
+throughput on them is set by what each run costs beside its claims: sessions, statements,
+acknowledgments. For generated 837Ps of ``--min-claims`` to ``--claims`` claims, received
+by an ops partner, this prints per file (median over the files, after 5 warm-up files):
+
+- the check stream alone (parse, SNIP 1-7, mapping, guides; no database): the baseline;
+- a worker's run (``worker.run_one``, what the job queue calls): wall clock and the
+  process's CPU (the check stream's thread included), and their ratio to the baseline;
+- the database work it took: transactions begun, pool check-outs and statements (bulk
+  writes by ``COPY`` on PostgreSQL are not statements here).
+
+Each round uses a fresh database built by the migrations (PostgreSQL: the URL's database
+is dropped and created).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from check_support import check_seconds  # noqa: E402
+from pg_support import fresh_database  # noqa: E402
+
+from parsers.generate import generate_bytes  # noqa: E402
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_small"
+WARM = 5
+
+
+async def _round(url: str, paths: list[Path], data_dir: Path) -> dict[str, float]:
+    from sqlalchemy import event
+
+    from edi_gateway.config import Settings
+    from edi_gateway.db import make_engine, make_sessionmaker
+    from edi_gateway.partners.service import create_partner
+    from edi_gateway.submissions.service import receive, store_path
+    from edi_gateway.submissions.worker import run_one
+
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    settings = Settings(data_dir=data_dir, database_url=url)
+    async with sessionmaker() as session, session.begin():
+        partner, _key = await create_partner(session, f"bench-small-{time.time_ns()}", "ops", [])
+    ids = []
+    for path in paths:
+        received = await receive(
+            sessionmaker,
+            settings,
+            store_path(settings, path),
+            filename=path.name,
+            partner_id=partner.id,
+            source="api",
+        )
+        ids.append(received.submission.id)
+    counts: Counter[str] = Counter()
+    sync = engine.sync_engine
+    event.listen(sync, "before_cursor_execute", lambda *a: counts.update(["statements"]))
+    event.listen(sync, "begin", lambda *a: counts.update(["transactions"]))
+    event.listen(sync.pool, "checkout", lambda *a: counts.update(["checkouts"]))
+    walls, cpus = [], []
+    for i, sid in enumerate(ids):
+        if i == WARM:
+            counts.clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        await run_one(sessionmaker, settings, sid)
+        if i >= WARM:
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+    async with sessionmaker() as session:
+        from edi_gateway.submissions.repository import SubmissionRunRepository
+
+        runs = SubmissionRunRepository(session)
+        statuses = Counter([(await runs.get_status(sid)) for sid in ids])
+    await engine.dispose()
+    timed = len(ids) - WARM
+    out = {k: v / timed for k, v in counts.items()}
+    out.update(wall=statistics.median(walls), cpu=statistics.median(cpus))
+    if set(statuses) != {"completed"}:
+        raise SystemExit(f"not every file completed: {dict(statuses)}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=60)
+    parser.add_argument("--min-claims", type=int, default=5)
+    parser.add_argument("--claims", type=int, default=50)
+    parser.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    from edi_gateway.db import upgrade
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-small-"))
+    draw = random.Random(7)
+    paths = []
+    for i in range(args.files + WARM):
+        path = tmp / f"small-{i}.837"
+        path.write_bytes(
+            generate_bytes("837p", draw.randint(args.min_claims, args.claims), seed=5000 + i)
+        )
+        paths.append(path)
+    for path in paths[:WARM]:
+        check_seconds(path)
+    check = statistics.median(check_seconds(path) for path in paths[WARM:])
+    print(
+        f"{args.files} files of {args.min_claims}-{args.claims} claims; "
+        f"check stream alone: median {check * 1000:.1f} ms a file"
+    )
+    for r in range(args.rounds):
+        if args.postgres:
+            url = args.postgres
+            asyncio.run(fresh_database(url))
+        else:
+            url = f"sqlite+aiosqlite:///{tmp}/round-{r}.db"
+        upgrade(url)
+        got = asyncio.run(_round(url, paths, tmp / f"data-{r}"))
+        print(
+            f"round {r + 1} ({'PostgreSQL' if args.postgres else 'SQLite'}): run median "
+            f"{got['wall'] * 1000:.1f} ms wall ({got['wall'] / check:.1f}x the check stream), "
+            f"{got['cpu'] * 1000:.1f} ms CPU; per file {got.get('transactions', 0):.1f} "
+            f"transactions, {got.get('checkouts', 0):.1f} check-outs, "
+            f"{got.get('statements', 0):.1f} statements"
+        )
+
+
+if __name__ == "__main__":
+    main()
