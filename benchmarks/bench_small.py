@@ -69,7 +69,10 @@ async def _round(url: str, paths: list[Path], data_dir: Path) -> dict[str, float
         ids.append(received.submission.id)
     counts: Counter[str] = Counter()
     sync = engine.sync_engine
-    event.listen(sync, "before_cursor_execute", lambda *a: counts.update(["statements"]))
+    def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        counts.update(["statements", "sql: " + " ".join(sql.split())[:100]])
+
+    event.listen(sync, "before_cursor_execute", statement)
     event.listen(sync, "begin", lambda *a: counts.update(["transactions"]))
     event.listen(sync.pool, "checkout", lambda *a: counts.update(["checkouts"]))
     walls, cpus = [], []
@@ -102,6 +105,9 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=50)
     parser.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--statements", action="store_true", help="list the statements a run executes"
+    )
     args = parser.parse_args()
 
     from edi_gateway.db import upgrade
@@ -137,6 +143,10 @@ def main() -> None:
             f"transactions, {got.get('checkouts', 0):.1f} check-outs, "
             f"{got.get('statements', 0):.1f} statements"
         )
+        if args.statements:
+            for key, per_file in sorted(got.items(), key=lambda kv: -kv[1]):
+                if key.startswith("sql: "):
+                    print(f"  {per_file:5.2f}  {key[5:]}")
 
 
 if __name__ == "__main__":

@@ -19,10 +19,11 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -66,12 +67,8 @@ async def publish_many(
     """``publish`` for many events of one type and partner (a file's rejected claims) with
     one look-up of the partner's webhooks; returns the number of deliveries written."""
     event = EventType(event)
-    hooks = await session.execute(
-        select(Webhook.id, Webhook.events).where(
-            Webhook.partner_id == partner_id, Webhook.active.is_(True)
-        )
-    )
-    targets = [int(hook_id) for hook_id, events in hooks.all() if event.value in (events or ())]
+    hooks = await _active_hooks(session, partner_id)
+    targets = [hook_id for hook_id, events in hooks if event.value in events]
     if not targets:
         return 0
     rows: list[WebhookDelivery] = []
@@ -103,6 +100,24 @@ async def publish_many(
     await session.flush()
     _queue_after_commit(session.sync_session, [row.id for row in rows])
     return len(rows)
+
+
+async def subscribed(session: AsyncSession, partner_id: int) -> frozenset[str]:
+    """The events any active webhook of ``partner_id`` is subscribed to: what ``publish``
+    would write deliveries for (an event outside them need not be built at all)."""
+    return frozenset(e for _, events in await _active_hooks(session, partner_id) for e in events)
+
+
+async def _active_hooks(session: AsyncSession, partner_id: int) -> list[tuple[int, list[str]]]:
+    rows = await session.execute(_hooks_of(), {"partner_id": partner_id})
+    return [(int(hook_id), list(events or ())) for hook_id, events in rows.all()]
+
+
+@cache
+def _hooks_of() -> Select[int, list[str] | None]:
+    return select(Webhook.id, Webhook.events).where(
+        Webhook.partner_id == bindparam("partner_id"), Webhook.active.is_(True)
+    )
 
 
 def _queue_after_commit(session: Session, ids: list[int]) -> None:

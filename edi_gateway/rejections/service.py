@@ -11,7 +11,7 @@ same CLM01 and billing NPI, or a replacement or void whose REF*F8 names the clai
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -109,13 +109,15 @@ async def record_outcome(
     session: AsyncSession,
     submission: Submission,
     transaction_types: Collection[str] | None = None,
+    sets: Sequence[TransactionSet] | None = None,
 ) -> tuple[int, int]:
     """Open the items this submission's rejections call for and close those its accepted
     claims correct; returns (opened, closed). Safe to run again for the same submission.
 
     ``transaction_types``: those of the file's sets ("834", "837P"...), when known:
     only an 835 denies and pays claims, an 837 corrects them, an 834 changes members, so
-    the other look-ups are left out."""
+    the other look-ups are left out. ``sets``: the submission's transaction sets, when the
+    caller has read them."""
     rows = OutcomeRepository(session)
     kinds = {"834", "835", "837"}
     if transaction_types is not None:
@@ -123,7 +125,7 @@ async def record_outcome(
     remittance, claims, members = "835" in kinds, "837" in kinds, "834" in kinds
     opened = 0
     if not await rows.has_items(submission.id):
-        opened = await _open(session, rows, submission)
+        opened = await _open(session, rows, submission, sets)
         if remittance:
             opened += await _open_denials(session, rows, submission)
     closed = 0
@@ -136,8 +138,13 @@ async def record_outcome(
     return opened, closed
 
 
-async def _open(session: AsyncSession, rows: OutcomeRepository, submission: Submission) -> int:
-    sets = await rows.sets_of(submission.id)
+async def _open(
+    session: AsyncSession,
+    rows: OutcomeRepository,
+    submission: Submission,
+    read: Sequence[TransactionSet] | None,
+) -> int:
+    sets = await rows.sets_of(submission.id) if read is None else {s.ordinal: s for s in read}
     findings = await rows.error_findings(submission.id)
     plans = await rows.plans_by_receiver(s.receiver_id for s in sets.values())
     items: list[WorkItem] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from parsers.ack277 import Ack277Writer, ClaimAck, LineAck, SetAck, StatusCode
 
 from ..encounters.originals import our_claim_number
 from ..encounters.outcome_lines import decode_lines, line_of
+from ..models import TransactionSet
 from .repository import (
     AcknowledgmentRepository,
     InterchangeRepository,
@@ -103,7 +105,11 @@ def _payer_name(outcomes: list[OutcomeFor277]) -> str | None:
 
 
 async def store_277ca_for(
-    session: AsyncSession, submission_id: str, control_number: int, our_id: str
+    session: AsyncSession,
+    submission_id: str,
+    control_number: int,
+    our_id: str,
+    sets: Sequence[TransactionSet] | None = None,
 ) -> None:
     """The 277CA for every claim of the submission's sets that passed the 999, stored in
     place of the submission's last one (none if no set has claim outcomes).
@@ -111,7 +117,8 @@ async def store_277ca_for(
     Built and stored a transaction set at a time from the stored outcomes (and the errors
     of that set's rejected claims): each ST*277 is a part of the stored acknowledgment (the
     ISA/GS with the first, the GE/IEA with the last), so only one set's claims and bytes
-    are in memory, never the whole interchange."""
+    are in memory, never the whole interchange. ``sets``: the submission's transaction
+    sets, when the caller has read them."""
     acks = AcknowledgmentRepository(session)
     ordinals = await ClaimOutcomeRepository(session).get_set_ordinals(submission_id)
     if not ordinals:
@@ -119,7 +126,9 @@ async def store_277ca_for(
         return
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
-    sets = {s.ordinal: s for s in await TransactionSetRepository(session).get_all_of(submission_id)}
+    if sets is None:
+        sets = await TransactionSetRepository(session).get_all_of(submission_id)
+    by_ordinal = {s.ordinal: s for s in sets}
     isa = await InterchangeRepository(session).get_first_of(submission_id)
     now = datetime.now(UTC)
     received = submission.received_at.date()
@@ -137,7 +146,7 @@ async def store_277ca_for(
     last = ordinals[-1]
     for ordinal in ordinals:
         outcomes = list(await ClaimOutcomeRepository(session).get_for_277(submission_id, ordinal))
-        ts = sets.get(ordinal)
+        ts = by_ordinal.get(ordinal)
         payer_id = ts.receiver_id if ts else our_id
         ack = SetAck(
             st_control_number=ts.st_control_number if ts else str(ordinal),

@@ -104,8 +104,8 @@ async def conclude(
     assert submission is not None
     if control_number is None:
         control_number = await draw(session, 1)
-    await store_277ca_for(session, submission_id, control_number, settings.interchange_id)
     sets = await TransactionSetRepository(session).get_all_of(submission_id)
+    await store_277ca_for(session, submission_id, control_number, settings.interchange_id, sets)
     types = sorted({s.transaction_type for s in sets})
     submission.transaction_type = ",".join(types)[:10] or None
     submission.sets_accepted = sum(
@@ -125,7 +125,7 @@ async def conclude(
     else:
         submission.status = SubmissionStatus.COMPLETED
     submission.completed_at = datetime.now(UTC)
-    await record_outcome(session, submission, types)
+    await record_outcome(session, submission, types, sets)
     await record_answers(session, settings, submission)
     await submission_finished(session, submission, settings.data_dir)
     metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()

@@ -229,24 +229,23 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
         await self._delete(submission_id, kind)
 
     async def _delete(self, submission_id: str, kind: str | None) -> None:
-        parts, acks = _delete_acks(kind is not None)
-        params = {"submission_id": submission_id, "kind": kind}
-        await self.session.execute(parts, params, execution_options=ROWS_ONLY)
-        await self.session.execute(acks, params, execution_options=ROWS_ONLY)
+        """Their parts go with them (``ON DELETE CASCADE``; SQLite's foreign keys are on)."""
+        await self.session.execute(
+            _delete_acks(kind is not None),
+            {"submission_id": submission_id, "kind": kind},
+            execution_options=ROWS_ONLY,
+        )
 
     async def replace(self, submission_id: str, kind: str) -> AckWriter:
         """A new, empty acknowledgment of this kind in place of the submission's old one
         (deleted, parts and all, in the session's transaction): write it, then close it."""
         await self._delete(submission_id, kind)
-        return await self._new(submission_id, kind)
+        return AckWriter(self.session, await self._new(submission_id, kind))
 
-    async def _new(self, submission_id: str, kind: str) -> AckWriter:
-        ack_id = (
-            await self.session.execute(
-                _new_ack(), {"submission_id": submission_id, "new_kind": kind}
-            )
-        ).scalar_one()
-        return AckWriter(self.session, ack_id)
+    async def _new(self, submission_id: str, kind: str, size: int = 0, parts: int = 0) -> int:
+        params: dict[str, object] = {"submission_id": submission_id, "new_kind": kind}
+        params.update(new_size=size, new_parts=parts)
+        return int((await self.session.execute(_new_ack(), params)).scalar_one())
 
     async def replace_all_of(self, submission_id: str, acks: Mapping[str, bytes]) -> None:
         """The submission's acknowledgments as this run built them, each in one part (or a
@@ -254,9 +253,15 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
         await self._delete(submission_id, None)
         for kind, content in acks.items():
             if content:
-                writer = await self._new(submission_id, kind)
-                await writer.write(content)
-                await writer.close()
+                parts = [content[at : at + PART_BYTES] for at in range(0, len(content), PART_BYTES)]
+                ack_id = await self._new(submission_id, kind, len(content), len(parts))
+                await self.session.execute(
+                    _insert_part(),
+                    [
+                        {"acknowledgment_id": ack_id, "seq": seq, "content": part}
+                        for seq, part in enumerate(parts)
+                    ],
+                )
 
 
 class SubmissionRunRepository(Repository[Submission]):
@@ -446,21 +451,22 @@ def _close_ack() -> Update:
 
 
 @cache
-def _delete_acks(of_kind: bool) -> tuple[Delete, Delete]:
-    """The parts, then the acknowledgments, of a submission (of one kind)."""
-    which = select(Acknowledgment.id).where(Acknowledgment.submission_id == _SUBMISSION_ID)
+def _delete_acks(of_kind: bool) -> Delete:
+    """The acknowledgments of a submission (of one kind)."""
     acks = delete(Acknowledgment).where(Acknowledgment.submission_id == _SUBMISSION_ID)
-    if of_kind:
-        which = which.where(Acknowledgment.kind == bindparam("kind"))
-        acks = acks.where(Acknowledgment.kind == bindparam("kind"))
-    return delete(AcknowledgmentPart).where(AcknowledgmentPart.acknowledgment_id.in_(which)), acks
+    return acks.where(Acknowledgment.kind == bindparam("kind")) if of_kind else acks
 
 
 @once
 def _new_ack() -> ReturningInsert[int]:
     return (
         insert(Acknowledgment)
-        .values(submission_id=_SUBMISSION_ID, kind=bindparam("new_kind"), size=0, parts=0)
+        .values(
+            submission_id=_SUBMISSION_ID,
+            kind=bindparam("new_kind"),
+            size=bindparam("new_size"),
+            parts=bindparam("new_parts"),
+        )
         .returning(Acknowledgment.id)
     )
 

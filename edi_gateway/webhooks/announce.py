@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..events import publish, publish_many
+from ..events import publish, publish_many, subscribed
 from ..models import Submission, WorkItem
 from ..reports.explain import scan_file
 from ..statuses import OPEN_STATES, EventType, WorkItemKind
@@ -94,6 +94,23 @@ async def submission_finished(
     partner_id = submission.partner_id
     if partner_id is None:  # a local file: no partner to tell
         return
+    wanted = await subscribed(session, partner_id)
+    if EventType.SUBMISSION_COMPLETED.value in wanted:
+        await _completed(session, submission, partner_id)
+    if EventType.CLAIM_REJECTED.value in wanted:
+        await _claims_rejected(session, submission, partner_id, data_dir)
+    # closed items may be another partner's (a peer's for the same provider): always told
+    closed = (
+        await session.execute(
+            select(WorkItem)
+            .where(WorkItem.closed_by_submission_id == submission.id)
+            .order_by(WorkItem.id)
+        )
+    ).scalars()
+    await work_items_closed(session, closed)
+
+
+async def _completed(session: AsyncSession, submission: Submission, partner_id: int) -> None:
     await publish(
         session,
         EventType.SUBMISSION_COMPLETED,
@@ -112,6 +129,11 @@ async def submission_finished(
             "units_rejected": submission.units_rejected,
         },
     )
+
+
+async def _claims_rejected(
+    session: AsyncSession, submission: Submission, partner_id: int, data_dir: Path | None
+) -> None:
     items = (
         (
             await session.execute(
@@ -155,11 +177,3 @@ async def submission_finished(
             for item, claim_id, npi, st in claims
         ),
     )
-    closed = (
-        await session.execute(
-            select(WorkItem)
-            .where(WorkItem.closed_by_submission_id == submission.id)
-            .order_by(WorkItem.id)
-        )
-    ).scalars()
-    await work_items_closed(session, closed)
