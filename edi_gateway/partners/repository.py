@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import BindParameter, Select, bindparam, delete, select, update
 
 from ..models import ApiKey, Partner, PartnerGuide, PartnerIdentifier, PartnerProvider
-from ..repository import Repository
+from ..repository import Repository, once
 
 
 class PartnerRepository(Repository[Partner]):
@@ -23,9 +23,7 @@ class PartnerRepository(Repository[Partner]):
         return await self.get_all(select(Partner).order_by(Partner.name))
 
     async def role_of(self, partner_id: int) -> str:
-        return (
-            await self.session.execute(select(Partner.role).where(Partner.id == partner_id))
-        ).scalar_one()
+        return (await self.session.execute(_role_of(), {"partner_id": partner_id})).scalar_one()
 
     async def identifier_taken(self, value: str) -> bool:
         stmt = select(PartnerIdentifier).where(PartnerIdentifier.value == value)
@@ -42,20 +40,11 @@ class PartnerRepository(Repository[Partner]):
         self.session.add(PartnerIdentifier(partner_id=partner_id, kind="interchange", value=value))
 
     async def interchange_ids_of(self, partner_id: int) -> Sequence[str]:
-        return await self.get_all(
-            select(PartnerIdentifier.value).where(
-                PartnerIdentifier.partner_id == partner_id,
-                PartnerIdentifier.kind == "interchange",
-            )
-        )
+        return await self.get_all(_interchange_ids_of(), {"partner_id": partner_id})
 
     async def plan_identifiers(self) -> Sequence[tuple[int, str, str]]:
         """(partner id, kind, value) of every envelope id of every plan partner."""
-        rows = await self.session.execute(
-            select(PartnerIdentifier.partner_id, PartnerIdentifier.kind, PartnerIdentifier.value)
-            .join(Partner, Partner.id == PartnerIdentifier.partner_id)
-            .where(Partner.role == "plan")
-        )
+        rows = await self.session.execute(_plan_identifiers())
         return [(int(pid), kind, value) for pid, kind, value in rows.all()]
 
 
@@ -65,11 +54,7 @@ class PartnerProviderRepository(Repository[PartnerProvider]):
     model = PartnerProvider
 
     async def npis_of(self, partner_id: int) -> Sequence[str]:
-        return await self.get_all(
-            select(PartnerProvider.npi)
-            .where(PartnerProvider.partner_id == partner_id)
-            .order_by(PartnerProvider.npi)
-        )
+        return await self.get_all(_npis_of(), {"partner_id": partner_id})
 
     async def partners_listing(
         self, npis: Sequence[str], *, besides: int
@@ -98,11 +83,7 @@ class PartnerGuideRepository(Repository[PartnerGuide]):
 
     async def guides_of(self, partner_id: int) -> dict[str, str]:
         """Transaction type -> guide name."""
-        rows = await self.session.execute(
-            select(PartnerGuide.transaction_type, PartnerGuide.guide)
-            .where(PartnerGuide.partner_id == partner_id)
-            .order_by(PartnerGuide.transaction_type)
-        )
+        rows = await self.session.execute(_guides_of(), {"partner_id": partner_id})
         found: dict[str, str] = {}
         for transaction_type, guide in rows.all():
             found[transaction_type] = guide
@@ -176,3 +157,47 @@ class ApiKeyRepository(Repository[ApiKey]):
         await self.session.execute(
             update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at)
         )
+
+
+# --- what every run of a file reads of its partner, built once (``once``) ------------------
+
+_PARTNER_ID: BindParameter[int] = bindparam("partner_id")
+
+
+@once
+def _role_of() -> Select[str]:
+    return select(Partner.role).where(Partner.id == _PARTNER_ID)
+
+
+@once
+def _interchange_ids_of() -> Select[str]:
+    return select(PartnerIdentifier.value).where(
+        PartnerIdentifier.partner_id == _PARTNER_ID, PartnerIdentifier.kind == "interchange"
+    )
+
+
+@once
+def _plan_identifiers() -> Select[int, str, str]:
+    return (
+        select(PartnerIdentifier.partner_id, PartnerIdentifier.kind, PartnerIdentifier.value)
+        .join(Partner, Partner.id == PartnerIdentifier.partner_id)
+        .where(Partner.role == "plan")
+    )
+
+
+@once
+def _npis_of() -> Select[str]:
+    return (
+        select(PartnerProvider.npi)
+        .where(PartnerProvider.partner_id == _PARTNER_ID)
+        .order_by(PartnerProvider.npi)
+    )
+
+
+@once
+def _guides_of() -> Select[str, str]:
+    return (
+        select(PartnerGuide.transaction_type, PartnerGuide.guide)
+        .where(PartnerGuide.partner_id == _PARTNER_ID)
+        .order_by(PartnerGuide.transaction_type)
+    )
