@@ -9,7 +9,8 @@ acknowledgments. For generated 837Ps of ``--min-claims`` to ``--claims`` claims,
 by an ops partner, this prints per file (median over the files, after 5 warm-up files):
 
 - the check stream alone (parse, SNIP 1-7, mapping, guides; no database): the baseline;
-- a worker's run (``worker.run_one``, what the job queue calls): wall clock and the
+- a worker's run (``worker.run_one`` with ``units.advance``, what the job queue's
+  submission job runs, the job queue itself left out): wall clock and the
   process's CPU (the check stream's thread included), and their ratio to the baseline;
 - the database work it took: transactions begun, pool check-outs and statements (bulk
   writes by ``COPY`` on PostgreSQL are not statements here).
@@ -29,6 +30,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,6 +51,7 @@ async def _round(url: str, paths: list[Path], data_dir: Path) -> dict[str, float
     from edi_gateway.db import make_engine, make_sessionmaker
     from edi_gateway.partners.service import create_partner
     from edi_gateway.submissions.service import receive, store_path
+    from edi_gateway.submissions.units import advance
     from edi_gateway.submissions.worker import run_one
 
     engine = make_engine(url)
@@ -69,18 +72,25 @@ async def _round(url: str, paths: list[Path], data_dir: Path) -> dict[str, float
         ids.append(received.submission.id)
     counts: Counter[str] = Counter()
     sync = engine.sync_engine
+
     def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
         counts.update(["statements", "sql: " + " ".join(sql.split())[:100]])
 
     event.listen(sync, "before_cursor_execute", statement)
     event.listen(sync, "begin", lambda *a: counts.update(["transactions"]))
     event.listen(sync.pool, "checkout", lambda *a: counts.update(["checkouts"]))
+    queued: list[int] = []
+
+    async def job(sessions: Any, settings: Settings, submission_id: str) -> None:
+        # what the job queue's submission job runs (``jobs.process_submission_job``)
+        await advance(sessions, settings, submission_id, lambda unit: _queue(queued, unit))
+
     walls, cpus = [], []
     for i, sid in enumerate(ids):
         if i == WARM:
             counts.clear()
         wall, cpu = time.perf_counter(), time.process_time()
-        await run_one(sessionmaker, settings, sid)
+        await run_one(sessionmaker, settings, sid, process=job)
         if i >= WARM:
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
@@ -93,9 +103,15 @@ async def _round(url: str, paths: list[Path], data_dir: Path) -> dict[str, float
     timed = len(ids) - WARM
     out = {k: v / timed for k, v in counts.items()}
     out.update(wall=statistics.median(walls), cpu=statistics.median(cpus))
+    if queued:
+        raise SystemExit(f"{len(queued)} work units queued for small files")
     if set(statuses) != {"completed"}:
         raise SystemExit(f"not every file completed: {dict(statuses)}")
     return out
+
+
+async def _queue(queued: list[int], unit_id: int) -> None:
+    queued.append(unit_id)
 
 
 def main() -> None:

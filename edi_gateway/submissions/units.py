@@ -109,17 +109,22 @@ class UnitPlanner:
             h.set_index for h in headers if run.guides.for_header(h).units_stand_alone(h.guide)
         }
         sid = run.submission_id
+        wanted = [
+            o.ordinal
+            for o in outlines
+            if len(o.ranges) > 1 and o.ordinal not in run.done and o.ordinal in alone
+        ]
+        if not wanted and not run.done:
+            # nothing to split, and no earlier run planned units (it would have left its
+            # split sets among the done ones): a small file takes no transaction here
+            return (), len(outlines)
         async with run.ctx.sessionmaker() as session, session.begin():
             units = WorkUnitRepository(session)
             self.split_sets = sorted(await units.get_set_ordinals(sid))
             if not self.split_sets:  # else planned by a run stopped since
                 if not await self._workers_enough(units):
                     return (), len(outlines)
-                self.split_sets = [
-                    o.ordinal
-                    for o in outlines
-                    if len(o.ranges) > 1 and o.ordinal not in run.done and o.ordinal in alone
-                ]
+                self.split_sets = wanted
                 ids = await self._plan(session, sid)
                 if ids:
                     log.info(
