@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -38,7 +38,9 @@ __all__ = [
 ]
 
 
+@cache
 def guides_dir() -> Path:
+    """The shipped guides' directory (inside the installed package)."""
     return Path(str(resources.files("mappings.guides") / "data"))
 
 
@@ -50,8 +52,25 @@ def guide_dirs() -> list[Path]:
 
 
 def _guide_files() -> dict[str, Path]:
+    """Each guide's file by name (the first directory that has it wins). Listed again only
+    when a directory changes (a guide added, removed or renamed: the directory's own
+    modification time), not for every file checked; a guide edited in place is read again
+    by ``load_guide``, which looks at the file's time."""
+    dirs = tuple(guide_dirs())
+    return dict(_listing(dirs, tuple(_modified(d) for d in dirs)))
+
+
+def _modified(directory: Path) -> int:
+    try:
+        return directory.stat().st_mtime_ns
+    except OSError:  # not there (yet): nothing listed from it
+        return -1
+
+
+@lru_cache(maxsize=16)
+def _listing(dirs: tuple[Path, ...], _stamps: tuple[int, ...]) -> dict[str, Path]:
     files: dict[str, Path] = {}
-    for directory in guide_dirs():
+    for directory in dirs:
         for path in sorted(directory.glob("*.yaml")):
             files.setdefault(path.stem, path)
     return files
@@ -80,8 +99,10 @@ def check_guide_file(path: Path) -> Guide:
 
 def guide_for_receiver(receiver_id: str, transaction: str) -> Guide | None:
     """The shipped guide that serves this receiver id (ISA08/GS03) for this transaction."""
-    for name in list_guides():
-        guide = load_guide(name)
+    files = _guide_files()
+    for name in sorted(files):
+        path = files[name]
+        guide = _load(path, path.stat().st_mtime_ns)
         if transaction in guide.transactions and receiver_id.strip() in guide.receiver_ids:
             return guide
     return None
