@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -37,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.schema import ColumnDefault
+from sqlalchemy.util import await_
 
 from .models.base import Base
 
@@ -85,7 +87,22 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "checkout", _ping)
+    return engine
+
+
+def _ping(_dbapi: DBAPIConnection, entry: ConnectionPoolEntry, _proxy: object) -> None:
+    """Every connection taken from the pool is tried first with one query: one
+    that the server has closed (restarted, or the backend ended) is replaced, and the
+    caller never sees it. SQLAlchemy's own ``pool_pre_ping`` on asyncpg wraps the query in
+    a transaction it rolls back: three round trips, about 0.4 ms of CPU a check-out (eight
+    check-outs in a small file's run, one in an upload's)."""
+    connection = entry.driver_connection  # asyncpg's, set while the entry is checked out
+    try:
+        await_(cast(Any, connection).execute("SELECT 1"))
+    except Exception as error:  # the pool invalidates it and takes another (3 tries)
+        raise DisconnectionError(f"connection lost: {type(error).__name__}") from error
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -77,3 +77,31 @@ async def test_a_busy_database_is_a_503_with_retry_after(small_pool: Api) -> Non
     assert r.json()["title"] == "Service busy"
     again = await api.client.get("/v1/submissions", headers=api.auth("ops"))
     assert again.status_code == 200
+
+
+async def test_a_connection_the_server_closed_is_replaced_before_it_is_used(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL restarted or a backend ended (an idle timeout, an operator's
+    pg_terminate_backend): the pooled connection is dead, and the next request's first
+    statement must not be the one to find out."""
+    import asyncpg
+    from sqlalchemy import text
+
+    from edi_gateway.db import make_engine
+
+    engine = make_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        admin = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid) is True
+        finally:
+            await admin.close()
+        # the pool's only connection is the dead one: it is tried and replaced
+        async with engine.connect() as conn:
+            again = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert again != pid
+    finally:
+        await engine.dispose()
