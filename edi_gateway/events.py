@@ -19,7 +19,6 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from .models import Webhook, WebhookDelivery
 from .models.base import utcnow
+from .repository import once
 from .statuses import DeliveryStatus, EventType
 
 __all__ = ["EventType", "Notify", "bind", "publish", "publish_many"]
@@ -113,7 +113,7 @@ async def _active_hooks(session: AsyncSession, partner_id: int) -> list[tuple[in
     return [(int(hook_id), list(events or ())) for hook_id, events in rows.all()]
 
 
-@cache
+@once
 def _hooks_of() -> Select[int, list[str] | None]:
     return select(Webhook.id, Webhook.events).where(
         Webhook.partner_id == bindparam("partner_id"), Webhook.active.is_(True)

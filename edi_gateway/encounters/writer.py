@@ -379,7 +379,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
 
 @cache
 def _stored_claims(dialect: str, of_partner: bool) -> Select[Any]:
-    """Active claims by CLM01 (``values``), in the tenant's scope (``Tenant.bound_scope``):
+    """Active claims by CLM01 (``values``), in the tenant's scope (``bound_scope``):
     built once per database and kind of tenant, as each batch of every file asks it."""
     return rows_for_values(
         [Encounter.claim_id, Encounter.billing_npi, Encounter.partner_id, Encounter.id],
