@@ -381,14 +381,7 @@ class EncounterSetWriter(SetWriter[EncounterClaim]):
 def _stored_claims(dialect: str, of_partner: bool) -> Select[Any]:
     """Active claims by CLM01 (``values``), in the tenant's scope (``bound_scope``):
     built once per database and kind of tenant, as each batch of every file asks it."""
-    return rows_for_values(
-        [Encounter.claim_id, Encounter.billing_npi, Encounter.partner_id, Encounter.id],
-        Encounter.claim_id,
-        batch_values(Encounter.claim_id, dialect),
-        dialect,
-        Encounter.status == "active",
-        bound_scope(Encounter.partner_id, of_partner),
-    )
+    return rows_for_values(*_active_by(Encounter.claim_id, dialect, of_partner))
 
 
 @cache
@@ -396,12 +389,7 @@ def _stored_lines(dialect: str, of_partner: bool) -> Select[Any]:
     """The service lines of active claims by member id (``values``), in the tenant's
     scope, one row per line."""
     return child_rows_for_values(
-        [Encounter.member_id, Encounter.billing_npi, Encounter.partner_id, Encounter.id],
-        Encounter.member_id,
-        batch_values(Encounter.member_id, dialect),
-        dialect,
-        Encounter.status == "active",
-        bound_scope(Encounter.partner_id, of_partner),
+        *_active_by(Encounter.member_id, dialect, of_partner),
         parent_id=Encounter.id,
         child_columns=[
             EncounterLine.service_date_from,
@@ -411,4 +399,17 @@ def _stored_lines(dialect: str, of_partner: bool) -> Select[Any]:
             EncounterLine.rendering_npi,
         ],
         child_parent_id=EncounterLine.encounter_id,
+    )
+
+
+def _active_by(key: Any, dialect: str, of_partner: bool) -> tuple[Any, ...]:
+    """What both look-ups share: ``key``, the claim's billing NPI, owner and id, of active
+    claims in the tenant's scope, by the values bound at execution."""
+    return (
+        [key, Encounter.billing_npi, Encounter.partner_id, Encounter.id],
+        key,
+        batch_values(key, dialect),
+        dialect,
+        Encounter.status == "active",
+        bound_scope(Encounter.partner_id, of_partner),
     )
