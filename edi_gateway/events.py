@@ -43,6 +43,8 @@ _PENDING = "edi_gateway.events.pending"
 _LISTENING = "edi_gateway.events.listening"
 #: notifications running (a reference keeps each task alive until it is done)
 _RUNNING: set[asyncio.Task[None]] = set()
+#: a partner's active webhooks: (webhook id, the events it is subscribed to)
+Hooks = list[tuple[int, list[str]]]
 
 
 def bind(sessionmaker: async_sessionmaker[Any], notify: Notify) -> None:
@@ -51,11 +53,15 @@ def bind(sessionmaker: async_sessionmaker[Any], notify: Notify) -> None:
 
 
 async def publish(
-    session: AsyncSession, event: EventType, partner_id: int, data: Mapping[str, object]
+    session: AsyncSession,
+    event: EventType,
+    partner_id: int,
+    data: Mapping[str, object],
+    hooks: Hooks | None = None,
 ) -> None:
     """Record the event for every webhook of ``partner_id`` subscribed to it, in the
     caller's transaction; delivery is queued after commit."""
-    await publish_many(session, event, partner_id, [data])
+    await publish_many(session, event, partner_id, [data], hooks)
 
 
 async def publish_many(
@@ -63,11 +69,14 @@ async def publish_many(
     event: EventType,
     partner_id: int,
     items: Iterable[Mapping[str, object]],
+    hooks: Hooks | None = None,
 ) -> int:
     """``publish`` for many events of one type and partner (a file's rejected claims) with
-    one look-up of the partner's webhooks; returns the number of deliveries written."""
+    one look-up of the partner's webhooks (none when the caller gives ``hooks``, the
+    partner's ``active_hooks``); returns the number of deliveries written."""
     event = EventType(event)
-    hooks = await _active_hooks(session, partner_id)
+    if hooks is None:
+        hooks = await active_hooks(session, partner_id)
     targets = [hook_id for hook_id, events in hooks if event.value in events]
     if not targets:
         return 0
@@ -102,13 +111,9 @@ async def publish_many(
     return len(rows)
 
 
-async def subscribed(session: AsyncSession, partner_id: int) -> frozenset[str]:
-    """The events any active webhook of ``partner_id`` is subscribed to: what ``publish``
-    would write deliveries for (an event outside them need not be built at all)."""
-    return frozenset(e for _, events in await _active_hooks(session, partner_id) for e in events)
-
-
-async def _active_hooks(session: AsyncSession, partner_id: int) -> list[tuple[int, list[str]]]:
+async def active_hooks(session: AsyncSession, partner_id: int) -> Hooks:
+    """The partner's active webhooks, each with the events it is subscribed to: a caller
+    publishing several events reads them once, and builds none that no webhook wants."""
     rows = await session.execute(_hooks_of(), {"partner_id": partner_id})
     return [(int(hook_id), list(events or ())) for hook_id, events in rows.all()]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, inspect, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, inspect, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import SQLCoreOperations
 
@@ -23,6 +23,7 @@ from .models.base import Base
 __all__ = [
     "MAX_ROW_ID",
     "ROWS_ONLY",
+    "SUBMISSION_ID",
     "Page",
     "ReadScope",
     "Reader",
@@ -44,6 +45,11 @@ MAX_ROW_ID = 2**63 - 1
 #: does not look for objects to bring up to date, which costs about three times the
 #: statement's own work (0.75 against 0.26 ms of CPU for a one-row UPDATE)
 ROWS_ONLY: dict[str, Any] = {"synchronize_session": False}
+
+
+#: the submission a statement built ``once`` is about, given at execution as
+#: ``{"submission_id": ...}``
+SUBMISSION_ID: BindParameter[str] = bindparam("submission_id")
 
 
 def once(build: Callable[[], S]) -> Callable[[], S]:

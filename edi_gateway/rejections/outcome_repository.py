@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import rows_for_values
@@ -29,11 +29,10 @@ from ..models import (
     PaymentAdjustment,
     ServicePaymentRow,
     Submission,
-    TransactionSet,
     WorkItem,
 )
 from ..remittances.denials import denied_clause
-from ..repository import once
+from ..repository import SUBMISSION_ID, once
 from ..statuses import OPEN_STATES, WorkItemKind
 
 __all__ = ["OutcomeRepository"]
@@ -64,10 +63,6 @@ class OutcomeRepository:
     async def has_items(self, submission_id: str) -> bool:
         found = await self.session.execute(_has_items(), {"submission_id": submission_id})
         return found.first() is not None
-
-    async def sets_of(self, submission_id: str) -> dict[int, TransactionSet]:
-        rows = await self.session.execute(_sets_of(), {"submission_id": submission_id})
-        return {s.ordinal: s for s in rows.scalars()}
 
     async def error_findings(self, submission_id: str) -> Sequence[FindingRow]:
         rows = await self.session.execute(_error_findings(), {"submission_id": submission_id})
@@ -261,24 +256,17 @@ class OutcomeRepository:
 
 # --- statements every finished 837 runs, built once (``once``) -------------------------------
 
-_SUBMISSION_ID: BindParameter[str] = bindparam("submission_id")
-
 
 @once
 def _has_items() -> Select[int]:
-    return select(WorkItem.id).where(WorkItem.submission_id == _SUBMISSION_ID).limit(1)
-
-
-@once
-def _sets_of() -> Select[TransactionSet]:
-    return select(TransactionSet).where(TransactionSet.submission_id == _SUBMISSION_ID)
+    return select(WorkItem.id).where(WorkItem.submission_id == SUBMISSION_ID).limit(1)
 
 
 @once
 def _error_findings() -> Select[FindingRow]:
     return (
         select(FindingRow)
-        .where(FindingRow.submission_id == _SUBMISSION_ID, FindingRow.severity.in_(_ERRORS))
+        .where(FindingRow.submission_id == SUBMISSION_ID, FindingRow.severity.in_(_ERRORS))
         .order_by(FindingRow.id)
     )
 
@@ -286,7 +274,7 @@ def _error_findings() -> Select[FindingRow]:
 @once
 def _rejected_claims() -> Select[ClaimOutcome]:
     return select(ClaimOutcome).where(
-        ClaimOutcome.submission_id == _SUBMISSION_ID, ClaimOutcome.accepted.is_(False)
+        ClaimOutcome.submission_id == SUBMISSION_ID, ClaimOutcome.accepted.is_(False)
     )
 
 
@@ -313,7 +301,7 @@ def _any_open(of_partner: bool) -> Select[int]:
             owner == bindparam("partner_id") if of_partner else owner.is_(None),
             WorkItem.subject == bindparam("subject"),
             WorkItem.state.in_(OPEN_STATES),
-            WorkItem.submission_id != _SUBMISSION_ID,
+            WorkItem.submission_id != SUBMISSION_ID,
         )
         .limit(1)
     )

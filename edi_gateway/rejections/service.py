@@ -1,6 +1,6 @@
 """Opening and closing work items as submissions are processed.
 
-``record_outcome(session, submission)`` runs in the same transaction that finishes a
+``record_outcome(session, submission, types, sets)`` runs in the same transaction that finishes a
 submission (``submissions.pipeline``): it opens an item for each claim a business edit
 rejected, each 834 member change rejected, each transaction set rejected as a whole and a
 file rejected before any set could be read; and it closes, as ``closed_by_resubmission``,
@@ -108,16 +108,16 @@ def _close(
 async def record_outcome(
     session: AsyncSession,
     submission: Submission,
-    transaction_types: Collection[str] | None = None,
-    sets: Sequence[TransactionSet] | None = None,
+    transaction_types: Collection[str] | None,
+    sets: Sequence[TransactionSet],
 ) -> tuple[int, int]:
     """Open the items this submission's rejections call for and close those its accepted
     claims correct; returns (opened, closed). Safe to run again for the same submission.
 
     ``transaction_types``: those of the file's sets ("834", "837P"...), when known:
     only an 835 denies and pays claims, an 837 corrects them, an 834 changes members, so
-    the other look-ups are left out. ``sets``: the submission's transaction sets, when the
-    caller has read them."""
+    the other look-ups are left out (None: all of them). ``sets``: the submission's
+    transaction sets, as the caller has read them."""
     rows = OutcomeRepository(session)
     kinds = {"834", "835", "837"}
     if transaction_types is not None:
@@ -142,9 +142,9 @@ async def _open(
     session: AsyncSession,
     rows: OutcomeRepository,
     submission: Submission,
-    read: Sequence[TransactionSet] | None,
+    read: Sequence[TransactionSet],
 ) -> int:
-    sets = await rows.sets_of(submission.id) if read is None else {s.ordinal: s for s in read}
+    sets = {s.ordinal: s for s in read}
     findings = await rows.error_findings(submission.id)
     plans = await rows.plans_by_receiver(s.receiver_id for s in sets.values())
     items: list[WorkItem] = []

@@ -17,7 +17,6 @@ from .repository import (
     AcknowledgmentRepository,
     InterchangeRepository,
     SubmissionRunRepository,
-    TransactionSetRepository,
 )
 from .results_repository import (
     ClaimError,
@@ -109,7 +108,7 @@ async def store_277ca_for(
     submission_id: str,
     control_number: int,
     our_id: str,
-    sets: Sequence[TransactionSet] | None = None,
+    sets: Sequence[TransactionSet],
 ) -> None:
     """The 277CA for every claim of the submission's sets that passed the 999, stored in
     place of the submission's last one (none if no set has claim outcomes).
@@ -118,7 +117,7 @@ async def store_277ca_for(
     of that set's rejected claims): each ST*277 is a part of the stored acknowledgment (the
     ISA/GS with the first, the GE/IEA with the last), so only one set's claims and bytes
     are in memory, never the whole interchange. ``sets``: the submission's transaction
-    sets, when the caller has read them."""
+    sets (``TransactionSetRepository.get_all_of``)."""
     acks = AcknowledgmentRepository(session)
     ordinals = await ClaimOutcomeRepository(session).get_set_ordinals(submission_id)
     if not ordinals:
@@ -126,8 +125,6 @@ async def store_277ca_for(
         return
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
-    if sets is None:
-        sets = await TransactionSetRepository(session).get_all_of(submission_id)
     by_ordinal = {s.ordinal: s for s in sets}
     isa = await InterchangeRepository(session).get_first_of(submission_id)
     now = datetime.now(UTC)

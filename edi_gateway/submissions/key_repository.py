@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BindParameter, Delete, and_, bindparam, delete, exists, select
+from sqlalchemy import Delete, and_, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import conflict_insert
 from ..models import Interchange, InterchangeKey
-from ..repository import ROWS_ONLY, once
+from ..repository import ROWS_ONLY, SUBMISSION_ID, once
 
 __all__ = ["InterchangeKeyRepository", "Key"]
 
@@ -71,14 +71,13 @@ class InterchangeKeyRepository:
 
 @once
 def _release_rejected() -> Delete:
-    submission_id: BindParameter[str] = bindparam("submission_id")
     accepted = exists().where(
         and_(
-            Interchange.submission_id == submission_id,
+            Interchange.submission_id == SUBMISSION_ID,
             Interchange.accepted.is_(True),
             Interchange.sender_id == InterchangeKey.sender_id,
             Interchange.receiver_id == InterchangeKey.receiver_id,
             Interchange.control_number == InterchangeKey.control_number,
         )
     )
-    return delete(InterchangeKey).where(InterchangeKey.submission_id == submission_id, ~accepted)
+    return delete(InterchangeKey).where(InterchangeKey.submission_id == SUBMISSION_ID, ~accepted)

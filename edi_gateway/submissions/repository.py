@@ -9,7 +9,6 @@ from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import (
-    BindParameter,
     Delete,
     Insert,
     Select,
@@ -38,7 +37,15 @@ from ..models import (
     TransactionSet,
 )
 from ..models.base import utcnow
-from ..repository import ROWS_ONLY, Page, ReadScope, Repository, ScopedRepository, once
+from ..repository import (
+    ROWS_ONLY,
+    SUBMISSION_ID,
+    Page,
+    ReadScope,
+    Repository,
+    ScopedRepository,
+    once,
+)
 from ..statuses import SetStatus, SubmissionStatus
 
 __all__ = [
@@ -243,8 +250,12 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
         return AckWriter(self.session, await self._new(submission_id, kind))
 
     async def _new(self, submission_id: str, kind: str, size: int = 0, parts: int = 0) -> int:
-        params: dict[str, object] = {"submission_id": submission_id, "new_kind": kind}
-        params.update(new_size=size, new_parts=parts)
+        params: dict[str, object] = {
+            "submission_id": submission_id,
+            "new_kind": kind,
+            "new_size": size,
+            "new_parts": parts,
+        }
         return int((await self.session.execute(_new_ack(), params)).scalar_one())
 
     async def replace_all_of(self, submission_id: str, acks: Mapping[str, bytes]) -> None:
@@ -433,8 +444,6 @@ class InterchangeRepository(Repository[Interchange]):
 
 # --- statements every run of a file executes, built once (``once``) ------------------------
 
-_SUBMISSION_ID: BindParameter[str] = bindparam("submission_id")
-
 
 @once
 def _insert_part() -> Insert:
@@ -453,7 +462,7 @@ def _close_ack() -> Update:
 @cache
 def _delete_acks(of_kind: bool) -> Delete:
     """The acknowledgments of a submission (of one kind)."""
-    acks = delete(Acknowledgment).where(Acknowledgment.submission_id == _SUBMISSION_ID)
+    acks = delete(Acknowledgment).where(Acknowledgment.submission_id == SUBMISSION_ID)
     return acks.where(Acknowledgment.kind == bindparam("kind")) if of_kind else acks
 
 
@@ -462,7 +471,7 @@ def _new_ack() -> ReturningInsert[int]:
     return (
         insert(Acknowledgment)
         .values(
-            submission_id=_SUBMISSION_ID,
+            submission_id=SUBMISSION_ID,
             kind=bindparam("new_kind"),
             size=bindparam("new_size"),
             parts=bindparam("new_parts"),
@@ -473,14 +482,14 @@ def _new_ack() -> ReturningInsert[int]:
 
 @once
 def _status_of() -> Select[str]:
-    return select(Submission.status).where(Submission.id == _SUBMISSION_ID)
+    return select(Submission.status).where(Submission.id == SUBMISSION_ID)
 
 
 @once
 def _count_set_done() -> Update:
     return (
         update(Submission)
-        .where(Submission.id == _SUBMISSION_ID)
+        .where(Submission.id == SUBMISSION_ID)
         .values(
             status=SubmissionStatus.STORING,
             sets_done=Submission.sets_done + 1,
@@ -493,7 +502,7 @@ def _count_set_done() -> Update:
 def _sets_of() -> Select[TransactionSet]:
     return (
         select(TransactionSet)
-        .where(TransactionSet.submission_id == _SUBMISSION_ID)
+        .where(TransactionSet.submission_id == SUBMISSION_ID)
         .order_by(TransactionSet.ordinal)
     )
 
@@ -501,7 +510,7 @@ def _sets_of() -> Select[TransactionSet]:
 @once
 def _finished_ordinals() -> Select[int]:
     return select(TransactionSet.ordinal).where(
-        TransactionSet.submission_id == _SUBMISSION_ID,
+        TransactionSet.submission_id == SUBMISSION_ID,
         TransactionSet.status.in_(
             (SetStatus.STORED, SetStatus.REJECTED, SetStatus.HELD, SetStatus.IN_UNITS)
         ),
@@ -511,7 +520,7 @@ def _finished_ordinals() -> Select[int]:
 @once
 def _delete_storing() -> Delete:
     return delete(TransactionSet).where(
-        TransactionSet.submission_id == _SUBMISSION_ID,
+        TransactionSet.submission_id == SUBMISSION_ID,
         TransactionSet.status == SetStatus.STORING,
     )
 
@@ -538,9 +547,9 @@ def _finish_set() -> Update:
 
 @once
 def _first_interchange() -> Select[Interchange]:
-    return select(Interchange).where(Interchange.submission_id == _SUBMISSION_ID).limit(1)
+    return select(Interchange).where(Interchange.submission_id == SUBMISSION_ID).limit(1)
 
 
 @once
 def _delete_interchanges() -> Delete:
-    return delete(Interchange).where(Interchange.submission_id == _SUBMISSION_ID)
+    return delete(Interchange).where(Interchange.submission_id == SUBMISSION_ID)

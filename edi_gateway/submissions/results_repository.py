@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Delete, Select, bindparam, delete, func, select
+from sqlalchemy import Delete, Select, bindparam, delete, func, select
 
 from parsers import Finding, Level
 
 from ..db import bulk_insert, rows_for_values, table_of
 from ..models import ClaimOutcome, FindingRow
-from ..repository import ROWS_ONLY, Repository, once
+from ..repository import ROWS_ONLY, SUBMISSION_ID, Repository, once
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -240,13 +240,11 @@ class ClaimOutcomeRepository(Repository[ClaimOutcome]):
 
 # --- statements every run of a file executes, built once (``once``) ------------------------
 
-_SUBMISSION_ID: BindParameter[str] = bindparam("submission_id")
-
 
 @once
 def _delete_file_level() -> Delete:
     return delete(FindingRow).where(
-        FindingRow.submission_id == _SUBMISSION_ID,
+        FindingRow.submission_id == SUBMISSION_ID,
         FindingRow.level != Level.CLAIM.value,
         FindingRow.rule_id.is_(None) | (FindingRow.rule_id == "THRESHOLD"),
     )
@@ -256,7 +254,7 @@ def _delete_file_level() -> Delete:
 def _set_ordinals() -> Select[int]:
     return (
         select(ClaimOutcome.set_ordinal)
-        .where(ClaimOutcome.submission_id == _SUBMISSION_ID)
+        .where(ClaimOutcome.submission_id == SUBMISSION_ID)
         .distinct()
         .order_by(ClaimOutcome.set_ordinal)
     )
@@ -283,6 +281,6 @@ def _outcomes_for_277() -> Select[*tuple[Any, ...]]:
             o.payer_name,
             o.service_lines,
         )
-        .where(o.submission_id == _SUBMISSION_ID, o.set_ordinal == bindparam("set_ordinal"))
+        .where(o.submission_id == SUBMISSION_ID, o.set_ordinal == bindparam("set_ordinal"))
         .order_by(o.line)
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..events import publish, publish_many, subscribed
+from ..events import Hooks, active_hooks, publish, publish_many
 from ..models import Submission, WorkItem
 from ..reports.explain import scan_file
 from ..statuses import OPEN_STATES, EventType, WorkItemKind
@@ -94,11 +94,12 @@ async def submission_finished(
     partner_id = submission.partner_id
     if partner_id is None:  # a local file: no partner to tell
         return
-    wanted = await subscribed(session, partner_id)
+    hooks = await active_hooks(session, partner_id)
+    wanted = {name for _, events in hooks for name in events}
     if EventType.SUBMISSION_COMPLETED.value in wanted:
-        await _completed(session, submission, partner_id)
+        await _completed(session, submission, partner_id, hooks)
     if EventType.CLAIM_REJECTED.value in wanted:
-        await _claims_rejected(session, submission, partner_id, data_dir)
+        await _claims_rejected(session, submission, partner_id, data_dir, hooks)
     # closed items may be another partner's (a peer's for the same provider): always told
     closed = (
         await session.execute(
@@ -110,7 +111,9 @@ async def submission_finished(
     await work_items_closed(session, closed)
 
 
-async def _completed(session: AsyncSession, submission: Submission, partner_id: int) -> None:
+async def _completed(
+    session: AsyncSession, submission: Submission, partner_id: int, hooks: Hooks
+) -> None:
     await publish(
         session,
         EventType.SUBMISSION_COMPLETED,
@@ -128,11 +131,16 @@ async def _completed(session: AsyncSession, submission: Submission, partner_id: 
             "units_stored": submission.units_stored,
             "units_rejected": submission.units_rejected,
         },
+        hooks,
     )
 
 
 async def _claims_rejected(
-    session: AsyncSession, submission: Submission, partner_id: int, data_dir: Path | None
+    session: AsyncSession,
+    submission: Submission,
+    partner_id: int,
+    data_dir: Path | None,
+    hooks: Hooks,
 ) -> None:
     items = (
         (
@@ -176,4 +184,5 @@ async def _claims_rejected(
             }
             for item, claim_id, npi, st in claims
         ),
+        hooks,
     )
