@@ -173,6 +173,13 @@ async def _load(
     }
 
 
+def _print_posts(post: list[float]) -> None:
+    print(
+        f"POST /v1/submissions   p50 {_pct(post, 0.5):7.1f} ms   p99 {_pct(post, 0.99):7.1f} ms"
+        f"   mean {statistics.mean(post) * 1000:.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200)
@@ -306,9 +313,7 @@ def main() -> None:
             f"{args.clients} clients, {where}: "
             f"uploads alone, left queued; upload errors {len(errors)} {dict(Counter(errors))}"
         )
-        print(
-            f"POST /v1/submissions   p50 {_pct(post, 0.5):7.1f} ms   p99 {_pct(post, 0.99):7.1f} ms"  # type: ignore[arg-type]
-        )
+        _print_posts(post)  # type: ignore[arg-type]
         return
     if args.duration:
         print(
@@ -319,10 +324,7 @@ def main() -> None:
     else:
         print(f"{args.files} files x {args.claims} claims, {args.clients} clients, {where}")
         print(f"files/s (upload to all completed): {args.files / elapsed:.1f}")
-    print(
-        f"POST /v1/submissions   p50 {_pct(post, 0.5):7.1f} ms   p99 {_pct(post, 0.99):7.1f} ms"  # type: ignore[arg-type]
-        f"   mean {statistics.mean(post) * 1000:.1f} ms"  # type: ignore[arg-type]
-    )
+    _print_posts(post)  # type: ignore[arg-type]
     gets: list[float] = get  # type: ignore[assignment]
     if gets:  # none when the wait read the database
         print(

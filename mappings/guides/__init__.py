@@ -85,6 +85,11 @@ def load_guide(name: str) -> Guide:
     path = _guide_files().get(name)
     if path is None:
         raise GuideError(f"no guide named {name!r}; available: {', '.join(list_guides())}")
+    return _read(path)
+
+
+def _read(path: Path) -> Guide:
+    """The guide in ``path``, read again only when the file has changed."""
     return _load(path, path.stat().st_mtime_ns)
 
 
@@ -101,8 +106,7 @@ def guide_for_receiver(receiver_id: str, transaction: str) -> Guide | None:
     """The shipped guide that serves this receiver id (ISA08/GS03) for this transaction."""
     files = _guide_files()
     for name in sorted(files):
-        path = files[name]
-        guide = _load(path, path.stat().st_mtime_ns)
+        guide = _read(files[name])
         if transaction in guide.transactions and receiver_id.strip() in guide.receiver_ids:
             return guide
     return None
