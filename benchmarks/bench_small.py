@@ -44,7 +44,11 @@ DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_small"
 WARM = 5
 
 
-async def _round(url: str, paths: list[Path], data_dir: Path) -> dict[str, float]:
+async def _round(
+    url: str, paths: list[Path], data_dir: Path, profile: Path | None = None
+) -> dict[str, float]:
+    import cProfile
+
     from sqlalchemy import event
 
     from edi_gateway.config import Settings
@@ -86,15 +90,21 @@ async def _round(url: str, paths: list[Path], data_dir: Path) -> dict[str, float
         await advance(sessions, settings, submission_id, lambda unit: _queue(queued, unit))
 
     walls, cpus, loops = [], [], []
+    profiler = cProfile.Profile() if profile else None
     for i, sid in enumerate(ids):
         if i == WARM:
             counts.clear()
+            if profiler:
+                profiler.enable()
         wall, cpu, loop = time.perf_counter(), time.process_time(), time.thread_time()
         await run_one(sessionmaker, settings, sid, process=job)
         if i >= WARM:
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
             loops.append(time.thread_time() - loop)
+    if profiler and profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     async with sessionmaker() as session:
         from edi_gateway.submissions.repository import SubmissionRunRepository
 
@@ -127,6 +137,11 @@ def main() -> None:
     parser.add_argument(
         "--statements", action="store_true", help="list the statements a run executes"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write cProfile statistics of the timed runs (the event loop's thread) here",
+    )
     args = parser.parse_args()
 
     from edi_gateway.db import upgrade
@@ -154,7 +169,7 @@ def main() -> None:
         else:
             url = f"sqlite+aiosqlite:///{tmp}/round-{r}.db"
         upgrade(url)
-        got = asyncio.run(_round(url, paths, tmp / f"data-{r}"))
+        got = asyncio.run(_round(url, paths, tmp / f"data-{r}", args.profile))
         print(
             f"round {r + 1} ({'PostgreSQL' if args.postgres else 'SQLite'}): run median "
             f"{got['wall'] * 1000:.1f} ms wall ({got['wall'] / check:.1f}x the check stream), "

@@ -7,7 +7,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import BindParameter, Select, bindparam, delete, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnClause,
+    CompoundSelect,
+    Select,
+    String,
+    bindparam,
+    delete,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from ..models import ApiKey, Partner, PartnerGuide, PartnerIdentifier, PartnerProvider
 from ..repository import Repository, once
@@ -21,9 +34,6 @@ class PartnerRepository(Repository[Partner]):
 
     async def get_all_by_name(self) -> Sequence[Partner]:
         return await self.get_all(select(Partner).order_by(Partner.name))
-
-    async def role_of(self, partner_id: int) -> str:
-        return (await self.session.execute(_role_of(), {"partner_id": partner_id})).scalar_one()
 
     async def identifier_taken(self, value: str) -> bool:
         stmt = select(PartnerIdentifier).where(PartnerIdentifier.value == value)
@@ -39,13 +49,26 @@ class PartnerRepository(Repository[Partner]):
         """An ISA06/ISA08 id of the partner."""
         self.session.add(PartnerIdentifier(partner_id=partner_id, kind="interchange", value=value))
 
-    async def interchange_ids_of(self, partner_id: int) -> Sequence[str]:
-        return await self.get_all(_interchange_ids_of(), {"partner_id": partner_id})
-
     async def plan_identifiers(self) -> Sequence[tuple[int, str, str]]:
         """(partner id, kind, value) of every envelope id of every plan partner."""
         rows = await self.session.execute(_plan_identifiers())
         return [(int(pid), kind, value) for pid, kind, value in rows.all()]
+
+    async def profile(self, partner_id: int) -> Sequence[tuple[str, int | None, str, str | None]]:
+        """What a run of the partner's file reads of it and of the plans, in one statement:
+        rows of (what, partner id, value, detail), ``what`` being
+
+        - ``role``: the partner's role (value);
+        - ``plan``: an envelope id of a plan partner (partner id, value, detail: its kind);
+        - ``own``: one of the partner's interchange ids (value);
+        - ``npi``: a billing NPI listed on the partner (value);
+        - ``peer``: another partner (partner id) listing one of those NPIs (value);
+        - ``guide``: the partner's guide (value) for a transaction type (detail)."""
+        rows = await self.session.execute(_profile(), {"partner_id": partner_id})
+        return [
+            (what, None if pid is None else int(pid), value, detail)
+            for what, pid, value, detail in rows.all()
+        ]
 
 
 class PartnerProviderRepository(Repository[PartnerProvider]):
@@ -55,17 +78,6 @@ class PartnerProviderRepository(Repository[PartnerProvider]):
 
     async def npis_of(self, partner_id: int) -> Sequence[str]:
         return await self.get_all(_npis_of(), {"partner_id": partner_id})
-
-    async def partners_listing(
-        self, npis: Sequence[str], *, besides: int
-    ) -> Sequence[tuple[str, int]]:
-        """(NPI, partner id) of the other partners that list one of these NPIs."""
-        rows = await self.session.execute(
-            select(PartnerProvider.npi, PartnerProvider.partner_id).where(
-                PartnerProvider.npi.in_(sorted(npis)), PartnerProvider.partner_id != besides
-            )
-        )
-        return [(npi, int(pid)) for npi, pid in rows.all()]
 
     async def remove(self, partner_id: int, npis: Sequence[str]) -> int:
         result = await self.session.execute(
@@ -165,23 +177,44 @@ _PARTNER_ID: BindParameter[int] = bindparam("partner_id")
 
 
 @once
-def _role_of() -> Select[str]:
-    return select(Partner.role).where(Partner.id == _PARTNER_ID)
-
-
-@once
-def _interchange_ids_of() -> Select[str]:
-    return select(PartnerIdentifier.value).where(
-        PartnerIdentifier.partner_id == _PARTNER_ID, PartnerIdentifier.kind == "interchange"
-    )
-
-
-@once
 def _plan_identifiers() -> Select[int, str, str]:
     return (
         select(PartnerIdentifier.partner_id, PartnerIdentifier.kind, PartnerIdentifier.value)
         .join(Partner, Partner.id == PartnerIdentifier.partner_id)
         .where(Partner.role == "plan")
+    )
+
+
+@once
+def _profile() -> CompoundSelect[str, int | None, str, str | None]:
+    def what(name: str) -> ColumnClause[str]:
+        return literal_column(f"'{name}'", String)
+
+    own_npis = select(PartnerProvider.npi).where(PartnerProvider.partner_id == _PARTNER_ID)
+    return union_all(
+        select(what("role").label("what"), null().label("partner_id"), Partner.role, null()).where(
+            Partner.id == _PARTNER_ID
+        ),
+        select(
+            what("plan"),
+            PartnerIdentifier.partner_id,
+            PartnerIdentifier.value,
+            PartnerIdentifier.kind,
+        )
+        .join(Partner, Partner.id == PartnerIdentifier.partner_id)
+        .where(Partner.role == "plan"),
+        select(what("own"), null(), PartnerIdentifier.value, null()).where(
+            PartnerIdentifier.partner_id == _PARTNER_ID, PartnerIdentifier.kind == "interchange"
+        ),
+        select(what("npi"), null(), PartnerProvider.npi, null()).where(
+            PartnerProvider.partner_id == _PARTNER_ID
+        ),
+        select(what("peer"), PartnerProvider.partner_id, PartnerProvider.npi, null()).where(
+            PartnerProvider.npi.in_(own_npis), PartnerProvider.partner_id != _PARTNER_ID
+        ),
+        select(what("guide"), null(), PartnerGuide.guide, PartnerGuide.transaction_type).where(
+            PartnerGuide.partner_id == _PARTNER_ID
+        ),
     )
 
 

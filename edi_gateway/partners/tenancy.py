@@ -17,14 +17,14 @@ file from one partner can never change, block or reveal what another partner own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import SQLCoreOperations
 
-from .repository import PartnerProviderRepository, PartnerRepository
+from .repository import PartnerRepository
 
 CLAIMS = frozenset({"837P", "837I", "837D"})
 #: the transaction sets each role may send; ops may send anything
@@ -145,30 +145,62 @@ def bound_scope(
 
 
 async def load_tenant(session: AsyncSession, partner_id: int | None) -> Tenant:
+    return (await load_tenant_and_guides(session, partner_id))[0]
+
+
+async def load_tenant_and_guides(
+    session: AsyncSession, partner_id: int | None
+) -> tuple[Tenant, dict[str, str]]:
+    """The partner's tenant and the guide set for each transaction type it sends (none
+    for a local file), read in one statement."""
     partners = PartnerRepository(session)
-    plan_rows = await partners.plan_identifiers()
-    plans = {value: pid for pid, _kind, value in plan_rows}
-    senders: dict[int, set[str]] = {}
-    for pid, kind, value in plan_rows:
-        if kind == "interchange":
-            senders.setdefault(pid, set()).add(value)
-    plan_senders = {pid: frozenset(values) for pid, values in senders.items()}
     if partner_id is None:
-        return Tenant(None, plans=plans, plan_senders=plan_senders)
-    role = await partners.role_of(partner_id)
-    own = await partners.interchange_ids_of(partner_id)
-    providers = PartnerProviderRepository(session)
-    npis = frozenset(await providers.npis_of(partner_id))
+        plan_rows = await partners.plan_identifiers()
+        plans, plan_senders = _plans(plan_rows)
+        return Tenant(None, plans=plans, plan_senders=plan_senders), {}
+    role: str | None = None
+    plan_rows, own, npis = [], set(), set()
     peers: dict[str, set[int]] = {}
-    if npis:
-        for npi, pid in await providers.partners_listing(sorted(npis), besides=partner_id):
-            peers.setdefault(npi, set()).add(pid)
-    return Tenant(
+    guides: dict[str, str] = {}
+    for what, pid, value, detail in await partners.profile(partner_id):
+        if what == "role":
+            role = value
+        elif what == "plan":
+            assert pid is not None and detail is not None
+            plan_rows.append((pid, detail, value))
+        elif what == "own":
+            own.add(value)
+        elif what == "npi":
+            npis.add(value)
+        elif what == "peer":
+            assert pid is not None
+            peers.setdefault(value, set()).add(pid)
+        elif what == "guide":
+            assert detail is not None
+            guides[detail] = value
+    if role is None:
+        raise LookupError(f"no partner {partner_id}")
+    plans, plan_senders = _plans(plan_rows)
+    tenant = Tenant(
         partner_id,
         role,
         frozenset(own),
-        npis,
+        frozenset(npis),
         {npi: frozenset(ids) for npi, ids in peers.items()},
         plans,
         plan_senders,
     )
+    return tenant, dict(sorted(guides.items()))
+
+
+def _plans(
+    plan_rows: Iterable[tuple[int, str, str]],
+) -> tuple[dict[str, int], dict[int, frozenset[str]]]:
+    """Interchange or group id -> plan partner; plan partner -> its interchange ids."""
+    plans: dict[str, int] = {}
+    senders: dict[int, set[str]] = {}
+    for pid, kind, value in plan_rows:
+        plans[value] = pid
+        if kind == "interchange":
+            senders.setdefault(pid, set()).add(value)
+    return plans, {pid: frozenset(values) for pid, values in senders.items()}

@@ -110,6 +110,8 @@ async def record_outcome(
     submission: Submission,
     transaction_types: Collection[str] | None,
     sets: Sequence[TransactionSet],
+    *,
+    earlier: bool = True,
 ) -> tuple[int, int]:
     """Open the items this submission's rejections call for and close those its accepted
     claims correct; returns (opened, closed). Safe to run again for the same submission.
@@ -117,15 +119,17 @@ async def record_outcome(
     ``transaction_types``: those of the file's sets ("834", "837P"...), when known:
     only an 835 denies and pays claims, an 837 corrects them, an 834 changes members, so
     the other look-ups are left out (None: all of them). ``sets``: the submission's
-    transaction sets, as the caller has read them."""
+    transaction sets, as the caller has read them. ``earlier`` False: no earlier run of
+    the submission finished (so it has no items yet)."""
     rows = OutcomeRepository(session)
     kinds = {"834", "835", "837"}
     if transaction_types is not None:
         kinds = {t[:3] for t in transaction_types}
     remittance, claims, members = "835" in kinds, "837" in kinds, "834" in kinds
     opened = 0
-    if not await rows.has_items(submission.id):
-        opened = await _open(session, rows, submission, sets)
+    if not earlier or not await rows.has_items(submission.id):
+        if _rejects_any(sets):
+            opened = await _open(session, rows, submission, sets)
         if remittance:
             opened += await _open_denials(session, rows, submission)
     closed = 0
@@ -136,6 +140,16 @@ async def record_outcome(
     if remittance:
         closed += await _close_paid(session, rows, submission)
     return opened, closed
+
+
+def _rejects_any(sets: Sequence[TransactionSet]) -> bool:
+    """Whether ``_open`` may find something to open: a file with no set stored, a set
+    rejected, a claim rejected (counted in its set's ``units_rejected``) or an 834 (whose
+    members' errors are read from the findings)."""
+    return not sets or any(
+        s.status == SetStatus.REJECTED or s.units_rejected or s.transaction_type == "834"
+        for s in sets
+    )
 
 
 async def _open(

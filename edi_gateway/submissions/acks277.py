@@ -109,6 +109,8 @@ async def store_277ca_for(
     control_number: int,
     our_id: str,
     sets: Sequence[TransactionSet],
+    *,
+    earlier: bool = True,
 ) -> None:
     """The 277CA for every claim of the submission's sets that passed the 999, stored in
     place of the submission's last one (none if no set has claim outcomes).
@@ -117,11 +119,13 @@ async def store_277ca_for(
     of that set's rejected claims): each ST*277 is a part of the stored acknowledgment (the
     ISA/GS with the first, the GE/IEA with the last), so only one set's claims and bytes
     are in memory, never the whole interchange. ``sets``: the submission's transaction
-    sets (``TransactionSetRepository.get_all_of``)."""
+    sets (``TransactionSetRepository.get_all_of``); ``earlier`` False: no earlier run
+    stored a 277CA to replace."""
     acks = AcknowledgmentRepository(session)
     ordinals = await ClaimOutcomeRepository(session).get_set_ordinals(submission_id)
     if not ordinals:
-        await acks.delete_kind(submission_id, "277ca")
+        if earlier:
+            await acks.delete_kind(submission_id, "277ca")
         return
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
@@ -138,7 +142,7 @@ async def store_277ca_for(
         now=now,
         usage=isa.usage if isa else "P",
     )
-    out = await acks.replace(submission_id, "277ca")
+    out = await acks.replace(submission_id, "277ca", earlier=earlier)
     head = writer.head()
     last = ordinals[-1]
     for ordinal in ordinals:

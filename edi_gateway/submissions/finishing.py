@@ -37,15 +37,24 @@ __all__ = ["conclude", "finish_file", "record_file"]
 
 
 async def finish_file(
-    session: AsyncSession, settings: Settings, submission_id: str, checked: CheckedFile
+    session: AsyncSession,
+    settings: Settings,
+    submission_id: str,
+    checked: CheckedFile,
+    *,
+    earlier: bool = True,
 ) -> Submission:
     """``record_file`` then ``conclude`` in the caller's transaction (a run in one job),
-    the TA1's, 999's and 277CA's control numbers drawn at once."""
+    the TA1's, 999's and 277CA's control numbers drawn at once. ``earlier``: False on a
+    submission's first run (no earlier run left acknowledgments, findings or work items
+    to replace, so none are looked for)."""
     needed = sum(numbers_for_file(checked.result))
     first = await draw(session, needed + 1)
-    submission = await record_file(session, settings, submission_id, checked, first)
+    submission = await record_file(
+        session, settings, submission_id, checked, first, earlier=earlier
+    )
     # held from here on, so that the session's look-ups by id find it without reading it
-    return await conclude(session, settings, submission.id, first + needed)
+    return await conclude(session, settings, submission.id, first + needed, earlier=earlier)
 
 
 async def record_file(
@@ -54,10 +63,13 @@ async def record_file(
     submission_id: str,
     checked: CheckedFile,
     first: int | None = None,
+    *,
+    earlier: bool = True,
 ) -> Submission:
     """Validation findings, interchanges, TA1 and 999 of the whole file; returns the
     submission with its counts of segments and sets. ``first``: the first of the control
-    numbers drawn for them (drawn here when not given)."""
+    numbers drawn for them (drawn here when not given); ``earlier``: whether an earlier
+    run may have recorded the file (its rows are then replaced)."""
     from .. import metrics
 
     result = checked.result
@@ -73,11 +85,16 @@ async def record_file(
         ta1 = build_unusable_ta1("UNKNOWN", settings.interchange_id, note, opts)
         x999 = b""
     findings = FindingRepository(session)
-    await findings.delete_file_level(submission_id)
+    if earlier:
+        await findings.delete_file_level(submission_id)
     await findings.add_all(submission_id, [*checked.findings, *result.all_findings()], None)
-    await InterchangeRepository(session).replace_all_of(submission_id, result.interchanges)
+    await InterchangeRepository(session).replace_all_of(
+        submission_id, result.interchanges, earlier=earlier
+    )
     await release_rejected(session, submission_id)
-    await AcknowledgmentRepository(session).replace_all_of(submission_id, {"ta1": ta1, "999": x999})
+    await AcknowledgmentRepository(session).replace_all_of(
+        submission_id, {"ta1": ta1, "999": x999}, earlier=earlier
+    )
     submission = await SubmissionRunRepository(session).get_by_id(submission_id)
     assert submission is not None
     submission.segments = result.segments
@@ -94,9 +111,13 @@ async def conclude(
     settings: Settings,
     submission_id: str,
     control_number: int | None = None,
+    *,
+    earlier: bool = True,
 ) -> Submission:
     """The 277CA from the stored outcomes, the counts and the status (after
-    ``record_file``). ``control_number``: the 277CA's ISA13 (drawn here when not given)."""
+    ``record_file``). ``control_number``: the 277CA's ISA13 (drawn here when not given);
+    ``earlier``: whether an earlier run may have concluded (its 277CA and work items are
+    then replaced or kept)."""
     from .. import metrics
 
     # held from here on, so that the look-ups by id below find it in the session
@@ -105,7 +126,9 @@ async def conclude(
     if control_number is None:
         control_number = await draw(session, 1)
     sets = await TransactionSetRepository(session).get_all_of(submission_id)
-    await store_277ca_for(session, submission_id, control_number, settings.interchange_id, sets)
+    await store_277ca_for(
+        session, submission_id, control_number, settings.interchange_id, sets, earlier=earlier
+    )
     types = sorted({s.transaction_type for s in sets})
     submission.transaction_type = ",".join(types)[:10] or None
     submission.sets_accepted = sum(
@@ -125,9 +148,9 @@ async def conclude(
     else:
         submission.status = SubmissionStatus.COMPLETED
     submission.completed_at = datetime.now(UTC)
-    await record_outcome(session, submission, types, sets)
+    _opened, closed = await record_outcome(session, submission, types, sets, earlier=earlier)
     await record_answers(session, settings, submission)
-    await submission_finished(session, submission, settings.data_dir)
+    await submission_finished(session, submission, settings.data_dir, closed_any=closed > 0)
     metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()
     metrics.UNITS.labels("stored").inc(submission.units_stored)
     metrics.UNITS.labels("rejected").inc(submission.units_rejected)

@@ -36,8 +36,8 @@ from ..encounters.originals import OriginalLookup, answering
 from ..encounters.writer import EncounterSetWriter
 from ..errors import StorageError
 from ..models import Submission
-from ..partners.guides import guides_of, plan_guides
-from ..partners.tenancy import load_tenant
+from ..partners.guides import plan_guides
+from ..partners.tenancy import load_tenant_and_guides
 from ..remittances.writer import RemittanceSetWriter
 from ..setwriter import IngestContext, SetStorer, SetWriter
 from ..statuses import SubmissionStatus
@@ -105,6 +105,9 @@ class Run:
     guides: GuideSelection
     #: the sets stored, rejected or held by an earlier run
     done: frozenset[int]
+    #: whether an earlier run of the submission began (and may have left rows that this
+    #: run replaces); on a first run there is nothing to find or delete
+    earlier: bool = True
 
     def validator(self, units: bool = True) -> Validator:
         """A validator for one read of the file (it claims the file's interchange keys)."""
@@ -172,7 +175,7 @@ async def process_submission(
                 await _store_sets(run, (every - redo) | (run.done - redo), units=True)
             if await planner.record(run, checked, redo):
                 return await _submission(sessionmaker, submission_id)
-        return await _finish(sessionmaker, settings, submission_id, checked)
+        return await _finish(run, checked)
 
 
 async def _submission(
@@ -192,22 +195,23 @@ async def start_run(
         submission = await SubmissionRunRepository(session).get_by_id(submission_id)
         if submission is None:
             raise LookupError(f"no submission {submission_id}")
-        sets = TransactionSetRepository(session)
-        done = await sets.get_finished_ordinals(submission_id)
-        # A set left half-written by a killed run has status "storing": its transaction
-        # never committed, so only an orphan row could exist; remove it to redo the set.
-        await sets.delete_storing(submission_id)
+        # every run begins by setting ``started_at`` (below), in this transaction, before
+        # it writes anything: without it, no earlier run left a row
+        earlier = submission.started_at is not None
+        done: set[int] = set()
+        if earlier:
+            sets = TransactionSetRepository(session)
+            done = await sets.get_finished_ordinals(submission_id)
+            # A set left half-written by a killed run has status "storing": its transaction
+            # never committed, so only an orphan row could exist; remove it to redo the set.
+            await sets.delete_storing(submission_id)
         submission.status = SubmissionStatus.VALIDATING
         submission.error = None
         submission.sets_done = len(done)
         submission.started_at = datetime.now(UTC)
-        tenant = await load_tenant(session, submission.partner_id)
+        tenant, set_for = await load_tenant_and_guides(session, submission.partner_id)
         code_lists = await load_code_lists(session)  # imported with `codesets import`
-        plans = (
-            plan_guides(await guides_of(session, submission.partner_id))
-            if submission.partner_id is not None
-            else {}
-        )
+        plans = plan_guides(set_for)
         await session.commit()
         path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
         partner_id = submission.partner_id
@@ -218,7 +222,7 @@ async def start_run(
         )
     ctx = IngestContext(sessionmaker, settings, submission, partner_id, tenant)
     ctx.guides = guides_for(ctx, plans, code_lists)
-    return Run(submission_id, path, ctx, ctx.guides, frozenset(done))
+    return Run(submission_id, path, ctx, ctx.guides, frozenset(done), earlier)
 
 
 def guides_for(
@@ -291,16 +295,14 @@ async def _store_sets(run: Run, skip: frozenset[int], *, units: bool) -> Checked
     return checked_file
 
 
-async def _finish(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    submission_id: str,
-    checked: CheckedFile,
-) -> Submission:
+async def _finish(run: Run, checked: CheckedFile) -> Submission:
     """The whole file's acknowledgments and findings, then the 277CA and the status; the
     submission as committed."""
-    async with sessionmaker() as session, session.begin():
-        return await finish_file(session, settings, submission_id, checked)
+    ctx = run.ctx
+    async with ctx.sessionmaker() as session, session.begin():
+        return await finish_file(
+            session, ctx.settings, run.submission_id, checked, earlier=run.earlier
+        )
 
 
 async def _reading(

@@ -243,10 +243,12 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
             execution_options=ROWS_ONLY,
         )
 
-    async def replace(self, submission_id: str, kind: str) -> AckWriter:
+    async def replace(self, submission_id: str, kind: str, *, earlier: bool = True) -> AckWriter:
         """A new, empty acknowledgment of this kind in place of the submission's old one
-        (deleted, parts and all, in the session's transaction): write it, then close it."""
-        await self._delete(submission_id, kind)
+        (deleted, parts and all, in the session's transaction; ``earlier`` False: no
+        earlier run made one): write it, then close it."""
+        if earlier:
+            await self._delete(submission_id, kind)
         return AckWriter(self.session, await self._new(submission_id, kind))
 
     async def _new(self, submission_id: str, kind: str, size: int = 0, parts: int = 0) -> int:
@@ -258,10 +260,14 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
         }
         return int((await self.session.execute(_new_ack(), params)).scalar_one())
 
-    async def replace_all_of(self, submission_id: str, acks: Mapping[str, bytes]) -> None:
+    async def replace_all_of(
+        self, submission_id: str, acks: Mapping[str, bytes], *, earlier: bool = True
+    ) -> None:
         """The submission's acknowledgments as this run built them, each in one part (or a
-        few), every other kind deleted (empty ones left out)."""
-        await self._delete(submission_id, None)
+        few), every other kind deleted (empty ones left out; ``earlier`` False: no earlier
+        run made any)."""
+        if earlier:
+            await self._delete(submission_id, None)
         for kind, content in acks.items():
             if content:
                 parts = [content[at : at + PART_BYTES] for at in range(0, len(content), PART_BYTES)]
@@ -414,12 +420,20 @@ class InterchangeRepository(Repository[Interchange]):
         return await self.get_one_or_none(_first_interchange(), {"submission_id": submission_id})
 
     async def replace_all_of(
-        self, submission_id: str, interchanges: Sequence[InterchangeResult]
+        self,
+        submission_id: str,
+        interchanges: Sequence[InterchangeResult],
+        *,
+        earlier: bool = True,
     ) -> None:
-        """The submission's interchanges (ISA) as this run read them."""
-        await self.session.execute(
-            _delete_interchanges(), {"submission_id": submission_id}, execution_options=ROWS_ONLY
-        )
+        """The submission's interchanges (ISA) as this run read them (``earlier`` False:
+        no earlier run recorded any)."""
+        if earlier:
+            await self.session.execute(
+                _delete_interchanges(),
+                {"submission_id": submission_id},
+                execution_options=ROWS_ONLY,
+            )
         if not interchanges:
             return
         await self.session.execute(

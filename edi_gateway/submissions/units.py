@@ -55,7 +55,7 @@ from ..config import Settings
 from ..encounters.writer import EncounterSetWriter
 from ..models import WorkUnit
 from ..partners.guides import guides_of, plan_guides
-from ..partners.tenancy import load_tenant
+from ..partners.tenancy import load_tenant_and_guides
 from ..setwriter import IngestContext
 from ..statuses import SetStatus, SubmissionStatus
 from .filestore import FileStore
@@ -190,7 +190,7 @@ class UnitPlanner:
         results = list(checked.result.transaction_sets())
         sid = run.submission_id
         async with run.ctx.sessionmaker() as session, session.begin():
-            await record_file(session, self.settings, sid, checked)
+            await record_file(session, self.settings, sid, checked, earlier=run.earlier)
             units = WorkUnitRepository(session)
             total = await units.go(sid, {o: results[o - 1].segment_count for o in keep})
             ids = await units.get_pending_ids(sid)
@@ -213,7 +213,8 @@ async def advance(
         submission = await SubmissionRunRepository(session).get_by_id(submission_id)
         assert submission is not None
         status, total = submission.status, submission.work_units_total
-        pending = await WorkUnitRepository(session).get_pending_ids(submission_id)
+        # a submission never planned into units has none pending
+        pending = await WorkUnitRepository(session).get_pending_ids(submission_id) if total else []
     if status == SubmissionStatus.FAILED:
         return  # a unit failed for good: ops retry the submission (it is then received)
     if not total:
@@ -292,13 +293,9 @@ async def run_unit(
             return
         submission = await SubmissionRunRepository(session).get_by_id(unit.submission_id)
         assert submission is not None
-        tenant = await load_tenant(session, submission.partner_id)
+        tenant, set_for = await load_tenant_and_guides(session, submission.partner_id)
         code_lists = await load_code_lists(session)  # imported with `codesets import`
-        plans = (
-            plan_guides(await guides_of(session, submission.partner_id))
-            if submission.partner_id is not None
-            else {}
-        )
+        plans = plan_guides(set_for)
     path = FileStore(settings.data_dir).path(FileStore.relative_for(submission.sha256))
     layout = RangeLayout.from_dict(json.loads(unit.layout))
     ctx = IngestContext(sessionmaker, settings, submission, submission.partner_id, tenant)

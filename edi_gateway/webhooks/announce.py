@@ -83,14 +83,19 @@ async def _claims_in(
 
 
 async def submission_finished(
-    session: AsyncSession, submission: Submission, data_dir: Path | None = None
+    session: AsyncSession,
+    submission: Submission,
+    data_dir: Path | None = None,
+    *,
+    closed_any: bool = True,
 ) -> None:
     """In the transaction that finishes a submission (after its work items are opened and
     closed): ``submission.completed``, ``claim.rejected`` for each claim the gateway
     rejected in it (with ``data_dir``, where the submission's file is kept, also for each
     claim of a transaction set or file rejected as a whole: ``rejected_with``
     ``transaction_set`` or ``file`` and the findings of that rejection), and
-    ``rejection.closed`` for each item its claims closed."""
+    ``rejection.closed`` for each item its claims closed (``closed_any`` False: they closed
+    none)."""
     partner_id = submission.partner_id
     if partner_id is None:  # a local file: no partner to tell
         return
@@ -100,6 +105,8 @@ async def submission_finished(
         await _completed(session, submission, partner_id, hooks)
     if EventType.CLAIM_REJECTED.value in wanted:
         await _claims_rejected(session, submission, partner_id, data_dir, hooks)
+    if not closed_any:
+        return
     # closed items may be another partner's (a peer's for the same provider): always told
     closed = (
         await session.execute(
