@@ -338,11 +338,14 @@ async def record_answers(
     settings: Settings,
     submission: Submission,
     as_plan: Partner | None = None,
+    *,
+    role: str | None = None,
 ) -> PlanAnswer | None:
     """Match and apply a plan's answers in ``submission`` (None: not a plan's answer),
     among the files forwarded to the plan that sent it, or to ``as_plan`` when ops re-matches
-    a held answer that another of the plan's ids sent (``forwarding.held``)."""
-    if submission.partner_id is None:
+    a held answer that another of the plan's ids sent (``forwarding.held``). ``role``: the
+    submitting partner's, when the caller knows it (only a plan's files are read further)."""
+    if submission.partner_id is None or (as_plan is None and role not in (None, "plan")):
         return None
     plan = as_plan or await session.get(Partner, submission.partner_id)
     if plan is None or plan.role != "plan":

@@ -43,18 +43,21 @@ async def finish_file(
     checked: CheckedFile,
     *,
     earlier: bool = True,
+    role: str | None = None,
 ) -> Submission:
     """``record_file`` then ``conclude`` in the caller's transaction (a run in one job),
     the TA1's, 999's and 277CA's control numbers drawn at once. ``earlier``: False on a
     submission's first run (no earlier run left acknowledgments, findings or work items
-    to replace, so none are looked for)."""
+    to replace, so none are looked for); ``role``: the submitting partner's, if known."""
     needed = sum(numbers_for_file(checked.result))
     first = await draw(session, needed + 1)
     submission = await record_file(
         session, settings, submission_id, checked, first, earlier=earlier
     )
     # held from here on, so that the session's look-ups by id find it without reading it
-    return await conclude(session, settings, submission.id, first + needed, earlier=earlier)
+    return await conclude(
+        session, settings, submission.id, first + needed, earlier=earlier, role=role
+    )
 
 
 async def record_file(
@@ -113,11 +116,13 @@ async def conclude(
     control_number: int | None = None,
     *,
     earlier: bool = True,
+    role: str | None = None,
 ) -> Submission:
     """The 277CA from the stored outcomes, the counts and the status (after
     ``record_file``). ``control_number``: the 277CA's ISA13 (drawn here when not given);
     ``earlier``: whether an earlier run may have concluded (its 277CA and work items are
-    then replaced or kept)."""
+    then replaced or kept); ``role``: the submitting partner's, if known (a plan's file is
+    read for answers to forwarded claims)."""
     from .. import metrics
 
     # held from here on, so that the look-ups by id below find it in the session
@@ -149,7 +154,7 @@ async def conclude(
         submission.status = SubmissionStatus.COMPLETED
     submission.completed_at = datetime.now(UTC)
     _opened, closed = await record_outcome(session, submission, types, sets, earlier=earlier)
-    await record_answers(session, settings, submission)
+    await record_answers(session, settings, submission, role=role)
     await submission_finished(session, submission, settings.data_dir, closed_any=closed > 0)
     metrics.FILES.labels(submission.transaction_type or "unknown", submission.status).inc()
     metrics.UNITS.labels("stored").inc(submission.units_stored)

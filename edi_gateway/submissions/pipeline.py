@@ -301,7 +301,12 @@ async def _finish(run: Run, checked: CheckedFile) -> Submission:
     ctx = run.ctx
     async with ctx.sessionmaker() as session, session.begin():
         return await finish_file(
-            session, ctx.settings, run.submission_id, checked, earlier=run.earlier
+            session,
+            ctx.settings,
+            run.submission_id,
+            checked,
+            earlier=run.earlier,
+            role=ctx.tenant.role,
         )
 
 

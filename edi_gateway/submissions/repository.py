@@ -4,9 +4,9 @@ claim outcomes: ``results_repository``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 
 from sqlalchemy import (
     Delete,
@@ -156,25 +156,50 @@ PART_BYTES = 4 << 20
 
 class AckWriter:
     """One acknowledgment's X12 stored as it is built: each :meth:`write` is one part (cut
-    at ``PART_BYTES``), so the whole is never in memory; :meth:`close` records its size."""
+    at ``PART_BYTES``), so the whole is never in memory. Parts are held until they come to
+    ``PART_BYTES``: an acknowledgment that never does (most) is inserted at :meth:`close`
+    with its size, its parts in one statement; a larger one is inserted when the first
+    parts are written and its size recorded at :meth:`close`."""
 
-    def __init__(self, session: AsyncSession, ack_id: int) -> None:
+    def __init__(self, session: AsyncSession, new: Callable[[int, int], Awaitable[int]]) -> None:
         self.session = session
-        self.ack_id = ack_id
+        self._new = new
+        self.ack_id: int | None = None
         self.size = 0
         self.parts = 0
+        self._held: list[bytes] = []
+        self._held_bytes = 0
 
     async def write(self, piece: bytes) -> None:
         for start in range(0, len(piece), PART_BYTES):
             chunk = piece[start : start + PART_BYTES]
-            await self.session.execute(
-                _insert_part(),
-                {"acknowledgment_id": self.ack_id, "seq": self.parts, "content": chunk},
-            )
-            self.parts += 1
+            self._held.append(chunk)
+            self._held_bytes += len(chunk)
             self.size += len(chunk)
+        if self._held_bytes >= PART_BYTES:
+            if self.ack_id is None:
+                self.ack_id = await self._new(0, 0)
+            await self._write_held()
+
+    async def _write_held(self) -> None:
+        if not self._held:
+            return
+        await self.session.execute(
+            _insert_part(),
+            [
+                {"acknowledgment_id": self.ack_id, "seq": self.parts + i, "content": chunk}
+                for i, chunk in enumerate(self._held)
+            ],
+        )
+        self.parts += len(self._held)
+        self._held, self._held_bytes = [], 0
 
     async def close(self) -> None:
+        if self.ack_id is None:
+            self.ack_id = await self._new(self.size, len(self._held))
+            await self._write_held()
+            return
+        await self._write_held()
         await self.session.execute(
             _close_ack(),
             {"ack_id": self.ack_id, "new_size": self.size, "new_parts": self.parts},
@@ -249,7 +274,7 @@ class AcknowledgmentRepository(Repository[Acknowledgment]):
         earlier run made one): write it, then close it."""
         if earlier:
             await self._delete(submission_id, kind)
-        return AckWriter(self.session, await self._new(submission_id, kind))
+        return AckWriter(self.session, partial(self._new, submission_id, kind))
 
     async def _new(self, submission_id: str, kind: str, size: int = 0, parts: int = 0) -> int:
         params: dict[str, object] = {

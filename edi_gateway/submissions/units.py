@@ -64,7 +64,7 @@ from .gctune import fewer_collections
 from .pipeline import Batches, Run, guides_for, process_submission
 from .repository import SubmissionRunRepository, TransactionSetRepository
 from .units_repository import DONE, WAIT, PlannedUnit, WorkUnitRepository
-from .worker import Attempt, record_failure
+from .worker import Attempt, record_failure, runnable
 
 __all__ = ["UnitPlanner", "advance", "run_unit", "unit_failed", "units_all_done", "worker_name"]
 
@@ -211,7 +211,8 @@ async def advance(
     stopped run left, or conclude it once every unit is done."""
     async with sessionmaker() as session:
         submission = await SubmissionRunRepository(session).get_by_id(submission_id)
-        assert submission is not None
+        if submission is None or not runnable(submission.status):
+            return  # finished by an earlier job, or gone
         status, total = submission.status, submission.work_units_total
         # a submission never planned into units has none pending
         pending = await WorkUnitRepository(session).get_pending_ids(submission_id) if total else []

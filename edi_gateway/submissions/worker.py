@@ -56,22 +56,29 @@ async def run_one(
     attempt: Attempt = Attempt(),
     process: Process | None = None,
 ) -> None:
-    """Process one submission (nothing, when it is already finished).
+    """Process one submission (nothing, when it is already finished: a ``process`` given,
+    the job queue's ``units.advance``, sees to that itself, as it reads the submission).
 
     A failure is recorded on the submission (no PHI). Before the last attempt it is raised
     again, so the job queue retries the run later (its interchange control numbers stay
     held); after the last one the submission is ``failed``, its control numbers are let go
     (a corrected file may reuse them) and the error is not raised."""
-    async with sessionmaker() as session:
-        status = await SubmissionRunRepository(session).get_status(submission_id)
-    if status is None or status in FINISHED or status == SubmissionStatus.DUPLICATE:
-        return  # finished by an earlier job, or gone
+    if process is None:
+        async with sessionmaker() as session:
+            status = await SubmissionRunRepository(session).get_status(submission_id)
+        if not runnable(status):
+            return  # finished by an earlier job, or gone
     try:
         await (process or process_submission)(sessionmaker, settings, submission_id)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
         await record_failure(sessionmaker, submission_id, attempt, exc, SubmissionStatus.RECEIVED)
+
+
+def runnable(status: str | None) -> bool:
+    """Whether a submission in this status (None: gone) is to be run."""
+    return status is not None and status not in FINISHED and status != SubmissionStatus.DUPLICATE
 
 
 async def record_failure(

@@ -1,5 +1,6 @@
 """Acknowledgments stored in parts (issue 19): a 277CA of several transaction sets is stored
-a set at a time, never whole, and read back byte-identical through the API (streamed) and
+a set at a time (a part each; no more than ``PART_BYTES`` of them held before they are
+written), and read back byte-identical through the API (streamed) and
 the command line; a repeated run replaces the parts in its own transaction, never adds to
 them."""
 
