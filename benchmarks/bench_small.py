@@ -105,14 +105,14 @@ async def _round(
     if profiler and profile:
         profiler.disable()
         profiler.dump_stats(profile)
+    timed = len(ids) - WARM
+    out = {k: v / timed for k, v in counts.items()}  # before the statuses below are read
     async with sessionmaker() as session:
         from edi_gateway.submissions.repository import SubmissionRunRepository
 
         runs = SubmissionRunRepository(session)
         statuses = Counter([(await runs.get_status(sid)) for sid in ids])
     await engine.dispose()
-    timed = len(ids) - WARM
-    out = {k: v / timed for k, v in counts.items()}
     out.update(
         wall=statistics.median(walls), cpu=statistics.median(cpus), loop=statistics.median(loops)
     )
