@@ -130,10 +130,13 @@ async def conclude(
     assert submission is not None
     if control_number is None:
         control_number = await draw(session, 1)
-    sets = await TransactionSetRepository(session).get_all_of(submission_id)
-    await store_277ca_for(
-        session, submission_id, control_number, settings.interchange_id, sets, earlier=earlier
-    )
+    # these read other tables than the submission's: its changes (``record_file``'s, those
+    # below) are written once, not flushed before each read
+    with session.no_autoflush:
+        sets = await TransactionSetRepository(session).get_all_of(submission_id)
+        await store_277ca_for(
+            session, submission_id, control_number, settings.interchange_id, sets, earlier=earlier
+        )
     types = sorted({s.transaction_type for s in sets})
     submission.transaction_type = ",".join(types)[:10] or None
     submission.sets_accepted = sum(

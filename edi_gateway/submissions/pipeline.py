@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Collection, Iterator, Mapping
-from contextlib import aclosing
+from contextlib import aclosing, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,12 +153,14 @@ async def process_submission(
     settings: Settings,
     submission_id: str,
     planner: Planner | None = None,
+    session: AsyncSession | None = None,
 ) -> Submission:
     """Validate, store and acknowledge one received submission (safe to run again). With a
     ``planner``, large sets are left to work units and the run ends when the plan is
-    recorded (the last unit concludes it)."""
+    recorded (the last unit concludes it). ``session``: one in which the caller has read
+    the submission; the run's first transaction goes on in it."""
     with fewer_collections():
-        run = await start_run(sessionmaker, settings, submission_id)
+        run = await start_run(sessionmaker, settings, submission_id, session)
         split: frozenset[int] = frozenset()
         sets = 0
         if planner is not None:
@@ -188,10 +190,14 @@ async def _submission(
 
 
 async def start_run(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, submission_id: str
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    submission_id: str,
+    session: AsyncSession | None = None,
 ) -> Run:
-    """Mark the submission validating and gather what checking and storing it needs."""
-    async with sessionmaker() as session:
+    """Mark the submission validating and gather what checking and storing it needs (in
+    ``session`` when given: the submission read there is not read again)."""
+    async with sessionmaker() if session is None else nullcontext(session) as session:
         submission = await SubmissionRunRepository(session).get_by_id(submission_id)
         if submission is None:
             raise LookupError(f"no submission {submission_id}")

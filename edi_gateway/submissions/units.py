@@ -214,15 +214,15 @@ async def advance(
         if submission is None or not runnable(submission.status):
             return  # finished by an earlier job, or gone
         status, total = submission.status, submission.work_units_total
-        # a submission never planned into units has none pending
-        pending = await WorkUnitRepository(session).get_pending_ids(submission_id) if total else []
-    if status == SubmissionStatus.FAILED:
-        return  # a unit failed for good: ops retry the submission (it is then received)
-    if not total:
-        await process_submission(
-            sessionmaker, settings, submission_id, UnitPlanner(settings, queue_unit)
-        )
-        return
+        if status == SubmissionStatus.FAILED:
+            return  # a unit failed for good: ops retry the submission (it is then received)
+        if not total:
+            # not planned yet: the run begins in this transaction (nothing read twice)
+            await process_submission(
+                sessionmaker, settings, submission_id, UnitPlanner(settings, queue_unit), session
+            )
+            return
+        pending = await WorkUnitRepository(session).get_pending_ids(submission_id)
     if pending:
         async with sessionmaker() as session, session.begin():
             await SubmissionRunRepository(session).set_status(
