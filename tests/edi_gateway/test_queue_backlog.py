@@ -6,9 +6,11 @@ queued job's entry (which made two workers finish fewer than one file a second w
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import asyncpg
+import pytest
 
 from edi_gateway.jobs import apply_schema
 
@@ -116,3 +118,55 @@ async def _lock_lookup(conn: asyncpg.Connection, name: str) -> dict[str, Any]:
     [root] = json.loads(explained)
     [lookup] = [n for n in _nodes(root["Plan"]) if n.get("Alias") == "other_jobs"]
     return dict(lookup)
+
+
+async def test_a_worker_that_may_not_analyse_says_so_once(
+    postgres_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers connecting as a role that does not own the job table (nor the database)
+    leave its statistics to autovacuum: no ANALYZE refused by PostgreSQL every heartbeat,
+    one warning in the worker's log."""
+    from edi_gateway import jobs
+
+    monkeypatch.setattr(jobs, "_analyse_refused", False)
+    await apply_schema(postgres_url)
+    conn = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+    role = "edi_test_queue_reader"
+    try:
+        await conn.execute(
+            f"DO $$ BEGIN CREATE ROLE {role} LOGIN; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        await conn.execute("DELETE FROM procrastinate_jobs")
+        await conn.execute(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args, "
+            "status) SELECT 'submissions', 'edi:process_submission', md5(n::text), "
+            "md5(n::text), '{}'::jsonb, 'todo' FROM generate_series(1, $1) AS n",
+            2 * jobs.QUEUE_STATISTICS_CHANGES,
+        )
+        await conn.execute("SELECT pg_stat_force_next_flush()")
+        await conn.execute("SELECT 1")
+        analysed = await conn.fetchval(
+            "SELECT last_analyze FROM pg_stat_user_tables "
+            "WHERE relid = 'procrastinate_jobs'::regclass"
+        )
+        app = jobs.job_app(postgres_url.replace("://postgres@", f"://{role}@"))
+        with caplog.at_level(logging.WARNING, logger="edi_gateway.jobs"):
+            async with app.open_async():
+                assert not await jobs.keep_queue_statistics(app)
+                assert not await jobs.keep_queue_statistics(app)
+        said = [r.getMessage() for r in caplog.records if "statistics" in r.getMessage()]
+        assert len(said) == 1 and "may not analyse procrastinate_jobs" in said[0]
+        assert (
+            await conn.fetchval(
+                "SELECT last_analyze FROM pg_stat_user_tables "
+                "WHERE relid = 'procrastinate_jobs'::regclass"
+            )
+            == analysed
+        )
+    finally:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role
+        )
+        await conn.execute(f"DROP ROLE IF EXISTS {role}")
+        await conn.close()
