@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import asyncpg
+import procrastinate
 import pytest
 
 from edi_gateway.jobs import apply_schema
@@ -150,7 +151,12 @@ async def test_a_worker_that_may_not_analyse_says_so_once(
             "SELECT last_analyze FROM pg_stat_user_tables "
             "WHERE relid = 'procrastinate_jobs'::regclass"
         )
-        app = jobs.job_app(postgres_url.replace("://postgres@", f"://{role}@"))
+        # a connector of its own: ``job_app`` would bind the job tasks to this app
+        app = procrastinate.App(
+            connector=procrastinate.PsycopgConnector(
+                conninfo=jobs.conninfo(postgres_url.replace("://postgres@", f"://{role}@"))
+            )
+        )
         with caplog.at_level(logging.WARNING, logger="edi_gateway.jobs"):
             async with app.open_async():
                 assert not await jobs.keep_queue_statistics(app)
