@@ -144,10 +144,6 @@ def bound_scope(
     return partner_col.in_(bindparam("scope_ids", expanding=True))
 
 
-async def load_tenant(session: AsyncSession, partner_id: int | None) -> Tenant:
-    return (await load_tenant_and_guides(session, partner_id))[0]
-
-
 async def load_tenant_and_guides(
     session: AsyncSession, partner_id: int | None
 ) -> tuple[Tenant, dict[str, str]]:

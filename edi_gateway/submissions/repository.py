@@ -156,10 +156,10 @@ PART_BYTES = 4 << 20
 
 class AckWriter:
     """One acknowledgment's X12 stored as it is built: each :meth:`write` is one part (cut
-    at ``PART_BYTES``), so the whole is never in memory. Parts are held until they come to
-    ``PART_BYTES``: an acknowledgment that never does (most) is inserted at :meth:`close`
-    with its size, its parts in one statement; a larger one is inserted when the first
-    parts are written and its size recorded at :meth:`close`."""
+    at ``PART_BYTES``), held until the parts held come to ``PART_BYTES``, so no more than
+    about that much of it is in memory. One that never does (most) is inserted at
+    :meth:`close` with its size, its parts in one statement; a larger one is inserted when
+    its first parts are written, its size recorded at :meth:`close`."""
 
     def __init__(self, session: AsyncSession, new: Callable[[int, int], Awaitable[int]]) -> None:
         self.session = session
@@ -195,16 +195,16 @@ class AckWriter:
         self._held, self._held_bytes = [], 0
 
     async def close(self) -> None:
-        if self.ack_id is None:
+        whole = self.ack_id is None  # every part still held: inserted with its size
+        if whole:
             self.ack_id = await self._new(self.size, len(self._held))
-            await self._write_held()
-            return
         await self._write_held()
-        await self.session.execute(
-            _close_ack(),
-            {"ack_id": self.ack_id, "new_size": self.size, "new_parts": self.parts},
-            execution_options=ROWS_ONLY,
-        )
+        if not whole:
+            await self.session.execute(
+                _close_ack(),
+                {"ack_id": self.ack_id, "new_size": self.size, "new_parts": self.parts},
+                execution_options=ROWS_ONLY,
+            )
 
 
 class AcknowledgmentRepository(Repository[Acknowledgment]):

@@ -139,11 +139,11 @@ async def test_original_lookup_reads_only_the_claims_it_names(db: Db, tmp_path: 
         original_probes,
         our_claim_number,
     )
-    from edi_gateway.partners.tenancy import load_tenant
+    from edi_gateway.partners.tenancy import load_tenant_and_guides
 
     stored = await _stored(db, tmp_path)
     async with db.sessionmaker() as s:
-        tenant = await load_tenant(s, None)
+        tenant, _guides = await load_tenant_and_guides(s, None)
         npi_of = dict((await s.execute(select(Encounter.id, Encounter.billing_npi))).all())
         enc_id, clm01 = stored[1][0], stored[1][1]
         npi = npi_of[enc_id]
@@ -194,11 +194,11 @@ async def test_originals_asked_in_a_batch_are_those_asked_one_by_one(
         find_originals,
         our_claim_number,
     )
-    from edi_gateway.partners.tenancy import load_tenant
+    from edi_gateway.partners.tenancy import load_tenant_and_guides
 
     stored = await _stored(db, tmp_path)
     async with db.sessionmaker() as s:
-        tenant = await load_tenant(s, None)
+        tenant, _guides = await load_tenant_and_guides(s, None)
         npi_of = dict((await s.execute(select(Encounter.id, Encounter.billing_npi))).all())
         named: list[Named] = []
         for n, (enc_id, clm01, _member) in enumerate(stored[:90]):
